@@ -1,0 +1,146 @@
+/**
+ * The narrow port between the library and a Redis client: only the commands the library uses, with
+ * replies already normalised. The consume, delivery and maintenance code depends on this interface
+ * alone, so a second client (node-redis, Valkey GLIDE) is one more adapter, not a rewrite.
+ */
+
+/** A stream entry as Redis returns it: the id and the flat field/value list. */
+export type RawEntry = readonly [id: string, fields: readonly string[]];
+
+/** A Lua script with its SHA1, run with EVALSHA and loaded on NOSCRIPT. */
+export interface LuaScript {
+  /** A short name for errors and logs. */
+  readonly name: string;
+  /** The Lua source. */
+  readonly lua: string;
+  /** SHA1 of the source. */
+  readonly sha: string;
+  /** How many leading arguments are keys. */
+  readonly numKeys: number;
+}
+
+/** Options of one XREADGROUP call. */
+export interface ReadGroupOptions {
+  /** COUNT. */
+  readonly count: number;
+  /** BLOCK in ms; omitted means a non-blocking read. Never 0. */
+  readonly blockMs?: number;
+  /** NOACK: entries are not added to the pending list. */
+  readonly noAck?: boolean;
+}
+
+/** One consumer group as XINFO GROUPS reports it. */
+export interface GroupInfo {
+  readonly name: string;
+  readonly consumers: number;
+  readonly pending: number;
+  readonly lastDeliveredId: string;
+  /** Entries not yet delivered to the group; null when Redis cannot tell (or before Redis 7). */
+  readonly lag: number | null;
+}
+
+/** One consumer as XINFO CONSUMERS reports it. */
+export interface ConsumerInfo {
+  readonly name: string;
+  readonly pending: number;
+  /** ms since the consumer last interacted with the server. */
+  readonly idleMs: number;
+}
+
+/** The XPENDING summary of a group. */
+export interface PendingSummary {
+  readonly count: number;
+  /** Smallest pending id, or null when nothing is pending. */
+  readonly minId: string | null;
+}
+
+/** Connection lifecycle events an adapter reports. */
+export interface PortEvents {
+  /** A connection error (the client reconnects by itself). */
+  error: (err: Error) => void;
+  /** The client will try to reconnect after `delayMs`; `attempt` counts from 1. */
+  reconnecting: (delayMs: number, attempt: number) => void;
+  /** The connection is (again) ready for commands. */
+  ready: () => void;
+}
+
+/** The commands the library needs from a Redis client. */
+export interface RedisPort {
+  /** A label for logs (`command`, `channel:orders`). */
+  readonly label: string;
+  /**
+   * A new connection with the same settings, owned by the caller. `blocking` connections fail
+   * in-flight commands at once when the link drops (the caller re-reads and resumes), instead of
+   * re-sending them silently.
+   */
+  duplicate(label: string, kind: 'command' | 'blocking'): RedisPort;
+  /** Opens the connection; resolves once it is ready. */
+  connect(): Promise<void>;
+  /** Closes gracefully (QUIT), falling back to a hard close. Idempotent. */
+  close(): Promise<void>;
+  /** Closes at once, failing in-flight commands. Idempotent. */
+  destroy(): void;
+  /** Subscribes to a lifecycle event. */
+  on<E extends keyof PortEvents>(event: E, listener: PortEvents[E]): void;
+
+  /** XADD key * field value...; optional approximate MAXLEN cap. */
+  xadd(key: string, fields: readonly string[], maxLen?: number): Promise<string>;
+  /** Several XADDs to one key in one round trip (a pipeline). */
+  xaddMany(key: string, entries: ReadonlyArray<readonly string[]>): Promise<string[]>;
+  /** XREADGROUP on one stream. Returns the entries, `[]` when the read timed out empty. */
+  xreadgroup(group: string, consumer: string, key: string, id: string, opts: ReadGroupOptions): Promise<RawEntry[]>;
+  /**
+   * XREADGROUP (never blocking) and then a script, in one MULTI/EXEC, so the script sees the group
+   * exactly as the read left it and no other client runs in between.
+   */
+  xreadgroupThenScript(
+    group: string,
+    consumer: string,
+    key: string,
+    opts: ReadGroupOptions,
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<{ entries: RawEntry[]; result: unknown }>;
+  /**
+   * `XREAD COUNT 1 BLOCK blockMs STREAMS key afterId`: waits, without consuming anything, until the
+   * stream holds an entry above `afterId`. Resolves true when one exists, false on timeout.
+   */
+  waitForEntries(key: string, afterId: string, blockMs: number): Promise<boolean>;
+  /** XRANGE start end COUNT n. */
+  xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]>;
+  /** One entry's fields as raw bytes (to check encodings), or null when it no longer exists. */
+  xrangeRawFields(key: string, id: string): Promise<Buffer[] | null>;
+  /** XDEL; resolves to the number deleted. */
+  xdel(key: string, ids: readonly string[]): Promise<number>;
+  /** DEL; resolves to the number of keys deleted. */
+  del(key: string): Promise<number>;
+  /** GET of a string key, null when missing. */
+  getString(key: string): Promise<string | null>;
+  /** XLEN. */
+  xlen(key: string): Promise<number>;
+  /** XACK; resolves to the number acknowledged. */
+  xack(key: string, group: string, ids: readonly string[]): Promise<number>;
+  /** XCLAIM key group consumer minIdle ids...: the entries now owned by `consumer`. */
+  xclaim(key: string, group: string, consumer: string, minIdleMs: number, ids: readonly string[]): Promise<RawEntry[]>;
+  /** XGROUP CREATE ... MKSTREAM, treating BUSYGROUP as `exists`. */
+  xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'>;
+  /** XGROUP DESTROY. */
+  xgroupDestroy(key: string, group: string): Promise<boolean>;
+  /** XINFO GROUPS; `[]` when the stream does not exist. */
+  xinfoGroups(key: string): Promise<GroupInfo[]>;
+  /** XINFO CONSUMERS; `[]` when the stream or group does not exist. */
+  xinfoConsumers(key: string, group: string): Promise<ConsumerInfo[]>;
+  /** XPENDING summary. */
+  xpendingSummary(key: string, group: string): Promise<PendingSummary>;
+  /** Runs a Lua script (EVALSHA, loading it on NOSCRIPT). */
+  runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+  /** The server's clock in ms (TIME). */
+  time(): Promise<number>;
+  /** CLIENT ID of this connection. */
+  clientId(): Promise<number>;
+  /** CLIENT UNBLOCK id: wakes a blocked read as if it had timed out. */
+  clientUnblock(id: number): Promise<boolean>;
+  /** PING. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,30 @@
+/**
+ * Where the streamer gets its connections from: a {@link RedisInstance}, a URL, or an ioredis
+ * client used only as a template (its settings are copied with `duplicate()`; the client itself is
+ * never used nor closed by this library).
+ */
+import type { Redis } from 'ioredis';
+import { ConfigError } from '../errors.js';
+import { IoredisPort } from './ioredis-adapter.js';
+import type { RedisPort } from './port.js';
+import { RedisInstance } from './redis-instance.js';
+
+/** What `new RedisStreamer(redis, ...)` accepts. */
+export type RedisSource = RedisInstance | string | Redis;
+
+/** Opens a new connection owned by the caller. */
+export type PortFactory = (label: string, kind: 'command' | 'blocking') => RedisPort;
+
+/** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
+export function portFactory(source: RedisSource): { open: PortFactory; describe: string } {
+  if (typeof source === 'string') source = new RedisInstance(source);
+  if (source instanceof RedisInstance) {
+    const instance = source;
+    return { open: (label, kind) => instance.createPort(label, kind), describe: instance.toString() };
+  }
+  if (source !== null && typeof source === 'object' && typeof source.duplicate === 'function') {
+    const template = source;
+    return { open: (label, kind) => IoredisPort.fromTemplate(template, label, kind), describe: 'ioredis client' };
+  }
+  throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');
+}

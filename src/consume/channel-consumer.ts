@@ -1,0 +1,309 @@
+/**
+ * The consumer loop of one channel for one group: it owns one dedicated connection, reads batches
+ * through the dedup guard and hands them to the scheduler.
+ *
+ * Per batch, one round trip on this connection: `MULTI; XREADGROUP ... >; EVAL take-guard; EXEC`.
+ * The next read is issued as soon as the scheduler has room, so it overlaps the handling of the
+ * batch before. When a read finds nothing, the loop waits with `XREAD BLOCK` on the stream (which
+ * consumes nothing, so killing that connection cannot lose an entry), under a watchdog of
+ * blockMs + 1 s that replaces a hung connection. Only after a wait that timed out empty does the
+ * loop rest (restMs, doubling to 2 s); data resets the rest.
+ */
+import { backoffDelay } from '../connection/backoff.js';
+import type { RedisPort } from '../connection/port.js';
+import { createGuard, type DedupGuard, type TakeResult } from '../delivery/dedup-guard.js';
+import { PendingKeeper } from '../delivery/pending-keeper.js';
+import { isNoGroupError, toError } from '../errors.js';
+import type { ResolvedConsumeOptions, SubscribeOptions } from '../options.js';
+import { sleep, untilAborted } from '../timers.js';
+import type { ChannelEnv } from './channel-env.js';
+import { EntryProcessor, type Prepared } from './entry-processor.js';
+import { Scheduler } from './scheduler.js';
+
+/** Extra time a blocking read gets before its connection is presumed hung. */
+export const WATCHDOG_GRACE_MS = 1000;
+const MAX_REST_MS = 2000;
+/** A streak of errors is reported once, then again at most this often. */
+const ERROR_REPORT_EVERY_MS = 30_000;
+
+class WatchdogTimeout extends Error {
+  constructor(ms: number) {
+    super(`a blocking read did not return within ${ms} ms; its connection was replaced`);
+  }
+}
+
+/** Consumes one channel for one group until stopped. */
+export class ChannelConsumer {
+  private readonly scheduler: Scheduler;
+  private readonly processor: EntryProcessor;
+  private readonly keeper: PendingKeeper | undefined;
+  private readonly guard: DedupGuard;
+  private readonly stopController = new AbortController();
+  private readonly noAck: boolean;
+  private readonly orderingKey: SubscribeOptions['orderingKey'];
+  private port: RedisPort | undefined;
+  private waiting = false;
+  private batchSize: number;
+  private needRecover = false;
+  private lastSeenId: string | undefined;
+  private errorStreak = 0;
+  private lastErrorReport = 0;
+
+  constructor(
+    private readonly env: ChannelEnv,
+    private readonly consume: ResolvedConsumeOptions,
+    private readonly concurrency: number,
+    orderingKey: SubscribeOptions['orderingKey'],
+  ) {
+    const o = env.options;
+    this.orderingKey = orderingKey;
+    this.noAck = o.delivery === 'at-most-once';
+    this.batchSize = consume.count;
+    this.scheduler = new Scheduler(concurrency);
+    this.processor = new EntryProcessor(env);
+    this.guard = createGuard(o.ledger, env.channel, env.group, o.dedupWindowMs);
+    this.keeper =
+      o.delivery === 'at-least-once'
+        ? new PendingKeeper(
+            env,
+            this.processor,
+            (raw, attempt) => this.submit(this.processor.prepare(raw), attempt),
+            () => this.hasRoom(),
+          )
+        : undefined;
+  }
+
+  /** The channel. */
+  get channel(): string {
+    return this.env.channel;
+  }
+
+  private get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  private get stopping(): boolean {
+    return this.stopSignal.aborted;
+  }
+
+  /** Asks the loop to stop; {@link run} resolves once it has shut down. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopController.abort();
+    // A blocked XREAD consumes nothing, so cutting its connection loses nothing and ends it at once.
+    if (this.waiting) this.dropPort();
+  }
+
+  /** Runs until {@link stop}; resolves after in-flight handlers finished and connections closed. */
+  async run(): Promise<void> {
+    try {
+      await untilAborted(this.env.registry.whenAny(this.env.channel), this.stopSignal);
+      if (!this.stopping) {
+        this.keeper?.start();
+        await this.loop();
+      }
+    } finally {
+      await this.shutdown();
+    }
+  }
+
+  private lowWater(): number {
+    return Math.max(this.concurrency, this.batchSize);
+  }
+
+  private hasRoom(): boolean {
+    return !this.stopping && this.scheduler.load <= this.lowWater();
+  }
+
+  private async loop(): Promise<void> {
+    let rest = this.consume.restMs;
+    while (!this.stopping) {
+      let waitedForHandlers = false;
+      if (this.scheduler.load > this.lowWater()) {
+        waitedForHandlers = true;
+        await untilAborted(this.scheduler.waitForLoadAtMost(this.lowWater()), this.stopSignal);
+        if (this.stopping) break;
+      }
+      if (this.needRecover && this.keeper !== undefined) {
+        try {
+          await this.keeper.recoverOwn();
+          this.needRecover = false;
+        } catch (err) {
+          await this.onReadError(err);
+          continue;
+        }
+      }
+      let take: TakeResult;
+      try {
+        take = await this.guard.take(this.readPort(), this.env.consumer, this.batchSize, this.noAck);
+      } catch (err) {
+        await this.onReadError(err);
+        continue;
+      }
+      this.errorStreak = 0;
+      const total = take.fresh.length + take.skipped.length;
+      if (total > 0) {
+        rest = this.consume.restMs;
+        this.adapt(total, waitedForHandlers);
+        this.accept(take);
+        continue;
+      }
+      const found = await this.waitForEntries(take.lastDeliveredId === '' ? '$' : take.lastDeliveredId);
+      if (!found && !this.stopping) {
+        await sleep(rest, this.stopSignal);
+        rest = Math.max(this.consume.restMs, Math.min(rest * 2, MAX_REST_MS));
+      }
+    }
+  }
+
+  /** Grows the batch while reads come back full and handlers keep up; shrinks it when they do not. */
+  private adapt(total: number, waitedForHandlers: boolean): void {
+    if (waitedForHandlers) {
+      if (this.batchSize > this.consume.count) this.batchSize = Math.max(this.consume.count, this.batchSize >> 1);
+    } else if (total >= this.batchSize && this.batchSize < this.consume.maxCount) {
+      this.batchSize = Math.min(this.consume.maxCount, this.batchSize * 2);
+    }
+  }
+
+  private accept(take: TakeResult): void {
+    for (const [id] of take.skipped) {
+      this.env.counters.deduplicated++;
+      // In at-least-once mode the skipped entries were added to this consumer's pending list.
+      if (!this.noAck) this.processor.acknowledge(id);
+    }
+    for (const raw of take.fresh) {
+      this.lastSeenId = raw[0];
+      this.submit(this.processor.prepare(raw), 1);
+    }
+  }
+
+  private submit(prepared: Prepared, attempt: number): void {
+    this.env.counters.delivered++;
+    this.processor.track(prepared.raw[0]);
+    const key = this.keyOf(prepared);
+    this.scheduler.submit(() => this.processor.process(prepared, attempt), key);
+  }
+
+  private keyOf(p: Prepared): string | number | undefined {
+    if (this.orderingKey === undefined || p.decoded === undefined) return undefined;
+    try {
+      return this.orderingKey(p.decoded.body, p.decoded.name);
+    } catch (err) {
+      this.env.reporter.error(err, { phase: 'consume', channel: this.env.channel });
+      return undefined;
+    }
+  }
+
+  private readPort(): RedisPort {
+    if (this.port !== undefined) return this.port;
+    const label = `channel:${this.env.channel}`;
+    const port = this.env.openPort(label);
+    port.on('reconnecting', (delayMs, attempt) => {
+      this.needRecover = !this.noAck;
+      this.env.reporter.reconnect({ connection: label, attempt, delayMs });
+    });
+    port.on('error', (err) =>
+      this.env.options.logger.debug({ err, channel: this.env.channel }, 'read connection error'),
+    );
+    this.port = port;
+    return port;
+  }
+
+  private dropPort(): void {
+    this.port?.destroy();
+    this.port = undefined;
+  }
+
+  /** Waits for entries above `afterId` without consuming; true when some exist. */
+  private async waitForEntries(afterId: string): Promise<boolean> {
+    const port = this.readPort();
+    const blockMs = this.consume.blockMs;
+    const limit = blockMs + WATCHDOG_GRACE_MS;
+    this.waiting = true;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const read = port.waitForEntries(this.env.channel, afterId, blockMs).finally(() => {
+      settled = true;
+    });
+    const watchdog = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Let pending socket data be processed first: a reply that already arrived wins.
+        setImmediate(() => {
+          if (settled || this.port !== port) return;
+          this.dropPort();
+          this.needRecover = !this.noAck;
+          this.env.reporter.reconnect({ connection: `channel:${this.env.channel}`, attempt: 1, delayMs: 0 });
+          reject(new WatchdogTimeout(limit));
+        });
+      }, limit);
+    });
+    try {
+      return await Promise.race([read, watchdog]);
+    } catch (err) {
+      read.catch(() => {});
+      if (!this.stopping && !(err instanceof WatchdogTimeout)) await this.onReadError(err);
+      return true; // skip the rest: the error path already waited, or the wait was cut short
+    } finally {
+      clearTimeout(timer);
+      this.waiting = false;
+    }
+  }
+
+  private async onReadError(err: unknown): Promise<void> {
+    if (this.stopping) return;
+    this.errorStreak++;
+    if (isNoGroupError(err)) {
+      await this.recreateGroup();
+      return;
+    }
+    this.needRecover = !this.noAck;
+    const now = Date.now();
+    if (this.errorStreak === 1 || now - this.lastErrorReport >= ERROR_REPORT_EVERY_MS) {
+      this.lastErrorReport = now;
+      this.env.reporter.error(toError(err), { phase: 'consume', channel: this.env.channel });
+    }
+    await sleep(backoffDelay(this.errorStreak, 100, 5000), this.stopSignal);
+  }
+
+  /**
+   * The group (or the whole stream) is gone: re-create it where nothing is skipped and nothing the
+   * group handed out is replayed: at the dedup guard's high-water mark, else after the last entry
+   * this consumer saw, else at the beginning.
+   */
+  private async recreateGroup(): Promise<void> {
+    try {
+      const port = await this.env.command();
+      const at = (await this.guard.resumePoint(port)) ?? this.lastSeenId ?? '0-0';
+      const outcome = await port.xgroupCreate(this.env.channel, this.env.group, at);
+      this.env.options.logger.warn(
+        { channel: this.env.channel, group: this.env.group, at, outcome },
+        'consumer group was missing; re-created it',
+      );
+    } catch (err) {
+      this.env.reporter.error(toError(err), { phase: 'consume', channel: this.env.channel });
+      await sleep(backoffDelay(this.errorStreak, 100, 5000), this.stopSignal);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.keeper?.stopSweeping();
+    // At-least-once entries not yet started stay pending for a later consumer; at-most-once ones
+    // were handed out already, so they are handled before the loop ends.
+    this.processor.abandonQueued();
+    const drained = this.scheduler.waitForLoadAtMost(0);
+    const timeout = new AbortController();
+    await Promise.race([drained, sleep(this.env.options.shutdownTimeoutMs, timeout.signal)]);
+    timeout.abort();
+    if (this.scheduler.load > 0) {
+      this.env.reporter.error(
+        new Error(`${this.scheduler.load} handler(s) still running after shutdownTimeoutMs; closing anyway`),
+        { phase: 'consume', channel: this.env.channel },
+      );
+    }
+    await this.keeper?.stop();
+    await this.processor.close();
+    const port = this.port;
+    this.port = undefined;
+    await port?.close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Batched acknowledgements (at-least-once). Ids acknowledged during one turn of the event loop go
+ * out as one XACK on the shared command connection, overlapping the channel loop's next read: one
+ * round trip per batch, not per message. A failed XACK keeps its ids and is retried; an entry whose
+ * acknowledgement never lands stays pending and is redelivered, which at-least-once allows.
+ */
+import type { RedisPort } from '../connection/port.js';
+import { backoffDelay } from '../connection/backoff.js';
+import { retryKey } from '../naming.js';
+import { scripts } from '../scripts/index.js';
+
+/** Collects acknowledgements for one group and flushes them in batches. */
+export class AckBuffer {
+  private plain: string[] = [];
+  private retried: string[] = [];
+  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly port: () => Promise<RedisPort>,
+    private readonly channel: string,
+    private readonly group: string,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Entries not yet acknowledged in Redis. */
+  get size(): number {
+    return this.plain.length + this.retried.length;
+  }
+
+  /** Queues an acknowledgement; `wasRetried` also clears the entry's failure record. */
+  add(id: string, wasRetried: boolean): void {
+    (wasRetried ? this.retried : this.plain).push(id);
+    if (!this.scheduled && this.timer === undefined) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
+  }
+
+  /** Sends what is queued; resolves when that attempt ended (it never rejects). */
+  flush(): Promise<void> {
+    if (this.inFlight !== undefined) return this.inFlight.then(() => this.flush());
+    if (this.size === 0) return Promise.resolve();
+    const plain = this.plain;
+    const retried = this.retried;
+    this.plain = [];
+    this.retried = [];
+    this.inFlight = this.send(plain, retried).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async send(plain: string[], retried: string[]): Promise<void> {
+    try {
+      const port = await this.port();
+      const sends: Array<Promise<unknown>> = [];
+      if (plain.length > 0) sends.push(port.xack(this.channel, this.group, plain));
+      if (retried.length > 0) {
+        sends.push(
+          port.runScript(
+            scripts.ackRetried,
+            [this.channel, retryKey(this.channel, this.group)],
+            [this.group, ...retried],
+          ),
+        );
+      }
+      await Promise.all(sends);
+      this.failures = 0;
+    } catch (err) {
+      this.plain.push(...plain);
+      this.retried.push(...retried);
+      this.failures++;
+      this.onError(err);
+      if (this.timer === undefined) {
+        this.timer = setTimeout(
+          () => {
+            this.timer = undefined;
+            void this.flush();
+          },
+          backoffDelay(this.failures, 100, 2000),
+        );
+      }
+    }
+  }
+
+  /** Flushes, retrying a few times, and stops the retry timer. */
+  async close(attempts = 3): Promise<void> {
+    for (let i = 0; i < attempts && this.size > 0; i++) {
+      if (this.timer !== undefined) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      await this.flush();
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

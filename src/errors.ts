@@ -1,0 +1,122 @@
+/**
+ * Named error classes with stable codes, so callers can branch on `err.code` instead of on text.
+ */
+
+/** Codes carried by {@link RedisStreamerError}. */
+export type ErrorCode =
+  | 'ERR_CONFIG'
+  | 'ERR_INVALID_MESSAGE'
+  | 'ERR_MESSAGE_TOO_LARGE'
+  | 'ERR_CLOSED'
+  | 'ERR_PARTIAL_PUBLISH'
+  | 'ERR_REDIS'
+  | 'ERR_REDIS_SERVER_MISSING'
+  | 'ERR_UNRECOVERABLE'
+  | 'ERR_DECODE'
+  | 'ERR_HANDLER';
+
+/** Base class of every error this library throws or emits. */
+export class RedisStreamerError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An option or argument is invalid. The message says which and what is expected. */
+export class ConfigError extends RedisStreamerError {
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
+}
+
+/** A message cannot be published: its name is not a string or its body is not JSON-serialisable. */
+export class InvalidMessageError extends RedisStreamerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_MESSAGE', message, options);
+  }
+}
+
+/** A message is larger than `maxMessageBytes`. */
+export class MessageTooLargeError extends RedisStreamerError {
+  constructor(message: string) {
+    super('ERR_MESSAGE_TOO_LARGE', message);
+  }
+}
+
+/**
+ * `sendMessages` failed part-way: the messages before `publishedIds.length` were published (with
+ * these ids), the others were not.
+ */
+export class PartialPublishError extends RedisStreamerError {
+  /** Ids of the messages that were published, in order. */
+  readonly publishedIds: readonly string[];
+
+  constructor(publishedIds: readonly string[], total: number, cause: unknown) {
+    super('ERR_PARTIAL_PUBLISH', `published ${publishedIds.length} of ${total} messages: ${toError(cause).message}`, {
+      cause,
+    });
+    this.publishedIds = publishedIds;
+  }
+}
+
+/** The streamer was cleaned up; create a new one to continue. */
+export class ClosedError extends RedisStreamerError {
+  constructor(message = 'the streamer has been cleaned up; create a new RedisStreamer') {
+    super('ERR_CLOSED', message);
+  }
+}
+
+/**
+ * Thrown by a handler to say that retrying cannot help (a validation failure, say). In
+ * at-least-once mode the entry goes straight to the dead-letter stream instead of being retried.
+ */
+export class UnrecoverableError extends RedisStreamerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_UNRECOVERABLE', message, options);
+  }
+}
+
+/** An entry read from a stream could not be decoded into a message (missing field, bad JSON...). */
+export class DecodeError extends RedisStreamerError {
+  /** Why decoding failed; becomes the dead-letter reason. */
+  readonly reason: DecodeFailure;
+
+  constructor(reason: DecodeFailure, message: string, options?: { cause?: unknown }) {
+    super('ERR_DECODE', message, options);
+    this.reason = reason;
+  }
+}
+
+/** Why an entry could not be decoded. */
+export type DecodeFailure = 'missing-name' | 'missing-body' | 'invalid-json' | 'invalid-utf8' | 'too-large';
+
+/** `redis-server` is needed (tests, demo) but not installed. */
+export class RedisServerMissingError extends RedisStreamerError {
+  constructor() {
+    super(
+      'ERR_REDIS_SERVER_MISSING',
+      'redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL to a running Redis',
+    );
+  }
+}
+
+/** Turns anything thrown into an Error, keeping Errors as they are. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === 'string' ? value : `non-error thrown: ${String(value)}`);
+}
+
+/** True for the errors Redis returns when a stream or its consumer group is missing. */
+export function isNoGroupError(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOGROUP');
+}
+
+/** True for the error XGROUP CREATE returns when the group already exists. */
+export function isBusyGroupError(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('BUSYGROUP');
+}

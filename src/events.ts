@@ -1,0 +1,118 @@
+/**
+ * The events a streamer emits, typed, so that nothing fails silently: every error, dead letter,
+ * reconnect and lossy trim is reported here.
+ */
+import { EventEmitter } from 'node:events';
+import type { DeadLetterReason } from './delivery/dead-letter-reason.js';
+
+/** Where an error happened. */
+export interface ErrorContext {
+  /** The part of the streamer that met the error. */
+  readonly phase: 'connection' | 'consume' | 'ack' | 'dead-letter' | 'reclaim' | 'lease' | 'maintenance' | 'hook';
+  /** The channel concerned, when there is one. */
+  readonly channel?: string;
+}
+
+/** What the 'deadLetter' event carries: one entry moved to a dead-letter stream. */
+export interface DeadLetterEvent {
+  /** The channel the entry was read from. */
+  readonly channel: string;
+  /** The entry's id in the channel's stream. */
+  readonly id: string;
+  /** The consumer group that gave up on it. */
+  readonly group: string;
+  /** Why. */
+  readonly reason: DeadLetterReason;
+  /** The error message. */
+  readonly error: string;
+  /** Attempts made (1 in at-most-once mode). */
+  readonly attempts: number;
+  /** The dead-letter stream it was written to. */
+  readonly deadLetterStream: string;
+  /** The id of the record in the dead-letter stream. */
+  readonly deadLetterId: string;
+}
+
+/** What the 'reconnect' event carries. */
+export interface ReconnectEvent {
+  /** Which connection: `command` or `channel:<name>`. */
+  readonly connection: string;
+  /** The attempt number since the connection was last ready, from 1. */
+  readonly attempt: number;
+  /** ms until the attempt. */
+  readonly delayMs: number;
+}
+
+/** What the 'trimmedUnread' event carries: a retention run removed entries some group had not read. */
+export interface TrimmedUnreadEvent {
+  /** The channel trimmed. */
+  readonly channel: string;
+  /** Entries removed that a stale group (no live consumer) had not read. */
+  readonly staleGroupEntries: number;
+  /** Entries removed, unread by a live group, because the channel exceeded its `maxLen`. */
+  readonly maxLenEntries: number;
+  /** Groups that no longer hold retention back. */
+  readonly staleGroups: readonly string[];
+}
+
+/** Event name to listener arguments. */
+export interface StreamerEvents {
+  /** A recovered-from error. Without an 'error' listener it goes to the logger instead of throwing. */
+  error: [error: Error, context: ErrorContext];
+  /** An entry was moved to the dead-letter stream. */
+  deadLetter: [event: DeadLetterEvent];
+  /** A connection was lost and will be re-opened. */
+  reconnect: [event: ReconnectEvent];
+  /** A retention run dropped entries that a group had not read. */
+  trimmedUnread: [event: TrimmedUnreadEvent];
+}
+
+type Listener<Args extends unknown[]> = (...args: Args) => void;
+
+/** An EventEmitter whose event names and listener arguments are checked by the compiler. */
+export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
+  private readonly emitter = new EventEmitter();
+
+  /** Adds a listener. */
+  on<E extends keyof Events & string>(event: E, listener: Listener<Events[E]>): this {
+    this.emitter.on(event, listener as Listener<unknown[]>);
+    return this;
+  }
+
+  /** Adds a one-time listener. */
+  once<E extends keyof Events & string>(event: E, listener: Listener<Events[E]>): this {
+    this.emitter.once(event, listener as Listener<unknown[]>);
+    return this;
+  }
+
+  /** Removes a listener. */
+  off<E extends keyof Events & string>(event: E, listener: Listener<Events[E]>): this {
+    this.emitter.off(event, listener as Listener<unknown[]>);
+    return this;
+  }
+
+  /** How many listeners an event has. */
+  listenerCount<E extends keyof Events & string>(event: E): number {
+    return this.emitter.listenerCount(event);
+  }
+
+  /**
+   * Calls the listeners of an event. A listener that throws is not allowed to break the caller:
+   * the exception is handed to `onListenerError`.
+   */
+  protected emitSafely<E extends keyof Events & string>(
+    event: E,
+    onListenerError: (err: unknown) => void,
+    ...args: Events[E]
+  ): boolean {
+    const listeners = this.emitter.listeners(event) as Array<Listener<Events[E]>>;
+    for (const listener of listeners) {
+      try {
+        listener(...args);
+      } catch (err) {
+        onListenerError(err);
+      }
+    }
+    return listeners.length > 0;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Handlers and their registry. Several handlers per channel run in registration order; a handler
+ * registered with a `name` only gets messages of that event name. Registration is copy-on-write, so
+ * a handler added while messages are being handled takes effect from the next message on.
+ */
+
+/** What a handler learns about the message besides its name and payload. */
+export interface MessageContext {
+  /** The channel (stream key) the message came from. */
+  readonly channel: string;
+  /** The stream entry id. */
+  readonly id: string;
+  /** The consumer group (`<channel>:<listener>:cg`). */
+  readonly group: string;
+  /** This consumer instance's name within the group. */
+  readonly consumer: string;
+  /** The listener (service) name. */
+  readonly listener: string;
+  /** The delivery attempt, from 1. Above 1 only in at-least-once mode, on retries and reclaims. */
+  readonly attempt: number;
+  /** The entry's fields other than name and body (metadata added by the producer). */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * A message handler. It may be sync or async; a returned promise is awaited. Throwing (or
+ * rejecting) marks the message failed for this handler; the other handlers still run.
+ */
+export type Handler<Payload = unknown> = (name: string, payload: Payload, context: MessageContext) => unknown;
+
+/** Options of `registerHandler`. */
+export interface HandlerOptions {
+  /**
+   * Only messages whose event name equals this are passed to the handler.
+   * @default undefined (every message of the channel)
+   */
+  readonly name?: string;
+}
+
+/** A registered handler. */
+export interface HandlerEntry {
+  readonly handler: Handler;
+  /** The event-name filter, if any. */
+  readonly name: string | undefined;
+  /** A label for logs and dead letters: the function's name or `handler#<n>`. */
+  readonly label: string;
+}
+
+/** One handler's failure on one message. */
+export interface HandlerFailure {
+  readonly label: string;
+  readonly error: unknown;
+}
+
+const EMPTY: readonly HandlerEntry[] = Object.freeze([]);
+
+/** Handlers per channel. */
+export class HandlerRegistry {
+  private readonly byChannel = new Map<string, readonly HandlerEntry[]>();
+  private readonly waiters = new Map<string, Array<() => void>>();
+
+  /** Adds a handler for a channel. */
+  add(channel: string, handler: Handler, name: string | undefined): void {
+    const current = this.byChannel.get(channel) ?? EMPTY;
+    const label = handler.name !== '' ? handler.name : `handler#${current.length + 1}`;
+    this.byChannel.set(channel, Object.freeze([...current, { handler, name, label }]));
+    const waiting = this.waiters.get(channel);
+    if (waiting !== undefined) {
+      this.waiters.delete(channel);
+      for (const wake of waiting) wake();
+    }
+  }
+
+  /** The handlers of a channel, as registered now. */
+  get(channel: string): readonly HandlerEntry[] {
+    return this.byChannel.get(channel) ?? EMPTY;
+  }
+
+  /** Resolves once the channel has a handler (at once if it has one). */
+  whenAny(channel: string): Promise<void> {
+    if (this.get(channel).length > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.waiters.get(channel) ?? [];
+      list.push(resolve);
+      this.waiters.set(channel, list);
+    });
+  }
+
+  /** Wakes everything waiting in {@link whenAny} (on shutdown). */
+  wakeAll(): void {
+    for (const list of this.waiters.values()) for (const wake of list) wake();
+    this.waiters.clear();
+  }
+}
+
+/**
+ * Runs every matching handler on one message, in order, awaiting those that return a promise.
+ * Returns the failures (empty when all succeeded). Never throws.
+ */
+export async function runHandlers(
+  handlers: readonly HandlerEntry[],
+  name: string,
+  payload: unknown,
+  context: MessageContext,
+): Promise<HandlerFailure[]> {
+  let failures: HandlerFailure[] | undefined;
+  for (const entry of handlers) {
+    if (entry.name !== undefined && entry.name !== name) continue;
+    try {
+      const result = entry.handler(name, payload, context);
+      if (isThenable(result)) await result;
+    } catch (error) {
+      (failures ??= []).push({ label: entry.label, error });
+    }
+  }
+  return failures ?? NO_FAILURES;
+}
+
+const NO_FAILURES: HandlerFailure[] = [];
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

@@ -1,0 +1,37 @@
+/**
+ * redis-streamer: event messaging between microservices over Redis Streams.
+ * Public exports only.
+ */
+export { RedisStreamer } from './streamer.js';
+export { RedisInstance, type RedisConnectionOptions } from './connection/redis-instance.js';
+export type { RedisSource } from './connection/source.js';
+export { Message, type MessageLike } from './message.js';
+export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
+export type {
+  RedisStreamerOptions,
+  SubscribeOptions,
+  ChannelOptions,
+  ConsumeOptions,
+  DeliveryMode,
+  LedgerKind,
+} from './options.js';
+export type { StreamerEvents, ErrorContext, DeadLetterEvent, ReconnectEvent, TrimmedUnreadEvent } from './events.js';
+export type { StreamerHooks, PublishHookEvent, HandleHookEvent, HandledHookEvent, FailedHookEvent } from './hooks.js';
+export type { StreamerStats, ChannelStats, GroupStats, Counters } from './stats.js';
+export { DeadLetterQueue, type DeadLetter, type ReplayResult } from './delivery/dead-letters.js';
+export type { DeadLetterReason } from './delivery/dead-letter-reason.js';
+export type { RetentionResult } from './maintenance/retention.js';
+export { defaultLogger, silentLogger, type Logger } from './logger.js';
+export {
+  RedisStreamerError,
+  ConfigError,
+  InvalidMessageError,
+  MessageTooLargeError,
+  PartialPublishError,
+  ClosedError,
+  UnrecoverableError,
+  DecodeError,
+  type ErrorCode,
+  type DecodeFailure,
+} from './errors.js';
+export { sanitize, listenerName, groupName, instanceName, ledgerKey, deadLetterKey } from './naming.js';

@@ -1,0 +1,105 @@
+/**
+ * Every name this library derives (listener, consumer group, consumer instance, Redis keys) is built
+ * here, so the wire contract with dtpyfw lives in one place.
+ *
+ * dtpyfw rules (dtpyfw-behaviour.md §2):
+ * - listener = sanitize(consumerName, 128)
+ * - group    = `<channel>:<listener>:cg` (the channel is used verbatim)
+ * - instance = sanitize(`<listener>.<sanitize(host, 64)>.<pid>.<8 hex>`, 200)
+ * - ledger   = `stream:<channel>:group:<group>:processed`
+ *
+ * Keys that only this library writes (dead letters, the O(1) dedup guard, retry metadata) carry the
+ * channel's cluster hash tag, so a Lua script touching the stream and such a key stays in one slot.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+const UNSAFE = /[^a-zA-Z0-9._:-]+/g;
+
+/**
+ * dtpyfw's sanitize: each run of characters outside `[a-zA-Z0-9._:-]` becomes one `-`, then the
+ * result is cut to `maxLen` characters. `undefined`, `null` and `''` give `''`.
+ */
+export function sanitize(value: string | null | undefined, maxLen: number): string {
+  if (value === undefined || value === null || value === '') return '';
+  return value.replace(UNSAFE, '-').slice(0, maxLen);
+}
+
+/** The listener (service) name: the consumer name sanitized and cut to 128 characters. */
+export function listenerName(consumerName: string): string {
+  return sanitize(consumerName, 128);
+}
+
+/** The consumer group of one service on one channel: `<channel>:<listener>:cg`. */
+export function groupName(channel: string, listener: string): string {
+  return `${channel}:${listener}:cg`;
+}
+
+/** The host part of an instance name: env `POD_NAME`, else env `HOSTNAME`, else the OS host name. */
+export function hostIdentity(env: NodeJS.ProcessEnv = process.env): string {
+  return env['POD_NAME'] || env['HOSTNAME'] || hostname();
+}
+
+/**
+ * The consumer (instance) name used in XREADGROUP: `<listener>.<host>.<pid>.<8 hex>`, sanitized and
+ * cut to 200 characters. A fresh random suffix is drawn for every streamer instance.
+ */
+export function instanceName(
+  listener: string,
+  host: string = hostIdentity(),
+  pid: number = process.pid,
+  suffix: string = randomBytes(4).toString('hex'),
+): string {
+  return sanitize([listener, sanitize(host, 64), String(pid), suffix].join('.'), 200);
+}
+
+/** dtpyfw's dedup ledger (a ZSET of entry ids scored in ms) for one group on one channel. */
+export function ledgerKey(channel: string, group: string): string {
+  return `stream:${channel}:group:${group}:processed`;
+}
+
+/**
+ * The cluster hash tag Redis uses for `key`: the text between the first `{` and the first `}` after
+ * it, when that text is not empty. `undefined` when the key has no such tag.
+ */
+export function hashTag(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open < 0) return undefined;
+  const close = key.indexOf('}', open + 1);
+  if (close <= open + 1) return undefined;
+  return key.slice(open + 1, close);
+}
+
+/**
+ * The prefix that puts an auxiliary key in the same cluster slot as the stream `channel`:
+ * - a channel with a hash tag keeps it (`{app}.orders` gives `{app}.orders`);
+ * - a channel without one is wrapped (`orders` gives `{orders}`), which hashes the whole name as
+ *   Redis does for the stream itself.
+ * A channel that contains `}` but no valid tag cannot be wrapped; it keeps its own name and
+ * {@link isSlotSafe} reports `false` for it.
+ */
+export function slotPrefix(channel: string): string {
+  if (hashTag(channel) !== undefined) return channel;
+  if (!channel.includes('}')) return `{${channel}}`;
+  return channel;
+}
+
+/** Whether the auxiliary keys of `channel` are guaranteed to share the stream's cluster slot. */
+export function isSlotSafe(channel: string): boolean {
+  return hashTag(channel) !== undefined || !channel.includes('}');
+}
+
+/** The dead-letter stream of a channel, in the channel's slot: `{orders}:dlq`. */
+export function deadLetterKey(channel: string): string {
+  return `${slotPrefix(channel)}:dlq`;
+}
+
+/** The O(1) dedup guard (high-water mark of handed-out ids) of one group, in the channel's slot. */
+export function guardKey(channel: string, group: string): string {
+  return `${slotPrefix(channel)}:guard:${group}`;
+}
+
+/** First-failure times of entries awaiting a retry in one group, in the channel's slot. */
+export function retryKey(channel: string, group: string): string {
+  return `${slotPrefix(channel)}:retries:${group}`;
+}

@@ -1,0 +1,449 @@
+/**
+ * RedisStreamer: the public facade. It keeps the registrations (subscriptions, handlers, channel
+ * retention), owns the connections, and wires the channel consumers, maintenance and dead-letter
+ * queues together; the logic lives in those parts.
+ */
+import type { RedisPort } from './connection/port.js';
+import { portFactory, type PortFactory, type RedisSource } from './connection/source.js';
+import { backoffDelay } from './connection/backoff.js';
+import { ChannelConsumer } from './consume/channel-consumer.js';
+import type { ChannelEnv, ChannelReporter } from './consume/channel-env.js';
+import { DeadLetterQueue } from './delivery/dead-letters.js';
+import { idTimeMs } from './delivery/ids.js';
+import { ClosedError, ConfigError, toError } from './errors.js';
+import {
+  TypedEmitter,
+  type DeadLetterEvent,
+  type ErrorContext,
+  type ReconnectEvent,
+  type StreamerEvents,
+  type TrimmedUnreadEvent,
+} from './events.js';
+import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
+import { Maintenance } from './maintenance/maintenance.js';
+import type { RetentionResult } from './maintenance/retention.js';
+import { encodeMessage, type MessageLike } from './message.js';
+import { deadLetterKey, groupName, instanceName, listenerName } from './naming.js';
+import {
+  checkChannel,
+  resolveChannelOptions,
+  resolveConsumeOptions,
+  resolveStreamerOptions,
+  resolveSubscribeOptions,
+  type ChannelOptions,
+  type ConsumeOptions,
+  type RedisStreamerOptions,
+  type ResolvedStreamerOptions,
+  type SubscribeOptions,
+} from './options.js';
+import {
+  addCounters,
+  newCounters,
+  type ChannelStats,
+  type Counters,
+  type GroupStats,
+  type StreamerStats,
+} from './stats.js';
+import { sleep } from './timers.js';
+
+interface Subscription {
+  readonly channel: string;
+  readonly group: string;
+  readonly concurrency: number;
+  readonly orderingKey: SubscribeOptions['orderingKey'];
+}
+
+interface ConsumeRun {
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+  readonly supervisors: Map<string, Promise<void>>;
+  readonly consumers: Map<string, ChannelConsumer>;
+  readonly start: (sub: Subscription) => void;
+}
+
+/**
+ * Publishes events to channels (Redis streams) and consumes them through one consumer group per
+ * service: every service gets every event (fan-out), the instances of one service share them.
+ */
+export class RedisStreamer extends TypedEmitter<StreamerEvents> implements AsyncDisposable {
+  /** The service name, sanitized as dtpyfw does: the consumer groups are `<channel>:<listenerName>:cg`. */
+  readonly listenerName: string;
+  /** This instance's consumer name within the groups: `<listener>.<host>.<pid>.<8 hex>`. */
+  readonly consumerInstance: string;
+  private readonly options: ResolvedStreamerOptions;
+  private readonly open: PortFactory;
+  private readonly registry = new HandlerRegistry();
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
+  private readonly counters = new Map<string, Counters>();
+  private readonly maintenance: Maintenance;
+  private commandPort: RedisPort | undefined;
+  private run: ConsumeRun | undefined;
+  private closed = false;
+  private readonly reporter: ChannelReporter;
+
+  /**
+   * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis client (used as a
+   *   template for the connections this streamer opens and closes itself).
+   * @param consumerName the service name; instances with the same name share the work.
+   * @param options see {@link RedisStreamerOptions}.
+   */
+  constructor(redis: RedisSource, consumerName: string, options: RedisStreamerOptions = {}) {
+    super();
+    this.options = resolveStreamerOptions(options);
+    this.open = portFactory(redis).open;
+    this.listenerName = listenerName(consumerName);
+    if (this.listenerName === '') throw new ConfigError('consumerName must be a non-empty string');
+    this.consumerInstance = instanceName(this.listenerName);
+    this.reporter = {
+      error: (err, context) => this.reportError(err, context),
+      deadLetter: (event) => this.reportDeadLetter(event),
+      reconnect: (event) => this.reportReconnect(event),
+    };
+    this.maintenance = new Maintenance({
+      options: this.options,
+      consumer: this.consumerInstance,
+      command: () => this.command(),
+      subscriptions: () => [...this.subscriptions.values()],
+      retention: () => [...this.retention].map(([channel, r]) => ({ channel, ...r })),
+      onError: (err, context) => this.reportError(err, context),
+      onTrimmedUnread: (event) => this.reportTrimmedUnread(event),
+    });
+  }
+
+  /**
+   * Subscribes this service to a channel: creates its consumer group (with MKSTREAM) at `$` (new
+   * messages only) or `0-0`, unless it exists. A second call for the same channel does nothing; a
+   * group created meanwhile by another instance (BUSYGROUP) is fine. A channel subscribed while
+   * {@link persistConsume} runs is consumed at once.
+   */
+  async subscribe(channel: string, options: SubscribeOptions = {}): Promise<this> {
+    this.assertOpen();
+    checkChannel(channel);
+    const resolved = resolveSubscribeOptions(options);
+    if (this.subscriptions.has(channel)) return this;
+    const group = groupName(channel, this.listenerName);
+    const port = await this.command();
+    await port.xgroupCreate(channel, group, resolved.startFromLatest ? '$' : '0-0');
+    if (this.subscriptions.has(channel)) return this;
+    const sub: Subscription = { channel, group, concurrency: resolved.concurrency, orderingKey: resolved.orderingKey };
+    this.subscriptions.set(channel, sub);
+    this.run?.start(sub);
+    return this;
+  }
+
+  /**
+   * Adds a handler for a channel. Handlers run in registration order; one that throws does not stop
+   * the others. With `{ name }`, the handler only gets messages of that event name. A handler added
+   * while consuming takes effect from the next message on.
+   */
+  registerHandler<Payload = unknown>(channel: string, handler: Handler<Payload>, options: HandlerOptions = {}): this {
+    this.assertOpen();
+    checkChannel(channel);
+    if (typeof handler !== 'function')
+      throw new ConfigError('handler must be a function (name, payload, context) => unknown');
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw new ConfigError('the handler option "name" must be a string');
+    }
+    this.registry.add(channel, handler as Handler, options.name);
+    return this;
+  }
+
+  /**
+   * Sets a channel's retention: maintenance trims entries older than `retentionMs` (unless a live
+   * group has not read them) and, with `maxLen`, caps its length.
+   */
+  registerChannel(channel: string, options: ChannelOptions = {}): this {
+    this.assertOpen();
+    checkChannel(channel);
+    this.retention.set(channel, resolveChannelOptions(options));
+    return this;
+  }
+
+  /**
+   * Publishes one message: `XADD <channel> * name <name> body <json>` (plus fields added by the
+   * onPublish hook). Resolves to the entry id.
+   */
+  async sendMessage(channel: string, message: MessageLike): Promise<string> {
+    this.assertOpen();
+    checkChannel(channel);
+    const fields = this.encode(channel, message);
+    const id = await (await this.command()).xadd(channel, fields);
+    this.countersOf(channel).published++;
+    return id;
+  }
+
+  /**
+   * Publishes several messages in one round trip (a pipeline), in order. Every message is checked
+   * before any is sent. If the connection fails part-way, a {@link PartialPublishError} says which
+   * were published.
+   */
+  async sendMessages(channel: string, messages: readonly MessageLike[]): Promise<string[]> {
+    this.assertOpen();
+    checkChannel(channel);
+    if (!Array.isArray(messages)) throw new ConfigError('messages must be an array');
+    const encoded = (messages as readonly MessageLike[]).map((m) => this.encode(channel, m));
+    const ids = await (await this.command()).xaddMany(channel, encoded);
+    this.countersOf(channel).published += ids.length;
+    return ids;
+  }
+
+  /**
+   * Consumes every subscribed channel (each on its own connection), runs ledger and retention
+   * maintenance, and restarts a channel loop that crashed. Resolves once {@link stopConsuming},
+   * {@link cleanup} or the signal ends it. Calling it again while it runs returns the same promise.
+   */
+  persistConsume(options: ConsumeOptions = {}): Promise<void> {
+    this.assertOpen();
+    if (this.run !== undefined) return this.run.done;
+    const consume = resolveConsumeOptions(options);
+    const abort = new AbortController();
+    const supervisors = new Map<string, Promise<void>>();
+    const consumers = new Map<string, ChannelConsumer>();
+    const supervise = async (sub: Subscription): Promise<void> => {
+      for (let restarts = 0; !abort.signal.aborted; restarts++) {
+        if (restarts > 0) {
+          this.reportError(new Error(`the loop of channel "${sub.channel}" ended unexpectedly; restarting it`), {
+            phase: 'consume',
+            channel: sub.channel,
+          });
+          await sleep(backoffDelay(restarts, 500, 30_000), abort.signal);
+          if (abort.signal.aborted) break;
+        }
+        const consumer = new ChannelConsumer(this.envFor(sub), consume, sub.concurrency, sub.orderingKey);
+        consumers.set(sub.channel, consumer);
+        try {
+          await consumer.run();
+        } catch (err) {
+          this.reportError(err, { phase: 'consume', channel: sub.channel });
+        }
+      }
+    };
+    const start = (sub: Subscription): void => {
+      if (abort.signal.aborted || supervisors.has(sub.channel)) return;
+      supervisors.set(sub.channel, supervise(sub));
+    };
+    const done = new Promise<void>((resolve) => {
+      abort.signal.addEventListener('abort', () => resolve(), { once: true });
+    }).then(async () => {
+      for (const consumer of consumers.values()) consumer.stop();
+      await Promise.all([...supervisors.values(), this.maintenance.stop()]);
+    });
+    this.run = { abort, done, supervisors, consumers, start };
+    if (options.signal !== undefined) {
+      const signal = options.signal;
+      if (signal.aborted) abort.abort();
+      else signal.addEventListener('abort', () => void this.stopConsuming(), { once: true });
+    }
+    this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs);
+    for (const sub of this.subscriptions.values()) start(sub);
+    return done;
+  }
+
+  /** Trims the dedup ledgers of the subscribed groups to the dedup window (server clock). */
+  async maintainLedgers(): Promise<number> {
+    this.assertOpen();
+    return this.maintenance.maintainLedgers();
+  }
+
+  /** Applies retention to the registered channels and removes idle consumers of subscribed groups. */
+  async cleanupChannels(): Promise<RetentionResult[]> {
+    this.assertOpen();
+    return this.maintenance.cleanupChannels();
+  }
+
+  /** The dead-letter stream of a channel: list, replay, purge. */
+  deadLetters(channel: string): DeadLetterQueue {
+    checkChannel(channel);
+    return new DeadLetterQueue(channel, () => this.command());
+  }
+
+  /**
+   * Stops consuming: no new reads, in-flight handlers finish (up to shutdownTimeoutMs),
+   * acknowledgements are flushed, and every connection this streamer opened is closed. Returns
+   * within blockMs + 1 s plus the time the running handlers take. The streamer can consume or
+   * publish again afterwards (connections re-open on demand).
+   */
+  async stopConsuming(): Promise<void> {
+    const run = this.run;
+    if (run !== undefined) {
+      run.abort.abort();
+      await run.done;
+      this.run = undefined;
+    } else {
+      await this.maintenance.stop();
+    }
+    const port = this.commandPort;
+    this.commandPort = undefined;
+    await port?.close();
+  }
+
+  /** Stops consuming and closes everything; the streamer cannot be used afterwards. */
+  async cleanup(): Promise<void> {
+    if (this.closed && this.run === undefined && this.commandPort === undefined) return;
+    this.closed = true;
+    await this.stopConsuming();
+    this.registry.wakeAll();
+  }
+
+  /** `await using streamer = new RedisStreamer(...)` calls {@link cleanup} at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.cleanup();
+  }
+
+  /**
+   * The state of this streamer: dtpyfw's fields (in camelCase), counters, and per channel what Redis
+   * says of this service's group (lag, pending, oldest pending age, consumers, dead letters, stale
+   * groups). Redis parts are null when Redis cannot be reached.
+   */
+  async getStats(): Promise<StreamerStats> {
+    const channels = [...this.subscriptions.keys()];
+    const all = new Set([...channels, ...this.retention.keys(), ...this.counters.keys()]);
+    const perChannel: Record<string, ChannelStats> = {};
+    const total = newCounters();
+    for (const channel of all) {
+      const counters = this.countersOf(channel);
+      addCounters(total, counters);
+      const sub = this.subscriptions.get(channel);
+      let redis: GroupStats | null = null;
+      let redisError: string | undefined;
+      if (sub !== undefined && !this.closed) {
+        try {
+          redis = await this.groupStats(sub);
+        } catch (err) {
+          redisError = toError(err).message;
+        }
+      }
+      perChannel[channel] = { ...counters, redis, ...(redisError === undefined ? {} : { redisError }) };
+    }
+    return {
+      listenerName: this.listenerName,
+      consumerInstance: this.consumerInstance,
+      subscriptions: channels.length,
+      channels,
+      dedupWindowMs: this.options.dedupWindowMs,
+      lastLedgerCleanup: this.maintenance.lastLedgerCleanup,
+      maintenanceRunning: this.maintenance.running,
+      delivery: this.options.delivery,
+      ledger: this.options.ledger,
+      consuming: this.run !== undefined,
+      ...total,
+      perChannel,
+    };
+  }
+
+  private async groupStats(sub: Subscription): Promise<GroupStats> {
+    const port = await this.command();
+    const [groups, pending, now, deadLetters] = await Promise.all([
+      port.xinfoGroups(sub.channel),
+      port.xpendingSummary(sub.channel, sub.group).catch(() => ({ count: 0, minId: null })),
+      port.time(),
+      port.xlen(deadLetterKey(sub.channel)),
+    ]);
+    const mine = groups.find((g) => g.name === sub.group);
+    const staleGroups: string[] = [];
+    for (const g of groups) {
+      const consumers = await port.xinfoConsumers(sub.channel, g.name);
+      const live =
+        consumers.length === 0
+          ? now - idTimeMs(g.lastDeliveredId) < this.options.staleGroupMs
+          : consumers.some((c) => c.idleMs < this.options.staleGroupMs);
+      if (!live) staleGroups.push(g.name);
+    }
+    return {
+      group: sub.group,
+      lag: mine?.lag ?? null,
+      pending: pending.count,
+      oldestPendingAgeMs: pending.minId === null ? null : Math.max(0, now - idTimeMs(pending.minId)),
+      consumers: mine?.consumers ?? 0,
+      deadLetters,
+      staleGroups,
+    };
+  }
+
+  private envFor(sub: Subscription): ChannelEnv {
+    return {
+      channel: sub.channel,
+      group: sub.group,
+      consumer: this.consumerInstance,
+      listener: this.listenerName,
+      options: this.options,
+      registry: this.registry,
+      command: () => this.command(),
+      openPort: (label) => this.open(label, 'blocking'),
+      reporter: this.reporter,
+      counters: this.countersOf(sub.channel),
+    };
+  }
+
+  private encode(channel: string, message: MessageLike): string[] {
+    const onPublish = this.options.hooks.onPublish;
+    if (onPublish === undefined) return encodeMessage(message, this.options.maxMessageBytes);
+    const fields: Record<string, string> = {};
+    try {
+      onPublish({ channel, message, fields });
+    } catch (err) {
+      this.reportError(err, { phase: 'hook', channel });
+    }
+    return encodeMessage(message, this.options.maxMessageBytes, fields);
+  }
+
+  private command(): Promise<RedisPort> {
+    if (this.commandPort !== undefined) return Promise.resolve(this.commandPort);
+    const port = this.open('command', 'command');
+    port.on('reconnecting', (delayMs, attempt) => this.reportReconnect({ connection: 'command', attempt, delayMs }));
+    port.on('error', (err) => this.options.logger.debug({ err }, 'command connection error'));
+    this.commandPort = port;
+    return Promise.resolve(port);
+  }
+
+  private countersOf(channel: string): Counters {
+    let counters = this.counters.get(channel);
+    if (counters === undefined) {
+      counters = newCounters();
+      this.counters.set(channel, counters);
+    }
+    return counters;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError();
+  }
+
+  private reportError(err: unknown, context: ErrorContext): void {
+    const error = toError(err);
+    if (this.listenerCount('error') === 0) {
+      this.options.logger.error({ err: error, ...context }, error.message);
+      return;
+    }
+    this.emitSafely(
+      'error',
+      (e) => this.options.logger.error({ err: toError(e) }, 'an error listener threw'),
+      error,
+      context,
+    );
+  }
+
+  private reportDeadLetter(event: DeadLetterEvent): void {
+    this.emitSafely('deadLetter', (e) => this.reportError(e, { phase: 'hook', channel: event.channel }), event);
+    const hook = this.options.hooks.onDeadLetter;
+    if (hook !== undefined) {
+      try {
+        hook(event);
+      } catch (err) {
+        this.reportError(err, { phase: 'hook', channel: event.channel });
+      }
+    }
+  }
+
+  private reportReconnect(event: ReconnectEvent): void {
+    this.options.logger.warn({ ...event }, 'reconnecting to Redis');
+    this.emitSafely('reconnect', (e) => this.reportError(e, { phase: 'hook' }), event);
+  }
+
+  private reportTrimmedUnread(event: TrimmedUnreadEvent): void {
+    this.countersOf(event.channel).trimmedUnread += event.staleGroupEntries + event.maxLenEntries;
+    this.options.logger.warn({ ...event }, 'retention removed unread entries');
+    this.emitSafely('trimmedUnread', (e) => this.reportError(e, { phase: 'hook', channel: event.channel }), event);
+  }
+}
