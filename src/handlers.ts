@@ -116,7 +116,7 @@ export async function runHandlers(
   return failures ?? NO_FAILURES;
 }
 
-const NO_FAILURES: HandlerFailure[] = [];
+const NO_FAILURES: HandlerFailure[] = Object.freeze([]) as unknown as HandlerFailure[];
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

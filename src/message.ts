@@ -133,10 +133,12 @@ export function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const rewritten = rewritePythonTokens(text);
+    // The placeholder carries a random part, so no string of the body can be mistaken for one.
+    const sentinel = `\u0000rs-${Math.random().toString(36).slice(2)}:`;
+    const rewritten = rewritePythonTokens(text, sentinel);
     if (rewritten !== undefined) {
       try {
-        return JSON.parse(rewritten, revivePythonTokens);
+        return JSON.parse(rewritten, (_key, value: unknown) => revivePythonToken(value, sentinel));
       } catch {
         // fall through to the original error, which points at the real problem
       }
@@ -145,7 +147,6 @@ export function parseBody(text: string): unknown {
   }
 }
 
-const SENTINEL = '\u0000redis-streamer:';
 const TOKENS: ReadonlyArray<readonly [string, number]> = [
   ['-Infinity', -Infinity],
   ['Infinity', Infinity],
@@ -154,9 +155,9 @@ const TOKENS: ReadonlyArray<readonly [string, number]> = [
 
 /**
  * Replaces the bare tokens NaN, Infinity and -Infinity that stand outside JSON strings with
- * sentinel strings. Returns undefined when there is none, so the caller keeps the first error.
+ * `sentinel` strings. Returns undefined when there is none, so the caller keeps the first error.
  */
-function rewritePythonTokens(text: string): string | undefined {
+function rewritePythonTokens(text: string, sentinel: string): string | undefined {
   let out = '';
   let from = 0;
   let inString = false;
@@ -175,7 +176,7 @@ function rewritePythonTokens(text: string): string | undefined {
     if (ch !== 0x2d /* - */ && ch !== 0x49 /* I */ && ch !== 0x4e /* N */) continue;
     for (const [token] of TOKENS) {
       if (text.startsWith(token, i)) {
-        out += `${text.slice(from, i)}"${JSON.stringify(SENTINEL + token).slice(1, -1)}"`;
+        out += `${text.slice(from, i)}"${JSON.stringify(sentinel + token).slice(1, -1)}"`;
         i += token.length - 1;
         from = i + 1;
         found = true;
@@ -186,9 +187,9 @@ function rewritePythonTokens(text: string): string | undefined {
   return found ? out + text.slice(from) : undefined;
 }
 
-function revivePythonTokens(_key: string, value: unknown): unknown {
-  if (typeof value !== 'string' || !value.startsWith(SENTINEL)) return value;
-  const token = value.slice(SENTINEL.length);
+function revivePythonToken(value: unknown, sentinel: string): unknown {
+  if (typeof value !== 'string' || !value.startsWith(sentinel)) return value;
+  const token = value.slice(sentinel.length);
   for (const [name, number] of TOKENS) if (name === token) return number;
   return value;
 }

@@ -253,6 +253,9 @@ export function resolveSubscribeOptions(
   options: SubscribeOptions = {},
 ): Required<Omit<SubscribeOptions, 'orderingKey'>> & Pick<SubscribeOptions, 'orderingKey'> {
   const concurrency = integer('concurrency', options.concurrency ?? 1, 1);
+  if (options.startFromLatest !== undefined && typeof options.startFromLatest !== 'boolean') {
+    throw new ConfigError(`startFromLatest must be a boolean, got ${JSON.stringify(options.startFromLatest)}`);
+  }
   if (options.orderingKey !== undefined && typeof options.orderingKey !== 'function') {
     throw new ConfigError('orderingKey must be a function (payload, name) => key');
   }

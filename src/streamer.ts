@@ -370,7 +370,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       options: this.options,
       registry: this.registry,
       command: () => this.command(),
-      openPort: (label) => this.open(label, 'blocking'),
+      openPort: (label) => this.open(`${this.listenerName}:${label}`, 'blocking'),
       reporter: this.reporter,
       counters: this.countersOf(sub.channel),
     };
@@ -390,7 +390,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
 
   private command(): Promise<RedisPort> {
     if (this.commandPort !== undefined) return Promise.resolve(this.commandPort);
-    const port = this.open('command', 'command');
+    const port = this.open(`${this.listenerName}:command`, 'command');
     port.on('reconnecting', (delayMs, attempt) => this.reportReconnect({ connection: 'command', attempt, delayMs }));
     port.on('error', (err) => this.options.logger.debug({ err }, 'command connection error'));
     this.commandPort = port;

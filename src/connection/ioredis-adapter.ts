@@ -85,14 +85,20 @@ export class IoredisPort implements RedisPort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.client.status === 'ready') {
-      try {
-        await Promise.race([this.client.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-      } catch {
-        // the hard close below ends it anyway
-      }
+    const client = this.client;
+    if ((client.status as string) === 'end') return;
+    // Resolves once the socket is fully closed, so nothing of this connection outlives close().
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+    if (client.status === 'ready') client.quit().catch(() => client.disconnect(false));
+    else client.disconnect(false);
+    await Promise.race([ended, giveUp]);
+    clearTimeout(timer);
+    if ((client.status as string) !== 'end') {
+      client.disconnect(false);
+      await ended;
     }
-    this.client.disconnect(false);
   }
 
   destroy(): void {

@@ -82,7 +82,7 @@ export class RedisInstance {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
     const { port, db, connectTimeoutMs } = this.settings;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid Redis port: ${port}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`invalid Redis port: ${port}`);
     if (!Number.isInteger(db) || db < 0) throw new ConfigError(`invalid Redis db: ${db}`);
     if (!(connectTimeoutMs > 0)) throw new ConfigError(`connectTimeoutMs must be > 0, got ${connectTimeoutMs}`);
   }
@@ -154,9 +154,8 @@ function parseUrl(url: string): Partial<Resolved> & { tls?: boolean } {
   if (parsed.port !== '') out.port = Number(parsed.port);
   const dbText = parsed.pathname.replace(/^\//, '');
   if (dbText !== '') {
-    const db = Number(dbText);
-    if (!Number.isInteger(db) || db < 0) throw new ConfigError(`invalid db in Redis URL: "${dbText}"`);
-    out.db = db;
+    if (!/^\d+$/.test(dbText)) throw new ConfigError(`invalid db in Redis URL: "${dbText}"`);
+    out.db = Number(dbText);
   }
   if (parsed.username !== '') out.username = decodeURIComponent(parsed.username);
   if (parsed.password !== '') out.password = decodeURIComponent(parsed.password);
@@ -164,6 +163,7 @@ function parseUrl(url: string): Partial<Resolved> & { tls?: boolean } {
   return out;
 }
 
+/** Hides the password of a URL that may not even parse: everything between the user and the last '@'. */
 function maskUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return url.replace(/^([^:/]*:\/\/[^:@/]*):.*@/, '$1:***@');
 }

@@ -1,18 +1,24 @@
 /**
- * Runs handling jobs with a concurrency limit. Jobs without a key start in submission order; jobs
- * with the same key run one after another in submission order, while different keys run in
- * parallel. With a limit of 1 everything runs in submission (stream) order.
+ * Runs handling jobs with a concurrency limit, starting them in submission order. A job with a key
+ * waits while an earlier job with the same key is running, so same-key jobs run one after another
+ * in submission order while different keys run in parallel. With a limit of 1 everything runs in
+ * submission (stream) order.
  */
 
 type Job = () => Promise<void>;
-type Unit = { readonly job: Job; readonly key?: undefined } | { readonly key: string | number };
+
+interface Item {
+  readonly job: Job;
+  readonly key: string | number | undefined;
+  started: boolean;
+}
 
 /** A concurrency-limited job runner with per-key ordering. */
 export class Scheduler {
   private readonly limit: number;
-  private readonly perKey = new Map<string | number, Job[]>();
-  private ready: Unit[] = [];
-  private readyHead = 0;
+  private queue: Item[] = [];
+  private head = 0;
+  private readonly busyKeys = new Set<string | number>();
   private running = 0;
   private waiting = 0;
   private waiters: Array<{ max: number; resolve: () => void }> = [];
@@ -26,20 +32,10 @@ export class Scheduler {
     return this.running + this.waiting;
   }
 
-  /** Queues a job; it starts when a slot (and its key) is free. */
+  /** Queues a job; it starts when a slot is free and no earlier job with its key is running. */
   submit(job: Job, key?: string | number): void {
     this.waiting++;
-    if (key === undefined) {
-      this.ready.push({ job });
-    } else {
-      const queue = this.perKey.get(key);
-      if (queue !== undefined) {
-        queue.push(job);
-      } else {
-        this.perKey.set(key, [job]);
-        this.ready.push({ key });
-      }
-    }
+    this.queue.push({ job, key, started: false });
     this.pump();
   }
 
@@ -50,35 +46,41 @@ export class Scheduler {
   }
 
   private pump(): void {
-    while (this.running < this.limit && this.readyHead < this.ready.length) {
-      const unit = this.ready[this.readyHead++] as Unit;
-      if (unit.key === undefined) this.start(unit.job, undefined);
-      else this.start((this.perKey.get(unit.key) as Job[])[0] as Job, unit.key);
+    // Scan from the oldest unstarted job; skip only jobs whose key is busy (their turn comes when
+    // the key frees up, still ahead of later jobs of that key).
+    for (let i = this.head; i < this.queue.length && this.running < this.limit; i++) {
+      const item = this.queue[i] as Item;
+      if (item.started || (item.key !== undefined && this.busyKeys.has(item.key))) continue;
+      this.start(item);
     }
-    if (this.readyHead === this.ready.length) {
-      this.ready = [];
-      this.readyHead = 0;
-    } else if (this.readyHead > 1024) {
-      this.ready = this.ready.slice(this.readyHead);
-      this.readyHead = 0;
+    while (this.head < this.queue.length && (this.queue[this.head] as Item).started) this.head++;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 
-  private start(job: Job, key: string | number | undefined): void {
+  private start(item: Item): void {
+    item.started = true;
     this.running++;
     this.waiting--;
-    const done = (): void => this.finish(key);
-    job().then(done, done);
+    if (item.key !== undefined) this.busyKeys.add(item.key);
+    const done = (): void => this.finish(item.key);
+    let result: Promise<void>;
+    try {
+      result = item.job();
+    } catch (err) {
+      result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    result.then(done, done);
   }
 
   private finish(key: string | number | undefined): void {
     this.running--;
-    if (key !== undefined) {
-      const queue = this.perKey.get(key) as Job[];
-      queue.shift();
-      if (queue.length > 0) this.ready.push({ key });
-      else this.perKey.delete(key);
-    }
+    if (key !== undefined) this.busyKeys.delete(key);
     if (this.waiters.length > 0) {
       const load = this.load;
       const still: typeof this.waiters = [];

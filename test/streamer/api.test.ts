@@ -1,0 +1,147 @@
+/**
+ * The public API's contract: subscribe idempotence and creation races, the accepted Redis sources,
+ * publishing and its validation, stats, and errors that are reported instead of thrown.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import {
+  ConfigError,
+  InvalidMessageError,
+  Message,
+  MessageTooLargeError,
+  RedisInstance,
+  RedisStreamer,
+  silentLogger,
+  type Logger,
+} from '../../src/index.js';
+import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+
+const redis = useRedis();
+
+describe('subscribe', () => {
+  it('does nothing the second time, and tolerates a racing instance (BUSYGROUP)', async () => {
+    const channel = uniqueChannel('idem');
+    const a = redis.streamer('idem-svc');
+    const b = redis.streamer('idem-svc');
+    await Promise.all([a.subscribe(channel), b.subscribe(channel), a.subscribe(channel)]);
+    await a.subscribe(channel);
+    const groups = (await redis.client.xinfo('GROUPS', channel)) as string[][];
+    assert.equal(groups.length, 1);
+    assert.equal(groups[0]![1], `${channel}:idem-svc:cg`);
+    const stats = await a.getStats();
+    assert.equal(stats.subscriptions, 1);
+    assert.deepEqual(stats.channels, [channel]);
+  });
+
+  it('returns the streamer for chaining', async () => {
+    const s = redis.streamer('chain');
+    const c1 = uniqueChannel('c1');
+    const c2 = uniqueChannel('c2');
+    const same = await (await s.subscribe(c1)).subscribe(c2);
+    assert.equal(same, s);
+    assert.equal(
+      s.registerHandler(c1, () => {}),
+      s,
+    );
+    assert.equal(s.registerChannel(c1), s);
+  });
+});
+
+describe('Redis sources', () => {
+  it('accepts a RedisInstance, a URL and an ioredis client (never closing the latter)', async () => {
+    const channel = uniqueChannel('sources');
+    const port = Number(new URL(redis.url).port);
+    const userClient = new Redis(redis.url);
+    const sources = [new RedisInstance({ host: '127.0.0.1', port }), redis.url, userClient];
+    for (const source of sources) {
+      const s = new RedisStreamer(source, 'sources', { logger: silentLogger });
+      const id = await s.sendMessage(channel, { name: 'n', body: {} });
+      assert.match(id, /^\d+-\d+$/);
+      await s.cleanup();
+    }
+    assert.equal(await userClient.ping(), 'PONG', "the user's client is still usable");
+    userClient.disconnect();
+    assert.equal(await redis.client.xlen(channel), 3);
+  });
+
+  it('rejects anything else with a clear error', () => {
+    assert.throws(() => new RedisStreamer(42 as unknown as string, 'x'), ConfigError);
+    assert.throws(() => new RedisStreamer('http://nope', 'x'), /redis:\/\/ or rediss:\/\//);
+    assert.throws(() => new RedisStreamer(redis.url, ''), /consumerName/);
+    assert.throws(() => new RedisStreamer(redis.url, 'x', { delivery: 'sometimes' as 'at-most-once' }), /delivery/);
+  });
+});
+
+describe('publishing', () => {
+  it('sendMessage returns the id; sendMessages publishes in order and returns every id', async () => {
+    const channel = uniqueChannel('publish');
+    const s = redis.streamer('pub');
+    const one = await s.sendMessage(channel, new Message('a', { n: 1 }));
+    const many = await s.sendMessages(channel, [new Message('b', 2), { name: 'c', body: [3] }]);
+    const entries = await redis.client.xrange(channel, '-', '+');
+    assert.deepEqual(
+      entries.map(([id, f]) => [id, f[1], f[3]]),
+      [
+        [one, 'a', '{"n":1}'],
+        [many[0], 'b', '2'],
+        [many[1], 'c', '[3]'],
+      ],
+    );
+    assert.equal((await s.getStats()).published, 3);
+  });
+
+  it('rejects bad messages before sending anything', async () => {
+    const channel = uniqueChannel('bad-publish');
+    const s = redis.streamer('bad-pub', { maxMessageBytes: 100 });
+    await assert.rejects(s.sendMessage(channel, { name: 7 as unknown as string, body: {} }), InvalidMessageError);
+    await assert.rejects(s.sendMessage(channel, { name: 'n', body: undefined }), InvalidMessageError);
+    await assert.rejects(s.sendMessage(channel, { name: 'n', body: { big: 1n } }), InvalidMessageError);
+    await assert.rejects(s.sendMessage(channel, { name: 'n', body: 'x'.repeat(200) }), MessageTooLargeError);
+    await assert.rejects(
+      s.sendMessages(channel, [
+        { name: 'ok', body: 1 },
+        { name: 'n', body: () => 1 },
+      ]),
+      InvalidMessageError,
+    );
+    await assert.rejects(s.sendMessage('', { name: 'n', body: 1 }), ConfigError);
+    assert.equal(await redis.client.exists(channel), 0, 'nothing was published');
+  });
+
+  it('lets the onPublish hook add stream fields', async () => {
+    const channel = uniqueChannel('hook');
+    const s = redis.streamer('hooked', {
+      hooks: { onPublish: (e) => void (e.fields['traceparent'] = `00-${e.channel}-01`) },
+    });
+    await s.sendMessage(channel, { name: 'n', body: 1 });
+    const [[, fields]] = (await redis.client.xrange(channel, '-', '+')) as [[string, string[]]];
+    assert.deepEqual(fields, ['name', 'n', 'body', '1', 'traceparent', `00-${channel}-01`]);
+  });
+});
+
+describe('errors', () => {
+  it('go to the logger when there is no error listener, and never throw out of the loop', async () => {
+    const channel = uniqueChannel('no-listener');
+    const logged: string[] = [];
+    const logger: Logger = { ...silentLogger, error: (_f, m) => void logged.push(m ?? '') };
+    const s = redis.streamer('no-listener', {
+      logger,
+      hooks: {
+        onHandled: () => {
+          throw new Error('a broken hook');
+        },
+      },
+    });
+    await s.subscribe(channel);
+    let handled = 0;
+    s.registerHandler(channel, () => void handled++);
+    void s.persistConsume({ blockMs: 300 });
+    await redis.streamer('pub').sendMessages(channel, [
+      { name: 'a', body: 1 },
+      { name: 'b', body: 2 },
+    ]);
+    await waitFor(() => handled >= 2 && logged.length >= 2, 'both handled, both hook errors logged');
+    assert.deepEqual(logged, ['a broken hook', 'a broken hook']);
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * At-most-once per group within the dedup window, with both guards: no entry reaches a group's
+ * handlers twice, also after the group is deleted and re-created from 0-0; a group that vanishes
+ * while consuming is re-created without skipping what was added meanwhile.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { guardKey, ledgerKey } from '../../src/naming.js';
+import type { LedgerKind } from '../../src/index.js';
+import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+
+const redis = useRedis();
+
+async function consumeAll(
+  channel: string,
+  service: string,
+  ledger: LedgerKind,
+  seen: number[],
+): Promise<() => Promise<void>> {
+  const s = redis.streamer(service, { ledger });
+  await s.subscribe(channel, { startFromLatest: false });
+  s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
+  const run = s.persistConsume({ blockMs: 300 });
+  return async () => {
+    await s.cleanup();
+    await run;
+  };
+}
+
+for (const ledger of ['hwm', 'zset'] as const) {
+  describe(`dedup guard: ${ledger}`, () => {
+    it('hands nothing out twice after the group is deleted and re-created from 0-0', async () => {
+      const channel = uniqueChannel(`recreate-${ledger}`);
+      const publisher = redis.streamer('publisher');
+      await publisher.sendMessages(
+        channel,
+        Array.from({ length: 50 }, (_, i) => ({ name: 'n', body: { i } })),
+      );
+      const seen: number[] = [];
+      let stop = await consumeAll(channel, 'dedup-svc', ledger, seen);
+      await waitFor(() => seen.length >= 50, 'first pass');
+      await stop();
+
+      const group = `${channel}:dedup-svc:cg`;
+      assert.equal(await redis.client.xgroup('DESTROY', channel, group), 1);
+      await redis.client.xgroup('CREATE', channel, group, '0-0');
+      await publisher.sendMessages(
+        channel,
+        Array.from({ length: 10 }, (_, i) => ({ name: 'n', body: { i: 50 + i } })),
+      );
+
+      stop = await consumeAll(channel, 'dedup-svc', ledger, seen);
+      await waitFor(() => seen.length >= 60, 'new messages after re-creation');
+      await delay(300);
+      await stop();
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 60 }, (_, i) => i),
+        'each entry handled exactly once',
+      );
+      const stats = await redis.streamer('stats-probe').getStats();
+      assert.equal(stats.deduplicated, 0, 'a fresh streamer has no counts');
+    });
+
+    it('counts the skipped entries as deduplicated', async () => {
+      const channel = uniqueChannel(`count-${ledger}`);
+      const publisher = redis.streamer('publisher');
+      await publisher.sendMessages(
+        channel,
+        Array.from({ length: 5 }, (_, i) => ({ name: 'n', body: { i } })),
+      );
+      const seen: number[] = [];
+      const s = redis.streamer('count-svc', { ledger });
+      await s.subscribe(channel, { startFromLatest: false });
+      s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
+      const run = s.persistConsume({ blockMs: 300 });
+      await waitFor(() => seen.length >= 5, 'first pass');
+      // Move the group back, as an operator would with SETID: the guard must catch it.
+      await redis.client.xgroup('SETID', channel, `${channel}:count-svc:cg`, '0-0');
+      await publisher.sendMessage(channel, { name: 'n', body: { i: 5 } });
+      await waitFor(() => seen.length >= 6, 'the new one');
+      await waitFor(async () => (await s.getStats()).deduplicated === 5, 'five skipped');
+      assert.deepEqual(seen, [0, 1, 2, 3, 4, 5]);
+      await s.cleanup();
+      await run;
+    });
+  });
+}
+
+describe('dedup ledgers in Redis', () => {
+  it("zset: writes dtpyfw's ledger (member = entry id, score = server ms) and trims it to the window", async () => {
+    const channel = uniqueChannel('ledger');
+    const publisher = redis.streamer('publisher');
+    const ids = await publisher.sendMessages(channel, [
+      { name: 'a', body: 1 },
+      { name: 'b', body: 2 },
+    ]);
+    const seen: string[] = [];
+    const s = redis.streamer('ledger-svc', { ledger: 'zset', dedupWindowMs: 1000 });
+    await s.subscribe(channel, { startFromLatest: false });
+    s.registerHandler(channel, (name) => void seen.push(name));
+    const run = s.persistConsume({ blockMs: 300 });
+    await waitFor(() => seen.length >= 2, 'both handled');
+    const key = ledgerKey(channel, `${channel}:ledger-svc:cg`);
+    assert.equal(key, `stream:${channel}:group:${channel}:ledger-svc:cg:processed`);
+    const members = await redis.client.zrange(key, '0', '-1', 'WITHSCORES');
+    assert.deepEqual([members[0], members[2]], ids);
+    const [serverSeconds] = await redis.client.time();
+    const score = Number(members[1]);
+    assert.ok(Math.abs(score - Number(serverSeconds) * 1000) < 5000, `score ${score} is server ms`);
+
+    await delay(1100);
+    assert.equal(await s.maintainLedgers(), 2, 'both members are older than the 1 s window');
+    assert.equal(await redis.client.zcard(key), 0);
+    const stats = await s.getStats();
+    assert.ok(stats.lastLedgerCleanup > 0);
+    await s.cleanup();
+    await run;
+  });
+
+  it('hwm: keeps one key per group, with the dedup window as its TTL', async () => {
+    const channel = uniqueChannel('hwm');
+    const publisher = redis.streamer('publisher');
+    const ids = await publisher.sendMessages(
+      channel,
+      Array.from({ length: 100 }, (_, i) => ({ name: 'n', body: { i } })),
+    );
+    let count = 0;
+    const s = redis.streamer('hwm-svc', { dedupWindowMs: 60_000 });
+    await s.subscribe(channel, { startFromLatest: false });
+    s.registerHandler(channel, () => void count++);
+    const run = s.persistConsume({ blockMs: 300 });
+    await waitFor(() => count >= 100, 'all handled');
+    const key = guardKey(channel, `${channel}:hwm-svc:cg`);
+    assert.equal(await redis.client.get(key), ids[99]);
+    const ttl = await redis.client.pttl(key);
+    assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${ttl}`);
+    assert.equal(await redis.client.exists(ledgerKey(channel, `${channel}:hwm-svc:cg`)), 0, 'no per-entry ledger');
+    await s.cleanup();
+    await run;
+  });
+});
+
+describe('a group that disappears while consuming', () => {
+  it('is re-created without skipping the entries added meanwhile', async () => {
+    const channel = uniqueChannel('nogroup');
+    const publisher = redis.streamer('publisher');
+    const seen: number[] = [];
+    const s = redis.streamer('nogroup-svc');
+    await s.subscribe(channel);
+    s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
+    const run = s.persistConsume({ blockMs: 200, restMs: 10 });
+    await publisher.sendMessage(channel, { name: 'n', body: { i: 0 } });
+    await waitFor(() => seen.length >= 1, 'first');
+    await redis.client.xgroup('DESTROY', channel, `${channel}:nogroup-svc:cg`);
+    // Added while the group is gone: dtpyfw re-created at $ and skipped these.
+    await publisher.sendMessages(
+      channel,
+      [1, 2, 3].map((i) => ({ name: 'n', body: { i } })),
+    );
+    await waitFor(() => seen.length >= 4, 'the three added meanwhile');
+    await publisher.sendMessage(channel, { name: 'n', body: { i: 4 } });
+    await waitFor(() => seen.length >= 5, 'one more');
+    assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+    const groups = (await redis.client.xinfo('GROUPS', channel)) as unknown[][];
+    assert.equal(groups.length, 1);
+    await s.cleanup();
+    await run;
+  });
+
+  it('is re-created when the whole stream was deleted', async () => {
+    const channel = uniqueChannel('nostream');
+    const publisher = redis.streamer('publisher');
+    const seen: number[] = [];
+    const s = redis.streamer('nostream-svc');
+    await s.subscribe(channel);
+    s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
+    const run = s.persistConsume({ blockMs: 200, restMs: 10 });
+    await publisher.sendMessage(channel, { name: 'n', body: { i: 0 } });
+    await waitFor(() => seen.length >= 1, 'first');
+    await redis.client.del(channel);
+    await delay(500);
+    await publisher.sendMessage(channel, { name: 'n', body: { i: 1 } });
+    await waitFor(() => seen.length >= 2, 'after the stream came back');
+    assert.deepEqual(seen, [0, 1]);
+    await s.cleanup();
+    await run;
+  });
+});
