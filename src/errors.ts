@@ -116,6 +116,25 @@ export function isNoGroupError(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOGROUP');
 }
 
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+]);
+
+/** True for errors that only say the connection was lost or unavailable (the client reconnects). */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'MaxRetriesPerRequestError') return true;
+  if (err.message === 'Connection is closed.' || err.message.startsWith("Stream isn't writeable")) return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && CONNECTION_CODES.has(code);
+}
+
 /** True for the error XGROUP CREATE returns when the group already exists. */
 export function isBusyGroupError(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('BUSYGROUP');

@@ -13,7 +13,7 @@ import { backoffDelay } from '../connection/backoff.js';
 import type { RedisPort } from '../connection/port.js';
 import { createGuard, type DedupGuard, type TakeResult } from '../delivery/dedup-guard.js';
 import { PendingKeeper } from '../delivery/pending-keeper.js';
-import { isNoGroupError, toError } from '../errors.js';
+import { isConnectionError, isNoGroupError, toError } from '../errors.js';
 import type { ResolvedConsumeOptions, SubscribeOptions } from '../options.js';
 import { sleep, untilAborted } from '../timers.js';
 import type { ChannelEnv } from './channel-env.js';
@@ -48,6 +48,8 @@ export class ChannelConsumer {
   private lastSeenId: string | undefined;
   private errorStreak = 0;
   private lastErrorReport = 0;
+  /** Aborted when the read connection is ready again (or on stop): ends an error backoff early. */
+  private wake: AbortController | undefined;
 
   constructor(
     private readonly env: ChannelEnv,
@@ -90,6 +92,7 @@ export class ChannelConsumer {
   stop(): void {
     if (this.stopping) return;
     this.stopController.abort();
+    this.wake?.abort();
     // A blocked XREAD consumes nothing, so cutting its connection loses nothing and ends it at once.
     if (this.waiting) this.dropPort();
   }
@@ -205,6 +208,7 @@ export class ChannelConsumer {
     port.on('error', (err) =>
       this.env.options.logger.debug({ err, channel: this.env.channel }, 'read connection error'),
     );
+    port.on('ready', () => this.wake?.abort());
     this.port = port;
     return port;
   }
@@ -258,11 +262,18 @@ export class ChannelConsumer {
     }
     this.needRecover = !this.noAck;
     const now = Date.now();
-    if (this.errorStreak === 1 || now - this.lastErrorReport >= ERROR_REPORT_EVERY_MS) {
+    if (isConnectionError(err)) {
+      // A lost connection is reported by the 'reconnect' event; the loop resumes by itself.
+      this.env.options.logger.warn({ err: toError(err), channel: this.env.channel }, 'read failed: connection lost');
+    } else if (this.errorStreak === 1 || now - this.lastErrorReport >= ERROR_REPORT_EVERY_MS) {
       this.lastErrorReport = now;
       this.env.reporter.error(toError(err), { phase: 'consume', channel: this.env.channel });
     }
-    await sleep(backoffDelay(this.errorStreak, 100, 5000), this.stopSignal);
+    // Back off, but resume as soon as the connection is ready again (ioredis keeps reconnecting).
+    this.wake = new AbortController();
+    if (this.stopping) this.wake.abort();
+    await sleep(backoffDelay(this.errorStreak, 100, 2000), this.wake.signal);
+    this.wake = undefined;
   }
 
   /**

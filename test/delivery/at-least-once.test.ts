@@ -1,0 +1,245 @@
+/**
+ * At-least-once delivery against a real redis-server: retries with backoff, dead letters after
+ * maxAttempts (or at once for UnrecoverableError) with their metadata, replay, long handlers that
+ * are not taken over, bad input, and nothing left pending.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UnrecoverableError, type DeadLetterEvent, type MessageContext } from '../../src/index.js';
+import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+
+const redis = useRedis();
+const fast = { delivery: 'at-least-once', retryBaseMs: 100, retryMaxMs: 400, claimIntervalMs: 50 } as const;
+
+async function pendingCount(channel: string, group: string): Promise<number> {
+  const [count] = (await redis.client.xpending(channel, group)) as [number];
+  return Number(count);
+}
+
+describe('at-least-once: retries', () => {
+  it('retries a failing handler with backoff until it succeeds: handled once, attempt 3', async () => {
+    const channel = uniqueChannel('retry');
+    const s = redis.streamer('retry-svc', fast);
+    await s.subscribe(channel);
+    const attempts: number[] = [];
+    const at: number[] = [];
+    let handled = 0;
+    s.registerHandler(channel, (_n, _p, ctx: MessageContext) => {
+      attempts.push(ctx.attempt);
+      at.push(Date.now());
+      if (ctx.attempt < 3) throw new Error(`fails on attempt ${ctx.attempt}`);
+      handled++;
+    });
+    void s.persistConsume({ blockMs: 300 });
+    await redis.streamer('pub').sendMessage(channel, { name: 'n', body: {} });
+    await waitFor(() => handled === 1, 'handled after retries');
+    await delay(300);
+    assert.deepEqual(attempts, [1, 2, 3]);
+    assert.equal(handled, 1);
+    // The backoff: about 100 ms before attempt 2, about 200 ms before attempt 3 (half fixed, half jitter).
+    assert.ok(at[1]! - at[0]! >= 50, `first retry after ${at[1]! - at[0]!} ms`);
+    assert.ok(at[2]! - at[1]! >= 100, `second retry after ${at[2]! - at[1]!} ms`);
+    await waitFor(async () => (await pendingCount(channel, `${channel}:retry-svc:cg`)) === 0, 'acknowledged');
+    const stats = await s.getStats();
+    assert.equal(stats.handled, 1);
+    assert.equal(stats.failed, 2);
+    assert.equal(stats.retried, 2);
+    assert.equal(stats.deadLettered, 0);
+    assert.equal(
+      await redis.client.exists(`{${channel}}:retries:${channel}:retry-svc:cg`),
+      0,
+      'failure record cleared',
+    );
+  });
+
+  it('dead-letters after maxAttempts with its metadata; replay brings it back and it is handled', async () => {
+    const channel = uniqueChannel('dlq');
+    const s = redis.streamer('dlq-svc', { ...fast, maxAttempts: 3 });
+    const events: DeadLetterEvent[] = [];
+    s.on('deadLetter', (e) => events.push(e));
+    await s.subscribe(channel);
+    let broken = true;
+    const handled: Array<{ payload: unknown; ctx: MessageContext }> = [];
+    let calls = 0;
+    s.registerHandler(channel, function charge(_n, payload, ctx) {
+      calls++;
+      if (broken) throw new Error('card declined');
+      handled.push({ payload, ctx });
+    });
+    void s.persistConsume({ blockMs: 300 });
+    const id = await redis.streamer('pub').sendMessage(channel, { name: 'charge', body: { amount: 5 } });
+    await waitFor(() => events.length === 1, 'dead-lettered');
+    assert.equal(calls, 3);
+    const group = `${channel}:dlq-svc:cg`;
+    assert.equal(await pendingCount(channel, group), 0, 'acknowledged together with the move');
+    const dlq = s.deadLetters(channel);
+    const [record] = await dlq.list();
+    assert.ok(record);
+    assert.equal(record.id, id);
+    assert.equal(record.reason, 'max-attempts');
+    assert.equal(record.attempts, 3);
+    assert.equal(record.error, 'charge: card declined');
+    assert.match(record.stack, /card declined/);
+    assert.equal(record.group, group);
+    assert.equal(record.channel, channel);
+    assert.equal(record.consumer, s.consumerInstance);
+    assert.ok(record.lastFailureMs >= record.firstFailureMs && record.firstFailureMs > 0);
+    assert.ok(record.lastFailureMs - record.firstFailureMs >= 100, 'first and last failure are distinct times');
+    assert.equal(record.name, 'charge');
+    assert.deepEqual(record.body, { amount: 5 });
+
+    broken = false;
+    const replay = await dlq.replay('all');
+    assert.equal(replay.replayed, 1);
+    assert.equal(await dlq.size(), 0);
+    await waitFor(() => handled.length === 1, 'the replayed message handled');
+    assert.deepEqual(handled[0]!.payload, { amount: 5 });
+    assert.equal(handled[0]!.ctx.fields['rs-replay-of'], id);
+    assert.equal(handled[0]!.ctx.id, replay.ids[0]);
+  });
+
+  it('a replayed dead letter is handled only by the group that failed it', async () => {
+    const channel = uniqueChannel('replay-target');
+    const failing = redis.streamer('failing-svc', { ...fast, maxAttempts: 1 });
+    const other = redis.streamer('other-svc', fast);
+    await failing.subscribe(channel);
+    await other.subscribe(channel);
+    let fail = true;
+    const seen = { failing: 0, other: 0 };
+    failing.registerHandler(channel, () => {
+      if (fail) throw new Error('no');
+      seen.failing++;
+    });
+    other.registerHandler(channel, () => void seen.other++);
+    void failing.persistConsume({ blockMs: 300 });
+    void other.persistConsume({ blockMs: 300 });
+    await redis.streamer('pub').sendMessage(channel, { name: 'n', body: {} });
+    await waitFor(async () => (await failing.deadLetters(channel).size()) === 1 && seen.other === 1, 'one dead letter');
+    fail = false;
+    await failing.deadLetters(channel).replay('all');
+    await waitFor(() => seen.failing === 1, 'handled by the failing group');
+    await delay(300);
+    assert.deepEqual(seen, { failing: 1, other: 1 });
+    assert.equal((await other.getStats()).deduplicated, 1, 'the other group skipped the replay');
+  });
+
+  it('dead-letters at once on UnrecoverableError', async () => {
+    const channel = uniqueChannel('unrecoverable');
+    const s = redis.streamer('unrec-svc', fast);
+    await s.subscribe(channel);
+    let calls = 0;
+    s.registerHandler(channel, () => {
+      calls++;
+      throw new UnrecoverableError('invalid order');
+    });
+    void s.persistConsume({ blockMs: 300 });
+    await redis.streamer('pub').sendMessage(channel, { name: 'n', body: {} });
+    await waitFor(async () => (await s.deadLetters(channel).size()) === 1, 'dead-lettered');
+    await delay(300);
+    assert.equal(calls, 1);
+    const [record] = await s.deadLetters(channel).list();
+    assert.equal(record?.reason, 'unrecoverable');
+    assert.equal(record?.attempts, 1);
+  });
+
+  it('purges dead letters by id and all at once', async () => {
+    const channel = uniqueChannel('purge');
+    const s = redis.streamer('purge-svc', { ...fast, maxAttempts: 1 });
+    await s.subscribe(channel);
+    s.registerHandler(channel, () => {
+      throw new Error('x');
+    });
+    void s.persistConsume({ blockMs: 300 });
+    await redis.streamer('pub').sendMessages(
+      channel,
+      [1, 2, 3].map((i) => ({ name: 'n', body: i })),
+    );
+    const dlq = s.deadLetters(channel);
+    await waitFor(async () => (await dlq.size()) === 3, 'three dead letters');
+    const [first] = await dlq.list({ count: 1 });
+    assert.equal(await dlq.purge([first!.deadLetterId]), 1);
+    assert.equal(await dlq.size(), 2);
+    const page = await dlq.list({ start: `(${first!.deadLetterId}`, count: 10 });
+    assert.equal(page.length, 2);
+    assert.equal(await dlq.purge('all'), 2);
+    assert.equal(await dlq.size(), 0);
+  });
+});
+
+describe('at-least-once: long handlers', () => {
+  it('are not taken over by another instance while they run (lease renewal)', async () => {
+    const channel = uniqueChannel('lease');
+    const claimIdleMs = 300;
+    let calls = 0;
+    let done = 0;
+    const make = async (): Promise<void> => {
+      const s = redis.streamer('lease-svc', { ...fast, claimIdleMs, claimIntervalMs: 50 });
+      await s.subscribe(channel);
+      s.registerHandler(channel, async () => {
+        calls++;
+        await delay(claimIdleMs * 4);
+        done++;
+      });
+      void s.persistConsume({ blockMs: 200 });
+    };
+    await make();
+    await make();
+    await redis.streamer('pub').sendMessage(channel, { name: 'slow', body: {} });
+    await waitFor(() => done === 1, 'the slow handler finished', 10_000);
+    await delay(claimIdleMs * 2);
+    assert.equal(calls, 1, 'handled once, not taken over mid-run');
+  });
+
+  it('are taken over when their consumer dies (entries of a dead consumer are reclaimed)', async () => {
+    const channel = uniqueChannel('reclaim');
+    const group = `${channel}:reclaim-svc:cg`;
+    const s = redis.streamer('reclaim-svc', { ...fast, claimIdleMs: 300 });
+    await s.subscribe(channel);
+    // A consumer that read two entries and died.
+    await redis.client.xadd(channel, '*', 'name', 'a', 'body', '1');
+    await redis.client.xadd(channel, '*', 'name', 'b', 'body', '2');
+    await redis.client.xreadgroup('GROUP', group, 'dead-consumer', 'COUNT', 2, 'STREAMS', channel, '>');
+    const got: Array<[string, number]> = [];
+    s.registerHandler(channel, (name, _p, ctx) => void got.push([name, ctx.attempt]));
+    void s.persistConsume({ blockMs: 200 });
+    await waitFor(() => got.length === 2, 'both reclaimed');
+    assert.deepEqual(got, [
+      ['a', 2],
+      ['b', 2],
+    ]);
+    assert.equal((await s.getStats()).reclaimed, 2);
+    await waitFor(async () => (await pendingCount(channel, group)) === 0, 'acknowledged');
+  });
+
+  it('cleans pending entries whose stream entry was deleted', async () => {
+    const channel = uniqueChannel('ghost');
+    const group = `${channel}:ghost-svc:cg`;
+    const s = redis.streamer('ghost-svc', { ...fast, claimIdleMs: 200 });
+    await s.subscribe(channel);
+    const id = await redis.client.xadd(channel, '*', 'name', 'a', 'body', '1');
+    await redis.client.xreadgroup('GROUP', group, 'dead-consumer', 'COUNT', 1, 'STREAMS', channel, '>');
+    await redis.client.xdel(channel, id!);
+    s.registerHandler(channel, () => {});
+    void s.persistConsume({ blockMs: 200 });
+    await waitFor(async () => (await pendingCount(channel, group)) === 0, 'the ghost entry left the pending list');
+  });
+});
+
+describe('at-least-once: bad input', () => {
+  it('dead-letters undecodable entries (including a 10 MB body) and acknowledges them', async () => {
+    const channel = uniqueChannel('bad');
+    const s = redis.streamer('bad-svc', fast);
+    await s.subscribe(channel);
+    const good: number[] = [];
+    s.registerHandler(channel, (_n, p) => void good.push(p as number));
+    void s.persistConsume({ blockMs: 300 });
+    const c = redis.client;
+    await c.xadd(channel, '*', 'name', 'x', 'body', '{bad');
+    await c.xadd(channel, '*', 'name', 'x', 'body', `"${'z'.repeat(10 * 1024 * 1024)}"`);
+    await c.xadd(channel, '*', 'name', 'ok', 'body', '7');
+    await waitFor(async () => (await s.deadLetters(channel).size()) === 2 && good.length === 1, 'two dead letters');
+    const reasons = (await s.deadLetters(channel).list()).map((d) => d.reason);
+    assert.deepEqual(reasons, ['invalid-json', 'too-large']);
+    await waitFor(async () => (await pendingCount(channel, `${channel}:bad-svc:cg`)) === 0, 'nothing left pending');
+  });
+});
