@@ -21,6 +21,7 @@ import {
 } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
 import { Maintenance } from './maintenance/maintenance.js';
+import { Publisher } from './publish/publisher.js';
 import type { RetentionResult } from './maintenance/retention.js';
 import { encodeMessage, type MessageLike } from './message.js';
 import { deadLetterKey, groupName, instanceName, listenerName } from './naming.js';
@@ -77,6 +78,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
   private readonly counters = new Map<string, Counters>();
   private readonly maintenance: Maintenance;
+  private readonly publisher = new Publisher(() => this.command());
   private commandPort: RedisPort | undefined;
   private run: ConsumeRun | undefined;
   private closed = false;
@@ -162,28 +164,27 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
 
   /**
    * Publishes one message: `XADD <channel> * name <name> body <json>` (plus fields added by the
-   * onPublish hook). Resolves to the entry id.
+   * onPublish hook). Resolves to the entry id. Calls made in the same tick are sent together.
    */
   async sendMessage(channel: string, message: MessageLike): Promise<string> {
     this.assertOpen();
     checkChannel(channel);
-    const fields = this.encode(channel, message);
-    const id = await (await this.command()).xadd(channel, fields);
+    const id = await this.publisher.publish(channel, this.encode(channel, message));
     this.countersOf(channel).published++;
     return id;
   }
 
   /**
-   * Publishes several messages in one round trip (a pipeline), in order. Every message is checked
-   * before any is sent. If the connection fails part-way, a {@link PartialPublishError} says which
-   * were published.
+   * Publishes several messages in order, in one round trip per 1000 messages (each chunk appended
+   * atomically by a script). Every message is checked before any is sent. If a chunk fails, a
+   * {@link PartialPublishError} says which messages were published.
    */
   async sendMessages(channel: string, messages: readonly MessageLike[]): Promise<string[]> {
     this.assertOpen();
     checkChannel(channel);
     if (!Array.isArray(messages)) throw new ConfigError('messages must be an array');
     const encoded = (messages as readonly MessageLike[]).map((m) => this.encode(channel, m));
-    const ids = await (await this.command()).xaddMany(channel, encoded);
+    const ids = await this.publisher.publishMany(channel, encoded);
     this.countersOf(channel).published += ids.length;
     return ids;
   }

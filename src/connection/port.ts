@@ -19,6 +19,14 @@ export interface LuaScript {
   readonly numKeys: number;
 }
 
+/** A wait that precedes a read: `XREAD COUNT 1 BLOCK blockMs STREAMS <key> afterId`. */
+export interface WaitBeforeRead {
+  /** Wait until the stream holds an entry above this id. */
+  readonly afterId: string;
+  /** At most this long (ms, never 0). */
+  readonly blockMs: number;
+}
+
 /** Options of one XREADGROUP call. */
 export interface ReadGroupOptions {
   /** COUNT. */
@@ -85,8 +93,6 @@ export interface RedisPort {
 
   /** XADD key * field value...; optional approximate MAXLEN cap. */
   xadd(key: string, fields: readonly string[], maxLen?: number): Promise<string>;
-  /** Several XADDs to one key in one round trip (a pipeline). */
-  xaddMany(key: string, entries: ReadonlyArray<readonly string[]>): Promise<string[]>;
   /** XREADGROUP on one stream. Returns the entries, `[]` when the read timed out empty. */
   xreadgroup(group: string, consumer: string, key: string, id: string, opts: ReadGroupOptions): Promise<RawEntry[]>;
   /**
@@ -103,10 +109,17 @@ export interface RedisPort {
     args: ReadonlyArray<string | number>,
   ): Promise<{ entries: RawEntry[]; result: unknown }>;
   /**
-   * `XREAD COUNT 1 BLOCK blockMs STREAMS key afterId`: waits, without consuming anything, until the
-   * stream holds an entry above `afterId`. Resolves true when one exists, false on timeout.
+   * `XREAD COUNT 1 BLOCK` on `waitKey` (which consumes nothing), then a script, sent in one write:
+   * Redis holds the script behind the wait until an entry arrives (or the block times out), then
+   * runs it at once, so a new entry costs one round trip. `woke` says whether the wait saw an entry.
    */
-  waitForEntries(key: string, afterId: string, blockMs: number): Promise<boolean>;
+  runScriptAfterWait(
+    waitKey: string,
+    wait: WaitBeforeRead,
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<{ result: unknown; woke: boolean }>;
   /** XRANGE start end COUNT n. */
   xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]>;
   /** One entry's fields as raw bytes (to check encodings), or null when it no longer exists. */

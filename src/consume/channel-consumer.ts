@@ -43,6 +43,8 @@ export class ChannelConsumer {
   private readonly orderingKey: SubscribeOptions['orderingKey'];
   private port: RedisPort | undefined;
   private waiting = false;
+  /** CLIENT ID of the read connection, to unblock its wait on stop. */
+  private clientId: number | undefined;
   private batchSize: number;
   private needRecover = false;
   private lastSeenId: string | undefined;
@@ -93,8 +95,7 @@ export class ChannelConsumer {
     if (this.stopping) return;
     this.stopController.abort();
     this.wake?.abort();
-    // A blocked XREAD consumes nothing, so cutting its connection loses nothing and ends it at once.
-    if (this.waiting) this.dropPort();
+    if (this.waiting) void this.unblock();
   }
 
   /** Runs until {@link stop}; resolves after in-flight handlers finished and connections closed. */
@@ -120,6 +121,9 @@ export class ChannelConsumer {
 
   private async loop(): Promise<void> {
     let rest = this.consume.restMs;
+    // Set once a read came back short (the stream is drained): the next read first waits, in the
+    // same round trip, for an entry above this id (the group's last-delivered-id).
+    let waitAfter: string | undefined;
     while (!this.stopping) {
       let waitedForHandlers = false;
       if (this.scheduler.load > this.lowWater()) {
@@ -137,9 +141,14 @@ export class ChannelConsumer {
         }
       }
       let take: TakeResult;
+      const requested = this.batchSize;
       try {
-        take = await this.guard.take(this.readPort(), this.env.consumer, this.batchSize, this.noAck);
+        take =
+          waitAfter === undefined
+            ? await this.guard.take(this.readPort(), this.env.consumer, requested, this.noAck)
+            : await this.waitThenTake(requested, waitAfter);
       } catch (err) {
+        waitAfter = undefined;
         await this.onReadError(err);
         continue;
       }
@@ -149,10 +158,11 @@ export class ChannelConsumer {
         rest = this.consume.restMs;
         this.adapt(total, waitedForHandlers);
         this.accept(take);
-        continue;
       }
-      const found = await this.waitForEntries(take.lastDeliveredId === '' ? '$' : take.lastDeliveredId);
-      if (!found && !this.stopping) {
+      // A full batch means more may be waiting: read again at once. A short one drained the stream.
+      waitAfter = total >= requested ? undefined : take.lastDeliveredId === '' ? '$' : take.lastDeliveredId;
+      if (total === 0 && !take.woke && !this.stopping) {
+        // The wait timed out with nothing new: rest, longer each time, before waiting again.
         await sleep(rest, this.stopSignal);
         rest = Math.max(this.consume.restMs, Math.min(rest * 2, MAX_REST_MS));
       }
@@ -202,13 +212,22 @@ export class ChannelConsumer {
     const label = `channel:${this.env.channel}`;
     const port = this.env.openPort(label);
     port.on('reconnecting', (delayMs, attempt) => {
+      this.clientId = undefined;
       this.needRecover = !this.noAck;
       this.env.reporter.reconnect({ connection: label, attempt, delayMs });
     });
     port.on('error', (err) =>
       this.env.options.logger.debug({ err, channel: this.env.channel }, 'read connection error'),
     );
-    port.on('ready', () => this.wake?.abort());
+    port.on('ready', () => {
+      this.wake?.abort();
+      port.clientId().then(
+        (id) => {
+          if (this.port === port) this.clientId = id;
+        },
+        () => {},
+      );
+    });
     this.port = port;
     return port;
   }
@@ -216,17 +235,21 @@ export class ChannelConsumer {
   private dropPort(): void {
     this.port?.destroy();
     this.port = undefined;
+    this.clientId = undefined;
   }
 
-  /** Waits for entries above `afterId` without consuming; true when some exist. */
-  private async waitForEntries(afterId: string): Promise<boolean> {
+  /**
+   * Waits (XREAD BLOCK, which consumes nothing) for an entry above `afterId`, then takes a batch, in
+   * one round trip, under a watchdog of blockMs + 1 s that replaces a hung connection.
+   */
+  private async waitThenTake(count: number, afterId: string): Promise<TakeResult> {
     const port = this.readPort();
     const blockMs = this.consume.blockMs;
     const limit = blockMs + WATCHDOG_GRACE_MS;
     this.waiting = true;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
-    const read = port.waitForEntries(this.env.channel, afterId, blockMs).finally(() => {
+    const take = this.guard.take(port, this.env.consumer, count, this.noAck, { afterId, blockMs }).finally(() => {
       settled = true;
     });
     const watchdog = new Promise<never>((_, reject) => {
@@ -242,19 +265,35 @@ export class ChannelConsumer {
       }, limit);
     });
     try {
-      return await Promise.race([read, watchdog]);
-    } catch (err) {
-      read.catch(() => {});
-      if (!this.stopping && !(err instanceof WatchdogTimeout)) await this.onReadError(err);
-      return true; // skip the rest: the error path already waited, or the wait was cut short
+      return await Promise.race([take, watchdog]);
     } finally {
+      take.catch(() => {});
       clearTimeout(timer);
       this.waiting = false;
     }
   }
 
+  /**
+   * On stop, wakes a waiting read with CLIENT UNBLOCK: the wait ends as if timed out and the batch
+   * read behind it still runs and reaches this consumer, so nothing is lost. If Redis cannot be
+   * asked, the connection is cut: the wait consumes nothing, and Redis drops the queued read with it.
+   */
+  private async unblock(): Promise<void> {
+    const id = this.clientId;
+    if (id !== undefined) {
+      try {
+        await (await this.env.command()).clientUnblock(id);
+        return;
+      } catch {
+        // fall through
+      }
+    }
+    if (this.waiting) this.dropPort();
+  }
+
   private async onReadError(err: unknown): Promise<void> {
     if (this.stopping) return;
+    if (err instanceof WatchdogTimeout) return; // already replaced and reported; read again at once
     this.errorStreak++;
     if (isNoGroupError(err)) {
       await this.recreateGroup();

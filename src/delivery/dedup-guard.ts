@@ -2,14 +2,14 @@
  * The dedup guard: what keeps a group from handing an entry to its handlers twice within the dedup
  * window, even after the group is deleted and re-created from `0-0`.
  *
- * Both guards read with `XREADGROUP ... >` and the take-guard script in one MULTI/EXEC (one round
- * trip), which also reports the group's last-delivered-id for the wait that follows an empty read.
+ * Every read runs the guard atomically with it, in one round trip (see {@link read}), and also
+ * learns the group's last-delivered-id, which the next wait starts from.
  * - `hwm`: the script advances a per-group high-water mark to the group's last-delivered-id and
  *   returns the previous one; ids not above it were handed out before. O(1) memory per group.
  * - `zset`: dtpyfw's ledger; a second round trip reserves the batch's ids with ZADD NX (race-free
  *   per id). One ZSET member per entry per group, kept for the window.
  */
-import type { RawEntry, RedisPort } from '../connection/port.js';
+import type { RawEntry, RedisPort, WaitBeforeRead } from '../connection/port.js';
 import { guardKey, ledgerKey } from '../naming.js';
 import { scripts } from '../scripts/index.js';
 import { compareIds } from './ids.js';
@@ -22,12 +22,14 @@ export interface TakeResult {
   readonly skipped: RawEntry[];
   /** The group's last-delivered-id after the read ('' when unknown). */
   readonly lastDeliveredId: string;
+  /** With a wait: whether it saw a new entry before timing out (always true without one). */
+  readonly woke: boolean;
 }
 
 /** A dedup guard for one group on one channel. */
 export interface DedupGuard {
-  /** Reads up to `count` new entries and splits them into fresh and skipped. */
-  take(port: RedisPort, consumer: string, count: number, noAck: boolean): Promise<TakeResult>;
+  /** Reads up to `count` new entries (first waiting for one, with `wait`); splits them into fresh and skipped. */
+  take(port: RedisPort, consumer: string, count: number, noAck: boolean, wait?: WaitBeforeRead): Promise<TakeResult>;
   /** Forgets what is older than the dedup window; resolves to the number of records removed. */
   trim(port: RedisPort): Promise<number>;
   /** Where to re-create a lost group so that nothing handed out is replayed, when known. */
@@ -39,34 +41,78 @@ export function createGuard(kind: 'hwm' | 'zset', channel: string, group: string
   return kind === 'hwm' ? new HwmGuard(channel, group, windowMs) : new ZsetGuard(channel, group, windowMs);
 }
 
+interface RawTake {
+  entries: RawEntry[];
+  previous: string;
+  lastDeliveredId: string;
+  woke: boolean;
+}
+
+/**
+ * Reads a batch with the guard script atomically. Without `wait` (a busy stream): XREADGROUP and
+ * take-guard in one MULTI/EXEC, the batch coming straight from XREADGROUP. With `wait` (after the
+ * stream ran dry): the wait and take-guard-read, which reads inside the script, sent together, so a
+ * new entry reaches the consumer in one round trip.
+ */
+async function read(
+  port: RedisPort,
+  channel: string,
+  group: string,
+  consumer: string,
+  count: number,
+  noAck: boolean,
+  guard: { keys: readonly string[]; args: readonly [string, number, 'hwm' | 'info'] },
+  wait: WaitBeforeRead | undefined,
+): Promise<RawTake> {
+  if (wait === undefined) {
+    const { entries, result } = await port.xreadgroupThenScript(
+      group,
+      consumer,
+      channel,
+      { count, noAck },
+      scripts.takeGuard,
+      guard.keys,
+      guard.args,
+    );
+    const [previous, lastDeliveredId] = result as [string, string];
+    return { entries, previous, lastDeliveredId, woke: true };
+  }
+  const { result, woke } = await port.runScriptAfterWait(channel, wait, scripts.takeGuardRead, guard.keys, [
+    ...guard.args,
+    consumer,
+    count,
+    noAck ? '1' : '0',
+  ]);
+  const [previous, lastDeliveredId, entries] = result as [string, string, RawEntry[]];
+  return { entries, previous, lastDeliveredId, woke };
+}
+
 class HwmGuard implements DedupGuard {
-  private readonly key: string;
+  private readonly guard: { keys: readonly string[]; args: readonly [string, number, 'hwm'] };
 
   constructor(
     private readonly channel: string,
     private readonly group: string,
-    private readonly windowMs: number,
+    windowMs: number,
   ) {
-    this.key = guardKey(channel, group);
+    this.guard = { keys: [channel, guardKey(channel, group)], args: [group, windowMs, 'hwm'] };
   }
 
-  async take(port: RedisPort, consumer: string, count: number, noAck: boolean): Promise<TakeResult> {
-    const { entries, result } = await port.xreadgroupThenScript(
-      this.group,
-      consumer,
-      this.channel,
-      { count, noAck },
-      scripts.takeGuard,
-      [this.channel, this.key],
-      [this.group, this.windowMs, 'hwm'],
-    );
-    const [previous, lastDeliveredId] = result as [string, string];
-    if (previous === '' || entries.length === 0) return { fresh: entries, skipped: [], lastDeliveredId };
+  async take(
+    port: RedisPort,
+    consumer: string,
+    count: number,
+    noAck: boolean,
+    wait?: WaitBeforeRead,
+  ): Promise<TakeResult> {
+    const t = await read(port, this.channel, this.group, consumer, count, noAck, this.guard, wait);
+    const { entries, previous, lastDeliveredId, woke } = t;
+    if (previous === '' || entries.length === 0) return { fresh: entries, skipped: [], lastDeliveredId, woke };
     // Ids of one read are increasing, so the skipped ones are a prefix.
     let cut = 0;
     while (cut < entries.length && compareIds((entries[cut] as RawEntry)[0], previous) <= 0) cut++;
-    if (cut === 0) return { fresh: entries, skipped: [], lastDeliveredId };
-    return { fresh: entries.slice(cut), skipped: entries.slice(0, cut), lastDeliveredId };
+    if (cut === 0) return { fresh: entries, skipped: [], lastDeliveredId, woke };
+    return { fresh: entries.slice(cut), skipped: entries.slice(0, cut), lastDeliveredId, woke };
   }
 
   trim(): Promise<number> {
@@ -74,12 +120,13 @@ class HwmGuard implements DedupGuard {
   }
 
   async resumePoint(port: RedisPort): Promise<string | undefined> {
-    return (await port.getString(this.key)) ?? undefined;
+    return (await port.getString(this.guard.keys[1] as string)) ?? undefined;
   }
 }
 
 class ZsetGuard implements DedupGuard {
   private readonly ledger: string;
+  private readonly guard: { keys: readonly string[]; args: readonly [string, number, 'info'] };
 
   constructor(
     private readonly channel: string,
@@ -87,20 +134,27 @@ class ZsetGuard implements DedupGuard {
     private readonly windowMs: number,
   ) {
     this.ledger = ledgerKey(channel, group);
+    this.guard = { keys: [channel, guardKey(channel, group)], args: [group, windowMs, 'info'] };
   }
 
-  async take(port: RedisPort, consumer: string, count: number, noAck: boolean): Promise<TakeResult> {
-    const { entries, result } = await port.xreadgroupThenScript(
+  async take(
+    port: RedisPort,
+    consumer: string,
+    count: number,
+    noAck: boolean,
+    wait?: WaitBeforeRead,
+  ): Promise<TakeResult> {
+    const { entries, lastDeliveredId, woke } = await read(
+      port,
+      this.channel,
       this.group,
       consumer,
-      this.channel,
-      { count, noAck },
-      scripts.takeGuard,
-      [this.channel, guardKey(this.channel, this.group)],
-      [this.group, this.windowMs, 'info'],
+      count,
+      noAck,
+      this.guard,
+      wait,
     );
-    const lastDeliveredId = (result as [string, string])[1];
-    if (entries.length === 0) return { fresh: entries, skipped: [], lastDeliveredId };
+    if (entries.length === 0) return { fresh: entries, skipped: [], lastDeliveredId, woke };
     const reserved = (await port.runScript(
       scripts.ledgerReserve,
       [this.ledger],
@@ -109,7 +163,7 @@ class ZsetGuard implements DedupGuard {
     const fresh: RawEntry[] = [];
     const skipped: RawEntry[] = [];
     entries.forEach((entry, i) => (reserved[i] === 1 ? fresh : skipped).push(entry));
-    return { fresh, skipped, lastDeliveredId };
+    return { fresh, skipped, lastDeliveredId, woke };
   }
 
   async trim(port: RedisPort): Promise<number> {

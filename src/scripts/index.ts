@@ -21,6 +21,7 @@ function load(name: string, numKeys: number): LuaScript {
 /** Every script, by name. */
 export const scripts = Object.freeze({
   takeGuard: load('take-guard', 2),
+  takeGuardRead: load('take-guard-read', 2),
   ledgerReserve: load('ledger-reserve', 1),
   ledgerTrim: load('ledger-trim', 1),
   deadLetter: load('dead-letter', 3),
@@ -32,4 +33,5 @@ export const scripts = Object.freeze({
   ackRetried: load('ack-retried', 2),
   retention: load('retention', 1),
   consumerHygiene: load('consumer-hygiene', 1),
+  publish: load('publish', 1),
 });

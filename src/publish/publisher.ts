@@ -1,0 +1,113 @@
+/**
+ * Publishing. A batch goes to Redis as one call of publish.lua (measured about twice as fast as a
+ * pipeline of XADDs, and atomic). Concurrent `sendMessage` calls made in the same tick are coalesced
+ * into one such batch per channel; a lone call is a plain XADD, so awaiting one message at a time
+ * costs what it always did: one round trip.
+ */
+import type { RedisPort } from '../connection/port.js';
+import { PartialPublishError } from '../errors.js';
+import { scripts } from '../scripts/index.js';
+
+/** Entries per script call. */
+const MAX_ENTRIES = 1000;
+/** Approximate payload per script call (UTF-16 code units), so no call carries hundreds of MB. */
+const MAX_CHARS = 4 * 1024 * 1024;
+
+interface Waiting {
+  readonly fields: readonly string[];
+  readonly resolve: (id: string) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Appends encoded entries to streams, batching where it helps. */
+export class Publisher {
+  private queues = new Map<string, Waiting[]>();
+  private scheduled = false;
+
+  constructor(private readonly port: () => Promise<RedisPort>) {}
+
+  /** Publishes one entry; concurrent calls in the same tick share one round trip. */
+  publish(channel: string, fields: readonly string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let queue = this.queues.get(channel);
+      if (queue === undefined) {
+        queue = [];
+        this.queues.set(channel, queue);
+      }
+      queue.push({ fields, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => void this.flush());
+      }
+    });
+  }
+
+  /**
+   * Publishes entries in order, one script call per chunk. If a chunk fails, the error is a
+   * {@link PartialPublishError} listing the ids published before it.
+   */
+  async publishMany(channel: string, entries: ReadonlyArray<readonly string[]>): Promise<string[]> {
+    const port = await this.port();
+    const ids: string[] = [];
+    for (const chunk of chunks(entries)) {
+      try {
+        ids.push(...(await appendBatch(port, channel, chunk)));
+      } catch (err) {
+        throw new PartialPublishError(ids, entries.length, err);
+      }
+    }
+    return ids;
+  }
+
+  private async flush(): Promise<void> {
+    const queues = this.queues;
+    this.queues = new Map();
+    this.scheduled = false;
+    let port: RedisPort;
+    try {
+      port = await this.port();
+    } catch (err) {
+      for (const queue of queues.values()) for (const w of queue) w.reject(err);
+      return;
+    }
+    for (const [channel, queue] of queues) {
+      if (queue.length === 1) {
+        const only = queue[0] as Waiting;
+        port.xadd(channel, only.fields).then(only.resolve, only.reject);
+        continue;
+      }
+      // Sent back to back on one connection, so Redis appends them in call order.
+      for (const chunk of chunks(queue.map((w) => w.fields))) {
+        const waiting = queue.splice(0, chunk.length);
+        appendBatch(port, channel, chunk).then(
+          (ids) => waiting.forEach((w, i) => w.resolve(ids[i] as string)),
+          (err: unknown) => waiting.forEach((w) => w.reject(err)),
+        );
+      }
+    }
+  }
+}
+
+async function appendBatch(
+  port: RedisPort,
+  channel: string,
+  entries: ReadonlyArray<readonly string[]>,
+): Promise<string[]> {
+  const args: Array<string | number> = [entries.length];
+  for (const fields of entries) args.push(fields.length / 2, ...fields);
+  return (await port.runScript(scripts.publish, [channel], args)) as string[];
+}
+
+function* chunks(entries: ReadonlyArray<readonly string[]>): Generator<ReadonlyArray<readonly string[]>> {
+  let start = 0;
+  let chars = 0;
+  for (let i = 0; i < entries.length; i++) {
+    for (const value of entries[i] as readonly string[]) chars += value.length;
+    if (i + 1 - start >= MAX_ENTRIES || chars >= MAX_CHARS) {
+      yield entries.slice(start, i + 1);
+      start = i + 1;
+      chars = 0;
+    }
+  }
+  if (start < entries.length) yield entries.slice(start);
+}
