@@ -15,7 +15,18 @@ export async function handWrittenLoop(client: Redis, stream: string, group: stri
   let n = 0;
   let checksum = 0;
   while (n < total) {
-    const reply = (await client.xreadgroup('GROUP', group, 'loop', 'COUNT', 500, 'BLOCK', 1000, 'STREAMS', stream, '>')) as Reply;
+    const reply = (await client.xreadgroup(
+      'GROUP',
+      group,
+      'loop',
+      'COUNT',
+      500,
+      'BLOCK',
+      1000,
+      'STREAMS',
+      stream,
+      '>',
+    )) as Reply;
     if (reply === null) continue;
     const entries = reply[0]![1];
     const ids: string[] = [];
@@ -36,7 +47,18 @@ export async function seedPerMessagePath(client: Redis, stream: string, group: s
   let n = 0;
   let checksum = 0;
   while (n < total) {
-    const reply = (await client.xreadgroup('GROUP', group, 'seed', 'COUNT', 32, 'BLOCK', 5000, 'STREAMS', stream, '>')) as Reply;
+    const reply = (await client.xreadgroup(
+      'GROUP',
+      group,
+      'seed',
+      'COUNT',
+      32,
+      'BLOCK',
+      5000,
+      'STREAMS',
+      stream,
+      '>',
+    )) as Reply;
     if (reply === null) continue;
     const entries = reply[0]![1];
     const now = Date.now();
@@ -54,7 +76,12 @@ export async function seedPerMessagePath(client: Redis, stream: string, group: s
 }
 
 /** Publishes with pipelined raw XADD in chunks of `chunk`. */
-export async function pipelinedXadd(client: Redis, stream: string, bodies: readonly string[], chunk = 1000): Promise<void> {
+export async function pipelinedXadd(
+  client: Redis,
+  stream: string,
+  bodies: readonly string[],
+  chunk = 1000,
+): Promise<void> {
   for (let i = 0; i < bodies.length; i += chunk) {
     const pipeline = client.pipeline();
     for (const body of bodies.slice(i, i + chunk)) pipeline.xadd(stream, '*', 'name', 'bench.event', 'body', body);

@@ -391,6 +391,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
 
   private command(): Promise<RedisPort> {
     if (this.commandPort !== undefined) return Promise.resolve(this.commandPort);
+    if (this.closed) return Promise.reject(new ClosedError());
     const port = this.open(`${this.listenerName}:command`, 'command');
     port.on('reconnecting', (delayMs, attempt) => this.reportReconnect({ connection: 'command', attempt, delayMs }));
     port.on('error', (err) => this.options.logger.debug({ err }, 'command connection error'));

@@ -77,15 +77,6 @@ export class IoredisPort implements RedisPort {
     });
   }
 
-  duplicate(label: string, kind: 'command' | 'blocking'): RedisPort {
-    return new IoredisPort(this.client.duplicate(ownOptions(label, kind)), label);
-  }
-
-  async connect(): Promise<void> {
-    if (this.client.status === 'wait') await this.client.connect();
-    else if (this.client.status !== 'ready') await this.client.ping();
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -119,28 +110,8 @@ export class IoredisPort implements RedisPort {
     }
   }
 
-  async xadd(key: string, fields: readonly string[], maxLen?: number): Promise<string> {
-    const id =
-      maxLen === undefined
-        ? await this.client.xadd(key, '*', ...fields)
-        : await this.client.xadd(key, 'MAXLEN', '~', maxLen, '*', ...fields);
-    return id as string;
-  }
-
-  async xreadgroup(
-    group: string,
-    consumer: string,
-    key: string,
-    id: string,
-    opts: ReadGroupOptions,
-  ): Promise<RawEntry[]> {
-    const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', opts.count];
-    if (opts.blockMs !== undefined) args.push('BLOCK', opts.blockMs);
-    if (opts.noAck === true) args.push('NOACK');
-    args.push('STREAMS', key, id);
-    const reply = (await this.client.call('XREADGROUP', ...args)) as Array<[string, RawEntry[]]> | null;
-    if (reply === null || reply.length === 0) return [];
-    return (reply[0] as [string, RawEntry[]])[1];
+  async xadd(key: string, fields: readonly string[]): Promise<string> {
+    return (await this.client.xadd(key, '*', ...fields)) as string;
   }
 
   async xreadgroupThenScript(
@@ -238,18 +209,6 @@ export class IoredisPort implements RedisPort {
     return this.client.xack(key, group, ...ids);
   }
 
-  async xclaim(
-    key: string,
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    ids: readonly string[],
-  ): Promise<RawEntry[]> {
-    if (ids.length === 0) return [];
-    const reply = (await this.client.xclaim(key, group, consumer, minIdleMs, ...ids)) as Array<RawEntry | null>;
-    return reply.filter((e): e is RawEntry => e !== null);
-  }
-
   async xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'> {
     try {
       await this.client.xgroup('CREATE', key, group, id, 'MKSTREAM');
@@ -258,10 +217,6 @@ export class IoredisPort implements RedisPort {
       if (isBusyGroupError(err)) return 'exists';
       throw err;
     }
-  }
-
-  async xgroupDestroy(key: string, group: string): Promise<boolean> {
-    return (await this.client.xgroup('DESTROY', key, group)) === 1;
   }
 
   async xinfoGroups(key: string): Promise<GroupInfo[]> {
@@ -325,10 +280,6 @@ export class IoredisPort implements RedisPort {
 
   async clientUnblock(id: number): Promise<boolean> {
     return Number(await this.client.client('UNBLOCK', id)) === 1;
-  }
-
-  async ping(): Promise<void> {
-    await this.client.ping();
   }
 }
 

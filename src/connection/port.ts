@@ -27,12 +27,10 @@ export interface WaitBeforeRead {
   readonly blockMs: number;
 }
 
-/** Options of one XREADGROUP call. */
+/** Options of one (non-blocking) XREADGROUP call. */
 export interface ReadGroupOptions {
   /** COUNT. */
   readonly count: number;
-  /** BLOCK in ms; omitted means a non-blocking read. Never 0. */
-  readonly blockMs?: number;
   /** NOACK: entries are not added to the pending list. */
   readonly noAck?: boolean;
 }
@@ -76,14 +74,6 @@ export interface PortEvents {
 export interface RedisPort {
   /** A label for logs (`command`, `channel:orders`). */
   readonly label: string;
-  /**
-   * A new connection with the same settings, owned by the caller. `blocking` connections fail
-   * in-flight commands at once when the link drops (the caller re-reads and resumes), instead of
-   * re-sending them silently.
-   */
-  duplicate(label: string, kind: 'command' | 'blocking'): RedisPort;
-  /** Opens the connection; resolves once it is ready. */
-  connect(): Promise<void>;
   /** Closes gracefully (QUIT), falling back to a hard close. Idempotent. */
   close(): Promise<void>;
   /** Closes at once, failing in-flight commands. Idempotent. */
@@ -91,10 +81,8 @@ export interface RedisPort {
   /** Subscribes to a lifecycle event. */
   on<E extends keyof PortEvents>(event: E, listener: PortEvents[E]): void;
 
-  /** XADD key * field value...; optional approximate MAXLEN cap. */
-  xadd(key: string, fields: readonly string[], maxLen?: number): Promise<string>;
-  /** XREADGROUP on one stream. Returns the entries, `[]` when the read timed out empty. */
-  xreadgroup(group: string, consumer: string, key: string, id: string, opts: ReadGroupOptions): Promise<RawEntry[]>;
+  /** XADD key * field value... */
+  xadd(key: string, fields: readonly string[]): Promise<string>;
   /**
    * XREADGROUP (never blocking) and then a script, in one MULTI/EXEC, so the script sees the group
    * exactly as the read left it and no other client runs in between.
@@ -134,12 +122,8 @@ export interface RedisPort {
   xlen(key: string): Promise<number>;
   /** XACK; resolves to the number acknowledged. */
   xack(key: string, group: string, ids: readonly string[]): Promise<number>;
-  /** XCLAIM key group consumer minIdle ids...: the entries now owned by `consumer`. */
-  xclaim(key: string, group: string, consumer: string, minIdleMs: number, ids: readonly string[]): Promise<RawEntry[]>;
   /** XGROUP CREATE ... MKSTREAM, treating BUSYGROUP as `exists`. */
   xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'>;
-  /** XGROUP DESTROY. */
-  xgroupDestroy(key: string, group: string): Promise<boolean>;
   /** XINFO GROUPS; `[]` when the stream does not exist. */
   xinfoGroups(key: string): Promise<GroupInfo[]>;
   /** XINFO CONSUMERS; `[]` when the stream or group does not exist. */
@@ -154,6 +138,4 @@ export interface RedisPort {
   clientId(): Promise<number>;
   /** CLIENT UNBLOCK id: wakes a blocked read as if it had timed out. */
   clientUnblock(id: number): Promise<boolean>;
-  /** PING. */
-  ping(): Promise<void>;
 }
