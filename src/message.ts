@@ -29,6 +29,9 @@ export interface MessageLike {
   readonly body: unknown;
 }
 
+/** Extra stream fields one message may carry (hooks add them: trace context, schema version). */
+export const MAX_EXTRA_FIELDS = 1000;
+
 /** The field names dtpyfw reads. */
 export const NAME_FIELD = 'name';
 /** The field holding the JSON body. */
@@ -69,6 +72,9 @@ export function encodeMessage(
   }
   const fields = [NAME_FIELD, name, BODY_FIELD, json];
   if (extraFields !== undefined) {
+    if (Object.keys(extraFields).length > MAX_EXTRA_FIELDS) {
+      throw new InvalidMessageError(`a message may carry at most ${MAX_EXTRA_FIELDS} extra fields`);
+    }
     for (const key in extraFields) {
       if (key === NAME_FIELD || key === BODY_FIELD) continue;
       const value = extraFields[key];

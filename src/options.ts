@@ -210,22 +210,24 @@ export interface ResolvedConsumeOptions {
 }
 
 const DAY = 86_400_000;
+/** The longest delay a Node.js timer takes (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Fills in defaults and validates. */
 export function resolveStreamerOptions(options: RedisStreamerOptions = {}): ResolvedStreamerOptions {
   const resolved: ResolvedStreamerOptions = {
-    dedupWindowMs: positive('dedupWindowMs', options.dedupWindowMs ?? 7 * DAY),
+    dedupWindowMs: integer('dedupWindowMs', options.dedupWindowMs ?? 7 * DAY, 1),
     delivery: oneOf('delivery', options.delivery ?? 'at-most-once', ['at-most-once', 'at-least-once'] as const),
     ledger: oneOf('ledger', options.ledger ?? 'hwm', ['hwm', 'zset'] as const),
     maxAttempts: integer('maxAttempts', options.maxAttempts ?? 5, 1),
-    retryBaseMs: positive('retryBaseMs', options.retryBaseMs ?? 1000),
-    retryMaxMs: positive('retryMaxMs', options.retryMaxMs ?? 60_000),
-    claimIdleMs: positive('claimIdleMs', options.claimIdleMs ?? 30_000),
-    claimIntervalMs: positive('claimIntervalMs', options.claimIntervalMs ?? 1000),
-    consumerIdleMs: positive('consumerIdleMs', options.consumerIdleMs ?? DAY),
-    staleGroupMs: positive('staleGroupMs', options.staleGroupMs ?? DAY),
+    retryBaseMs: integer('retryBaseMs', options.retryBaseMs ?? 1000, 1),
+    retryMaxMs: integer('retryMaxMs', options.retryMaxMs ?? 60_000, 1),
+    claimIdleMs: timer('claimIdleMs', options.claimIdleMs ?? 30_000, 3),
+    claimIntervalMs: timer('claimIntervalMs', options.claimIntervalMs ?? 1000, 1),
+    consumerIdleMs: integer('consumerIdleMs', options.consumerIdleMs ?? DAY, 1),
+    staleGroupMs: integer('staleGroupMs', options.staleGroupMs ?? DAY, 1),
     maxMessageBytes: integer('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024, 1),
-    shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 30_000),
+    shutdownTimeoutMs: timer('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 30_000, 1),
     logger: options.logger ?? defaultLogger,
     hooks: options.hooks ?? {},
   };
@@ -239,12 +241,12 @@ export function resolveStreamerOptions(options: RedisStreamerOptions = {}): Reso
 export function resolveConsumeOptions(options: ConsumeOptions = {}): ResolvedConsumeOptions {
   const count = integer('count', options.count ?? 32, 1);
   return {
-    restMs: nonNegative('restMs', options.restMs ?? 100),
-    blockMs: integer('blockMs', options.blockMs ?? 5000, 1),
+    restMs: timer('restMs', options.restMs ?? 100, 0),
+    blockMs: timer('blockMs', options.blockMs ?? 5000, 1),
     count,
     maxCount: Math.max(count, integer('maxCount', options.maxCount ?? 1024, 1)),
-    cleanupIntervalMs: positive('cleanupIntervalMs', options.cleanupIntervalMs ?? 300_000),
-    ledgerIntervalMs: positive('ledgerIntervalMs', options.ledgerIntervalMs ?? 300_000),
+    cleanupIntervalMs: timer('cleanupIntervalMs', options.cleanupIntervalMs ?? 300_000, 1),
+    ledgerIntervalMs: timer('ledgerIntervalMs', options.ledgerIntervalMs ?? 300_000, 1),
   };
 }
 
@@ -272,7 +274,7 @@ export function resolveChannelOptions(options: ChannelOptions = {}): {
   maxLen: number | undefined;
 } {
   return {
-    retentionMs: positive('retentionMs', options.retentionMs ?? DAY),
+    retentionMs: integer('retentionMs', options.retentionMs ?? DAY, 1),
     maxLen: options.maxLen === undefined ? undefined : integer('maxLen', options.maxLen, 1),
   };
 }
@@ -285,17 +287,11 @@ export function checkChannel(channel: unknown): string {
   return channel;
 }
 
-function positive(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a number > 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`${name} must be a number >= 0, got ${String(value)}`);
-  }
+/** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
+function timer(name: string, value: number, min: number): number {
+  integer(name, value, min);
+  if (value > MAX_TIMER_MS)
+    throw new ConfigError(`${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`);
   return value;
 }
 

@@ -6,11 +6,11 @@
 import type { RedisPort } from './connection/port.js';
 import { portFactory, type PortFactory, type RedisSource } from './connection/source.js';
 import { backoffDelay } from './connection/backoff.js';
-import { ChannelConsumer } from './consume/channel-consumer.js';
+import { ChannelConsumer, WATCHDOG_GRACE_MS } from './consume/channel-consumer.js';
 import type { ChannelEnv, ChannelReporter } from './consume/channel-env.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
 import { idTimeMs } from './delivery/ids.js';
-import { ClosedError, ConfigError, toError } from './errors.js';
+import { ClosedError, ConfigError, isNoGroupError, toError } from './errors.js';
 import {
   TypedEmitter,
   type DeadLetterEvent,
@@ -24,7 +24,7 @@ import { Maintenance } from './maintenance/maintenance.js';
 import { Publisher } from './publish/publisher.js';
 import type { RetentionResult } from './maintenance/retention.js';
 import { encodeMessage, type MessageLike } from './message.js';
-import { deadLetterKey, groupName, instanceName, listenerName } from './naming.js';
+import { deadLetterKey, groupName, instanceName, isSlotSafe, listenerName } from './naming.js';
 import {
   checkChannel,
   resolveChannelOptions,
@@ -123,7 +123,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.assertOpen();
     checkChannel(channel);
     const resolved = resolveSubscribeOptions(options);
-    if (this.subscriptions.has(channel)) return this;
+    if (this.subscriptions.has(channel)) {
+      const sub = this.subscriptions.get(channel);
+      if (sub?.concurrency !== resolved.concurrency || sub.orderingKey !== resolved.orderingKey) {
+        this.options.logger.warn({ channel }, 'already subscribed: the options of this second subscribe() are ignored');
+      }
+      return this;
+    }
+    this.warnIfNotSlotSafe(channel);
     const group = groupName(channel, this.listenerName);
     const port = await this.command();
     await port.xgroupCreate(channel, group, resolved.startFromLatest ? '$' : '0-0');
@@ -158,6 +165,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   registerChannel(channel: string, options: ChannelOptions = {}): this {
     this.assertOpen();
     checkChannel(channel);
+    this.warnIfNotSlotSafe(channel);
     this.retention.set(channel, resolveChannelOptions(options));
     return this;
   }
@@ -196,8 +204,18 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    */
   persistConsume(options: ConsumeOptions = {}): Promise<void> {
     this.assertOpen();
-    if (this.run !== undefined) return this.run.done;
+    if (this.run !== undefined) {
+      // A run being stopped is finished first; then this call starts a new one.
+      return this.run.abort.signal.aborted ? this.run.done.then(() => this.persistConsume(options)) : this.run.done;
+    }
     const consume = resolveConsumeOptions(options);
+    if (this.options.staleGroupMs <= consume.blockMs + 2 * WATCHDOG_GRACE_MS) {
+      throw new ConfigError(
+        `staleGroupMs (${this.options.staleGroupMs}) must exceed blockMs (${consume.blockMs}) + 2 s: live groups would look stale`,
+      );
+    }
+    const signal = options.signal;
+    if (signal?.aborted === true) return Promise.resolve();
     const abort = new AbortController();
     const supervisors = new Map<string, Promise<void>>();
     const consumers = new Map<string, ChannelConsumer>();
@@ -228,13 +246,20 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       abort.signal.addEventListener('abort', () => resolve(), { once: true });
     }).then(async () => {
       for (const consumer of consumers.values()) consumer.stop();
-      await Promise.all([...supervisors.values(), this.maintenance.stop()]);
+      // Maintenance is bounded: a run stuck on an unreachable Redis is abandoned (its commands fail
+      // when the connection is closed).
+      const timeout = new AbortController();
+      await Promise.all([
+        ...supervisors.values(),
+        Promise.race([this.maintenance.stop(), sleep(2000, timeout.signal)]),
+      ]);
+      timeout.abort();
     });
     this.run = { abort, done, supervisors, consumers, start };
-    if (options.signal !== undefined) {
-      const signal = options.signal;
-      if (signal.aborted) abort.abort();
-      else signal.addEventListener('abort', () => void this.stopConsuming(), { once: true });
+    if (signal !== undefined) {
+      const onAbort = (): void => void this.stopConsuming();
+      signal.addEventListener('abort', onAbort, { once: true });
+      void done.finally(() => signal.removeEventListener('abort', onAbort));
     }
     this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs);
     for (const sub of this.subscriptions.values()) start(sub);
@@ -337,7 +362,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     const port = await this.command();
     const [groups, pending, now, deadLetters] = await Promise.all([
       port.xinfoGroups(sub.channel),
-      port.xpendingSummary(sub.channel, sub.group).catch(() => ({ count: 0, minId: null })),
+      port.xpendingSummary(sub.channel, sub.group).catch((err: unknown) => {
+        if (isNoGroupError(err)) return { count: 0, minId: null };
+        throw err;
+      }),
       port.time(),
       port.xlen(deadLetterKey(sub.channel)),
     ]);
@@ -371,7 +399,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       options: this.options,
       registry: this.registry,
       command: () => this.command(),
-      openPort: (label) => this.open(`${this.listenerName}:${label}`, 'blocking'),
+      openPort: (label, socketTimeoutMs) =>
+        this.open(`${this.listenerName}:${label}`, { kind: 'blocking', socketTimeoutMs }),
       reporter: this.reporter,
       counters: this.countersOf(sub.channel),
     };
@@ -392,7 +421,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private command(): Promise<RedisPort> {
     if (this.commandPort !== undefined) return Promise.resolve(this.commandPort);
     if (this.closed) return Promise.reject(new ClosedError());
-    const port = this.open(`${this.listenerName}:command`, 'command');
+    const port = this.open(`${this.listenerName}:command`, { kind: 'command' });
     port.on('reconnecting', (delayMs, attempt) => this.reportReconnect({ connection: 'command', attempt, delayMs }));
     port.on('error', (err) => this.options.logger.debug({ err }, 'command connection error'));
     this.commandPort = port;
@@ -406,6 +435,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       this.counters.set(channel, counters);
     }
     return counters;
+  }
+
+  private warnIfNotSlotSafe(channel: string): void {
+    if (isSlotSafe(channel)) return;
+    this.options.logger.warn(
+      { channel },
+      'this channel name contains "}" without a hash tag: its dead-letter and guard keys cannot share its Redis Cluster slot',
+    );
   }
 
   private assertOpen(): void {

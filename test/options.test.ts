@@ -71,7 +71,7 @@ void describe('resolveStreamerOptions', () => {
       maxAttempts: 1,
       retryBaseMs: 10,
       retryMaxMs: 10,
-      claimIdleMs: 1.5,
+      claimIdleMs: 1500,
       claimIntervalMs: 2,
       consumerIdleMs: 3,
       staleGroupMs: 4,
@@ -86,7 +86,7 @@ void describe('resolveStreamerOptions', () => {
     assert.equal(o.maxAttempts, 1);
     assert.equal(o.retryBaseMs, 10);
     assert.equal(o.retryMaxMs, 10);
-    assert.equal(o.claimIdleMs, 1.5);
+    assert.equal(o.claimIdleMs, 1500);
     assert.equal(o.claimIntervalMs, 2);
     assert.equal(o.consumerIdleMs, 3);
     assert.equal(o.staleGroupMs, 4);

@@ -25,20 +25,43 @@ import type {
 } from './port.js';
 import { isBusyGroupError } from '../errors.js';
 
+/** What a connection is for. */
+export type ConnectionKind =
+  { readonly kind: 'command' } | { readonly kind: 'blocking'; readonly socketTimeoutMs: number };
+
 /** Reconnect delays: 50 ms doubling to 1 s, with jitter. */
 export function reconnectDelay(attempt: number): number {
   return backoffDelay(attempt, 50, 1000);
 }
 
-/** Options forced on every connection the library opens. */
-function ownOptions(label: string, kind: 'command' | 'blocking'): Partial<RedisOptions> {
+/** A command connection presumes its socket dead after this long without a reply it waits for. */
+const COMMAND_SOCKET_TIMEOUT_MS = 15_000;
+
+/**
+ * Options forced on every connection the library opens, whatever a template client had set.
+ * - `maxRetriesPerRequest: 0`: a command in flight when the link drops fails at once instead of
+ *   being re-sent after the reconnect; a re-sent XADD, publish or dead-letter script could run
+ *   twice. The library retries what is safe to retry itself.
+ * - `socketTimeout`: a connection that waits for a reply and receives nothing for this long is cut
+ *   and re-opened: the watchdog against hung (half-open) sockets. For a read connection it is the
+ *   block time plus a grace.
+ * - no key prefix, offline queue on, resend on, no command timeouts (they would cut blocking reads).
+ */
+function ownOptions(label: string, connection: ConnectionKind): Partial<RedisOptions> {
   return {
     lazyConnect: true,
     protocol: 2,
     connectionName: `redis-streamer:${label}`.replace(/\s/g, '_'),
     retryStrategy: reconnectDelay,
-    maxRetriesPerRequest: kind === 'blocking' ? 0 : 20,
+    maxRetriesPerRequest: 0,
     enableAutoPipelining: false,
+    enableOfflineQueue: true,
+    autoResendUnfulfilledCommands: true,
+    keyPrefix: '',
+    readOnly: false,
+    commandTimeout: undefined,
+    blockingTimeout: undefined,
+    socketTimeout: connection.kind === 'blocking' ? connection.socketTimeoutMs : COMMAND_SOCKET_TIMEOUT_MS,
   };
 }
 
@@ -48,18 +71,18 @@ export class IoredisPort implements RedisPort {
   private readonly client: Redis;
   private closed = false;
   private attempts = 0;
-  /** Scripts used inside transactions, loaded again on every (re)connect. */
-  private readonly preloaded = new Set<LuaScript>();
+  /** Scripts known to be loaded on the current connection (cleared when it closes). */
+  private readonly loaded = new Set<LuaScript>();
 
   /** Wraps a new connection made from `template` (a client whose settings are copied, never used). */
-  static fromTemplate(template: Redis, label: string, kind: 'command' | 'blocking'): IoredisPort {
-    return new IoredisPort(template.duplicate(ownOptions(label, kind)), label);
+  static fromTemplate(template: Redis, label: string, connection: ConnectionKind): IoredisPort {
+    return IoredisPort.fromOptions(template.options, label, connection);
   }
 
   /** Wraps a new connection made from options. */
-  static fromOptions(options: RedisOptions, label: string, kind: 'command' | 'blocking'): IoredisPort {
+  static fromOptions(options: RedisOptions, label: string, connection: ConnectionKind): IoredisPort {
     // RESP2 is forced, so ioredis' RESP3-only replyMapping does not apply.
-    const { replyMapping: _unused, ...rest } = { ...options, ...ownOptions(label, kind) };
+    const { replyMapping: _unused, ...rest } = { ...options, ...ownOptions(label, connection) };
     return new IoredisPort(new Redis(rest), label);
   }
 
@@ -73,27 +96,40 @@ export class IoredisPort implements RedisPort {
     });
     this.client.on('ready', () => {
       this.attempts = 0;
-      for (const script of this.preloaded) this.client.script('LOAD', script.lua).catch(() => {});
     });
+    // A new connection may reach a server whose script cache is empty (a restart, a failover).
+    this.client.on('close', () => this.loaded.clear());
+  }
+
+  /**
+   * Makes sure a script that will run inside a transaction (or behind a wait) is loaded: a SCRIPT
+   * LOAD sent just before, on the same connection, is executed before it. A NOSCRIPT inside a
+   * transaction would come after the read had happened.
+   */
+  private ensureLoaded(script: LuaScript): void {
+    if (this.loaded.has(script)) return;
+    this.loaded.add(script);
+    this.client.script('LOAD', script.lua).catch(() => this.loaded.delete(script));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const client = this.client;
-    if ((client.status as string) === 'end') return;
-    // Resolves once the socket is fully closed, so nothing of this connection outlives close().
+    if (client.status !== 'ready') {
+      // Not connected (reconnecting, connecting, never used): nothing to say goodbye to. This
+      // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited.
+      client.disconnect(false);
+      return;
+    }
+    // QUIT, then wait (bounded) for the socket to close, so nothing of it outlives close().
     const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
-    if (client.status === 'ready') client.quit().catch(() => client.disconnect(false));
-    else client.disconnect(false);
+    client.quit().catch(() => client.disconnect(false));
     await Promise.race([ended, giveUp]);
     clearTimeout(timer);
-    if ((client.status as string) !== 'end') {
-      client.disconnect(false);
-      await ended;
-    }
+    if ((client.status as string) !== 'end') client.disconnect(false);
   }
 
   destroy(): void {
@@ -124,12 +160,7 @@ export class IoredisPort implements RedisPort {
     args: ReadonlyArray<string | number>,
   ): Promise<{ entries: RawEntry[]; result: unknown }> {
     const client = this.client;
-    if (!this.preloaded.has(script)) {
-      // Loaded once per connection (and again after every reconnect, see the constructor), so the
-      // EVALSHA below finds it: a NOSCRIPT inside the transaction would come after the read.
-      this.preloaded.add(script);
-      await client.script('LOAD', script.lua);
-    }
+    this.ensureLoaded(script);
     const read: Array<string | number> = ['GROUP', group, consumer, 'COUNT', opts.count];
     if (opts.noAck === true) read.push('NOACK');
     read.push('STREAMS', key, '>');
@@ -149,9 +180,10 @@ export class IoredisPort implements RedisPort {
     const entries = streams === null || streams.length === 0 ? [] : (streams[0] as [string, RawEntry[]])[1];
     if (scriptReply instanceof Error) {
       if (!scriptReply.message.startsWith('NOSCRIPT')) throw scriptReply;
-      // The script cache was flushed since this connection loaded it: run it on its own now. The
-      // read already happened, so this is no longer atomic with it (rare: SCRIPT FLUSH).
-      return { entries, result: await this.runScript(script, keys, args) };
+      // The script cache was flushed behind this connection's back (SCRIPT FLUSH): the read
+      // happened without its script. The caller decides what that means (result null).
+      this.loaded.delete(script);
+      return { entries, result: null };
     }
     return { entries, result: scriptReply };
   }
@@ -163,6 +195,7 @@ export class IoredisPort implements RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
   ): Promise<{ result: unknown; woke: boolean }> {
+    this.ensureLoaded(script);
     const waited = this.client.call('XREAD', 'COUNT', 1, 'BLOCK', wait.blockMs, 'STREAMS', waitKey, wait.afterId);
     const ran = this.client.evalsha(script.sha, keys.length, ...keys, ...args);
     const [w, r] = await Promise.allSettled([waited, ran]);
@@ -192,12 +225,17 @@ export class IoredisPort implements RedisPort {
     return this.client.xdel(key, ...ids);
   }
 
-  async del(key: string): Promise<number> {
-    return this.client.del(key);
-  }
-
   async getString(key: string): Promise<string | null> {
     return this.client.get(key);
+  }
+
+  async xrevrangeLast(key: string): Promise<string | null> {
+    const reply = await this.client.xrevrange(key, '+', '-', 'COUNT', 1);
+    return reply[0]?.[0] ?? null;
+  }
+
+  async xtrimAll(key: string): Promise<number> {
+    return Number(await this.client.xtrim(key, 'MAXLEN', 0));
   }
 
   async xlen(key: string): Promise<number> {

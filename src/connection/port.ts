@@ -96,6 +96,7 @@ export interface RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
   ): Promise<{ entries: RawEntry[]; result: unknown }>;
+  // (result is null when the script was missing from the server's cache: the read happened alone.)
   /**
    * `XREAD COUNT 1 BLOCK` on `waitKey` (which consumes nothing), then a script, sent in one write:
    * Redis holds the script behind the wait until an entry arrives (or the block times out), then
@@ -114,10 +115,12 @@ export interface RedisPort {
   xrangeRawFields(key: string, id: string): Promise<Buffer[] | null>;
   /** XDEL; resolves to the number deleted. */
   xdel(key: string, ids: readonly string[]): Promise<number>;
-  /** DEL; resolves to the number of keys deleted. */
-  del(key: string): Promise<number>;
   /** GET of a string key, null when missing. */
   getString(key: string): Promise<string | null>;
+  /** The id of the last entry of a stream (XREVRANGE + - COUNT 1), null when empty. */
+  xrevrangeLast(key: string): Promise<string | null>;
+  /** XTRIM key MAXLEN 0: empties a stream atomically; resolves to the number removed. */
+  xtrimAll(key: string): Promise<number>;
   /** XLEN. */
   xlen(key: string): Promise<number>;
   /** XACK; resolves to the number acknowledged. */

@@ -5,7 +5,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors.js';
-import { IoredisPort } from './ioredis-adapter.js';
+import { IoredisPort, type ConnectionKind } from './ioredis-adapter.js';
 import type { RedisPort } from './port.js';
 
 /** How to reach Redis when no URL is given. */
@@ -134,8 +134,8 @@ export class RedisInstance {
   }
 
   /** @internal Opens a connection owned by the caller. */
-  createPort(label: string, kind: 'command' | 'blocking'): RedisPort {
-    return IoredisPort.fromOptions(this.ioredisOptions(), label, kind);
+  createPort(label: string, connection: ConnectionKind): RedisPort {
+    return IoredisPort.fromOptions(this.ioredisOptions(), label, connection);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
-import { IoredisPort } from './ioredis-adapter.js';
+import { IoredisPort, type ConnectionKind } from './ioredis-adapter.js';
 import type { RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 
@@ -13,7 +13,7 @@ import { RedisInstance } from './redis-instance.js';
 export type RedisSource = RedisInstance | string | Redis;
 
 /** Opens a new connection owned by the caller. */
-export type PortFactory = (label: string, kind: 'command' | 'blocking') => RedisPort;
+export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
 /** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
 export function portFactory(source: RedisSource): { open: PortFactory; describe: string } {

@@ -26,12 +26,6 @@ const MAX_REST_MS = 2000;
 /** A streak of errors is reported once, then again at most this often. */
 const ERROR_REPORT_EVERY_MS = 30_000;
 
-class WatchdogTimeout extends Error {
-  constructor(ms: number) {
-    super(`a blocking read did not return within ${ms} ms; its connection was replaced`);
-  }
-}
-
 /** Consumes one channel for one group until stopped. */
 export class ChannelConsumer {
   private readonly scheduler: Scheduler;
@@ -133,12 +127,13 @@ export class ChannelConsumer {
       }
       if (this.needRecover && this.keeper !== undefined) {
         try {
-          await this.keeper.recoverOwn();
+          await this.keeper.recoverOwn(this.readPort());
           this.needRecover = false;
         } catch (err) {
           await this.onReadError(err);
           continue;
         }
+        if (this.stopping) break;
       }
       let take: TakeResult;
       const requested = this.batchSize;
@@ -210,7 +205,7 @@ export class ChannelConsumer {
   private readPort(): RedisPort {
     if (this.port !== undefined) return this.port;
     const label = `channel:${this.env.channel}`;
-    const port = this.env.openPort(label);
+    const port = this.env.openPort(label, this.consume.blockMs + WATCHDOG_GRACE_MS);
     port.on('reconnecting', (delayMs, attempt) => {
       this.clientId = undefined;
       this.needRecover = !this.noAck;
@@ -240,35 +235,18 @@ export class ChannelConsumer {
 
   /**
    * Waits (XREAD BLOCK, which consumes nothing) for an entry above `afterId`, then takes a batch, in
-   * one round trip, under a watchdog of blockMs + 1 s that replaces a hung connection.
+   * one round trip. If no reply data comes within blockMs + 1 s, the connection's socket timeout
+   * (the watchdog) cuts and re-opens it, and this read fails and is retried.
    */
   private async waitThenTake(count: number, afterId: string): Promise<TakeResult> {
     const port = this.readPort();
-    const blockMs = this.consume.blockMs;
-    const limit = blockMs + WATCHDOG_GRACE_MS;
     this.waiting = true;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const take = this.guard.take(port, this.env.consumer, count, this.noAck, { afterId, blockMs }).finally(() => {
-      settled = true;
-    });
-    const watchdog = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // Let pending socket data be processed first: a reply that already arrived wins.
-        setImmediate(() => {
-          if (settled || this.port !== port) return;
-          this.dropPort();
-          this.needRecover = !this.noAck;
-          this.env.reporter.reconnect({ connection: `channel:${this.env.channel}`, attempt: 1, delayMs: 0 });
-          reject(new WatchdogTimeout(limit));
-        });
-      }, limit);
-    });
     try {
-      return await Promise.race([take, watchdog]);
+      return await this.guard.take(port, this.env.consumer, count, this.noAck, {
+        afterId,
+        blockMs: this.consume.blockMs,
+      });
     } finally {
-      take.catch(() => {});
-      clearTimeout(timer);
       this.waiting = false;
     }
   }
@@ -293,7 +271,6 @@ export class ChannelConsumer {
 
   private async onReadError(err: unknown): Promise<void> {
     if (this.stopping) return;
-    if (err instanceof WatchdogTimeout) return; // already replaced and reported; read again at once
     this.errorStreak++;
     if (isNoGroupError(err)) {
       await this.recreateGroup();

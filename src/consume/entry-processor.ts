@@ -40,6 +40,8 @@ export class EntryProcessor {
   private readonly acks: AckBuffer | undefined;
   private readonly atLeastOnce: boolean;
   private abandoning = false;
+  /** Set once shut down: a handler that outlived the shutdown may not write to Redis any more. */
+  private closed = false;
 
   constructor(private readonly env: ChannelEnv) {
     this.atLeastOnce = env.options.delivery === 'at-least-once';
@@ -75,11 +77,16 @@ export class EntryProcessor {
 
   /** Acknowledges an entry that needs no handling (skipped by the dedup guard, say). */
   acknowledge(id: string, wasRetried = false): void {
+    if (this.closed) {
+      if (this.acks !== undefined) this.lateAfterClose(id, 'acknowledgement');
+      return;
+    }
     this.acks?.add(id, wasRetried);
   }
 
   /** Flushes acknowledgements and stops their retry timer. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.acks?.close();
   }
 
@@ -149,6 +156,8 @@ export class EntryProcessor {
     }
     if (decision.action === 'dead-letter') {
       await this.deadLetter(raw, decision.reason, labelled(failures), attempt);
+    } else if (this.closed) {
+      this.lateAfterClose(raw[0], 'failure record');
     } else if (!this.lost.has(raw[0])) {
       // Left pending: the sweep retries it after the backoff of its delivery count.
       const port = await env.command();
@@ -176,7 +185,12 @@ export class EntryProcessor {
   /** Moves an entry to the dead-letter stream (acknowledging it in at-least-once mode). */
   async deadLetter(raw: RawEntry, reason: DeadLetterReason, error: unknown, attempts: number): Promise<void> {
     const { env } = this;
+    if (this.lost.has(raw[0])) return; // another consumer took it over: its fate is theirs now
     for (let attempt = 1; ; attempt++) {
+      if (this.closed) {
+        this.lateAfterClose(raw[0], 'dead-letter');
+        return;
+      }
       try {
         const port = await env.command();
         const event = await moveToDeadLetters(port, {
@@ -190,6 +204,10 @@ export class EntryProcessor {
           attempts,
           ack: this.atLeastOnce,
         });
+        if (event === undefined) {
+          env.options.logger.debug({ channel: env.channel, id: raw[0] }, 'not dead-lettered: no longer pending here');
+          return;
+        }
         env.counters.deadLettered++;
         env.reporter.deadLetter(event);
         return;
@@ -228,6 +246,19 @@ export class EntryProcessor {
     } catch (err) {
       return { failure: asDecodeError(err) };
     }
+  }
+
+  /** The entries whose acknowledgement is queued and not yet sent. */
+  get queuedAcks(): readonly string[] {
+    return this.acks?.queued ?? [];
+  }
+
+  private lateAfterClose(id: string, what: string): void {
+    const fate = this.atLeastOnce ? 'it stays pending and will be delivered again' : 'it is dropped';
+    this.env.options.logger.warn(
+      { channel: this.env.channel, id },
+      `a handler finished after shutdown; its ${what} was not written and ${fate}`,
+    );
   }
 
   private hook(call: () => void): void {

@@ -8,6 +8,7 @@ import type { RedisPort } from '../connection/port.js';
 import { backoffDelay } from '../connection/backoff.js';
 import { retryKey } from '../naming.js';
 import { scripts } from '../scripts/index.js';
+import { sleep } from '../timers.js';
 
 /** Collects acknowledgements for one group and flushes them in batches. */
 export class AckBuffer {
@@ -17,6 +18,7 @@ export class AckBuffer {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private inFlight: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly port: () => Promise<RedisPort>,
@@ -30,8 +32,14 @@ export class AckBuffer {
     return this.plain.length + this.retried.length;
   }
 
+  /** Their ids. */
+  get queued(): readonly string[] {
+    return [...this.plain, ...this.retried];
+  }
+
   /** Queues an acknowledgement; `wasRetried` also clears the entry's failure record. */
   add(id: string, wasRetried: boolean): void {
+    if (this.closed) return;
     (wasRetried ? this.retried : this.plain).push(id);
     if (!this.scheduled && this.timer === undefined) {
       this.scheduled = true;
@@ -77,7 +85,7 @@ export class AckBuffer {
       this.retried.push(...retried);
       this.failures++;
       this.onError(err);
-      if (this.timer === undefined) {
+      if (this.timer === undefined && !this.closed) {
         this.timer = setTimeout(
           () => {
             this.timer = undefined;
@@ -89,14 +97,21 @@ export class AckBuffer {
     }
   }
 
-  /** Flushes, retrying a few times, and stops the retry timer. */
-  async close(attempts = 3): Promise<void> {
-    for (let i = 0; i < attempts && this.size > 0; i++) {
+  /**
+   * Flushes, retrying a few times within `deadlineMs`, and stops for good: later acknowledgements
+   * are not sent (their entries stay pending and are delivered again).
+   */
+  async close(deadlineMs = 3000): Promise<void> {
+    this.closed = true;
+    const giveUp = Date.now() + deadlineMs;
+    for (let i = 0; i < 3 && this.size > 0 && Date.now() < giveUp; i++) {
       if (this.timer !== undefined) {
         clearTimeout(this.timer);
         this.timer = undefined;
       }
-      await this.flush();
+      const timeout = new AbortController();
+      await Promise.race([this.flush(), sleep(Math.max(0, giveUp - Date.now()), timeout.signal)]);
+      timeout.abort();
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

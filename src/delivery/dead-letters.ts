@@ -24,8 +24,12 @@ export interface DeadLetterRequest {
   readonly ack: boolean;
 }
 
-/** Moves one entry to the dead-letter stream, atomically with its acknowledgement. */
-export async function moveToDeadLetters(port: RedisPort, req: DeadLetterRequest): Promise<DeadLetterEvent> {
+/**
+ * Moves one entry to the dead-letter stream, atomically with its acknowledgement. Resolves to
+ * undefined when, with `ack`, the entry is no longer pending for this consumer (taken over, or
+ * already moved by an earlier identical call): nothing was written.
+ */
+export async function moveToDeadLetters(port: RedisPort, req: DeadLetterRequest): Promise<DeadLetterEvent | undefined> {
   const dlq = deadLetterKey(req.channel);
   const { message, stack } = describeError(req.error);
   const deadLetterId = (await port.runScript(
@@ -43,7 +47,8 @@ export async function moveToDeadLetters(port: RedisPort, req: DeadLetterRequest)
       req.ack ? '1' : '0',
       ...req.fields,
     ],
-  )) as string;
+  )) as string | null;
+  if (deadLetterId === null) return undefined;
   return {
     channel: req.channel,
     id: req.id,
@@ -158,10 +163,14 @@ export class DeadLetterQueue {
       out.forEach((id, i) => (id === null || id === undefined ? missing.push(batch[i] as string) : newIds.push(id)));
     };
     if (ids === 'all') {
-      for (;;) {
-        const page = await port.xrange(this.key, '-', '+', PAGE);
+      // Up to the last dead letter now: entries that fail again while this runs are not replayed
+      // again in the same call.
+      const last = (await port.xrevrangeLast(this.key)) ?? undefined;
+      for (let start = '-'; last !== undefined;) {
+        const page = await port.xrange(this.key, start, last, PAGE);
         if (page.length === 0) break;
         await run(page.map((e) => e[0]));
+        start = `(${(page[page.length - 1] as RawEntry)[0]}`;
       }
     } else {
       for (let i = 0; i < ids.length; i += PAGE) await run(ids.slice(i, i + PAGE));
@@ -176,11 +185,7 @@ export class DeadLetterQueue {
    */
   async purge(ids: readonly string[] | 'all'): Promise<number> {
     const port = await this.port();
-    if (ids === 'all') {
-      const size = await port.xlen(this.key);
-      await port.del(this.key);
-      return size;
-    }
+    if (ids === 'all') return port.xtrimAll(this.key);
     return port.xdel(this.key, ids);
   }
 }

@@ -74,6 +74,7 @@ async function read(
       guard.keys,
       guard.args,
     );
+    if (result === null) return { ...(await guardAfterTheFact(port, entries, noAck, guard)), entries, woke: true };
     const [previous, lastDeliveredId] = result as [string, string];
     return { entries, previous, lastDeliveredId, woke: true };
   }
@@ -85,6 +86,25 @@ async function read(
   ]);
   const [previous, lastDeliveredId, entries] = result as [string, string, RawEntry[]];
   return { entries, previous, lastDeliveredId, woke };
+}
+
+/**
+ * The guard script was missing from the server's cache (SCRIPT FLUSH) when the read ran, so the read
+ * happened without it. At-least-once takes every entry as fresh (a duplicate is allowed, a loss is
+ * not); at-most-once runs the guard now, which may skip entries another consumer read meanwhile (a
+ * loss is allowed, a duplicate is not).
+ */
+async function guardAfterTheFact(
+  port: RedisPort,
+  entries: RawEntry[],
+  noAck: boolean,
+  guard: { keys: readonly string[]; args: readonly [string, number, 'hwm' | 'info'] },
+): Promise<{ previous: string; lastDeliveredId: string }> {
+  const [previous, lastDeliveredId] = (await port.runScript(scripts.takeGuard, guard.keys, guard.args)) as [
+    string,
+    string,
+  ];
+  return { previous: noAck ? previous : '', lastDeliveredId: entries.at(-1)?.[0] ?? lastDeliveredId };
 }
 
 class HwmGuard implements DedupGuard {

@@ -8,7 +8,7 @@
  *   whose read reply was lost.
  * Entries delivered `maxAttempts` times already go to the dead-letter stream without running.
  */
-import type { RawEntry } from '../connection/port.js';
+import type { RawEntry, RedisPort } from '../connection/port.js';
 import type { ChannelEnv } from '../consume/channel-env.js';
 import type { EntryProcessor } from '../consume/entry-processor.js';
 import { Ticker } from '../timers.js';
@@ -26,6 +26,8 @@ export class PendingKeeper {
   private readonly lease: Ticker;
   private readonly sweep: Ticker;
   private cursor = '-';
+  /** Dead-letter moves in progress, awaited on stop. */
+  private readonly moving = new Set<Promise<void>>();
 
   constructor(
     private readonly env: ChannelEnv,
@@ -61,18 +63,22 @@ export class PendingKeeper {
     await this.sweep.stop();
   }
 
-  /** Stops everything. */
+  /** Stops everything, after the dead-letter moves in progress. */
   async stop(): Promise<void> {
-    await Promise.all([this.sweep.stop(), this.lease.stop()]);
+    await Promise.all([this.sweep.stop(), this.lease.stop(), ...this.moving]);
   }
 
-  /** Takes back this consumer's entries whose read reply was lost; throws on Redis errors. */
-  async recoverOwn(): Promise<void> {
-    const port = await this.env.command();
+  /**
+   * Takes back this consumer's entries whose read reply was lost; throws on Redis errors. Runs on
+   * the consumer's (fresh) read connection, not the shared one, which may be the one in trouble.
+   */
+  async recoverOwn(port: RedisPort): Promise<void> {
+    // In flight here, or handled with the acknowledgement still queued: not lost.
+    const busy = [...this.processor.inFlight, ...this.processor.queuedAcks];
     let cursor = '-';
     do {
-      const page = await recoverOwnPage(port, this.settings, cursor, [...this.processor.inFlight]);
-      this.accept(page);
+      const page = await recoverOwnPage(port, this.settings, cursor, busy);
+      this.accept(page, 'recovered');
       cursor = page.next;
     } while (cursor !== '0-0');
   }
@@ -90,31 +96,39 @@ export class PendingKeeper {
     for (let pages = 0; pages < PAGES_PER_SWEEP && this.hasRoom(); pages++) {
       const page = await sweepPage(port, this.settings, this.cursor);
       this.cursor = page.next === '0-0' ? '-' : page.next;
-      this.accept(page);
+      this.accept(page, 'claimed');
       if (this.cursor === '-') break;
     }
   }
 
-  private accept(page: ClaimPage): void {
+  /**
+   * Hands taken-over entries to the consumer. `claimed` ones (the sweep's XCLAIM counted a delivery)
+   * are attempt deliveries + 1; `recovered` ones (JUSTID, their lost delivery is made good) keep
+   * their attempt number.
+   */
+  private accept(page: ClaimPage, how: 'claimed' | 'recovered'): void {
     const { counters, options } = this.env;
     for (const { entry, deliveriesBefore, own } of page.claimed) {
       const id = entry[0];
       if (this.processor.inFlight.has(id)) continue; // already being handled here
+      const attempt = how === 'claimed' ? deliveriesBefore + 1 : Math.max(1, deliveriesBefore);
       this.processor.track(id);
-      if (deliveriesBefore >= options.maxAttempts) {
-        void this.processor
-          .deadLetter(
-            entry,
-            'max-attempts',
-            new Error(`delivered ${deliveriesBefore} times without success`),
-            deliveriesBefore,
-          )
-          .finally(() => this.processor.inFlight.delete(id));
+      if (attempt > options.maxAttempts) {
+        const error = new Error(`delivered ${deliveriesBefore} times without success`);
+        const moving: Promise<void> = this.processor
+          .deadLetter(entry, 'max-attempts', error, deliveriesBefore)
+          .finally(() => {
+            this.processor.inFlight.delete(id);
+            this.moving.delete(moving);
+          });
+        this.moving.add(moving);
         continue;
       }
-      if (own) counters.retried++;
-      else counters.reclaimed++;
-      this.submit(entry, deliveriesBefore + 1);
+      if (how === 'claimed') {
+        if (own) counters.retried++;
+        else counters.reclaimed++;
+      }
+      this.submit(entry, attempt);
     }
   }
 }

@@ -7,8 +7,13 @@
 --
 -- Returns the number acknowledged.
 
-local ids = {}
-for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
-if #ids == 0 then return 0 end
-redis.call('HDEL', KEYS[2], unpack(ids))
-return redis.call('XACK', KEYS[1], ARGV[1], unpack(ids))
+local acked = 0
+local from = 2
+while from <= #ARGV do
+  local ids = {}
+  for i = from, math.min(from + 999, #ARGV) do ids[#ids + 1] = ARGV[i] end
+  redis.call('HDEL', KEYS[2], unpack(ids))
+  acked = acked + redis.call('XACK', KEYS[1], ARGV[1], unpack(ids))
+  from = from + 1000
+end
+return acked

@@ -11,9 +11,18 @@
 --            in the stream. Otherwise the fields are copied server-side, byte for byte, so an entry
 --            that is not valid UTF-8 reaches the dead-letter stream unchanged.
 --
+-- With ARGV[9] = '1' the entry must still be pending for this consumer (ARGV[4]): if another
+-- consumer took it over, or it was already acknowledged (a re-sent call), nothing is written and
+-- the script returns false. That makes the move safe to repeat.
+--
 -- Returns the id of the dead-letter entry. Its fields: dlq-id, dlq-channel, dlq-group,
 -- dlq-consumer, dlq-reason, dlq-error, dlq-stack, dlq-attempts, dlq-first-failure-ms,
 -- dlq-last-failure-ms, then every original field as it was (name, body, metadata).
+
+if ARGV[9] == '1' then
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+  if #p == 0 or p[1][2] ~= ARGV[4] then return false end
+end
 
 local now = rs_int(rs_now_ms())
 local first = redis.call('HGET', KEYS[3], ARGV[2])
@@ -34,7 +43,13 @@ local args = {
   'dlq-reason', ARGV[5], 'dlq-error', ARGV[6], 'dlq-stack', ARGV[7], 'dlq-attempts', ARGV[8],
   'dlq-first-failure-ms', first or now, 'dlq-last-failure-ms', now,
 }
-for i = 1, #fields do args[#args + 1] = fields[i] end
+if #fields + #args <= 7000 then
+  for i = 1, #fields do args[#args + 1] = fields[i] end
+else
+  -- Lua's unpack cannot pass that many values: keep the original fields as one JSON array.
+  args[#args + 1] = 'dlq-fields-json'
+  args[#args + 1] = cjson.encode(fields)
+end
 local id = redis.call('XADD', unpack(args))
 if ARGV[9] == '1' then redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) end
 return id

@@ -7,7 +7,7 @@
 -- ARGV[1] group    ARGV[2] this consumer    ARGV[3] cursor: exclusive start id, or '-'
 -- ARGV[4] page size    ARGV[5..] ids in flight here (left alone)
 --
--- Returns the same shape as reclaim.lua.
+-- Returns the same shape as reclaim.lua; the delivery counts are left as they were.
 
 local group, me = ARGV[1], ARGV[2]
 local count = tonumber(ARGV[4])
@@ -30,18 +30,17 @@ if #pending == count then next_cursor = pending[#pending][1] end
 
 local entries, deleted = {}, {}
 if #due > 0 then
+  -- JUSTID: the entry is already this consumer's; reset its idle time without counting a delivery
+  -- (the delivery that was lost in transit is the one now being made good).
   local args = { 'XCLAIM', KEYS[1], group, me, 0 }
   for _, id in ipairs(due) do args[#args + 1] = id end
-  local claimed = redis.call(unpack(args))
-  local seen = {}
-  for _, e in ipairs(claimed) do
-    if e and e[2] then
-      seen[e[1]] = true
-      entries[#entries + 1] = { e[1], e[2], meta[e[1]][1], meta[e[1]][2], meta[e[1]][3] }
-    end
-  end
+  args[#args + 1] = 'JUSTID'
+  redis.call(unpack(args))
   for _, id in ipairs(due) do
-    if not seen[id] then
+    local found = redis.call('XRANGE', KEYS[1], id, id)
+    if #found > 0 and found[1][2] then
+      entries[#entries + 1] = { id, found[1][2], meta[id][1], meta[id][2], meta[id][3] }
+    else
       redis.call('XACK', KEYS[1], group, id)
       deleted[#deleted + 1] = id
     end

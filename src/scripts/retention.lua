@@ -11,8 +11,8 @@
 -- its last-delivered-id). Steps, by the server's clock, all exact (not ~) so the counts are true:
 --   1. MINID min(age cutoff, what any group needs)       -> removed, read by every group
 --   2. MINID min(age cutoff, what any live group needs)  -> removed, unread by a stale group
---   3. when longer than the cap: MINID (what any group needs), then (what live groups need),
---      then MAXLEN cap                                     -> the last one removed unread entries
+--   3. when longer than the cap: MINID (what any group needs), then MAXLEN cap
+--                                                          -> the last one removed unread entries
 -- Returns { removed read, removed unread by stale groups, removed unread by the cap,
 --           { stale group names } }
 
@@ -70,10 +70,8 @@ if cutoff then
 end
 if cap and redis.call('XLEN', stream) > cap then
   if need_all then removed_read = removed_read + redis.call('XTRIM', stream, 'MINID', need_all) end
-  if need_live and need_live ~= need_all and redis.call('XLEN', stream) > cap then
-    removed_stale = removed_stale + redis.call('XTRIM', stream, 'MINID', need_live)
-  end
   if redis.call('XLEN', stream) > cap then
+    -- Only the oldest go, as many as needed; each was unread by at least one group.
     removed_cap = redis.call('XTRIM', stream, 'MAXLEN', cap)
   end
 end
