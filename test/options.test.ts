@@ -288,3 +288,15 @@ void describe('null options', () => {
     assert.equal(resolveConsumeOptions({ count: null } as unknown as ConsumeOptions).count, 32);
   });
 });
+
+describe('options passed to Redis or to timers', () => {
+  it('must be whole numbers, and timers at most 2^31-1 ms', async () => {
+    const { resolveStreamerOptions, resolveConsumeOptions } = await import('../src/options.js');
+    const { ConfigError } = await import('../src/errors.js');
+    assert.throws(() => resolveStreamerOptions({ dedupWindowMs: 1.5 }), ConfigError);
+    assert.throws(() => resolveStreamerOptions({ claimIdleMs: 2 }), /claimIdleMs/);
+    assert.throws(() => resolveStreamerOptions({ shutdownTimeoutMs: 2 ** 31 }), /at most/);
+    assert.throws(() => resolveConsumeOptions({ cleanupIntervalMs: 2 ** 31 }), /at most/);
+    assert.equal(resolveConsumeOptions({ cleanupIntervalMs: 2 ** 31 - 1 }).cleanupIntervalMs, 2 ** 31 - 1);
+  });
+});

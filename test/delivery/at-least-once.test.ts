@@ -225,6 +225,88 @@ describe('at-least-once: long handlers', () => {
   });
 });
 
+describe('at-least-once: the server forgets its scripts', () => {
+  it('loses nothing when the script cache is flushed mid-stream (two consumers)', async () => {
+    const channel = uniqueChannel('flush');
+    const seen = new Map<number, number>();
+    for (let k = 0; k < 2; k++) {
+      const s = redis.streamer('flush-svc', fast);
+      await s.subscribe(channel);
+      s.registerHandler(channel, (_n, p) => {
+        const { i } = p as { i: number };
+        seen.set(i, (seen.get(i) ?? 0) + 1);
+      });
+      void s.persistConsume({ blockMs: 200, count: 4, maxCount: 8 });
+    }
+    const pub = redis.streamer('pub');
+    const N = 400;
+    for (let i = 0; i < N; i += 20) {
+      await pub.sendMessages(
+        channel,
+        Array.from({ length: 20 }, (_, k) => ({ name: 'n', body: { i: i + k } })),
+      );
+      if (i % 100 === 0) await redis.client.script('FLUSH');
+      await delay(5);
+    }
+    await waitFor(() => seen.size === N, 'every message handled');
+  });
+});
+
+describe('dead-lettering, owned entries only', () => {
+  it('does not move an entry that another consumer took over (and is safe to repeat)', async () => {
+    const { moveToDeadLetters } = await import('../../src/delivery/dead-letters.js');
+    const channel = uniqueChannel('owner');
+    const group = `${channel}:owner-svc:cg`;
+    await redis.client.xgroup('CREATE', channel, group, '0-0', 'MKSTREAM');
+    const id = (await redis.client.xadd(channel, '*', 'name', 'n', 'body', '1'))!;
+    await redis.client.xreadgroup('GROUP', group, 'someone-else', 'COUNT', 1, 'STREAMS', channel, '>');
+    const { RedisInstance } = await import('../../src/index.js');
+    const port = new RedisInstance(redis.url).createPort('owner-test', { kind: 'command' });
+    const request = {
+      channel,
+      group,
+      consumer: 'me',
+      id,
+      fields: ['name', 'n', 'body', '1'],
+      reason: 'max-attempts' as const,
+      error: new Error('x'),
+      attempts: 5,
+      ack: true,
+    };
+    assert.equal(await moveToDeadLetters(port, request), undefined, 'not moved: not mine');
+    const moved = await moveToDeadLetters(port, { ...request, consumer: 'someone-else' });
+    assert.ok(moved?.deadLetterId);
+    assert.equal(
+      await moveToDeadLetters(port, { ...request, consumer: 'someone-else' }),
+      undefined,
+      'a repeat does nothing',
+    );
+    assert.equal(await redis.client.xlen(`{${channel}}:dlq`), 1);
+    await port.close();
+  });
+});
+
+describe('replay', () => {
+  it("replay('all') ends even when the replayed entries fail again at once", async () => {
+    const channel = uniqueChannel('replay-loop');
+    const s = redis.streamer('replay-loop-svc'); // at-most-once: failures go straight back
+    await s.subscribe(channel);
+    s.registerHandler(channel, () => {
+      throw new Error('always');
+    });
+    void s.persistConsume({ blockMs: 200 });
+    await redis.streamer('pub').sendMessages(
+      channel,
+      [1, 2, 3].map((i) => ({ name: 'n', body: i })),
+    );
+    const dlq = s.deadLetters(channel);
+    await waitFor(async () => (await dlq.size()) === 3, 'three dead letters');
+    const result = await dlq.replay('all');
+    assert.equal(result.replayed, 3);
+    await waitFor(async () => (await dlq.size()) === 3, 'back in the dead-letter stream');
+  });
+});
+
 describe('at-least-once: bad input', () => {
   it('dead-letters undecodable entries (including a 10 MB body) and acknowledges them', async () => {
     const channel = uniqueChannel('bad');

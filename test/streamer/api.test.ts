@@ -65,6 +65,18 @@ describe('Redis sources', () => {
     assert.equal(await redis.client.xlen(channel), 3);
   });
 
+  it("ignores a template client's key prefix and disabled offline queue", async () => {
+    const channel = uniqueChannel('template');
+    const template = new Redis(redis.url, { keyPrefix: 'app:', enableOfflineQueue: false, lazyConnect: true });
+    const s = new RedisStreamer(template, 'template-svc', { logger: silentLogger });
+    await s.subscribe(channel);
+    await s.sendMessage(channel, { name: 'n', body: 1 });
+    assert.equal(await redis.client.xlen(channel), 1, 'the stream has the channel name, unprefixed');
+    assert.equal(await redis.client.exists(`app:${channel}`), 0);
+    await s.cleanup();
+    template.disconnect();
+  });
+
   it('rejects anything else with a clear error', () => {
     assert.throws(() => new RedisStreamer(42 as unknown as string, 'x'), ConfigError);
     assert.throws(() => new RedisStreamer('http://nope', 'x'), /redis:\/\/ or rediss:\/\//);
@@ -117,6 +129,26 @@ describe('publishing', () => {
     await s.sendMessage(channel, { name: 'n', body: 1 });
     const [[, fields]] = (await redis.client.xrange(channel, '-', '+')) as [[string, string[]]];
     assert.deepEqual(fields, ['name', 'n', 'body', '1', 'traceparent', `00-${channel}-01`]);
+  });
+});
+
+describe('persistConsume', () => {
+  it('starts nothing with an already-aborted signal, and can run later', async () => {
+    const channel = uniqueChannel('aborted');
+    const s = redis.streamer('aborted-svc');
+    await s.subscribe(channel);
+    const got: string[] = [];
+    s.registerHandler(channel, (name) => void got.push(name));
+    await s.persistConsume({ signal: AbortSignal.abort() });
+    assert.equal((await s.getStats()).consuming, false);
+    void s.persistConsume({ blockMs: 300 });
+    await redis.streamer('pub').sendMessage(channel, { name: 'later', body: {} });
+    await waitFor(() => got.length === 1, 'handled by the later run');
+  });
+
+  it('refuses a staleGroupMs that live groups could exceed', () => {
+    const s = redis.streamer('stale-check', { staleGroupMs: 5000 });
+    assert.throws(() => s.persistConsume({ blockMs: 5000 }), /staleGroupMs/);
   });
 });
 

@@ -12,7 +12,7 @@ export interface Child {
 
 /** Starts `node --import tsx <script> ...args` and resolves once it printed "ready". */
 export async function startChild(script: string, args: readonly string[], timeoutMs = 15_000): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
