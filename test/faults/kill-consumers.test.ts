@@ -106,6 +106,7 @@ describe('consumer processes killed with SIGKILL', () => {
     console.log(`[kill at-most-once] ${JSON.stringify(f)}`);
     for (const w of workers) await stopGently(w);
     assert.equal(f.duplicated, 0);
-    assert.ok(f.handled > N * 0.9, `most messages were handled (${f.handled})`);
+    // What a kill may lose: the batches the killed process had read, at most two of maxCount (64).
+    assert.ok(f.lost <= 3 * 2 * 64, `lost ${f.lost}, more than the batches in memory at the kills`);
   });
 });
