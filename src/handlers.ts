@@ -94,17 +94,49 @@ export class HandlerRegistry {
 }
 
 /**
- * Runs every matching handler on one message, in order, awaiting those that return a promise.
- * Returns the failures (empty when all succeeded). Never throws.
+ * Runs every matching handler on one message, in order, awaiting those that return a promise (or
+ * any thenable). Returns the failures (empty when all succeeded); never throws. When every handler
+ * is synchronous the result comes back synchronously, so a batch of sync handlers costs no promise
+ * per message.
  */
-export async function runHandlers(
+export function runHandlers(
   handlers: readonly HandlerEntry[],
   name: string,
   payload: unknown,
   context: MessageContext,
-): Promise<HandlerFailure[]> {
+): HandlerFailure[] | Promise<HandlerFailure[]> {
   let failures: HandlerFailure[] | undefined;
-  for (const entry of handlers) {
+  for (let i = 0; i < handlers.length; i++) {
+    const entry = handlers[i] as HandlerEntry;
+    if (entry.name !== undefined && entry.name !== name) continue;
+    let result: unknown;
+    try {
+      result = entry.handler(name, payload, context);
+    } catch (error) {
+      (failures ??= []).push({ label: entry.label, error });
+      continue;
+    }
+    if (isThenable(result)) return continueAsync(handlers, i, result, failures, name, payload, context);
+  }
+  return failures ?? NO_FAILURES;
+}
+
+async function continueAsync(
+  handlers: readonly HandlerEntry[],
+  from: number,
+  pending: PromiseLike<unknown>,
+  failures: HandlerFailure[] | undefined,
+  name: string,
+  payload: unknown,
+  context: MessageContext,
+): Promise<HandlerFailure[]> {
+  try {
+    await pending;
+  } catch (error) {
+    (failures ??= []).push({ label: (handlers[from] as HandlerEntry).label, error });
+  }
+  for (let i = from + 1; i < handlers.length; i++) {
+    const entry = handlers[i] as HandlerEntry;
     if (entry.name !== undefined && entry.name !== name) continue;
     try {
       const result = entry.handler(name, payload, context);

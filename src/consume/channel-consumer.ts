@@ -10,7 +10,7 @@
  * loop rest (restMs, doubling to 2 s); data resets the rest.
  */
 import { backoffDelay } from '../connection/backoff.js';
-import type { RedisPort } from '../connection/port.js';
+import type { RawEntry, RedisPort } from '../connection/port.js';
 import { createGuard, type DedupGuard, type TakeResult } from '../delivery/dedup-guard.js';
 import { PendingKeeper } from '../delivery/pending-keeper.js';
 import { isConnectionError, isNoGroupError, toError } from '../errors.js';
@@ -18,6 +18,7 @@ import type { ResolvedConsumeOptions, SubscribeOptions } from '../options.js';
 import { sleep, untilAborted } from '../timers.js';
 import type { ChannelEnv } from './channel-env.js';
 import { EntryProcessor, type Prepared } from './entry-processor.js';
+import type { TrackedBatch } from './in-flight.js';
 import { Scheduler } from './scheduler.js';
 
 /** Extra time a blocking read gets before its connection is presumed hung. */
@@ -179,9 +180,26 @@ export class ChannelConsumer {
       // In at-least-once mode the skipped entries were added to this consumer's pending list.
       if (!this.noAck) this.processor.acknowledge(id);
     }
-    for (const raw of take.fresh) {
-      this.lastSeenId = raw[0];
-      this.submit(this.processor.prepare(raw), 1);
+    if (take.fresh.length === 0) return;
+    this.lastSeenId = (take.fresh[take.fresh.length - 1] as RawEntry)[0];
+    if (this.concurrency > 1 || this.orderingKey !== undefined) {
+      for (const raw of take.fresh) this.submit(this.processor.prepare(raw), 1);
+      return;
+    }
+    // One at a time, in order: the whole batch is one job, which runs its entries back to back
+    // (no promise per entry while handlers are synchronous).
+    const batch = take.fresh;
+    this.env.counters.delivered += batch.length;
+    const tracked = this.processor.trackBatch(batch);
+    this.scheduler.submit(() => this.runBatch(batch, tracked), undefined, batch.length);
+  }
+
+  /** Entries are decoded as they come up, so each one's objects are short-lived garbage. */
+  private async runBatch(batch: readonly RawEntry[], tracked: TrackedBatch | undefined): Promise<void> {
+    for (const raw of batch) {
+      const pending = this.processor.handle(this.processor.prepare(raw), 1);
+      if (pending !== undefined) await pending;
+      this.processor.finishedInBatch(tracked);
     }
   }
 
@@ -189,7 +207,7 @@ export class ChannelConsumer {
     this.env.counters.delivered++;
     this.processor.track(prepared.raw[0]);
     const key = this.keyOf(prepared);
-    this.scheduler.submit(() => this.processor.process(prepared, attempt), key);
+    this.scheduler.submit(() => this.processor.handle(prepared, attempt) ?? Promise.resolve(), key);
   }
 
   private keyOf(p: Prepared): string | number | undefined {

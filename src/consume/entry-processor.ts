@@ -18,6 +18,7 @@ import { retryKey } from '../naming.js';
 import { scripts } from '../scripts/index.js';
 import { sleep } from '../timers.js';
 import type { ChannelEnv } from './channel-env.js';
+import { InFlight, type TrackedBatch } from './in-flight.js';
 
 /** An entry decoded ahead of handling (so an ordering key can be computed from its payload). */
 export interface Prepared {
@@ -34,7 +35,7 @@ export const REPLAY_GROUP_FIELD = 'rs-replay-group';
 /** Handles entries of one channel for one group. */
 export class EntryProcessor {
   /** Entries taken and not finished (at-least-once: their leases are renewed). */
-  readonly inFlight = new Set<string>();
+  readonly inFlight = new InFlight();
   /** In-flight entries another consumer took over: not acknowledged by this one. */
   readonly lost = new Set<string>();
   private readonly acks: AckBuffer | undefined;
@@ -67,6 +68,16 @@ export class EntryProcessor {
     if (this.atLeastOnce) this.inFlight.add(id);
   }
 
+  /** Marks a batch as taken, to be handled in order (see {@link finishedInBatch}). */
+  trackBatch(entries: readonly RawEntry[]): TrackedBatch | undefined {
+    return this.atLeastOnce ? this.inFlight.addBatch(entries) : undefined;
+  }
+
+  /** The next entry of a tracked batch is done. */
+  finishedInBatch(batch: TrackedBatch | undefined): void {
+    if (batch !== undefined) this.inFlight.advance(batch);
+  }
+
   /**
    * From now on, at-least-once entries that have not started are left pending (another consumer,
    * or this service's next process, takes them over) instead of being handled.
@@ -90,8 +101,43 @@ export class EntryProcessor {
     await this.acks?.close();
   }
 
-  /** Handles one entry; never throws. */
-  async process(p: Prepared, attempt: number): Promise<void> {
+  /**
+   * Handles one entry; never throws. The common case (decodable, synchronous handlers, success)
+   * finishes synchronously and returns undefined, so a batch of such entries costs no promise per
+   * message; otherwise the returned promise settles when the entry is done.
+   */
+  handle(p: Prepared, attempt: number): Promise<void> | undefined {
+    const { env } = this;
+    const decoded = p.decoded;
+    if (this.abandoning || decoded === undefined || p.suspect || env.options.hooks.aroundHandle !== undefined) {
+      return this.handleSlowly(p, attempt);
+    }
+    const id = p.raw[0];
+    if (this.isForAnotherGroup(decoded, id, attempt)) {
+      this.finish(id);
+      return undefined;
+    }
+    const context = this.contextOf(p.raw, decoded, attempt);
+    const started = env.options.hooks.onHandled !== undefined ? performance.now() : 0;
+    const failures = runHandlers(env.registry.get(env.channel), decoded.name, decoded.body, context);
+    const settled = Array.isArray(failures)
+      ? this.settle(p.raw, decoded, context, failures, attempt, started)
+      : failures.then((f) => this.settle(p.raw, decoded, context, f, attempt, started));
+    if (settled === undefined) {
+      this.finish(id);
+      return undefined;
+    }
+    return settled.then(
+      () => this.finish(id),
+      (err: unknown) => {
+        this.finish(id);
+        env.reporter.error(err, { phase: 'consume', channel: env.channel });
+      },
+    );
+  }
+
+  /** The general path: verification of suspect bytes, dead letters for bad entries, the around hook. */
+  private async handleSlowly(p: Prepared, attempt: number): Promise<void> {
     const id = p.raw[0];
     try {
       if (this.abandoning) return;
@@ -103,25 +149,39 @@ export class EntryProcessor {
         await this.deadLetter(p.raw, error.reason, error, attempt);
         return;
       }
-      const target = decoded.fields[REPLAY_GROUP_FIELD];
-      if (target !== undefined && target !== this.env.group) {
-        this.env.counters.deduplicated++;
-        this.acknowledge(id, attempt > 1);
-        return;
-      }
-      await this.runAndSettle(p.raw, decoded, attempt);
+      if (this.isForAnotherGroup(decoded, id, attempt)) return;
+      const context = this.contextOf(p.raw, decoded, attempt);
+      const handlers = this.env.registry.get(this.env.channel);
+      const started = this.env.options.hooks.onHandled !== undefined ? performance.now() : 0;
+      const failures =
+        this.env.options.hooks.aroundHandle === undefined
+          ? await runHandlers(handlers, decoded.name, decoded.body, context)
+          : await this.runAround(handlers, decoded, context);
+      await this.settle(p.raw, decoded, context, failures, attempt, started);
     } catch (err) {
       this.env.reporter.error(err, { phase: 'consume', channel: this.env.channel });
     } finally {
-      this.inFlight.delete(id);
-      this.lost.delete(id);
+      this.finish(id);
     }
   }
 
-  private async runAndSettle(raw: RawEntry, decoded: DecodedEntry, attempt: number): Promise<void> {
+  private finish(id: string): void {
+    this.inFlight.delete(id);
+    if (this.lost.size > 0) this.lost.delete(id);
+  }
+
+  /** A replayed dead letter meant for another group: skipped (and acknowledged). */
+  private isForAnotherGroup(decoded: DecodedEntry, id: string, attempt: number): boolean {
+    const target = decoded.fields[REPLAY_GROUP_FIELD];
+    if (target === undefined || target === this.env.group) return false;
+    this.env.counters.deduplicated++;
+    this.acknowledge(id, attempt > 1);
+    return true;
+  }
+
+  private contextOf(raw: RawEntry, decoded: DecodedEntry, attempt: number): MessageContext {
     const { env } = this;
-    const hooks = env.options.hooks;
-    const context: MessageContext = {
+    return {
       channel: env.channel,
       id: raw[0],
       group: env.group,
@@ -130,14 +190,22 @@ export class EntryProcessor {
       attempt,
       fields: decoded.fields,
     };
-    const handlers = env.registry.get(env.channel);
-    const started = hooks.onHandled !== undefined ? performance.now() : 0;
-    let failures: HandlerFailure[];
-    if (hooks.aroundHandle === undefined) {
-      failures = await runHandlers(handlers, decoded.name, decoded.body, context);
-    } else {
-      failures = await this.runAround(handlers, decoded, context);
-    }
+  }
+
+  /**
+   * After the handlers ran: acknowledge on success (synchronously, returning undefined), or decide
+   * between a retry and a dead letter (returning the promise of that work).
+   */
+  private settle(
+    raw: RawEntry,
+    decoded: DecodedEntry,
+    context: MessageContext,
+    failures: HandlerFailure[],
+    attempt: number,
+    started: number,
+  ): Promise<void> | undefined {
+    const { env } = this;
+    const hooks = env.options.hooks;
     if (failures.length === 0) {
       env.counters.handled++;
       if (!this.lost.has(raw[0])) this.acknowledge(raw[0], attempt > 1);
@@ -145,7 +213,7 @@ export class EntryProcessor {
         const durationMs = performance.now() - started;
         this.hook(() => hooks.onHandled?.({ name: decoded.name, payload: decoded.body, context, durationMs }));
       }
-      return;
+      return undefined;
     }
     env.counters.failed++;
     const errors = failures.map((f) => f.error);
@@ -154,15 +222,17 @@ export class EntryProcessor {
       const willRetry = decision.action === 'retry';
       this.hook(() => hooks.onFailed?.({ name: decoded.name, payload: decoded.body, context, errors, willRetry }));
     }
-    if (decision.action === 'dead-letter') {
-      await this.deadLetter(raw, decision.reason, labelled(failures), attempt);
-    } else if (this.closed) {
+    if (decision.action === 'dead-letter') return this.deadLetter(raw, decision.reason, labelled(failures), attempt);
+    if (this.closed) {
       this.lateAfterClose(raw[0], 'failure record');
-    } else if (!this.lost.has(raw[0])) {
-      // Left pending: the sweep retries it after the backoff of its delivery count.
-      const port = await env.command();
-      await port.runScript(scripts.noteFailure, [retryKey(env.channel, env.group)], [raw[0]]);
+      return undefined;
     }
+    if (this.lost.has(raw[0])) return undefined;
+    // Left pending: the sweep retries it after the backoff of its delivery count.
+    return env
+      .command()
+      .then((port) => port.runScript(scripts.noteFailure, [retryKey(env.channel, env.group)], [raw[0]]))
+      .then(() => undefined);
   }
 
   private async runAround(

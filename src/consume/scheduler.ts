@@ -10,6 +10,8 @@ type Job = () => Promise<void>;
 interface Item {
   readonly job: Job;
   readonly key: string | number | undefined;
+  /** How many entries the job handles (it counts that much towards the load). */
+  readonly weight: number;
   started: boolean;
 }
 
@@ -20,22 +22,26 @@ export class Scheduler {
   private head = 0;
   private readonly busyKeys = new Set<string | number>();
   private running = 0;
-  private waiting = 0;
+  /** Entries in unfinished jobs. */
+  private weight = 0;
   private waiters: Array<{ max: number; resolve: () => void }> = [];
 
   constructor(limit: number) {
     this.limit = limit;
   }
 
-  /** Jobs submitted and not finished (running or waiting). */
+  /** Entries in jobs submitted and not finished (running or waiting). */
   get load(): number {
-    return this.running + this.waiting;
+    return this.weight;
   }
 
-  /** Queues a job; it starts when a slot is free and no earlier job with its key is running. */
-  submit(job: Job, key?: string | number): void {
-    this.waiting++;
-    this.queue.push({ job, key, started: false });
+  /**
+   * Queues a job; it starts when a slot is free and no earlier job with its key is running. A job
+   * may handle several entries one after another (`weight`), taking one slot.
+   */
+  submit(job: Job, key?: string | number, weight = 1): void {
+    this.weight += weight;
+    this.queue.push({ job, key, weight, started: false });
     this.pump();
   }
 
@@ -66,9 +72,8 @@ export class Scheduler {
   private start(item: Item): void {
     item.started = true;
     this.running++;
-    this.waiting--;
     if (item.key !== undefined) this.busyKeys.add(item.key);
-    const done = (): void => this.finish(item.key);
+    const done = (): void => this.finish(item);
     let result: Promise<void>;
     try {
       result = item.job();
@@ -78,9 +83,10 @@ export class Scheduler {
     result.then(done, done);
   }
 
-  private finish(key: string | number | undefined): void {
+  private finish(item: Item): void {
     this.running--;
-    if (key !== undefined) this.busyKeys.delete(key);
+    this.weight -= item.weight;
+    if (item.key !== undefined) this.busyKeys.delete(item.key);
     if (this.waiters.length > 0) {
       const load = this.load;
       const still: typeof this.waiters = [];

@@ -74,7 +74,7 @@ export class PendingKeeper {
    */
   async recoverOwn(port: RedisPort): Promise<void> {
     // In flight here, or handled with the acknowledgement still queued: not lost.
-    const busy = [...this.processor.inFlight, ...this.processor.queuedAcks];
+    const busy = [...this.processor.inFlight.ids(), ...this.processor.queuedAcks];
     let cursor = '-';
     do {
       const page = await recoverOwnPage(port, this.settings, cursor, busy);
@@ -84,7 +84,7 @@ export class PendingKeeper {
   }
 
   private async renew(): Promise<void> {
-    const ids = [...this.processor.inFlight];
+    const ids = this.processor.inFlight.ids();
     if (ids.length === 0) return;
     const port = await this.env.command();
     const owned = await renewLeases(port, this.env.channel, this.env.group, this.env.consumer, ids);
