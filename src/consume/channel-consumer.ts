@@ -196,6 +196,9 @@ export class ChannelConsumer {
 
   /** Entries are decoded as they come up, so each one's objects are short-lived garbage. */
   private async runBatch(batch: readonly RawEntry[], tracked: TrackedBatch | undefined): Promise<void> {
+    // Start on the next microtask: by then the loop has sent its next read, so Redis works on it
+    // while this batch is handled (with synchronous handlers the batch would otherwise run first).
+    await Promise.resolve();
     for (const raw of batch) {
       const pending = this.processor.handle(this.processor.prepare(raw), 1);
       if (pending !== undefined) await pending;
