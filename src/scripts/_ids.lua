@@ -59,6 +59,18 @@ local function rs_pairs(flat)
   return m
 end
 
+-- The dedup guard's step: raises the high-water mark at `key` to `delivered` when that is higher,
+-- keeping it for `ttl` ms. Returns the previous mark, or '' when there was none.
+local function rs_advance_hwm(key, delivered, ttl)
+  local previous = redis.call('GET', key)
+  if (not previous) or rs_cmp(delivered, previous) > 0 then
+    redis.call('SET', key, delivered, 'PX', ttl)
+  else
+    redis.call('PEXPIRE', key, ttl)
+  end
+  return previous or ''
+end
+
 -- The XINFO GROUPS record of group `name`, or nil.
 local function rs_group(stream, name)
   local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', stream)

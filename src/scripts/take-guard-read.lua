@@ -31,10 +31,4 @@ else
   delivered = group['last-delivered-id']
 end
 if ARGV[3] ~= 'hwm' then return { '', delivered, entries } end
-local previous = redis.call('GET', KEYS[2])
-if (not previous) or rs_cmp(delivered, previous) > 0 then
-  redis.call('SET', KEYS[2], delivered, 'PX', ARGV[2])
-else
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
-end
-return { previous or '', delivered, entries }
+return { rs_advance_hwm(KEYS[2], delivered, ARGV[2]), delivered, entries }

@@ -19,10 +19,4 @@ local group = rs_group(KEYS[1], ARGV[1])
 if not group then return { '', '' } end
 local delivered = group['last-delivered-id']
 if ARGV[3] ~= 'hwm' then return { '', delivered } end
-local previous = redis.call('GET', KEYS[2])
-if (not previous) or rs_cmp(delivered, previous) > 0 then
-  redis.call('SET', KEYS[2], delivered, 'PX', ARGV[2])
-else
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
-end
-return { previous or '', delivered }
+return { rs_advance_hwm(KEYS[2], delivered, ARGV[2]), delivered }
