@@ -3,6 +3,10 @@
 # Node 20 a bare `tsx --test` finds no .ts test and passes having run nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
+  echo "redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL to a running Redis" >&2
+  exit 1
+fi
 shopt -s globstar nullglob
 files=(test/**/*.test.ts)
 if [ ${#files[@]} -eq 0 ]; then

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { RedisStreamer } from '../../src/index.js';
-import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { delay, needsPrivateServer, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 
 const redis = useRedis({ appendOnly: true });
 
@@ -26,7 +26,7 @@ async function publishSurely(publisher: RedisStreamer, channel: string, i: numbe
   }
 }
 
-describe('Redis faults (at-least-once)', () => {
+describe('Redis faults (at-least-once)', { skip: needsPrivateServer }, () => {
   it('server restart with AOF: lost 0, resumes within 2 s of the server being back', async (t) => {
     if (redis.server === undefined) {
       t.skip('needs a private redis-server');

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startRedis } from '../support/redis-server.js';
+import { needsPrivateServer } from '../support/harness.js';
 import { startChild } from '../support/processes.js';
 
 async function exitOf(child: Awaited<ReturnType<typeof startChild>>, withinMs: number): Promise<number | null> {
@@ -21,7 +22,7 @@ async function exitOf(child: Awaited<ReturnType<typeof startChild>>, withinMs: n
   return code;
 }
 
-describe('shutdown under faults', () => {
+describe('shutdown under faults', { skip: needsPrivateServer }, () => {
   it('returns promptly and lets the process exit while Redis is down', async () => {
     const server = await startRedis();
     try {
