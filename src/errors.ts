@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'ERR_MESSAGE_TOO_LARGE'
   | 'ERR_CLOSED'
   | 'ERR_PARTIAL_PUBLISH'
+  | 'ERR_PUBLISH'
   | 'ERR_REDIS'
   | 'ERR_REDIS_SERVER_MISSING'
   | 'ERR_UNRECOVERABLE'
@@ -45,6 +46,20 @@ export class InvalidMessageError extends RedisStreamerError {
 export class MessageTooLargeError extends RedisStreamerError {
   constructor(message: string) {
     super('ERR_MESSAGE_TOO_LARGE', message);
+  }
+}
+
+/**
+ * A message could not be confirmed as published because the connection to Redis failed. When the
+ * connection dropped while the command was in flight, Redis may still have appended it.
+ */
+export class PublishError extends RedisStreamerError {
+  constructor(channel: string, cause: unknown) {
+    super(
+      'ERR_PUBLISH',
+      `could not publish to "${channel}": the connection to Redis failed (${toError(cause).message}); the message may or may not have been appended`,
+      { cause },
+    );
   }
 }
 
@@ -108,7 +123,14 @@ export class RedisServerMissingError extends RedisStreamerError {
 /** Turns anything thrown into an Error, keeping Errors as they are. */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
-  return new Error(typeof value === 'string' ? value : `non-error thrown: ${String(value)}`);
+  if (typeof value === 'string') return new Error(value);
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value); // e.g. an object without a prototype
+  }
+  return new Error(`non-error thrown: ${text}`);
 }
 
 /** True for the errors Redis returns when a stream or its consumer group is missing. */

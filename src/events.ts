@@ -49,7 +49,7 @@ export interface TrimmedUnreadEvent {
   readonly channel: string;
   /** Entries removed that a stale group (no live consumer) had not read. */
   readonly staleGroupEntries: number;
-  /** Entries removed, unread by a live group, because the channel exceeded its `maxLen`. */
+  /** Entries removed, unread by at least one group, because the channel exceeded its `maxLen`. */
   readonly maxLenEntries: number;
   /** Groups that no longer hold retention back. */
   readonly staleGroups: readonly string[];

@@ -109,14 +109,15 @@ export function runHandlers(
   for (let i = 0; i < handlers.length; i++) {
     const entry = handlers[i] as HandlerEntry;
     if (entry.name !== undefined && entry.name !== name) continue;
-    let result: unknown;
+    let pending: PromiseLike<unknown> | undefined;
     try {
-      result = entry.handler(name, payload, context);
+      const result = entry.handler(name, payload, context);
+      if (isThenable(result)) pending = result;
     } catch (error) {
       (failures ??= []).push({ label: entry.label, error });
       continue;
     }
-    if (isThenable(result)) return continueAsync(handlers, i, result, failures, name, payload, context);
+    if (pending !== undefined) return continueAsync(handlers, i, pending, failures, name, payload, context);
   }
   return failures ?? NO_FAILURES;
 }

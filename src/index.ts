@@ -28,6 +28,7 @@ export {
   InvalidMessageError,
   MessageTooLargeError,
   PartialPublishError,
+  PublishError,
   ClosedError,
   UnrecoverableError,
   DecodeError,

@@ -10,7 +10,7 @@ import { ChannelConsumer, WATCHDOG_GRACE_MS } from './consume/channel-consumer.j
 import type { ChannelEnv, ChannelReporter } from './consume/channel-env.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
 import { idTimeMs } from './delivery/ids.js';
-import { ClosedError, ConfigError, isNoGroupError, toError } from './errors.js';
+import { ClosedError, ConfigError, isConnectionError, isNoGroupError, toError } from './errors.js';
 import {
   TypedEmitter,
   type DeadLetterEvent,
@@ -133,7 +133,16 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.warnIfNotSlotSafe(channel);
     const group = groupName(channel, this.listenerName);
     const port = await this.command();
-    await port.xgroupCreate(channel, group, resolved.startFromLatest ? '$' : '0-0');
+    // Idempotent (an existing group is fine), so a short connection blip is ridden out.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await port.xgroupCreate(channel, group, resolved.startFromLatest ? '$' : '0-0');
+        break;
+      } catch (err) {
+        if (!isConnectionError(err) || attempt >= 5) throw err;
+        await sleep(backoffDelay(attempt, 100, 1000));
+      }
+    }
     if (this.subscriptions.has(channel)) return this;
     const sub: Subscription = { channel, group, concurrency: resolved.concurrency, orderingKey: resolved.orderingKey };
     this.subscriptions.set(channel, sub);
@@ -399,8 +408,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       options: this.options,
       registry: this.registry,
       command: () => this.command(),
-      openPort: (label, socketTimeoutMs) =>
-        this.open(`${this.listenerName}:${label}`, { kind: 'blocking', socketTimeoutMs }),
+      openPort: (label) => this.open(`${this.listenerName}:${label}`, { kind: 'blocking' }),
       reporter: this.reporter,
       counters: this.countersOf(sub.channel),
     };

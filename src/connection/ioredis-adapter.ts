@@ -23,28 +23,31 @@ import type {
   RedisPort,
   WaitBeforeRead,
 } from './port.js';
-import { isBusyGroupError } from '../errors.js';
+import { isBusyGroupError, isConnectionError } from '../errors.js';
 
 /** What a connection is for. */
-export type ConnectionKind =
-  { readonly kind: 'command' } | { readonly kind: 'blocking'; readonly socketTimeoutMs: number };
+export type ConnectionKind = { readonly kind: 'command' } | { readonly kind: 'blocking' };
 
 /** Reconnect delays: 50 ms doubling to 1 s, with jitter. */
 export function reconnectDelay(attempt: number): number {
   return backoffDelay(attempt, 50, 1000);
 }
 
-/** A command connection presumes its socket dead after this long without a reply it waits for. */
-const COMMAND_SOCKET_TIMEOUT_MS = 15_000;
+/**
+ * The shared connection presumes its socket dead after this long without any reply while it waits
+ * for one. Long, because ioredis' timer cannot tell a hung socket from an event loop that was
+ * blocked (a reply that already arrived would be discarded); read connections have the library's
+ * own watchdog instead, which can.
+ */
+const COMMAND_SOCKET_TIMEOUT_MS = 60_000;
 
 /**
  * Options forced on every connection the library opens, whatever a template client had set.
  * - `maxRetriesPerRequest: 0`: a command in flight when the link drops fails at once instead of
  *   being re-sent after the reconnect; a re-sent XADD, publish or dead-letter script could run
  *   twice. The library retries what is safe to retry itself.
- * - `socketTimeout`: a connection that waits for a reply and receives nothing for this long is cut
- *   and re-opened: the watchdog against hung (half-open) sockets. For a read connection it is the
- *   block time plus a grace.
+ * - `socketTimeout` (shared connection only): a connection that waits for a reply and receives
+ *   nothing for a minute is cut and re-opened.
  * - no key prefix, offline queue on, resend on, no command timeouts (they would cut blocking reads).
  */
 function ownOptions(label: string, connection: ConnectionKind): Partial<RedisOptions> {
@@ -61,7 +64,7 @@ function ownOptions(label: string, connection: ConnectionKind): Partial<RedisOpt
     readOnly: false,
     commandTimeout: undefined,
     blockingTimeout: undefined,
-    socketTimeout: connection.kind === 'blocking' ? connection.socketTimeoutMs : COMMAND_SOCKET_TIMEOUT_MS,
+    socketTimeout: connection.kind === 'blocking' ? undefined : COMMAND_SOCKET_TIMEOUT_MS,
   };
 }
 
@@ -71,6 +74,7 @@ export class IoredisPort implements RedisPort {
   private readonly client: Redis;
   private closed = false;
   private attempts = 0;
+  lastDataAt = 0;
   /** Scripts known to be loaded on the current connection (cleared when it closes). */
   private readonly loaded = new Set<LuaScript>();
 
@@ -97,9 +101,18 @@ export class IoredisPort implements RedisPort {
     this.client.on('ready', () => {
       this.attempts = 0;
     });
+    // Every new socket reports when data arrives (the read watchdog tells a slow reply from none).
+    this.client.on('connect', () => {
+      const stream = (this.client as unknown as { stream?: NodeJS.EventEmitter }).stream;
+      stream?.on('data', () => {
+        this.lastDataAt = performance.now();
+      });
+    });
     // A new connection may reach a server whose script cache is empty (a restart, a failover).
     this.client.on('close', () => this.loaded.clear());
   }
+
+  private reportedLoadFailure = false;
 
   /**
    * Makes sure a script that will run inside a transaction (or behind a wait) is loaded: a SCRIPT
@@ -109,7 +122,15 @@ export class IoredisPort implements RedisPort {
   private ensureLoaded(script: LuaScript): void {
     if (this.loaded.has(script)) return;
     this.loaded.add(script);
-    this.client.script('LOAD', script.lua).catch(() => this.loaded.delete(script));
+    this.client.script('LOAD', script.lua).catch((err: unknown) => {
+      this.loaded.delete(script);
+      // A connection error fails the read too; anything else (an ACL without SCRIPT, say) means
+      // every read runs without its guard script: say so, once.
+      if (!isConnectionError(err) && !this.reportedLoadFailure) {
+        this.reportedLoadFailure = true;
+        this.client.emit('error', new Error(`SCRIPT LOAD of ${script.name} failed: ${String(err)}`));
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -118,8 +139,10 @@ export class IoredisPort implements RedisPort {
     const client = this.client;
     if (client.status !== 'ready') {
       // Not connected (reconnecting, connecting, never used): nothing to say goodbye to. This
-      // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited.
+      // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited. Commands
+      // queued for the reconnect would then wait forever: fail them.
       client.disconnect(false);
+      failQueued(client);
       return;
     }
     // QUIT, then wait (bounded) for the socket to close, so nothing of it outlives close().
@@ -135,6 +158,7 @@ export class IoredisPort implements RedisPort {
   destroy(): void {
     this.closed = true;
     this.client.disconnect(false);
+    failQueued(this.client);
   }
 
   on<E extends keyof PortEvents>(event: E, listener: PortEvents[E]): void {
@@ -325,4 +349,10 @@ function pairs(flat: readonly unknown[]): Map<string, unknown> {
   const map = new Map<string, unknown>();
   for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
   return map;
+}
+
+/** Fails the commands ioredis keeps for a reconnect that will not come (it does not, on disconnect). */
+function failQueued(client: Redis): void {
+  const internal = client as unknown as { flushQueue?: (err: Error) => void };
+  if (typeof internal.flushQueue === 'function') internal.flushQueue(new Error('Connection is closed.'));
 }

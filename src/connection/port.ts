@@ -74,6 +74,8 @@ export interface PortEvents {
 export interface RedisPort {
   /** A label for logs (`command`, `channel:orders`). */
   readonly label: string;
+  /** `performance.now()` when data last arrived on this connection (0 before any). */
+  readonly lastDataAt: number;
   /** Closes gracefully (QUIT), falling back to a hard close. Idempotent. */
   close(): Promise<void>;
   /** Closes at once, failing in-flight commands. Idempotent. */

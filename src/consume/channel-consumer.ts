@@ -23,6 +23,15 @@ import { Scheduler } from './scheduler.js';
 
 /** Extra time a blocking read gets before its connection is presumed hung. */
 export const WATCHDOG_GRACE_MS = 1000;
+/** How often the watchdog looks at the read in flight. */
+const WATCHDOG_CHECK_MS = 250;
+/** A batch of synchronous handlers yields to the event loop after this long (acks, leases, I/O). */
+const SLICE_MS = 20;
+
+interface WatchedRead {
+  readonly startedAt: number;
+  settled: boolean;
+}
 const MAX_REST_MS = 2000;
 /** A streak of errors is reported once, then again at most this often. */
 const ERROR_REPORT_EVERY_MS = 30_000;
@@ -38,6 +47,11 @@ export class ChannelConsumer {
   private readonly orderingKey: SubscribeOptions['orderingKey'];
   private port: RedisPort | undefined;
   private waiting = false;
+  /** The read in flight on the read connection, for the watchdog. */
+  private current: WatchedRead | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  /** Set when the watchdog replaced the connection: the failed read is retried at once. */
+  private replaced = false;
   /** CLIENT ID of the read connection, to unblock its wait on stop. */
   private clientId: number | undefined;
   private batchSize: number;
@@ -99,9 +113,11 @@ export class ChannelConsumer {
       await untilAborted(this.env.registry.whenAny(this.env.channel), this.stopSignal);
       if (!this.stopping) {
         this.keeper?.start();
+        this.watchdogTimer = setInterval(() => this.checkWatchdog(), WATCHDOG_CHECK_MS);
         await this.loop();
       }
     } finally {
+      clearInterval(this.watchdogTimer);
       await this.shutdown();
     }
   }
@@ -128,7 +144,7 @@ export class ChannelConsumer {
       }
       if (this.needRecover && this.keeper !== undefined) {
         try {
-          await this.keeper.recoverOwn(this.readPort());
+          await this.watched(this.keeper.recoverOwn(this.readPort()));
           this.needRecover = false;
         } catch (err) {
           await this.onReadError(err);
@@ -141,7 +157,7 @@ export class ChannelConsumer {
       try {
         take =
           waitAfter === undefined
-            ? await this.guard.take(this.readPort(), this.env.consumer, requested, this.noAck)
+            ? await this.watched(this.guard.take(this.readPort(), this.env.consumer, requested, this.noAck))
             : await this.waitThenTake(requested, waitAfter);
       } catch (err) {
         waitAfter = undefined;
@@ -199,10 +215,21 @@ export class ChannelConsumer {
     // Start on the next microtask: by then the loop has sent its next read, so Redis works on it
     // while this batch is handled (with synchronous handlers the batch would otherwise run first).
     await Promise.resolve();
+    let slice = performance.now();
     for (const raw of batch) {
-      const pending = this.processor.handle(this.processor.prepare(raw), 1);
-      if (pending !== undefined) await pending;
-      this.processor.finishedInBatch(tracked);
+      try {
+        const pending = this.processor.handle(this.processor.prepare(raw), 1);
+        if (pending !== undefined) await pending;
+      } catch (err) {
+        this.env.reporter.error(err, { phase: 'consume', channel: this.env.channel });
+      } finally {
+        this.processor.finishedInBatch(tracked);
+      }
+      // Long runs of synchronous handlers let the event loop breathe: replies, acks, leases.
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
     }
   }
 
@@ -210,7 +237,7 @@ export class ChannelConsumer {
     this.env.counters.delivered++;
     this.processor.track(prepared.raw[0]);
     const key = this.keyOf(prepared);
-    this.scheduler.submit(() => this.processor.handle(prepared, attempt) ?? Promise.resolve(), key);
+    this.scheduler.submit(() => this.processor.handleSafely(prepared, attempt), key);
   }
 
   private keyOf(p: Prepared): string | number | undefined {
@@ -226,7 +253,7 @@ export class ChannelConsumer {
   private readPort(): RedisPort {
     if (this.port !== undefined) return this.port;
     const label = `channel:${this.env.channel}`;
-    const port = this.env.openPort(label, this.consume.blockMs + WATCHDOG_GRACE_MS);
+    const port = this.env.openPort(label);
     port.on('reconnecting', (delayMs, attempt) => {
       this.clientId = undefined;
       this.needRecover = !this.noAck;
@@ -263,13 +290,45 @@ export class ChannelConsumer {
     const port = this.readPort();
     this.waiting = true;
     try {
-      return await this.guard.take(port, this.env.consumer, count, this.noAck, {
-        afterId,
-        blockMs: this.consume.blockMs,
-      });
+      return await this.watched(
+        this.guard.take(port, this.env.consumer, count, this.noAck, { afterId, blockMs: this.consume.blockMs }),
+      );
     } finally {
       this.waiting = false;
     }
+  }
+
+  /** Puts a read on the read connection under the watchdog. */
+  private watched<T>(read: Promise<T>): Promise<T> {
+    const watched: WatchedRead = { startedAt: performance.now(), settled: false };
+    this.current = watched;
+    return read.finally(() => {
+      watched.settled = true;
+      if (this.current === watched) this.current = undefined;
+    });
+  }
+
+  /**
+   * The watchdog, every {@link WATCHDOG_CHECK_MS}: a read that has seen no reply data for blockMs + 1 s
+   * sits on a hung connection (a dead peer that never closed the socket). The connection is cut,
+   * which fails the read, and replaced. The check is repeated after the pending I/O of the event
+   * loop: if the event loop was busy (long synchronous handlers), a reply that already arrived is
+   * processed first and wins.
+   */
+  private checkWatchdog(): void {
+    const watched = this.current;
+    const port = this.port;
+    if (watched === undefined || port === undefined || this.stopping) return;
+    const limit = this.consume.blockMs + WATCHDOG_GRACE_MS;
+    const quiet = (): boolean => performance.now() - Math.max(watched.startedAt, port.lastDataAt) > limit;
+    if (!quiet()) return;
+    setImmediate(() => {
+      if (watched.settled || this.current !== watched || this.port !== port || this.stopping || !quiet()) return;
+      this.replaced = true;
+      this.needRecover = !this.noAck;
+      this.dropPort();
+      this.env.reporter.reconnect({ connection: `channel:${this.env.channel}`, attempt: 1, delayMs: 0 });
+    });
   }
 
   /**
@@ -292,6 +351,10 @@ export class ChannelConsumer {
 
   private async onReadError(err: unknown): Promise<void> {
     if (this.stopping) return;
+    if (this.replaced) {
+      this.replaced = false; // the watchdog replaced the connection and reported it: read again now
+      return;
+    }
     this.errorStreak++;
     if (isNoGroupError(err)) {
       await this.recreateGroup();
@@ -344,7 +407,7 @@ export class ChannelConsumer {
     timeout.abort();
     if (this.scheduler.load > 0) {
       this.env.reporter.error(
-        new Error(`${this.scheduler.load} handler(s) still running after shutdownTimeoutMs; closing anyway`),
+        new Error(`${this.scheduler.load} entries still being handled after shutdownTimeoutMs; closing anyway`),
         { phase: 'consume', channel: this.env.channel },
       );
     }

@@ -28,11 +28,8 @@ export interface ChannelEnv {
   readonly registry: HandlerRegistry;
   /** The streamer's shared command connection (acks, scripts, dead letters). */
   readonly command: () => Promise<RedisPort>;
-  /**
-   * Opens a new connection for this channel's reads; the caller owns it. A wait for a reply that
-   * sees no data for `socketTimeoutMs` cuts and re-opens it (the watchdog against hung sockets).
-   */
-  readonly openPort: (label: string, socketTimeoutMs: number) => RedisPort;
+  /** Opens a new connection for this channel's reads; the caller owns it. */
+  readonly openPort: (label: string) => RedisPort;
   readonly reporter: ChannelReporter;
   /** This channel's counters. */
   readonly counters: Counters;

@@ -29,6 +29,9 @@ export interface Prepared {
   readonly suspect: boolean;
 }
 
+/** How long moving an entry to the dead-letter stream is retried while Redis is unreachable. */
+const DEAD_LETTER_RETRY_MS = 10_000;
+
 /** The field a replayed dead letter carries: only this group handles it again. */
 export const REPLAY_GROUP_FIELD = 'rs-replay-group';
 
@@ -134,6 +137,17 @@ export class EntryProcessor {
         env.reporter.error(err, { phase: 'consume', channel: env.channel });
       },
     );
+  }
+
+  /** {@link handle} as a promise that never rejects, whatever a handler or hook does. */
+  handleSafely(p: Prepared, attempt: number): Promise<void> {
+    try {
+      return this.handle(p, attempt) ?? Promise.resolve();
+    } catch (err) {
+      this.finish(p.raw[0]);
+      this.env.reporter.error(err, { phase: 'consume', channel: this.env.channel });
+      return Promise.resolve();
+    }
   }
 
   /** The general path: verification of suspect bytes, dead letters for bad entries, the around hook. */
@@ -256,6 +270,8 @@ export class EntryProcessor {
   async deadLetter(raw: RawEntry, reason: DeadLetterReason, error: unknown, attempts: number): Promise<void> {
     const { env } = this;
     if (this.lost.has(raw[0])) return; // another consumer took it over: its fate is theirs now
+    // Retried for a while (Redis may be restarting), but not past shutdown.
+    const giveUpAt = Date.now() + DEAD_LETTER_RETRY_MS;
     for (let attempt = 1; ; attempt++) {
       if (this.closed) {
         this.lateAfterClose(raw[0], 'dead-letter');
@@ -282,7 +298,7 @@ export class EntryProcessor {
         env.reporter.deadLetter(event);
         return;
       } catch (err) {
-        if (attempt >= 3) {
+        if (Date.now() >= giveUpAt) {
           const fate = this.atLeastOnce ? 'it stays pending and will be retried' : 'it is lost (at-most-once)';
           env.reporter.error(
             new Error(`could not dead-letter entry ${raw[0]} (${reason}); ${fate}: ${toError(err).message}`, {
@@ -295,7 +311,7 @@ export class EntryProcessor {
           );
           return;
         }
-        await sleep(100 * attempt);
+        await sleep(Math.min(1000, 100 * attempt));
       }
     }
   }

@@ -19,6 +19,7 @@ export class AckBuffer {
   private failures = 0;
   private inFlight: Promise<void> | undefined;
   private closed = false;
+  private sending: readonly string[] = [];
 
   constructor(
     private readonly port: () => Promise<RedisPort>,
@@ -32,9 +33,9 @@ export class AckBuffer {
     return this.plain.length + this.retried.length;
   }
 
-  /** Their ids. */
+  /** Their ids, including those being sent right now. */
   get queued(): readonly string[] {
-    return [...this.plain, ...this.retried];
+    return [...this.plain, ...this.retried, ...this.sending];
   }
 
   /** Queues an acknowledgement; `wasRetried` also clears the entry's failure record. */
@@ -58,8 +59,10 @@ export class AckBuffer {
     const retried = this.retried;
     this.plain = [];
     this.retried = [];
+    this.sending = [...plain, ...retried];
     this.inFlight = this.send(plain, retried).finally(() => {
       this.inFlight = undefined;
+      this.sending = [];
     });
     return this.inFlight;
   }

@@ -14,6 +14,9 @@ import { guardKey, ledgerKey } from '../naming.js';
 import { scripts } from '../scripts/index.js';
 import { compareIds } from './ids.js';
 
+/** Ledger members removed per script call (each call keeps Redis busy for milliseconds only). */
+const TRIM_CHUNK = 10_000;
+
 /** One atomic read through the guard. */
 export interface TakeResult {
   /** Entries to hand to the handlers, in stream order. */
@@ -187,8 +190,16 @@ class ZsetGuard implements DedupGuard {
   }
 
   async trim(port: RedisPort): Promise<number> {
-    const [removed] = (await port.runScript(scripts.ledgerTrim, [this.ledger], [this.windowMs])) as [number, number];
-    return removed;
+    let total = 0;
+    for (;;) {
+      const [removed, left] = (await port.runScript(
+        scripts.ledgerTrim,
+        [this.ledger],
+        [this.windowMs, TRIM_CHUNK],
+      )) as [number, number];
+      total += removed;
+      if (left === 0 || removed === 0) return total;
+    }
   }
 
   resumePoint(): Promise<string | undefined> {

@@ -13,7 +13,7 @@ export interface RetentionResult {
   readonly removedRead: number;
   /** Entries removed that a stale group (no live consumer) had not read. */
   readonly removedUnreadStale: number;
-  /** Entries removed, unread by a live group, because the stream exceeded its `maxLen`. */
+  /** Entries removed, unread by at least one group, because the stream exceeded its `maxLen`. */
   readonly removedUnreadMaxLen: number;
   /** Groups that no longer hold retention back. */
   readonly staleGroups: readonly string[];

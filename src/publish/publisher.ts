@@ -5,7 +5,7 @@
  * costs what it always did: one round trip.
  */
 import type { RedisPort } from '../connection/port.js';
-import { PartialPublishError } from '../errors.js';
+import { isConnectionError, PartialPublishError, PublishError } from '../errors.js';
 import { scripts } from '../scripts/index.js';
 
 /** Entries per script call. */
@@ -71,9 +71,10 @@ export class Publisher {
       return;
     }
     for (const [channel, queue] of queues) {
+      const fail = (err: unknown): unknown => (isConnectionError(err) ? new PublishError(channel, err) : err);
       if (queue.length === 1) {
         const only = queue[0] as Waiting;
-        port.xadd(channel, only.fields).then(only.resolve, only.reject);
+        port.xadd(channel, only.fields).then(only.resolve, (err: unknown) => only.reject(fail(err)));
         continue;
       }
       // Sent back to back on one connection, so Redis appends them in call order.
@@ -81,7 +82,7 @@ export class Publisher {
         const waiting = queue.splice(0, chunk.length);
         appendBatch(port, channel, chunk).then(
           (ids) => waiting.forEach((w, i) => w.resolve(ids[i] as string)),
-          (err: unknown) => waiting.forEach((w) => w.reject(err)),
+          (err: unknown) => waiting.forEach((w) => w.reject(fail(err))),
         );
       }
     }

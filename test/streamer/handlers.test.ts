@@ -139,6 +139,66 @@ describe('handlers', () => {
   });
 });
 
+describe('handlers that misbehave', () => {
+  it('long synchronous handlers lose nothing (replies that arrived while they ran are kept)', async () => {
+    const channel = uniqueChannel('busy-sync');
+    const s = redis.streamer('busy-sync-svc'); // at-most-once: a discarded reply would be a loss
+    const reconnects: string[] = [];
+    s.on('reconnect', (e) => reconnects.push(e.connection));
+    await s.subscribe(channel);
+    const got: number[] = [];
+    s.registerHandler(channel, (_n, p) => {
+      const until = Date.now() + 60; // blocks the event loop
+      while (Date.now() < until);
+      got.push((p as { i: number }).i);
+    });
+    void s.persistConsume({ blockMs: 200, count: 8 });
+    await redis.streamer('pub').sendMessages(
+      channel,
+      Array.from({ length: 40 }, (_, i) => ({ name: 'n', body: { i } })),
+    );
+    await waitFor(() => got.length === 40, 'all forty handled', 15_000);
+    assert.deepEqual(
+      got,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    assert.deepEqual(reconnects, [], 'no connection was cut');
+  });
+
+  it('a handler returning a broken thenable fails that message only', async () => {
+    const channel = uniqueChannel('bad-thenable');
+    const s = redis.streamer('bad-thenable-svc', { delivery: 'at-least-once', maxAttempts: 1 });
+    await s.subscribe(channel);
+    const got: number[] = [];
+    s.registerHandler(channel, (_n, p) => {
+      const { i } = p as { i: number };
+      if (i === 2) {
+        return {
+          get then(): never {
+            throw new Error('broken thenable');
+          },
+        };
+      }
+      got.push(i);
+      return undefined;
+    });
+    void s.persistConsume({ blockMs: 200 });
+    await redis.streamer('pub').sendMessages(
+      channel,
+      Array.from({ length: 10 }, (_, i) => ({ name: 'n', body: { i } })),
+    );
+    await waitFor(() => got.length === 9, 'the other nine handled');
+    await waitFor(async () => (await s.deadLetters(channel).size()) === 1, 'the broken one dead-lettered');
+    const [record] = await s.deadLetters(channel).list();
+    assert.match(record?.error ?? '', /broken thenable/);
+    await waitFor(
+      async () =>
+        Number(((await redis.client.xpending(channel, `${channel}:bad-thenable-svc:cg`)) as [number])[0]) === 0,
+      'nothing left pending',
+    );
+  });
+});
+
 describe('entries that cannot be decoded', () => {
   it('go to the dead-letter stream with their reason and original bytes; the consumer keeps going', async () => {
     const channel = uniqueChannel('bad-input');
