@@ -72,14 +72,6 @@ export class Ticker {
     return !this.stopped && (this.timer !== undefined || this.running !== undefined);
   }
 
-  /** Runs the task now (if not already running) and resolves when it has ended. */
-  runNow(): Promise<void> {
-    if (this.running !== undefined) return this.running;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    return this.tick();
-  }
-
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {

@@ -118,7 +118,7 @@ export class RedisInstance {
     return this.toString();
   }
 
-  /** Node's inspect (console.log) shows the masked form too. */
+  /** Node's util.inspect shows the masked form too. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `RedisInstance <${this.toString()}>`;
   }

@@ -2,12 +2,12 @@
  * The consumer loop of one channel for one group: it owns one dedicated connection, reads batches
  * through the dedup guard and hands them to the scheduler.
  *
- * Per batch, one round trip on this connection: `MULTI; XREADGROUP ... >; EVAL take-guard; EXEC`.
- * The next read is issued as soon as the scheduler has room, so it overlaps the handling of the
- * batch before. When a read finds nothing, the loop waits with `XREAD BLOCK` on the stream (which
- * consumes nothing, so killing that connection cannot lose an entry), under a watchdog of
- * blockMs + 1 s that replaces a hung connection. Only after a wait that timed out empty does the
- * loop rest (restMs, doubling to 2 s); data resets the rest.
+ * Per batch, one round trip on this connection: `MULTI; XREADGROUP ... >; EVALSHA take-guard; EXEC`.
+ * The next read is sent as soon as the scheduler has room, so it overlaps the handling of the batch
+ * before. When a read comes back short, the next one first waits with `XREAD BLOCK` (which consumes
+ * nothing) and reads behind it in the same round trip. A watchdog replaces the connection when a
+ * read sees no reply data for blockMs + 1 s. Only after a wait that timed out empty does the loop
+ * rest (restMs, doubling to 2 s); data resets the rest.
  */
 import { backoffDelay } from '../connection/backoff.js';
 import type { RawEntry, RedisPort } from '../connection/port.js';
@@ -27,14 +27,14 @@ export const WATCHDOG_GRACE_MS = 1000;
 const WATCHDOG_CHECK_MS = 250;
 /** A batch of synchronous handlers yields to the event loop after this long (acks, leases, I/O). */
 const SLICE_MS = 20;
+const MAX_REST_MS = 2000;
+/** A streak of errors is reported once, then again at most this often. */
+const ERROR_REPORT_EVERY_MS = 30_000;
 
 interface WatchedRead {
   readonly startedAt: number;
   settled: boolean;
 }
-const MAX_REST_MS = 2000;
-/** A streak of errors is reported once, then again at most this often. */
-const ERROR_REPORT_EVERY_MS = 30_000;
 
 /** Consumes one channel for one group until stopped. */
 export class ChannelConsumer {
@@ -84,11 +84,6 @@ export class ChannelConsumer {
             () => this.hasRoom(),
           )
         : undefined;
-  }
-
-  /** The channel. */
-  get channel(): string {
-    return this.env.channel;
   }
 
   private get stopSignal(): AbortSignal {
@@ -283,8 +278,7 @@ export class ChannelConsumer {
 
   /**
    * Waits (XREAD BLOCK, which consumes nothing) for an entry above `afterId`, then takes a batch, in
-   * one round trip. If no reply data comes within blockMs + 1 s, the connection's socket timeout
-   * (the watchdog) cuts and re-opens it, and this read fails and is retried.
+   * one round trip, under the watchdog like every read.
    */
   private async waitThenTake(count: number, afterId: string): Promise<TakeResult> {
     const port = this.readPort();
