@@ -325,3 +325,37 @@ describe('at-least-once: bad input', () => {
     await waitFor(async () => (await pendingCount(channel, `${channel}:bad-svc:cg`)) === 0, 'nothing left pending');
   });
 });
+
+describe('stats', () => {
+  it('report the group: lag, pending, oldest pending age, consumers, dead letters, stale groups', async () => {
+    const channel = uniqueChannel('stats');
+    await redis.client.xgroup('CREATE', channel, 'abandoned:cg', '0-0', 'MKSTREAM');
+    const s = redis.streamer('stats-svc', { ...fast, maxAttempts: 1, staleGroupMs: 60_000 });
+    await s.subscribe(channel);
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((r) => (release = r));
+    s.registerHandler(channel, async (name) => {
+      if (name === 'fail') throw new Error('x');
+      await blocked; // keeps 'slow' pending while the stats are read
+    });
+    void s.persistConsume({ blockMs: 300 });
+    const pub = redis.streamer('pub');
+    await pub.sendMessage(channel, { name: 'fail', body: {} });
+    await pub.sendMessage(channel, { name: 'slow', body: {} });
+    await waitFor(async () => (await s.deadLetters(channel).size()) === 1, 'one dead letter');
+    await delay(200);
+    const stats = await s.getStats();
+    const c = stats.perChannel[channel]!;
+    assert.equal(c.redis?.group, `${channel}:stats-svc:cg`);
+    assert.equal(c.redis?.pending, 1, 'the slow one is pending');
+    assert.ok((c.redis?.oldestPendingAgeMs ?? -1) >= 150, `oldest pending age ${c.redis?.oldestPendingAgeMs}`);
+    assert.equal(c.redis?.lag, 0);
+    assert.equal(c.redis?.consumers, 1);
+    assert.equal(c.redis?.deadLetters, 1);
+    assert.deepEqual(c.redis?.staleGroups, ['abandoned:cg']);
+    assert.equal(c.deadLettered, 1);
+    assert.equal(c.failed, 1);
+    assert.equal(stats.delivery, 'at-least-once');
+    release();
+  });
+});

@@ -159,3 +159,60 @@ describe('fan-out and load sharing', () => {
     assert.deepEqual(seen.history, ['before', 'after']);
   });
 });
+
+describe('concurrency and supervision', () => {
+  it('handles entries in parallel up to the limit, keeping per-key order', async () => {
+    const channel = uniqueChannel('concurrent');
+    const s = redis.streamer('concurrent-svc');
+    await s.subscribe(channel, { concurrency: 8, orderingKey: (p) => (p as { key: string }).key });
+    let running = 0;
+    let maxRunning = 0;
+    const perKey = new Map<string, number[]>();
+    s.registerHandler(channel, async (_n, p) => {
+      const { key, seq } = p as { key: string; seq: number };
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 5 + (seq % 3)));
+      perKey.set(key, [...(perKey.get(key) ?? []), seq]);
+      running--;
+    });
+    void s.persistConsume({ blockMs: 300 });
+    const keys = ['a', 'b', 'c', 'd', 'e'];
+    await redis.streamer('pub').sendMessages(
+      channel,
+      Array.from({ length: 100 }, (_, i) => ({ name: 'n', body: { key: keys[i % keys.length], seq: i } })),
+    );
+    await waitFor(() => [...perKey.values()].reduce((a, l) => a + l.length, 0) === 100, 'all handled');
+    assert.ok(maxRunning > 1 && maxRunning <= 5, `ran ${maxRunning} at once (5 keys, limit 8)`);
+    for (const [key, seqs] of perKey) {
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((x, y) => x - y),
+        `key ${key} kept its order`,
+      );
+    }
+  });
+
+  it('restarts a channel loop that crashed, and reports it', async (t) => {
+    const { ChannelConsumer } = await import('../../src/consume/channel-consumer.js');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the instance as this
+    const original = ChannelConsumer.prototype.run;
+    let crashes = 0;
+    t.mock.method(ChannelConsumer.prototype, 'run', async function (this: InstanceType<typeof ChannelConsumer>) {
+      if (crashes++ === 0) throw new Error('simulated crash of the loop');
+      return original.call(this);
+    });
+    const channel = uniqueChannel('crash');
+    const s = redis.streamer('crash-svc');
+    const errors: string[] = [];
+    s.on('error', (e) => errors.push(e.message));
+    await s.subscribe(channel);
+    const got: string[] = [];
+    s.registerHandler(channel, (name) => void got.push(name));
+    void s.persistConsume({ blockMs: 300 });
+    await redis.streamer('pub').sendMessage(channel, { name: 'after-restart', body: {} });
+    await waitFor(() => got.length === 1, 'consumed by the restarted loop', 10_000);
+    assert.ok(errors.includes('simulated crash of the loop'));
+    assert.ok(errors.some((m) => m.includes('ended unexpectedly; restarting')));
+  });
+});
