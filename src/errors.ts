@@ -10,11 +10,8 @@ export type ErrorCode =
   | 'ERR_CLOSED'
   | 'ERR_PARTIAL_PUBLISH'
   | 'ERR_PUBLISH'
-  | 'ERR_REDIS'
-  | 'ERR_REDIS_SERVER_MISSING'
   | 'ERR_UNRECOVERABLE'
-  | 'ERR_DECODE'
-  | 'ERR_HANDLER';
+  | 'ERR_DECODE';
 
 /** Base class of every error this library throws or emits. */
 export class RedisStreamerError extends Error {
@@ -109,16 +106,6 @@ export class DecodeError extends RedisStreamerError {
 
 /** Why an entry could not be decoded. */
 export type DecodeFailure = 'missing-name' | 'missing-body' | 'invalid-json' | 'invalid-utf8' | 'too-large';
-
-/** `redis-server` is needed (tests, demo) but not installed. */
-export class RedisServerMissingError extends RedisStreamerError {
-  constructor() {
-    super(
-      'ERR_REDIS_SERVER_MISSING',
-      'redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL to a running Redis',
-    );
-  }
-}
 
 /** Turns anything thrown into an Error, keeping Errors as they are. */
 export function toError(value: unknown): Error {

@@ -62,10 +62,6 @@ export async function moveToDeadLetters(port: RedisPort, req: DeadLetterRequest)
 }
 
 function describeError(error: unknown): { message: string; stack: string } {
-  if (error instanceof AggregateError) {
-    const parts = error.errors.map((e) => describeError(e));
-    return { message: parts.map((p) => p.message).join('; '), stack: parts[0]?.stack ?? '' };
-  }
   if (error instanceof Error) return { message: error.message, stack: error.stack ?? '' };
   return { message: String(error), stack: '' };
 }
