@@ -1,6 +1,10 @@
 /**
- * Counters kept in this process, and the shape of `getStats()`.
+ * Counters kept in this process, the shape of `getStats()`, and the read of a group's state in Redis.
  */
+import type { RedisPort } from './connection/port.js';
+import { idTimeMs } from './delivery/ids.js';
+import { deadLetterKey } from './naming.js';
+import { scripts } from './scripts/index.js';
 
 /** Message counters, per channel and in total. */
 export interface Counters {
@@ -95,4 +99,27 @@ export interface StreamerStats extends Counters {
   readonly consuming: boolean;
   /** Per subscribed or registered channel. */
   readonly perChannel: Readonly<Record<string, ChannelStats>>;
+}
+
+/** Reads what Redis says of one group on one channel (group-stats.lua, one round trip). */
+export async function readGroupStats(
+  port: RedisPort,
+  channel: string,
+  group: string,
+  staleGroupMs: number,
+): Promise<GroupStats> {
+  const [, lag, pending, oldest, consumers, deadLetters, now, staleGroups] = (await port.runScript(
+    scripts.groupStats,
+    [channel, deadLetterKey(channel)],
+    [group, staleGroupMs],
+  )) as [number, string, number, string, number, number, number, string[]];
+  return {
+    group,
+    lag: lag === '' ? null : Number(lag),
+    pending,
+    oldestPendingAgeMs: oldest === '' ? null : Math.max(0, now - idTimeMs(oldest)),
+    consumers,
+    deadLetters,
+    staleGroups,
+  };
 }

@@ -9,8 +9,7 @@ import { backoffDelay } from './connection/backoff.js';
 import { ChannelConsumer, WATCHDOG_GRACE_MS } from './consume/channel-consumer.js';
 import type { ChannelEnv, ChannelReporter } from './consume/channel-env.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
-import { idTimeMs } from './delivery/ids.js';
-import { ClosedError, ConfigError, isConnectionError, isNoGroupError, toError } from './errors.js';
+import { ClosedError, ConfigError, isConnectionError, toError } from './errors.js';
 import {
   TypedEmitter,
   type DeadLetterEvent,
@@ -24,7 +23,7 @@ import { Maintenance } from './maintenance/maintenance.js';
 import { Publisher } from './publish/publisher.js';
 import type { RetentionResult } from './maintenance/retention.js';
 import { encodeMessage, type MessageLike } from './message.js';
-import { deadLetterKey, groupName, instanceName, isSlotSafe, listenerName } from './naming.js';
+import { groupName, instanceName, isSlotSafe, listenerName } from './naming.js';
 import {
   checkChannel,
   resolveChannelOptions,
@@ -40,6 +39,7 @@ import {
 import {
   addCounters,
   newCounters,
+  readGroupStats,
   type ChannelStats,
   type Counters,
   type GroupStats,
@@ -344,7 +344,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       let redisError: string | undefined;
       if (sub !== undefined && !this.closed) {
         try {
-          redis = await this.groupStats(sub);
+          redis = await readGroupStats(await this.command(), sub.channel, sub.group, this.options.staleGroupMs);
         } catch (err) {
           redisError = toError(err).message;
         }
@@ -364,38 +364,6 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       consuming: this.run !== undefined,
       ...total,
       perChannel,
-    };
-  }
-
-  private async groupStats(sub: Subscription): Promise<GroupStats> {
-    const port = await this.command();
-    const [groups, pending, now, deadLetters] = await Promise.all([
-      port.xinfoGroups(sub.channel),
-      port.xpendingSummary(sub.channel, sub.group).catch((err: unknown) => {
-        if (isNoGroupError(err)) return { count: 0, minId: null };
-        throw err;
-      }),
-      port.time(),
-      port.xlen(deadLetterKey(sub.channel)),
-    ]);
-    const mine = groups.find((g) => g.name === sub.group);
-    const staleGroups: string[] = [];
-    for (const g of groups) {
-      const consumers = await port.xinfoConsumers(sub.channel, g.name);
-      const live =
-        consumers.length === 0
-          ? now - idTimeMs(g.lastDeliveredId) < this.options.staleGroupMs
-          : consumers.some((c) => c.idleMs < this.options.staleGroupMs);
-      if (!live) staleGroups.push(g.name);
-    }
-    return {
-      group: sub.group,
-      lag: mine?.lag ?? null,
-      pending: pending.count,
-      oldestPendingAgeMs: pending.minId === null ? null : Math.max(0, now - idTimeMs(pending.minId)),
-      consumers: mine?.consumers ?? 0,
-      deadLetters,
-      staleGroups,
     };
   }
 

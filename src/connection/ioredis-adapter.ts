@@ -12,17 +12,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { backoffDelay } from './backoff.js';
-import type {
-  ConsumerInfo,
-  GroupInfo,
-  LuaScript,
-  PendingSummary,
-  PortEvents,
-  RawEntry,
-  ReadGroupOptions,
-  RedisPort,
-  WaitBeforeRead,
-} from './port.js';
+import type { LuaScript, PortEvents, RawEntry, ReadGroupOptions, RedisPort, WaitBeforeRead } from './port.js';
 import { isBusyGroupError, isConnectionError } from '../errors.js';
 
 /** What a connection is for. */
@@ -281,45 +271,6 @@ export class IoredisPort implements RedisPort {
     }
   }
 
-  async xinfoGroups(key: string): Promise<GroupInfo[]> {
-    let reply: unknown[];
-    try {
-      reply = (await this.client.xinfo('GROUPS', key)) as unknown[];
-    } catch (err) {
-      if (err instanceof Error && err.message.includes('no such key')) return [];
-      throw err;
-    }
-    return reply.map((raw) => {
-      const m = pairs(raw as unknown[]);
-      return {
-        name: String(m.get('name')),
-        consumers: Number(m.get('consumers')),
-        pending: Number(m.get('pending')),
-        lastDeliveredId: String(m.get('last-delivered-id')),
-        lag: m.get('lag') === undefined || m.get('lag') === null ? null : Number(m.get('lag')),
-      };
-    });
-  }
-
-  async xinfoConsumers(key: string, group: string): Promise<ConsumerInfo[]> {
-    let reply: unknown[];
-    try {
-      reply = (await this.client.xinfo('CONSUMERS', key, group)) as unknown[];
-    } catch (err) {
-      if (err instanceof Error && (err.message.includes('no such key') || err.message.startsWith('NOGROUP'))) return [];
-      throw err;
-    }
-    return reply.map((raw) => {
-      const m = pairs(raw as unknown[]);
-      return { name: String(m.get('name')), pending: Number(m.get('pending')), idleMs: Number(m.get('idle')) };
-    });
-  }
-
-  async xpendingSummary(key: string, group: string): Promise<PendingSummary> {
-    const reply = (await this.client.xpending(key, group)) as [number, string | null, string | null, unknown];
-    return { count: Number(reply[0]), minId: reply[1] ?? null };
-  }
-
   async runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
       return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
@@ -343,12 +294,6 @@ export class IoredisPort implements RedisPort {
   async clientUnblock(id: number): Promise<boolean> {
     return Number(await this.client.client('UNBLOCK', id)) === 1;
   }
-}
-
-function pairs(flat: readonly unknown[]): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1]);
-  return map;
 }
 
 /** Fails the commands ioredis keeps for a reconnect that will not come (it does not, on disconnect). */

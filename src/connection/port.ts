@@ -35,31 +35,6 @@ export interface ReadGroupOptions {
   readonly noAck?: boolean;
 }
 
-/** One consumer group as XINFO GROUPS reports it. */
-export interface GroupInfo {
-  readonly name: string;
-  readonly consumers: number;
-  readonly pending: number;
-  readonly lastDeliveredId: string;
-  /** Entries not yet delivered to the group; null when Redis cannot tell (or before Redis 7). */
-  readonly lag: number | null;
-}
-
-/** One consumer as XINFO CONSUMERS reports it. */
-export interface ConsumerInfo {
-  readonly name: string;
-  readonly pending: number;
-  /** ms since the consumer last interacted with the server. */
-  readonly idleMs: number;
-}
-
-/** The XPENDING summary of a group. */
-export interface PendingSummary {
-  readonly count: number;
-  /** Smallest pending id, or null when nothing is pending. */
-  readonly minId: string | null;
-}
-
 /** Connection lifecycle events an adapter reports. */
 export interface PortEvents {
   /** A connection error (the client reconnects by itself). */
@@ -129,12 +104,6 @@ export interface RedisPort {
   xack(key: string, group: string, ids: readonly string[]): Promise<number>;
   /** XGROUP CREATE ... MKSTREAM, treating BUSYGROUP as `exists`. */
   xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'>;
-  /** XINFO GROUPS; `[]` when the stream does not exist. */
-  xinfoGroups(key: string): Promise<GroupInfo[]>;
-  /** XINFO CONSUMERS; `[]` when the stream or group does not exist. */
-  xinfoConsumers(key: string, group: string): Promise<ConsumerInfo[]>;
-  /** XPENDING summary. */
-  xpendingSummary(key: string, group: string): Promise<PendingSummary>;
   /** Runs a Lua script (EVALSHA, loading it on NOSCRIPT). */
   runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
   /** The server's clock in ms (TIME). */

@@ -59,6 +59,21 @@ local function rs_pairs(flat)
   return m
 end
 
+-- Whether a group (its XINFO GROUPS record, as a table) is live: one of its consumers interacted
+-- with the server within stale_ms, or, with no consumer at all, its last delivery is that recent.
+-- Stale groups stop holding retention back (retention.lua) and are reported (group-stats.lua).
+local function rs_group_live(stream, g, now, stale_ms)
+  local consumers = redis.call('XINFO', 'CONSUMERS', stream, g['name'])
+  if #consumers == 0 then
+    local ms = rs_split(g['last-delivered-id'])
+    return now - tonumber(ms) < stale_ms
+  end
+  for _, c in ipairs(consumers) do
+    if tonumber(rs_pairs(c)['idle']) < stale_ms then return true end
+  end
+  return false
+end
+
 -- The dedup guard's step: raises the high-water mark at `key` to `delivered` when that is higher,
 -- keeping it for `ttl` ms. Returns the previous mark, or '' when there was none.
 local function rs_advance_hwm(key, delivered, ttl)

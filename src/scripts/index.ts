@@ -34,4 +34,5 @@ export const scripts = Object.freeze({
   retention: load('retention', 1),
   consumerHygiene: load('consumer-hygiene', 1),
   publish: load('publish', 1),
+  groupStats: load('group-stats', 2),
 });

@@ -43,19 +43,8 @@ for _, raw in ipairs(groups) do
   else
     need = rs_successor(g['last-delivered-id'])
   end
-  local live
-  local consumers = redis.call('XINFO', 'CONSUMERS', stream, name)
-  if #consumers == 0 then
-    local ms = rs_split(g['last-delivered-id'])
-    live = now - tonumber(ms) < stale_ms
-  else
-    live = false
-    for _, c in ipairs(consumers) do
-      if tonumber(rs_pairs(c)['idle']) < stale_ms then live = true end
-    end
-  end
   need_all = min_id(need_all, need)
-  if live then need_live = min_id(need_live, need) else stale[#stale + 1] = name end
+  if rs_group_live(stream, g, now, stale_ms) then need_live = min_id(need_live, need) else stale[#stale + 1] = name end
 end
 
 local cutoff = nil
