@@ -51,74 +51,81 @@ interface RawTake {
   woke: boolean;
 }
 
-/**
- * Reads a batch with the guard script atomically. Without `wait` (a busy stream): XREADGROUP and
- * take-guard in one MULTI/EXEC, the batch coming straight from XREADGROUP. With `wait` (after the
- * stream ran dry): the wait and take-guard-read, which reads inside the script, sent together, so a
- * new entry reaches the consumer in one round trip.
- */
-async function read(
-  port: RedisPort,
-  channel: string,
-  group: string,
-  consumer: string,
-  count: number,
-  noAck: boolean,
-  guard: { keys: readonly string[]; args: readonly [string, number, 'hwm' | 'info'] },
-  wait: WaitBeforeRead | undefined,
-): Promise<RawTake> {
-  if (wait === undefined) {
-    const { entries, result } = await port.xreadgroupThenScript(
-      group,
-      consumer,
-      channel,
-      { count, noAck },
-      scripts.takeGuard,
-      guard.keys,
-      guard.args,
-    );
-    if (result === null) return { ...(await guardAfterTheFact(port, entries, noAck, guard)), entries, woke: true };
-    const [previous, lastDeliveredId] = result as [string, string];
-    return { entries, previous, lastDeliveredId, woke: true };
-  }
-  const { result, woke } = await port.runScriptAfterWait(channel, wait, scripts.takeGuardRead, guard.keys, [
-    ...guard.args,
-    consumer,
-    count,
-    noAck ? '1' : '0',
-  ]);
-  const [previous, lastDeliveredId, entries] = result as [string, string, RawEntry[]];
-  return { entries, previous, lastDeliveredId, woke };
-}
-
-/**
- * The guard script was missing from the server's cache (SCRIPT FLUSH) when the read ran, so the read
- * happened without it. At-least-once takes every entry as fresh (a duplicate is allowed, a loss is
- * not); at-most-once runs the guard now, which may skip entries another consumer read meanwhile (a
- * loss is allowed, a duplicate is not).
- */
-async function guardAfterTheFact(
-  port: RedisPort,
-  entries: RawEntry[],
-  noAck: boolean,
-  guard: { keys: readonly string[]; args: readonly [string, number, 'hwm' | 'info'] },
-): Promise<{ previous: string; lastDeliveredId: string }> {
-  const [previous, lastDeliveredId] = (await port.runScript(scripts.takeGuard, guard.keys, guard.args)) as [
-    string,
-    string,
-  ];
-  return { previous: noAck ? previous : '', lastDeliveredId: entries.at(-1)?.[0] ?? lastDeliveredId };
-}
-
-class HwmGuard implements DedupGuard {
-  private readonly guard: { keys: readonly string[]; args: readonly [string, number, 'hwm'] };
+/** What both guards share: the keys and the read through the take-guard scripts. */
+abstract class GuardedRead {
+  /** The stream and the high-water-mark key (one slot). */
+  protected readonly keys: readonly string[];
+  private readonly args: readonly [string, number, 'hwm' | 'info'];
 
   constructor(
-    private readonly channel: string,
-    private readonly group: string,
-    windowMs: number,
+    protected readonly channel: string,
+    protected readonly group: string,
+    protected readonly windowMs: number,
+    mode: 'hwm' | 'info',
   ) {
-    this.guard = { keys: [channel, guardKey(channel, group)], args: [group, windowMs, 'hwm'] };
+    this.keys = [channel, guardKey(channel, group)];
+    this.args = [group, windowMs, mode];
+  }
+
+  /**
+   * Reads a batch with the guard script atomically. Without `wait` (a busy stream): XREADGROUP and
+   * take-guard in one MULTI/EXEC, the batch coming straight from XREADGROUP. With `wait` (after the
+   * stream ran dry): the wait and take-guard-read, which reads inside the script, sent together, so
+   * a new entry reaches the consumer in one round trip.
+   */
+  protected async read(
+    port: RedisPort,
+    consumer: string,
+    count: number,
+    noAck: boolean,
+    wait: WaitBeforeRead | undefined,
+  ): Promise<RawTake> {
+    if (wait === undefined) {
+      const { entries, result } = await port.xreadgroupThenScript(
+        this.group,
+        consumer,
+        this.channel,
+        { count, noAck },
+        scripts.takeGuard,
+        this.keys,
+        this.args,
+      );
+      if (result === null) return { ...(await this.guardAfterTheFact(port, entries, noAck)), entries, woke: true };
+      const [previous, lastDeliveredId] = result as [string, string];
+      return { entries, previous, lastDeliveredId, woke: true };
+    }
+    const { result, woke } = await port.runScriptAfterWait(this.channel, wait, scripts.takeGuardRead, this.keys, [
+      ...this.args,
+      consumer,
+      count,
+      noAck ? '1' : '0',
+    ]);
+    const [previous, lastDeliveredId, entries] = result as [string, string, RawEntry[]];
+    return { entries, previous, lastDeliveredId, woke };
+  }
+
+  /**
+   * The guard script was missing from the server's cache (SCRIPT FLUSH) when the read ran, so the
+   * read happened without it. At-least-once takes every entry as fresh (a duplicate is allowed, a
+   * loss is not); at-most-once runs the guard now, which may skip entries another consumer read
+   * meanwhile (a loss is allowed, a duplicate is not).
+   */
+  private async guardAfterTheFact(
+    port: RedisPort,
+    entries: RawEntry[],
+    noAck: boolean,
+  ): Promise<{ previous: string; lastDeliveredId: string }> {
+    const [previous, lastDeliveredId] = (await port.runScript(scripts.takeGuard, this.keys, this.args)) as [
+      string,
+      string,
+    ];
+    return { previous: noAck ? previous : '', lastDeliveredId: entries.at(-1)?.[0] ?? lastDeliveredId };
+  }
+}
+
+class HwmGuard extends GuardedRead implements DedupGuard {
+  constructor(channel: string, group: string, windowMs: number) {
+    super(channel, group, windowMs, 'hwm');
   }
 
   async take(
@@ -128,8 +135,7 @@ class HwmGuard implements DedupGuard {
     noAck: boolean,
     wait?: WaitBeforeRead,
   ): Promise<TakeResult> {
-    const t = await read(port, this.channel, this.group, consumer, count, noAck, this.guard, wait);
-    const { entries, previous, lastDeliveredId, woke } = t;
+    const { entries, previous, lastDeliveredId, woke } = await this.read(port, consumer, count, noAck, wait);
     if (previous === '' || entries.length === 0) return { fresh: entries, skipped: [], lastDeliveredId, woke };
     // Ids of one read are increasing, so the skipped ones are a prefix.
     let cut = 0;
@@ -143,21 +149,16 @@ class HwmGuard implements DedupGuard {
   }
 
   async resumePoint(port: RedisPort): Promise<string | undefined> {
-    return (await port.getString(this.guard.keys[1] as string)) ?? undefined;
+    return (await port.getString(this.keys[1] as string)) ?? undefined;
   }
 }
 
-class ZsetGuard implements DedupGuard {
+class ZsetGuard extends GuardedRead implements DedupGuard {
   private readonly ledger: string;
-  private readonly guard: { keys: readonly string[]; args: readonly [string, number, 'info'] };
 
-  constructor(
-    private readonly channel: string,
-    private readonly group: string,
-    private readonly windowMs: number,
-  ) {
+  constructor(channel: string, group: string, windowMs: number) {
+    super(channel, group, windowMs, 'info');
     this.ledger = ledgerKey(channel, group);
-    this.guard = { keys: [channel, guardKey(channel, group)], args: [group, windowMs, 'info'] };
   }
 
   async take(
@@ -167,16 +168,7 @@ class ZsetGuard implements DedupGuard {
     noAck: boolean,
     wait?: WaitBeforeRead,
   ): Promise<TakeResult> {
-    const { entries, lastDeliveredId, woke } = await read(
-      port,
-      this.channel,
-      this.group,
-      consumer,
-      count,
-      noAck,
-      this.guard,
-      wait,
-    );
+    const { entries, lastDeliveredId, woke } = await this.read(port, consumer, count, noAck, wait);
     if (entries.length === 0) return { fresh: entries, skipped: [], lastDeliveredId, woke };
     const reserved = (await port.runScript(
       scripts.ledgerReserve,

@@ -14,6 +14,15 @@ import { delay, needsPrivateServer, uniqueChannel, useRedis, waitFor } from '../
 
 const redis = useRedis({ appendOnly: true });
 
+/** At-least-once with fast reclaim and retries, and no dead-lettering: every message must get through. */
+const RESILIENT = {
+  delivery: 'at-least-once',
+  claimIdleMs: 1000,
+  claimIntervalMs: 100,
+  retryBaseMs: 100,
+  maxAttempts: 1000,
+} as const;
+
 /** Publishes message `i`, retrying while Redis is unreachable (the test's producer must not lose any). */
 async function publishSurely(publisher: RedisStreamer, channel: string, i: number): Promise<void> {
   for (;;) {
@@ -38,13 +47,7 @@ describe('Redis faults (at-least-once)', { skip: needsPrivateServer }, () => {
     const handledAt: number[] = [];
     const consumers: RedisStreamer[] = [];
     for (let k = 0; k < 2; k++) {
-      const s = redis.streamer('restart-svc', {
-        delivery: 'at-least-once',
-        claimIdleMs: 1000,
-        claimIntervalMs: 100,
-        retryBaseMs: 100,
-        maxAttempts: 1000,
-      });
+      const s = redis.streamer('restart-svc', RESILIENT);
       await s.subscribe(channel, { startFromLatest: false });
       s.registerHandler(channel, (_n, p) => {
         const { i } = p as { i: number };
@@ -83,13 +86,7 @@ describe('Redis faults (at-least-once)', { skip: needsPrivateServer }, () => {
     const handled = new Map<number, number>();
     const consumers: RedisStreamer[] = [];
     for (let k = 0; k < 2; k++) {
-      const s = redis.streamer('killed-svc', {
-        delivery: 'at-least-once',
-        claimIdleMs: 1000,
-        claimIntervalMs: 100,
-        retryBaseMs: 100,
-        maxAttempts: 1000,
-      });
+      const s = redis.streamer('killed-svc', RESILIENT);
       await s.subscribe(channel, { startFromLatest: false });
       s.registerHandler(channel, async (_n, p) => {
         const { i } = p as { i: number };

@@ -10,12 +10,14 @@ import {
   InvalidMessageError,
   Message,
   MessageTooLargeError,
+  PublishError,
   RedisInstance,
   RedisStreamer,
   silentLogger,
   type Logger,
 } from '../../src/index.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { freePort } from '../support/redis-server.js';
 
 const redis = useRedis();
 
@@ -119,6 +121,19 @@ describe('publishing', () => {
     );
     await assert.rejects(s.sendMessage('', { name: 'n', body: 1 }), ConfigError);
     assert.equal(await redis.client.exists(channel), 0, 'nothing was published');
+  });
+
+  it('rejects with a PublishError, never a silent retry, when Redis cannot be reached', async () => {
+    const port = await freePort();
+    const s = new RedisStreamer(`redis://127.0.0.1:${port}`, 'unreachable', { logger: silentLogger });
+    const err = await s.sendMessage('x', { name: 'n', body: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof PublishError, `got ${String(err)}`);
+    assert.equal(err.code, 'ERR_PUBLISH');
+    assert.match(err.message, /may or may not have been appended/);
+    await s.cleanup();
   });
 
   it('lets the onPublish hook add stream fields', async () => {

@@ -111,12 +111,17 @@ describe('retention', () => {
     const channel = uniqueChannel('cap');
     const group = `${channel}:cap-svc:cg`;
     await redis.client.xgroup('CREATE', channel, group, '0-0', 'MKSTREAM');
-    await redis.client.xreadgroup('GROUP', group, 'live', 'COUNT', 1, 'STREAMS', channel, '>'); // a live consumer
     for (let i = 0; i < 30; i++) await redis.client.xadd(channel, '*', 'name', 'n', 'body', String(i));
+    // A live consumer that has read (and not yet acknowledged) the first entry: the group needs all 30.
+    await redis.client.xreadgroup('GROUP', group, 'live', 'COUNT', 1, 'STREAMS', channel, '>');
     const s = redis.streamer('cap-svc');
+    const events: TrimmedUnreadEvent[] = [];
+    s.on('trimmedUnread', (e) => events.push(e));
     s.registerChannel(channel, { retentionMs: HOUR, maxLen: 10 });
     const [result] = await s.cleanupChannels();
     assert.equal(result?.removedUnreadMaxLen, 20);
+    assert.deepEqual(events, [{ channel, staleGroupEntries: 0, maxLenEntries: 20, staleGroups: [] }]);
+    assert.equal((await s.getStats()).perChannel[channel]?.trimmedUnread, 20);
     assert.equal(await redis.client.xlen(channel), 10);
     const bodies = (await redis.client.xrange(channel, '-', '+')).map(([, f]) => f[3]);
     assert.deepEqual(
