@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Packs the library as `npm publish` would, installs only that tarball into a fresh project, and runs a
+# publish/consume round trip against a private redis-server: once from strict ESM TypeScript (type-checked
+# against the installed declarations, then compiled and run), once from CommonJS (`require`). Fails on any
+# problem, including a process that does not exit by itself after `cleanup()`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+
+step() { printf 'pack-check: %s\n' "$*"; }
+fail() {
+  printf 'pack-check: FAILED: %s\n' "$*" >&2
+  exit 1
+}
+# Runs a command with its output in a log file; on failure shows the log and fails.
+quietly() {
+  local what="$1"
+  shift
+  logs=$((logs + 1))
+  local log="$work/log/$logs.log"
+  if ! "$@" >"$log" 2>&1; then
+    sed 's/^/    /' "$log" >&2
+    fail "$what"
+  fi
+}
+
+command -v redis-server >/dev/null 2>&1 || fail "redis-server was not found on PATH (apt-get install redis-server)"
+command -v timeout >/dev/null 2>&1 || fail "timeout (GNU coreutils) was not found on PATH"
+tsc="$repo/node_modules/typescript/bin/tsc"
+[ -f "$tsc" ] || fail "$tsc is missing: run npm ci first"
+[ -d "$repo/node_modules/@types/node" ] || fail "$repo/node_modules/@types/node is missing: run npm ci first"
+
+logs=0
+work="$(mktemp -d "${TMPDIR:-/tmp}/redis-streamer-pack-check.XXXXXX")"
+redis_pid=""
+finish() {
+  if [ -n "$redis_pid" ]; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap finish EXIT
+mkdir -p "$work/log" "$work/pack" "$work/app" "$work/redis"
+
+# 1. Pack. `prepare` cleans dist/ and builds, as it does before `npm publish`.
+step "npm pack (runs prepare: clean build)"
+quietly "npm pack" npm pack --pack-destination "$work/pack"
+shopt -s nullglob
+tarballs=("$work"/pack/*.tgz)
+shopt -u nullglob
+[ ${#tarballs[@]} -eq 1 ] || fail "expected one tarball in $work/pack, found ${#tarballs[@]}"
+tarball="${tarballs[0]}"
+step "packed $(basename "$tarball") ($(tar -tzf "$tarball" | wc -l) files)"
+
+# 2. A fresh project with only the tarball installed.
+cd "$work/app"
+quietly "npm init" npm init -y
+step "npm install <tarball> into a fresh project"
+quietly "npm install of the tarball" npm install --no-audit --no-fund --prefer-offline "$tarball"
+pkg="$work/app/node_modules/redis-streamer"
+[ -f "$pkg/dist/index.js" ] || fail "the installed package has no dist/index.js"
+[ -f "$pkg/dist/index.d.ts" ] || fail "the installed package has no dist/index.d.ts"
+[ -f "$pkg/LICENSE" ] || fail "the installed package has no LICENSE"
+[ -d "$work/app/node_modules/ioredis" ] || fail "ioredis was not installed with the package"
+for dev in typescript tsx eslint prettier typescript-eslint @eslint/js @types/node; do
+  [ ! -e "$work/app/node_modules/$dev" ] || fail "devDependency $dev was installed into the consumer project"
+done
+step "installed: redis-streamer and ioredis present, no devDependencies"
+
+# 3. The installed files: Lua scripts next to the JS, no @internal declarations, every source map resolves.
+quietly "installed package contents" node --input-type=module - "$pkg" <<'EOF'
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+const root = process.argv[2];
+const files = readdirSync(join(root, 'dist'), { recursive: true }).map((f) => join(root, 'dist', f));
+const problems = [];
+if (!files.some((f) => f.endsWith('.lua'))) problems.push('no .lua file in dist/');
+let maps = 0;
+for (const file of files) {
+  if (file.endsWith('.d.ts') && readFileSync(file, 'utf8').includes('@internal'))
+    problems.push(`${relative(root, file)} still has an @internal declaration`);
+  if (!file.endsWith('.map')) continue;
+  maps++;
+  const map = JSON.parse(readFileSync(file, 'utf8'));
+  for (const source of map.sources) {
+    const target = resolve(dirname(file), map.sourceRoot ?? '', source);
+    if (!existsSync(target)) problems.push(`${relative(root, file)}: source ${source} is not in the package`);
+  }
+}
+if (maps === 0) problems.push('no source map in dist/');
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+EOF
+step "package contents: Lua scripts shipped, no @internal in .d.ts, every source map resolves"
+
+# 4. A private redis-server on a free port.
+redis_answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && IFS= read -r -t 2 line <&3 && [[ "$line" == +PONG* ]]) 2>/dev/null
+}
+for _ in 1 2 3; do
+  port="$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --dir "$work/redis" \
+    >"$work/log/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 50); do
+    if ! kill -0 "$redis_pid" 2>/dev/null; then break; fi
+    if redis_answers "$port"; then break 2; fi
+    sleep 0.1
+  done
+  kill "$redis_pid" 2>/dev/null || true
+  wait "$redis_pid" 2>/dev/null || true
+  redis_pid=""
+done
+if [ -z "$redis_pid" ]; then
+  sed 's/^/    /' "$work/log/redis.log" >&2
+  fail "could not start redis-server"
+fi
+export REDIS_URL="redis://127.0.0.1:$port/0"
+step "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') listening on 127.0.0.1:$port"
+
+# Runs one round-trip program: it must print its success line and exit by itself within 10 s.
+roundtrip() {
+  local label="$1"
+  shift
+  local status=0
+  timeout -k 2 10 "$@" >"$work/log/$label.out" 2>"$work/log/$label.err" || status=$?
+  if [ -s "$work/log/$label.err" ]; then
+    step "$label: node printed on stderr:"
+    sed 's/^/    /' "$work/log/$label.err"
+  fi
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    sed 's/^/    /' "$work/log/$label.out" >&2
+    fail "$label: the process did not exit within 10 s (something keeps the event loop alive after cleanup())"
+  fi
+  if [ "$status" -ne 0 ]; then
+    sed 's/^/    /' "$work/log/$label.out" >&2
+    fail "$label: exit status $status"
+  fi
+  grep -q '^roundtrip ok' "$work/log/$label.out" || fail "$label: no success line in its output"
+  step "$label: $(grep '^roundtrip ok' "$work/log/$label.out")"
+}
+
+# 5. ESM TypeScript, strict, type-checked against the installed declarations with the repo's compiler
+# (@types/node from the repo: the consumer project has no devDependencies), then compiled and run.
+cat >roundtrip.mts <<'EOF'
+import { deepStrictEqual, strictEqual } from 'node:assert/strict';
+import { Message, RedisStreamer, silentLogger, type MessageContext, type RedisStreamerOptions } from 'redis-streamer';
+
+interface Order {
+  orderId: string;
+  total: number;
+}
+interface Received {
+  name: string;
+  payload: Order;
+  context: MessageContext;
+}
+
+const url = process.env['REDIS_URL'];
+if (url === undefined) throw new Error('REDIS_URL is not set');
+const channel = `pack-check:esm:${process.pid}`;
+const options: RedisStreamerOptions = { logger: silentLogger };
+const streamer = new RedisStreamer(url, 'pack-check-esm', options);
+
+await streamer.subscribe(channel);
+const received = new Promise<Received>((resolve) => {
+  streamer.registerHandler<Order>(channel, (name, payload, context) => resolve({ name, payload, context }));
+});
+const consuming = streamer.persistConsume();
+
+const sent: Order = { orderId: 'ORD-1', total: 99.99 };
+const id: string = await streamer.sendMessage(channel, new Message('order.created', sent));
+
+let timer: NodeJS.Timeout | undefined;
+const timedOut = new Promise<never>((_, reject) => {
+  timer = setTimeout(() => reject(new Error('the handler did not get the message within 5 s')), 5000);
+});
+let got: Received;
+try {
+  got = await Promise.race([received, timedOut]);
+} catch (error) {
+  console.error(error);
+  process.exit(1);
+} finally {
+  clearTimeout(timer);
+}
+
+strictEqual(got.name, 'order.created');
+deepStrictEqual(got.payload, sent);
+strictEqual(got.context.id, id);
+strictEqual(got.context.channel, channel);
+
+await streamer.cleanup();
+await consuming;
+console.log(`roundtrip ok: ${got.name} ${JSON.stringify(got.payload)} id ${id}`);
+EOF
+step "esm: type-check roundtrip.mts (strict, nodenext) against the installed package and compile it"
+quietly "tsc on roundtrip.mts" node "$tsc" --strict --noUncheckedIndexedAccess --exactOptionalPropertyTypes \
+  --module nodenext --moduleResolution nodenext --target es2023 \
+  --types node --typeRoots "$repo/node_modules/@types" --noEmitOnError roundtrip.mts
+[ -f roundtrip.mjs ] || fail "tsc did not emit roundtrip.mjs"
+roundtrip esm node roundtrip.mjs
+
+# 6. CommonJS: require() of the ESM package (Node >= 20.19 does it without a flag).
+cat >roundtrip.cjs <<'EOF'
+'use strict';
+const assert = require('node:assert/strict');
+const { RedisStreamer, Message, silentLogger } = require('redis-streamer');
+
+async function main() {
+  const channel = `pack-check:cjs:${process.pid}`;
+  const streamer = new RedisStreamer(process.env.REDIS_URL, 'pack-check-cjs', { logger: silentLogger });
+  await streamer.subscribe(channel);
+  const received = new Promise((resolve) => {
+    streamer.registerHandler(channel, (name, payload, context) => resolve({ name, payload, context }));
+  });
+  const consuming = streamer.persistConsume();
+  const sent = { orderId: 'ORD-2', total: 12.5 };
+  const id = await streamer.sendMessage(channel, new Message('order.paid', sent));
+  let timer;
+  const timedOut = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the handler did not get the message within 5 s')), 5000);
+  });
+  const got = await Promise.race([received, timedOut]).finally(() => clearTimeout(timer));
+  assert.equal(got.name, 'order.paid');
+  assert.deepEqual(got.payload, sent);
+  assert.equal(got.context.id, id);
+  await streamer.cleanup();
+  await consuming;
+  console.log(`roundtrip ok: ${got.name} ${JSON.stringify(got.payload)} id ${id}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+EOF
+roundtrip cjs node roundtrip.cjs
+
+step "passed"
