@@ -1,5 +1,10 @@
 /**
- * Named error classes with stable codes, so callers can branch on `err.code` instead of on text.
+ * Named error classes with stable codes, so callers (and the library itself) branch on `err.code`
+ * or `instanceof`, never on message text. Every error the library throws, rejects with or emits is
+ * one of these. None of them carries a credential: errors coming from the Redis client are copied
+ * into these classes without the client's command arguments (where AUTH would leave the password).
+ *
+ * A leaf module: it imports nothing of the library.
  */
 
 /** Codes carried by {@link RedisStreamerError}. */
@@ -11,7 +16,14 @@ export type ErrorCode =
   | 'ERR_PARTIAL_PUBLISH'
   | 'ERR_PUBLISH'
   | 'ERR_UNRECOVERABLE'
-  | 'ERR_DECODE';
+  | 'ERR_DECODE'
+  | 'ERR_CONNECTION'
+  | 'ERR_AUTH'
+  | 'ERR_REDIS'
+  | 'ERR_HANDLER'
+  | 'ERR_CONSUME'
+  | 'ERR_DEAD_LETTER'
+  | 'ERR_SHUTDOWN_TIMEOUT';
 
 /** Base class of every error this library throws or emits. */
 export class RedisStreamerError extends Error {
@@ -27,12 +39,12 @@ export class RedisStreamerError extends Error {
 
 /** An option or argument is invalid. The message says which and what is expected. */
 export class ConfigError extends RedisStreamerError {
-  constructor(message: string) {
-    super('ERR_CONFIG', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONFIG', message, options);
   }
 }
 
-/** A message cannot be published: its name is not a string or its body is not JSON-serialisable. */
+/** A message cannot be published: its name is not a string or its body cannot be written as JSON. */
 export class InvalidMessageError extends RedisStreamerError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_INVALID_MESSAGE', message, options);
@@ -47,32 +59,109 @@ export class MessageTooLargeError extends RedisStreamerError {
 }
 
 /**
- * A message could not be confirmed as published because the connection to Redis failed. When the
- * connection dropped while the command was in flight, Redis may still have appended it.
+ * Redis could not be reached, or a connection dropped. `sent` tells whether the command had been
+ * written to the socket before the connection failed: only then may Redis have executed it.
  */
-export class PublishError extends RedisStreamerError {
-  constructor(channel: string, cause: unknown) {
-    super(
-      'ERR_PUBLISH',
-      `could not publish to "${channel}": the connection to Redis failed (${toError(cause).message}); the message may or may not have been appended`,
-      { cause },
-    );
+export class ConnectionError extends RedisStreamerError {
+  /** Where: `host:port` (or the topology's description). */
+  readonly endpoint: string;
+  /** Whether the failed command had been written to the socket (its outcome is then unknown). */
+  readonly sent: boolean;
+
+  constructor(
+    endpoint: string,
+    message: string,
+    options: { cause?: unknown; sent?: boolean; code?: 'ERR_CONNECTION' | 'ERR_AUTH' } = {},
+  ) {
+    super(options.code ?? 'ERR_CONNECTION', message, options.cause === undefined ? {} : { cause: options.cause });
+    this.endpoint = endpoint;
+    this.sent = options.sent ?? false;
+  }
+}
+
+/** Redis refused the login (wrong password, unknown or disabled user). Never carries the password. */
+export class AuthError extends ConnectionError {
+  /** The ACL user name that was refused. */
+  readonly user: string;
+  /** What Redis said. */
+  readonly reason: string;
+
+  constructor(endpoint: string, user: string, reason: string) {
+    super(endpoint, `Redis at ${endpoint} refused the login of user "${user}": ${reason}`, { code: 'ERR_AUTH' });
+    this.user = user;
+    this.reason = reason;
   }
 }
 
 /**
- * `sendMessages` failed part-way: the messages before `publishedIds.length` were published (with
- * these ids), the others were not.
+ * Redis answered a command with an error (OOM, NOPERM, WRONGTYPE, EXECABORT, NOGROUP...). The
+ * command did not take effect. `redisCode` is the first word of Redis's reply.
  */
-export class PartialPublishError extends RedisStreamerError {
-  /** Ids of the messages that were published, in order. */
-  readonly publishedIds: readonly string[];
+export class RedisCommandError extends RedisStreamerError {
+  /** The error prefix Redis used: `OOM`, `NOPERM`, `NOGROUP`, `BUSYGROUP`, `NOSCRIPT`, `ERR`... */
+  readonly redisCode: string;
+  /** The command's name (never its arguments). */
+  readonly command: string;
+  /** Where: `host:port`. */
+  readonly endpoint: string;
 
-  constructor(publishedIds: readonly string[], total: number, cause: unknown) {
-    super('ERR_PARTIAL_PUBLISH', `published ${publishedIds.length} of ${total} messages: ${toError(cause).message}`, {
-      cause,
-    });
+  constructor(endpoint: string, command: string, reply: string) {
+    super('ERR_REDIS', `Redis at ${endpoint} refused ${command.toUpperCase()}: ${reply}`);
+    this.redisCode = /^[A-Z]+/.exec(reply)?.[0] ?? 'ERR';
+    this.command = command;
+    this.endpoint = endpoint;
+  }
+}
+
+/**
+ * A message could not be published. `inDoubt` is true only when the command had been written to
+ * Redis before the connection failed: the message may or may not have been appended. Otherwise
+ * (Redis unreachable, or a refusal such as OOM) nothing was appended and a retry is safe.
+ */
+export class PublishError extends RedisStreamerError {
+  /** The channel. */
+  readonly channel: string;
+  /** Whether the message may have been appended although the call failed. */
+  readonly inDoubt: boolean;
+
+  constructor(channel: string, cause: unknown, code: 'ERR_PUBLISH' | 'ERR_PARTIAL_PUBLISH' = 'ERR_PUBLISH') {
+    const inDoubt = cause instanceof ConnectionError && cause.sent;
+    const why = toError(cause).message;
+    const fate = inDoubt
+      ? 'the connection dropped after the command was sent, so the message may or may not have been appended'
+      : 'nothing was appended';
+    super(code, `could not publish to "${channel}": ${why}; ${fate}`, { cause });
+    this.channel = channel;
+    this.inDoubt = inDoubt;
+  }
+}
+
+/**
+ * `sendMessages` failed part-way. Each chunk of a batch is appended atomically, and chunks are
+ * sent in order, so the messages split into three runs: `publishedIds` (the first ones, appended,
+ * with their ids), `inDoubt` (indexes of a chunk whose command was sent when the connection
+ * dropped: appended or not, as a whole) and `notPublished` (indexes of messages that were refused
+ * or never sent: retrying them is safe).
+ */
+export class PartialPublishError extends PublishError {
+  /** Ids of the messages that were appended: messages `0 .. publishedIds.length - 1`. */
+  readonly publishedIds: readonly string[];
+  /** Indexes of messages that may or may not have been appended. */
+  readonly inDoubtIndexes: readonly number[];
+  /** Indexes of messages that were certainly not appended. */
+  readonly notPublishedIndexes: readonly number[];
+
+  constructor(channel: string, publishedIds: readonly string[], total: number, failedChunk: number, cause: unknown) {
+    super(channel, cause, 'ERR_PARTIAL_PUBLISH');
+    const start = publishedIds.length;
+    const doubtful = this.inDoubt ? failedChunk : 0;
     this.publishedIds = publishedIds;
+    this.inDoubtIndexes = range(start, start + doubtful);
+    this.notPublishedIndexes = range(start + doubtful, total);
+    this.message =
+      `published ${start} of ${total} messages to "${channel}"` +
+      (doubtful > 0 ? `, ${doubtful} in doubt` : '') +
+      `, ${total - start - doubtful} not appended: ${toError(cause).message}`;
   }
 }
 
@@ -93,6 +182,9 @@ export class UnrecoverableError extends RedisStreamerError {
   }
 }
 
+/** Why an entry could not be decoded. */
+export type DecodeFailure = 'missing-name' | 'missing-body' | 'invalid-json' | 'invalid-utf8' | 'too-large';
+
 /** An entry read from a stream could not be decoded into a message (missing field, bad JSON...). */
 export class DecodeError extends RedisStreamerError {
   /** Why decoding failed; becomes the dead-letter reason. */
@@ -104,8 +196,39 @@ export class DecodeError extends RedisStreamerError {
   }
 }
 
-/** Why an entry could not be decoded. */
-export type DecodeFailure = 'missing-name' | 'missing-body' | 'invalid-json' | 'invalid-utf8' | 'too-large';
+/** The handlers of one message failed: one message naming each failing handler, the first one's stack. */
+export class HandlerError extends RedisStreamerError {
+  /** The errors, one per failing handler, as thrown. */
+  readonly errors: readonly unknown[];
+
+  constructor(message: string, errors: readonly unknown[]) {
+    super('ERR_HANDLER', message, { cause: errors[0] });
+    this.errors = errors;
+    const first = errors[0];
+    if (first instanceof Error && first.stack !== undefined) this.stack = first.stack;
+  }
+}
+
+/** A channel's consume loop met a problem it recovers from (it keeps running or is restarted). */
+export class ConsumeError extends RedisStreamerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONSUME', message, options);
+  }
+}
+
+/** An entry could not be moved to the dead-letter stream. */
+export class DeadLetterError extends RedisStreamerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_DEAD_LETTER', message, options);
+  }
+}
+
+/** Shutdown went on without handlers that were still running after `shutdownTimeoutMs`. */
+export class ShutdownTimeoutError extends RedisStreamerError {
+  constructor(message: string) {
+    super('ERR_SHUTDOWN_TIMEOUT', message);
+  }
+}
 
 /** Turns anything thrown into an Error, keeping Errors as they are. */
 export function toError(value: unknown): Error {
@@ -122,29 +245,16 @@ export function toError(value: unknown): Error {
 
 /** True for the errors Redis returns when a stream or its consumer group is missing. */
 export function isNoGroupError(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOGROUP');
+  return err instanceof RedisCommandError && err.redisCode === 'NOGROUP';
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ECONNABORTED',
-]);
-
-/** True for errors that only say the connection was lost or unavailable (the client reconnects). */
-export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'MaxRetriesPerRequestError') return true;
-  if (err.message === 'Connection is closed.' || err.message.startsWith("Stream isn't writeable")) return true;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && CONNECTION_CODES.has(code);
+/** True for errors that say the connection was lost or unavailable (the client reconnects). */
+export function isConnectionError(err: unknown): err is ConnectionError {
+  return err instanceof ConnectionError;
 }
 
-/** True for the error XGROUP CREATE returns when the group already exists. */
-export function isBusyGroupError(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('BUSYGROUP');
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
 }

@@ -3,7 +3,17 @@
  * reconnect and lossy trim is reported here.
  */
 import { EventEmitter } from 'node:events';
-import type { DeadLetterReason } from './delivery/dead-letter-reason.js';
+import type { DecodeFailure, RedisStreamerError } from './errors.js';
+
+/**
+ * Why an entry was dead-lettered:
+ * - a {@link DecodeFailure} (`missing-name`, `missing-body`, `invalid-json`, `invalid-utf8`,
+ *   `too-large`): the entry cannot become a message;
+ * - `handler-failed`: a handler threw (at-most-once mode never retries);
+ * - `unrecoverable`: a handler threw {@link UnrecoverableError} (at-least-once mode);
+ * - `max-attempts`: the entry failed, or was delivered, `maxAttempts` times (at-least-once mode).
+ */
+export type DeadLetterReason = DecodeFailure | 'handler-failed' | 'unrecoverable' | 'max-attempts';
 
 /** Where an error happened. */
 export interface ErrorContext {
@@ -37,6 +47,10 @@ export interface DeadLetterEvent {
 export interface ReconnectEvent {
   /** Which connection: `command` or `channel:<name>`. */
   readonly connection: string;
+  /** `host:port` of the server it reconnects to. */
+  readonly endpoint: string;
+  /** Why the connection is down, when known (a refused login, a refused connection...). */
+  readonly error: RedisStreamerError | undefined;
   /** The attempt number since the connection was last ready, from 1. */
   readonly attempt: number;
   /** ms until the attempt. */

@@ -5,6 +5,7 @@
 export { RedisStreamer } from './streamer.js';
 export { RedisInstance, type RedisConnectionOptions } from './connection/redis-instance.js';
 export type { RedisSource } from './connection/source.js';
+export type { ConnectionStatus, ConnectionState } from './connection/port.js';
 export { Message, type MessageLike } from './message.js';
 export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
 export type {
@@ -19,7 +20,7 @@ export type { StreamerEvents, ErrorContext, DeadLetterEvent, ReconnectEvent, Tri
 export type { StreamerHooks, PublishHookEvent, HandleHookEvent, HandledHookEvent, FailedHookEvent } from './hooks.js';
 export type { StreamerStats, ChannelStats, GroupStats, Counters } from './stats.js';
 export { DeadLetterQueue, type DeadLetter, type ReplayResult } from './delivery/dead-letters.js';
-export type { DeadLetterReason } from './delivery/dead-letter-reason.js';
+export type { DeadLetterReason } from './events.js';
 export type { RetentionResult } from './maintenance/retention.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export {
@@ -32,6 +33,13 @@ export {
   ClosedError,
   UnrecoverableError,
   DecodeError,
+  ConnectionError,
+  AuthError,
+  RedisCommandError,
+  HandlerError,
+  ConsumeError,
+  DeadLetterError,
+  ShutdownTimeoutError,
   type ErrorCode,
   type DecodeFailure,
 } from './errors.js';

@@ -1,11 +1,31 @@
 /**
  * Every option of the library, documented with its default, and the checks that turn a bad value
- * into a {@link ConfigError} that says what is expected.
+ * (from a plain JavaScript caller too: a non-object, an unknown key, a wrong type) into a
+ * {@link ConfigError} that says what is expected.
  */
+import type { RedisConnectionOptions } from './connection/redis-instance.js';
 import { ConfigError } from './errors.js';
+import type { HandlerOptions } from './handlers.js';
 import type { StreamerHooks } from './hooks.js';
 import type { Logger } from './logger.js';
 import { defaultLogger } from './logger.js';
+import {
+  abortSignal,
+  boolean,
+  callbacks,
+  checkOptions,
+  either,
+  func,
+  integer,
+  oneOf,
+  plainObject,
+  positiveNumber,
+  string,
+  withMethods,
+  type OptionsSpec,
+  type RelatedSpec,
+  type Rule,
+} from './validate.js';
 
 /** Delivery guarantee per consumer group. */
 export type DeliveryMode = 'at-most-once' | 'at-least-once';
@@ -209,27 +229,207 @@ export interface ResolvedConsumeOptions {
   readonly ledgerIntervalMs: number;
 }
 
+/** Options of `deadLetters(channel).list(options)`. */
+export interface ListOptions {
+  /**
+   * At most this many dead letters.
+   * @default 100
+   */
+  readonly count?: number;
+  /**
+   * The first dead-letter id to include; prefix it with `(` to exclude it.
+   * @default '-' (the oldest)
+   */
+  readonly start?: string;
+}
+
 const DAY = 86_400_000;
 /** The longest delay a Node.js timer takes (longer ones fire at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
+const timer = (min: number): Rule => integer(min, MAX_TIMER_MS, ' (about 24.8 days)');
+
+const MS_NOT_SECONDS = 'milliseconds, not seconds';
+const DTPYFW = "dtpyfw's name";
+const HOOKS = ['onPublish', 'aroundHandle', 'onHandled', 'onFailed', 'onDeadLetter'] as const;
+const DELIVERY_MODES = ['at-most-once', 'at-least-once'] as const;
+const LEDGER_KINDS = ['hwm', 'zset'] as const;
+
+const STREAMER: OptionsSpec<RedisStreamerOptions> = {
+  call: 'new RedisStreamer()',
+  argument: 'third',
+  // dtpyfw's third positional parameter is dedup_window_ms.
+  example: (got) => (typeof got === 'number' ? `{ dedupWindowMs: ${got} }` : '{ delivery: "at-least-once" }'),
+  rules: {
+    dedupWindowMs: integer(1),
+    delivery: oneOf(DELIVERY_MODES),
+    ledger: oneOf(LEDGER_KINDS),
+    maxAttempts: integer(1),
+    retryBaseMs: integer(1),
+    retryMaxMs: integer(1),
+    claimIdleMs: timer(3),
+    claimIntervalMs: timer(1),
+    consumerIdleMs: integer(1),
+    staleGroupMs: integer(1),
+    maxMessageBytes: integer(1),
+    shutdownTimeoutMs: timer(1),
+    logger: withMethods(
+      'logger',
+      ['debug', 'info', 'warn', 'error'],
+      'an object with debug, info, warn and error functions (a pino logger fits)',
+    ),
+    hooks: callbacks('hooks', HOOKS),
+  },
+  aliases: { dedup_window_ms: { use: 'dedupWindowMs', source: DTPYFW } },
+  related: () => RELATED,
+};
+
+const SUBSCRIBE: OptionsSpec<SubscribeOptions> = {
+  call: 'subscribe()',
+  argument: 'second',
+  // dtpyfw's second positional parameter is start_from_latest.
+  example: (got) =>
+    typeof got === 'boolean'
+      ? `{ startFromLatest: ${got} }`
+      : typeof got === 'number'
+        ? `{ concurrency: ${got} }`
+        : typeof got === 'function'
+          ? '{ orderingKey: (payload) => payload.orderId }'
+          : '{ startFromLatest: false }',
+  rules: {
+    startFromLatest: boolean(),
+    concurrency: integer(1),
+    orderingKey: func('a function (payload, name) => key'),
+  },
+  aliases: { start_from_latest: { use: 'startFromLatest', source: DTPYFW } },
+  related: () => RELATED,
+};
+
+const CHANNEL: OptionsSpec<ChannelOptions> = {
+  call: 'registerChannel()',
+  argument: 'second',
+  // dtpyfw's second positional parameter is retention_ms.
+  example: (got) => (typeof got === 'number' ? `{ retentionMs: ${got} }` : '{ retentionMs: 86400000 }'),
+  rules: { retentionMs: integer(1), maxLen: integer(1) },
+  aliases: { retention_ms: { use: 'retentionMs', source: DTPYFW } },
+  related: () => RELATED,
+};
+
+const CONSUME: OptionsSpec<ConsumeOptions> = {
+  call: 'persistConsume()',
+  argument: 'first',
+  // dtpyfw's positional parameters are rest_time, block_time (seconds), count, cleanup_interval.
+  example: (got) =>
+    typeof got === 'number'
+      ? "{ restMs: 100, blockMs: 5000 } (milliseconds: dtpyfw's rest_time and block_time are seconds)"
+      : isSignal(got)
+        ? '{ signal }'
+        : '{ blockMs: 5000, count: 32 }',
+  rules: {
+    restMs: timer(0),
+    blockMs: timer(1),
+    count: integer(1),
+    maxCount: integer(1),
+    cleanupIntervalMs: timer(1),
+    ledgerIntervalMs: timer(1),
+    signal: abortSignal(),
+  },
+  aliases: {
+    rest_time: { use: 'restMs', source: DTPYFW, note: MS_NOT_SECONDS },
+    block_time: { use: 'blockMs', source: DTPYFW, note: MS_NOT_SECONDS },
+    cleanup_interval: { use: 'cleanupIntervalMs', source: DTPYFW, note: MS_NOT_SECONDS },
+  },
+  related: () => RELATED,
+};
+
+const HANDLER: OptionsSpec<HandlerOptions> = {
+  call: 'registerHandler()',
+  argument: 'third',
+  example: (got) => `{ name: ${typeof got === 'string' && got !== '' ? JSON.stringify(got) : '"order.created"'} }`,
+  rules: { name: string() },
+  related: () => RELATED,
+};
+
+const LIST: OptionsSpec<ListOptions> = {
+  call: 'deadLetters().list()',
+  argument: 'first',
+  example: (got) =>
+    typeof got === 'number'
+      ? `{ count: ${got} }`
+      : typeof got === 'string'
+        ? `{ start: ${JSON.stringify(got)} }`
+        : '{ count: 100, start: "-" }',
+  rules: { count: integer(1), start: string() },
+};
+
+const CLUSTER =
+  "Redis Cluster nodes are not accepted here (as of today); give one node's `host` and `port`, or a `url`";
+
+const CONNECTION: OptionsSpec<RedisConnectionOptions> = {
+  call: 'new RedisInstance()',
+  argument: 'first',
+  takes: 'a redis:// URL or an options object',
+  example: (got) => (typeof got === 'number' ? `{ port: ${got} }` : '{ host: "127.0.0.1", port: 6379 }'),
+  rules: {
+    url: string({ nullable: true }),
+    host: string({ nullable: true }),
+    port: integer(1, 65535),
+    db: integer(0),
+    username: string({ allowEmpty: true, nullable: true }),
+    password: string({ allowEmpty: true, nullable: true, secret: true }),
+    tls: either(
+      'true, false or an object of Node.js TLS options (ca, cert, key, servername...)',
+      boolean(),
+      plainObject(),
+    ),
+    connectTimeoutMs: positiveNumber(MAX_TIMER_MS),
+  },
+  aliases: {
+    ssl: { use: 'tls', source: "redis-py's name" },
+    socket_connect_timeout: { use: 'connectTimeoutMs', source: "redis-py's name", note: MS_NOT_SECONDS },
+    redis_url: { use: 'url' },
+    redis_host: { use: 'host' },
+    redis_port: { use: 'port' },
+    redis_db: { use: 'db' },
+    redis_username: { use: 'username' },
+    redis_password: { use: 'password' },
+  },
+  unsupported: {
+    cluster: CLUSTER,
+    nodes: CLUSTER,
+    startupNodes: CLUSTER,
+    startup_nodes: CLUSTER,
+    clusterNodes: CLUSTER,
+    sentinels: "Redis Sentinel is not supported here (as of today); give the master's `host` and `port`, or a `url`",
+  },
+};
+
+/** The calls whose options a key given to the wrong call is looked up in. */
+const RELATED: readonly RelatedSpec[] = [STREAMER, SUBSCRIBE, CHANNEL, CONSUME, HANDLER];
+
+function isSignal(value: unknown): boolean {
+  return abortSignal().test(value) === true;
+}
+
 /** Fills in defaults and validates. */
 export function resolveStreamerOptions(options: RedisStreamerOptions = {}): ResolvedStreamerOptions {
+  const o = checkOptions(STREAMER, options);
   const resolved: ResolvedStreamerOptions = {
-    dedupWindowMs: integer('dedupWindowMs', options.dedupWindowMs ?? 7 * DAY, 1),
-    delivery: oneOf('delivery', options.delivery ?? 'at-most-once', ['at-most-once', 'at-least-once'] as const),
-    ledger: oneOf('ledger', options.ledger ?? 'hwm', ['hwm', 'zset'] as const),
-    maxAttempts: integer('maxAttempts', options.maxAttempts ?? 5, 1),
-    retryBaseMs: integer('retryBaseMs', options.retryBaseMs ?? 1000, 1),
-    retryMaxMs: integer('retryMaxMs', options.retryMaxMs ?? 60_000, 1),
-    claimIdleMs: timer('claimIdleMs', options.claimIdleMs ?? 30_000, 3),
-    claimIntervalMs: timer('claimIntervalMs', options.claimIntervalMs ?? 1000, 1),
-    consumerIdleMs: integer('consumerIdleMs', options.consumerIdleMs ?? DAY, 1),
-    staleGroupMs: integer('staleGroupMs', options.staleGroupMs ?? DAY, 1),
-    maxMessageBytes: integer('maxMessageBytes', options.maxMessageBytes ?? 1024 * 1024, 1),
-    shutdownTimeoutMs: timer('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 30_000, 1),
-    logger: options.logger ?? defaultLogger,
-    hooks: options.hooks ?? {},
+    dedupWindowMs: o.dedupWindowMs ?? 7 * DAY,
+    delivery: o.delivery ?? 'at-most-once',
+    ledger: o.ledger ?? 'hwm',
+    maxAttempts: o.maxAttempts ?? 5,
+    retryBaseMs: o.retryBaseMs ?? 1000,
+    retryMaxMs: o.retryMaxMs ?? 60_000,
+    claimIdleMs: o.claimIdleMs ?? 30_000,
+    claimIntervalMs: o.claimIntervalMs ?? 1000,
+    consumerIdleMs: o.consumerIdleMs ?? DAY,
+    staleGroupMs: o.staleGroupMs ?? DAY,
+    maxMessageBytes: o.maxMessageBytes ?? 1024 * 1024,
+    shutdownTimeoutMs: o.shutdownTimeoutMs ?? 30_000,
+    logger: o.logger ?? defaultLogger,
+    hooks: o.hooks ?? {},
   };
   if (resolved.retryMaxMs < resolved.retryBaseMs) {
     throw new ConfigError(`retryMaxMs (${resolved.retryMaxMs}) must be >= retryBaseMs (${resolved.retryBaseMs})`);
@@ -237,16 +437,17 @@ export function resolveStreamerOptions(options: RedisStreamerOptions = {}): Reso
   return resolved;
 }
 
-/** Fills in defaults and validates. */
+/** Fills in defaults and validates (`signal` is checked, not returned). */
 export function resolveConsumeOptions(options: ConsumeOptions = {}): ResolvedConsumeOptions {
-  const count = integer('count', options.count ?? 32, 1);
+  const o = checkOptions(CONSUME, options);
+  const count = o.count ?? 32;
   return {
-    restMs: timer('restMs', options.restMs ?? 100, 0),
-    blockMs: timer('blockMs', options.blockMs ?? 5000, 1),
+    restMs: o.restMs ?? 100,
+    blockMs: o.blockMs ?? 5000,
     count,
-    maxCount: Math.max(count, integer('maxCount', options.maxCount ?? 1024, 1)),
-    cleanupIntervalMs: timer('cleanupIntervalMs', options.cleanupIntervalMs ?? 300_000, 1),
-    ledgerIntervalMs: timer('ledgerIntervalMs', options.ledgerIntervalMs ?? 300_000, 1),
+    maxCount: Math.max(count, o.maxCount ?? 1024),
+    cleanupIntervalMs: o.cleanupIntervalMs ?? 300_000,
+    ledgerIntervalMs: o.ledgerIntervalMs ?? 300_000,
   };
 }
 
@@ -254,17 +455,11 @@ export function resolveConsumeOptions(options: ConsumeOptions = {}): ResolvedCon
 export function resolveSubscribeOptions(
   options: SubscribeOptions = {},
 ): Required<Omit<SubscribeOptions, 'orderingKey'>> & Pick<SubscribeOptions, 'orderingKey'> {
-  const concurrency = integer('concurrency', options.concurrency ?? 1, 1);
-  if (options.startFromLatest !== undefined && typeof options.startFromLatest !== 'boolean') {
-    throw new ConfigError(`startFromLatest must be a boolean, got ${JSON.stringify(options.startFromLatest)}`);
-  }
-  if (options.orderingKey !== undefined && typeof options.orderingKey !== 'function') {
-    throw new ConfigError('orderingKey must be a function (payload, name) => key');
-  }
+  const o = checkOptions(SUBSCRIBE, options);
   return {
-    startFromLatest: options.startFromLatest ?? true,
-    concurrency,
-    ...(options.orderingKey === undefined ? {} : { orderingKey: options.orderingKey }),
+    startFromLatest: o.startFromLatest ?? true,
+    concurrency: o.concurrency ?? 1,
+    ...(o.orderingKey === undefined ? {} : { orderingKey: o.orderingKey }),
   };
 }
 
@@ -273,10 +468,28 @@ export function resolveChannelOptions(options: ChannelOptions = {}): {
   retentionMs: number;
   maxLen: number | undefined;
 } {
-  return {
-    retentionMs: integer('retentionMs', options.retentionMs ?? DAY, 1),
-    maxLen: options.maxLen === undefined ? undefined : integer('maxLen', options.maxLen, 1),
-  };
+  const o = checkOptions(CHANNEL, options);
+  return { retentionMs: o.retentionMs ?? DAY, maxLen: o.maxLen };
+}
+
+/** Validates the options of `registerHandler(channel, handler, options)`. */
+export function resolveHandlerOptions(options: HandlerOptions = {}): { readonly name: string | undefined } {
+  return { name: checkOptions(HANDLER, options).name };
+}
+
+/**
+ * Validates the options object of `new RedisInstance(options)`: unknown keys (cluster nodes among
+ * them) and values of the wrong type are ConfigErrors; a password is never shown in a message.
+ * A string is taken as `{ url }`. Returns the known options, `null` ones left out.
+ */
+export function checkConnectionOptions(options: string | RedisConnectionOptions = {}): RedisConnectionOptions {
+  if (typeof options === 'string') return { url: options };
+  return checkOptions(CONNECTION, options);
+}
+
+/** Validates the options of `deadLetters(channel).list(options)`; `null` ones are left out. */
+export function checkListOptions(options: ListOptions = {}): ListOptions {
+  return checkOptions(LIST, options);
 }
 
 /** Checks a channel name. */
@@ -285,24 +498,4 @@ export function checkChannel(channel: unknown): string {
     throw new ConfigError(`a channel name must be a non-empty string, got ${JSON.stringify(channel)}`);
   }
   return channel;
-}
-
-/** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
-function timer(name: string, value: number, min: number): number {
-  integer(name, value, min);
-  if (value > MAX_TIMER_MS)
-    throw new ConfigError(`${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${value}`);
-  return value;
-}
-
-function integer(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigError(`${name} must be an integer >= ${min}, got ${String(value)}`);
-  return value;
-}
-
-function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): T {
-  if (!allowed.includes(value))
-    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${String(value)}`);
-  return value;
 }

@@ -1,7 +1,7 @@
 /**
  * Counters kept in this process, the shape of `getStats()`, and the read of a group's state in Redis.
  */
-import type { RedisPort } from './connection/port.js';
+import type { ConnectionStatus, RedisPort } from './connection/port.js';
 import { idTimeMs } from './delivery/ids.js';
 import { deadLetterKey } from './naming.js';
 import { scripts } from './scripts/index.js';
@@ -97,6 +97,8 @@ export interface StreamerStats extends Counters {
   readonly ledger: 'hwm' | 'zset';
   /** Whether persistConsume is running. */
   readonly consuming: boolean;
+  /** Every open connection: its state and last error (never a credential). */
+  readonly connections: readonly ConnectionStatus[];
   /** Per subscribed or registered channel. */
   readonly perChannel: Readonly<Record<string, ChannelStats>>;
 }

@@ -3,11 +3,13 @@
  * retention), owns the connections, and wires the channel consumers, maintenance and dead-letter
  * queues together; the logic lives in those parts.
  */
+import { Connections, type ConnectionReport } from './connection/connections.js';
 import type { RedisPort } from './connection/port.js';
-import { portFactory, type PortFactory, type RedisSource } from './connection/source.js';
+import { portFactory, type RedisSource } from './connection/source.js';
 import { backoffDelay } from './connection/backoff.js';
 import { ChannelConsumer, WATCHDOG_GRACE_MS } from './consume/channel-consumer.js';
 import type { ChannelEnv, ChannelReporter } from './consume/channel-env.js';
+import { ConsumeRun } from './consume/consume-run.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
 import { ClosedError, ConfigError, isConnectionError, toError } from './errors.js';
 import {
@@ -28,11 +30,13 @@ import {
   checkChannel,
   resolveChannelOptions,
   resolveConsumeOptions,
+  resolveHandlerOptions,
   resolveStreamerOptions,
   resolveSubscribeOptions,
   type ChannelOptions,
   type ConsumeOptions,
   type RedisStreamerOptions,
+  type ResolvedConsumeOptions,
   type ResolvedStreamerOptions,
   type SubscribeOptions,
 } from './options.js';
@@ -54,14 +58,6 @@ interface Subscription {
   readonly orderingKey: SubscribeOptions['orderingKey'];
 }
 
-interface ConsumeRun {
-  readonly abort: AbortController;
-  readonly done: Promise<void>;
-  readonly supervisors: Map<string, Promise<void>>;
-  readonly consumers: Map<string, ChannelConsumer>;
-  readonly start: (sub: Subscription) => void;
-}
-
 /**
  * Publishes events to channels (Redis streams) and consumes them through one consumer group per
  * service: every service gets every event (fan-out), the instances of one service share them.
@@ -72,14 +68,13 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** This instance's consumer name within the groups: `<listener>.<host>.<pid>.<8 hex>`. */
   readonly consumerInstance: string;
   private readonly options: ResolvedStreamerOptions;
-  private readonly open: PortFactory;
+  private readonly connections: Connections;
   private readonly registry = new HandlerRegistry();
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
   private readonly counters = new Map<string, Counters>();
   private readonly maintenance: Maintenance;
   private readonly publisher = new Publisher(() => this.command());
-  private commandPort: RedisPort | undefined;
   private run: ConsumeRun | undefined;
   private closed = false;
   private readonly reporter: ChannelReporter;
@@ -93,14 +88,16 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   constructor(redis: RedisSource, consumerName: string, options: RedisStreamerOptions = {}) {
     super();
     this.options = resolveStreamerOptions(options);
-    this.open = portFactory(redis).open;
     this.listenerName = listenerName(consumerName);
     if (this.listenerName === '') throw new ConfigError('consumerName must be a non-empty string');
     this.consumerInstance = instanceName(this.listenerName);
+    this.connections = new Connections(portFactory(redis).open, this.listenerName, {
+      logger: this.options.logger,
+      reconnect: (report) => this.reportReconnect(report),
+    });
     this.reporter = {
       error: (err, context) => this.reportError(err, context),
       deadLetter: (event) => this.reportDeadLetter(event),
-      reconnect: (event) => this.reportReconnect(event),
     };
     this.maintenance = new Maintenance({
       options: this.options,
@@ -146,7 +143,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (this.subscriptions.has(channel)) return this;
     const sub: Subscription = { channel, group, concurrency: resolved.concurrency, orderingKey: resolved.orderingKey };
     this.subscriptions.set(channel, sub);
-    this.run?.start(sub);
+    this.run?.add(channel);
     return this;
   }
 
@@ -160,10 +157,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     checkChannel(channel);
     if (typeof handler !== 'function')
       throw new ConfigError('handler must be a function (name, payload, context) => unknown');
-    if (options.name !== undefined && typeof options.name !== 'string') {
-      throw new ConfigError('the handler option "name" must be a string');
-    }
-    this.registry.add(channel, handler as Handler, options.name);
+    const { name } = resolveHandlerOptions(options);
+    this.registry.add(channel, handler as Handler, name);
     return this;
   }
 
@@ -212,67 +207,75 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * {@link cleanup} or the signal ends it. Calling it again while it runs returns the same promise.
    */
   persistConsume(options: ConsumeOptions = {}): Promise<void> {
-    this.assertOpen();
-    if (this.run !== undefined) {
-      // A run being stopped is finished first; then this call starts a new one.
-      return this.run.abort.signal.aborted ? this.run.done.then(() => this.persistConsume(options)) : this.run.done;
+    let consume: ResolvedConsumeOptions;
+    try {
+      this.assertOpen();
+      consume = resolveConsumeOptions(options);
+      if (this.options.staleGroupMs <= consume.blockMs + 2 * WATCHDOG_GRACE_MS) {
+        throw new ConfigError(
+          `staleGroupMs (${this.options.staleGroupMs}) must exceed blockMs (${consume.blockMs}) + 2 s: live groups would look stale`,
+        );
+      }
+    } catch (err) {
+      return Promise.reject(toError(err));
     }
-    const consume = resolveConsumeOptions(options);
-    if (this.options.staleGroupMs <= consume.blockMs + 2 * WATCHDOG_GRACE_MS) {
-      throw new ConfigError(
-        `staleGroupMs (${this.options.staleGroupMs}) must exceed blockMs (${consume.blockMs}) + 2 s: live groups would look stale`,
-      );
+    const running = this.run;
+    if (running !== undefined) {
+      // A run being stopped is finished first; then this call starts a new one.
+      if (running.stopping) return running.done.then(() => this.persistConsume(options));
+      if (!sameConsumeOptions(running.options, consume) || running.signal !== options.signal) {
+        return Promise.reject(
+          new ConfigError('persistConsume() is already running with other options: stop it first (stopConsuming())'),
+        );
+      }
+      return running.done;
     }
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.resolve();
-    const abort = new AbortController();
-    const supervisors = new Map<string, Promise<void>>();
-    const consumers = new Map<string, ChannelConsumer>();
-    const supervise = async (sub: Subscription): Promise<void> => {
-      for (let restarts = 0; !abort.signal.aborted; restarts++) {
-        if (restarts > 0) {
-          this.reportError(new Error(`the loop of channel "${sub.channel}" ended unexpectedly; restarting it`), {
-            phase: 'consume',
-            channel: sub.channel,
-          });
-          await sleep(backoffDelay(restarts, 500, 30_000), abort.signal);
-          if (abort.signal.aborted) break;
-        }
-        const consumer = new ChannelConsumer(this.envFor(sub), consume, sub.concurrency, sub.orderingKey);
-        consumers.set(sub.channel, consumer);
-        try {
-          await consumer.run();
-        } catch (err) {
-          this.reportError(err, { phase: 'consume', channel: sub.channel });
-        }
-      }
-    };
-    const start = (sub: Subscription): void => {
-      if (abort.signal.aborted || supervisors.has(sub.channel)) return;
-      supervisors.set(sub.channel, supervise(sub));
-    };
-    const done = new Promise<void>((resolve) => {
-      abort.signal.addEventListener('abort', () => resolve(), { once: true });
-    }).then(async () => {
-      for (const consumer of consumers.values()) consumer.stop();
-      // Maintenance is bounded: a run stuck on an unreachable Redis is abandoned (its commands fail
-      // when the connection is closed).
-      const timeout = new AbortController();
-      await Promise.all([
-        ...supervisors.values(),
-        Promise.race([this.maintenance.stop(), sleep(2000, timeout.signal)]),
-      ]);
-      timeout.abort();
+    this.warnAboutSilentChannels();
+    const run = new ConsumeRun(consume, signal, {
+      connect: () => this.command().then((port) => port.connect()),
+      channels: () => [...this.subscriptions.keys()],
+      loopFor: (channel) => {
+        const sub = this.subscriptions.get(channel) as Subscription;
+        return new ChannelConsumer(this.envFor(sub), consume, sub.concurrency, sub.orderingKey);
+      },
+      maintenance: {
+        start: () => this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs),
+        stop: () => this.maintenance.stop(),
+      },
+      report: (err, context) => this.reportError(err, context),
     });
-    this.run = { abort, done, supervisors, consumers, start };
+    this.run = run;
+    const ended = (): void => {
+      if (this.run === run) this.run = undefined;
+    };
+    run.done.then(ended, ended);
     if (signal !== undefined) {
       const onAbort = (): void => void this.stopConsuming();
       signal.addEventListener('abort', onAbort, { once: true });
-      void done.finally(() => signal.removeEventListener('abort', onAbort));
+      run.done.then(
+        () => signal.removeEventListener('abort', onAbort),
+        () => signal.removeEventListener('abort', onAbort),
+      );
     }
-    this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs);
-    for (const sub of this.subscriptions.values()) start(sub);
-    return done;
+    return run.done;
+  }
+
+  /** Warns once about what would fail silently: nothing subscribed, or a channel without handler. */
+  private warnAboutSilentChannels(): void {
+    const { logger } = this.options;
+    if (this.subscriptions.size === 0) {
+      logger.warn({ listener: this.listenerName }, 'persistConsume() runs with no subscription: nothing is consumed');
+    }
+    for (const channel of this.subscriptions.keys()) {
+      if (this.registry.get(channel).length === 0) {
+        logger.warn(
+          { channel },
+          `channel "${channel}" has no handler: it is not read until one is registered, and its lag grows`,
+        );
+      }
+    }
   }
 
   /** Trims the dedup ledgers of the subscribed groups to the dedup window (server clock). */
@@ -302,20 +305,20 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   async stopConsuming(): Promise<void> {
     const run = this.run;
     if (run !== undefined) {
-      run.abort.abort();
-      await run.done;
-      this.run = undefined;
+      await run.stop();
+      if (this.run === run) this.run = undefined;
     } else {
       await this.maintenance.stop();
     }
-    const port = this.commandPort;
-    this.commandPort = undefined;
-    await port?.close();
+    await this.connections.closeAll();
   }
 
   /** Stops consuming and closes everything; the streamer cannot be used afterwards. */
   async cleanup(): Promise<void> {
-    if (this.closed && this.run === undefined && this.commandPort === undefined) return;
+    if (this.closed && this.run === undefined) {
+      await this.connections.closeAll();
+      return;
+    }
     this.closed = true;
     await this.stopConsuming();
     this.registry.wakeAll();
@@ -362,6 +365,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       delivery: this.options.delivery,
       ledger: this.options.ledger,
       consuming: this.run !== undefined,
+      connections: this.connections.statuses(),
       ...total,
       perChannel,
     };
@@ -376,7 +380,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       options: this.options,
       registry: this.registry,
       command: () => this.command(),
-      openPort: (label) => this.open(`${this.listenerName}:${label}`, { kind: 'blocking' }),
+      connections: this.connections,
       reporter: this.reporter,
       counters: this.countersOf(sub.channel),
     };
@@ -395,13 +399,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   }
 
   private command(): Promise<RedisPort> {
-    if (this.commandPort !== undefined) return Promise.resolve(this.commandPort);
     if (this.closed) return Promise.reject(new ClosedError());
-    const port = this.open(`${this.listenerName}:command`, { kind: 'command' });
-    port.on('reconnecting', (delayMs, attempt) => this.reportReconnect({ connection: 'command', attempt, delayMs }));
-    port.on('error', (err) => this.options.logger.debug({ err }, 'command connection error'));
-    this.commandPort = port;
-    return Promise.resolve(port);
+    return Promise.resolve(this.connections.command());
   }
 
   private countersOf(channel: string): Counters {
@@ -451,8 +450,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     }
   }
 
-  private reportReconnect(event: ReconnectEvent): void {
-    this.options.logger.warn({ ...event }, 'reconnecting to Redis');
+  private reportReconnect(report: ConnectionReport): void {
+    const event: ReconnectEvent = report;
     this.emitSafely('reconnect', (e) => this.reportError(e, { phase: 'hook' }), event);
   }
 
@@ -461,4 +460,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.options.logger.warn({ ...event }, 'retention removed unread entries');
     this.emitSafely('trimmedUnread', (e) => this.reportError(e, { phase: 'hook', channel: event.channel }), event);
   }
+}
+
+function sameConsumeOptions(a: ResolvedConsumeOptions, b: ResolvedConsumeOptions): boolean {
+  return (Object.keys(a) as Array<keyof ResolvedConsumeOptions>).every((key) => a[key] === b[key]);
 }

@@ -8,8 +8,11 @@ import { ConfigError } from '../src/errors.js';
 import { defaultLogger, silentLogger } from '../src/logger.js';
 import {
   checkChannel,
+  checkConnectionOptions,
+  checkListOptions,
   resolveChannelOptions,
   resolveConsumeOptions,
+  resolveHandlerOptions,
   resolveStreamerOptions,
   resolveSubscribeOptions,
   type ChannelOptions,
@@ -17,6 +20,7 @@ import {
   type RedisStreamerOptions,
   type SubscribeOptions,
 } from '../src/options.js';
+import { checkOptions, describe as describeValue, integer, suggest, type OptionsSpec } from '../src/validate.js';
 
 /** Asserts a ConfigError whose message mentions `option`. */
 function configError(option: string): (err: unknown) => boolean {
@@ -298,5 +302,474 @@ describe('options passed to Redis or to timers', () => {
     assert.throws(() => resolveStreamerOptions({ shutdownTimeoutMs: 2 ** 31 }), /at most/);
     assert.throws(() => resolveConsumeOptions({ cleanupIntervalMs: 2 ** 31 }), /at most/);
     assert.equal(resolveConsumeOptions({ cleanupIntervalMs: 2 ** 31 - 1 }).cleanupIntervalMs, 2 ** 31 - 1);
+  });
+});
+
+/**
+ * Asserts that `fn` throws a one-line ConfigError whose message contains every `part` (a string,
+ * exactly, or a RegExp).
+ */
+function throwsConfig(fn: () => unknown, ...parts: Array<string | RegExp>): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${inspect(err)}`);
+    assert.equal(err.code, 'ERR_CONFIG');
+    assert.ok(!err.message.includes('\n'), `message "${err.message}" is not one line`);
+    for (const part of parts) {
+      const found = typeof part === 'string' ? err.message.includes(part) : part.test(err.message);
+      assert.ok(found, `message "${err.message}" lacks ${String(part)}`);
+    }
+    return true;
+  });
+}
+
+/** The message of the ConfigError `fn` throws. */
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${inspect(err)}`);
+    return err.message;
+  }
+  assert.fail('expected a ConfigError, nothing was thrown');
+}
+
+/** Each options-taking call, by the name its messages use. */
+const calls: Array<{ call: string; check: (options: unknown) => unknown }> = [
+  { call: 'new RedisStreamer()', check: (o) => resolveStreamerOptions(o as RedisStreamerOptions) },
+  { call: 'subscribe()', check: (o) => resolveSubscribeOptions(o as SubscribeOptions) },
+  { call: 'registerChannel()', check: (o) => resolveChannelOptions(o as ChannelOptions) },
+  { call: 'persistConsume()', check: (o) => resolveConsumeOptions(o as ConsumeOptions) },
+  { call: 'registerHandler()', check: (o) => resolveHandlerOptions(o as never) },
+  { call: 'new RedisInstance()', check: (o) => checkConnectionOptions(o as never) },
+  { call: 'deadLetters().list()', check: (o) => checkListOptions(o as never) },
+];
+
+void describe('options arguments that are not objects', () => {
+  const notObjects: unknown[] = [
+    false,
+    true,
+    0,
+    3_600_000,
+    NaN,
+    null,
+    [],
+    [{ blockMs: 5 }],
+    () => ({}),
+    Symbol('options'),
+    10n,
+    new Map([['blockMs', 5]]),
+    new Date(0),
+    Buffer.from('blockMs'),
+    Promise.resolve({}),
+    new AbortController().signal,
+  ];
+  for (const { call, check } of calls) {
+    void it(`${call} rejects each, naming the call and showing an options object`, () => {
+      for (const value of notObjects) {
+        throwsConfig(() => check(value), call, 'takes', 'options object', 'such as {', '; got ');
+      }
+      if (call !== 'new RedisInstance()') throwsConfig(() => check('orders'), call, 'got "orders"');
+    });
+
+    void it(`${call} takes undefined and {} as all defaults`, () => {
+      assert.deepEqual(check(undefined), check({}));
+    });
+  }
+
+  void it('shows the options object the positional argument was meant as', () => {
+    assert.equal(
+      messageOf(() => resolveSubscribeOptions(false as never)),
+      'subscribe() takes an options object as its second argument, such as { startFromLatest: false }; got false',
+    );
+    assert.equal(
+      messageOf(() => resolveChannelOptions(3_600_000 as never)),
+      'registerChannel() takes an options object as its second argument, such as { retentionMs: 3600000 }; got 3600000',
+    );
+    assert.equal(
+      messageOf(() => resolveStreamerOptions(86_400_000 as never)),
+      'new RedisStreamer() takes an options object as its third argument, such as { dedupWindowMs: 86400000 }; got 86400000',
+    );
+    assert.equal(
+      messageOf(() => resolveHandlerOptions('order.created' as never)),
+      'registerHandler() takes an options object as its third argument, such as { name: "order.created" }; got "order.created"',
+    );
+    assert.equal(
+      messageOf(() => checkConnectionOptions(6379 as never)),
+      'new RedisInstance() takes a redis:// URL or an options object as its first argument, such as { port: 6379 }; got 6379',
+    );
+    throwsConfig(() => resolveSubscribeOptions(4 as never), 'such as { concurrency: 4 }; got 4');
+    throwsConfig(() => checkListOptions(10 as never), 'such as { count: 10 }; got 10');
+    throwsConfig(() => resolveConsumeOptions(new AbortController().signal as never), 'such as { signal }');
+    // dtpyfw's persist_consume(0.1, 5.0): seconds, positionally.
+    throwsConfig(() => resolveConsumeOptions(0.1 as never), 'persistConsume()', 'first argument', 'restMs', 'seconds');
+  });
+
+  void it('describes a value by its kind, never by its content', () => {
+    throwsConfig(() => resolveConsumeOptions([1, 2] as never), 'got an array (length 2)');
+    throwsConfig(() => resolveConsumeOptions(new Map() as never), 'got a Map');
+    throwsConfig(() => resolveConsumeOptions((() => 1) as never), 'got a function');
+    throwsConfig(() => resolveConsumeOptions('x'.repeat(100) as never), `got "${'x'.repeat(40)}…"`);
+    assert.equal(describeValue({ password: 'hunter2' }), 'an object');
+    assert.equal(describeValue(Object.create(null)), 'an object');
+    assert.equal(describeValue(new (class Settings {})()), 'a Settings');
+  });
+
+  void it('accepts null as the whole argument only where the call says so', () => {
+    const rules = { retries: integer(0) };
+    const strict: OptionsSpec<{ retries?: number }> = { call: 'f()', argument: 'first', example: () => '{}', rules };
+    throwsConfig(() => checkOptions(strict, null), 'f() takes an options object', 'got null');
+    assert.deepEqual(checkOptions({ ...strict, nullIsDefault: true }, null), {});
+    assert.deepEqual(checkOptions(strict, undefined), {});
+  });
+});
+
+void describe('unknown options', () => {
+  void it("name dtpyfw's snake_case options and say their unit where it differs", () => {
+    const seconds = 'milliseconds, not seconds';
+    assert.equal(
+      messageOf(() => resolveConsumeOptions({ block_time: 5 } as never)),
+      "persistConsume(): unknown option `block_time`; `block_time` is dtpyfw's name: use `blockMs` (milliseconds, not seconds)",
+    );
+    throwsConfig(() => resolveConsumeOptions({ rest_time: 0.1 } as never), '`rest_time`', 'use `restMs`', seconds);
+    throwsConfig(
+      () => resolveConsumeOptions({ cleanup_interval: 300 } as never),
+      "`cleanup_interval` is dtpyfw's name: use `cleanupIntervalMs`",
+      seconds,
+    );
+    const noUnit = [
+      [() => resolveStreamerOptions({ dedup_window_ms: 1000 } as never), 'dedup_window_ms', 'dedupWindowMs'],
+      [() => resolveSubscribeOptions({ start_from_latest: false } as never), 'start_from_latest', 'startFromLatest'],
+      [() => resolveChannelOptions({ retention_ms: 1000 } as never), 'retention_ms', 'retentionMs'],
+    ] as const;
+    for (const [fn, theirs, ours] of noUnit) {
+      const message = messageOf(fn);
+      assert.ok(message.includes(`\`${theirs}\` is dtpyfw's name: use \`${ours}\``), message);
+      assert.ok(!message.includes('seconds'), message);
+    }
+  });
+
+  void it('suggest our name for any snake_case, kebab-case or other-case spelling of it', () => {
+    throwsConfig(
+      () => resolveChannelOptions({ max_len: 10 } as never),
+      'unknown option `max_len`',
+      'did you mean `maxLen`?',
+    );
+    throwsConfig(() => resolveChannelOptions({ maxlen: 10 } as never), 'did you mean `maxLen`?');
+    throwsConfig(() => resolveStreamerOptions({ max_attempts: 3 } as never), 'did you mean `maxAttempts`?');
+    throwsConfig(() => resolveConsumeOptions({ 'ledger-interval-ms': 5 } as never), 'did you mean `ledgerIntervalMs`?');
+    throwsConfig(() => resolveConsumeOptions({ BLOCK_MS: 5 } as never), 'did you mean `blockMs`?');
+  });
+
+  void it('suggest() ignores case, `_` and `-` wherever they are, however many', () => {
+    assert.equal(suggest('__MAX__LEN__', ['retentionMs', 'maxLen']), 'maxLen');
+    assert.equal(suggest('on-dead-letter', ['onDeadLetter']), 'onDeadLetter');
+    assert.equal(suggest('on-dead-letters-hook', ['onDeadLetter']), undefined);
+  });
+
+  void it('suggest the closest option by edit distance (at most 2)', () => {
+    assert.equal(
+      messageOf(() => resolveConsumeOptions({ blokMs: 5 } as never)),
+      'persistConsume(): unknown option `blokMs`; did you mean `blockMs`?',
+    );
+    throwsConfig(() => resolveSubscribeOptions({ concurency: 2 } as never), 'did you mean `concurrency`?');
+    throwsConfig(() => resolveSubscribeOptions({ startFromLastest: true } as never), 'did you mean `startFromLatest`?');
+    throwsConfig(() => resolveChannelOptions({ retentonMs: 5 } as never), 'did you mean `retentionMs`?');
+    assert.equal(suggest('hots', ['url', 'host', 'port']), 'host'); // a transposition counts 1
+    assert.equal(suggest('lbokcMs', ['blockMs']), 'blockMs'); // two transpositions: distance 2
+    assert.equal(suggest('bloatMs', ['blockMs']), 'blockMs'); // distance 2
+    assert.equal(suggest('blxxxMs', ['blockMs']), undefined); // distance 3
+    assert.equal(suggest('x', ['db']), undefined); // as long as the name itself: no suggestion
+  });
+
+  void it('list the options when nothing is close, and never show the value', () => {
+    const message = messageOf(() => resolveSubscribeOptions({ group: 'hunter2-secret' } as never));
+    assert.equal(
+      message,
+      'subscribe(): unknown option `group`; the options are startFromLatest, concurrency, orderingKey',
+    );
+    assert.ok(!message.includes('did you mean'));
+    throwsConfig(() => checkListOptions({ reverse: true } as never), 'the options are count, start');
+  });
+
+  void it('point to the call an option belongs to', () => {
+    throwsConfig(
+      () => resolveSubscribeOptions({ retentionMs: 1000 } as never),
+      '`retentionMs` is an option of registerChannel(), not of subscribe()',
+    );
+    throwsConfig(
+      () => resolveStreamerOptions({ blockMs: 1000 } as never),
+      '`blockMs` is an option of persistConsume(), not of new RedisStreamer()',
+    );
+    throwsConfig(
+      () => resolveStreamerOptions({ block_time: 5 } as never),
+      "`block_time` is dtpyfw's name: use `blockMs` of persistConsume() (milliseconds, not seconds)",
+    );
+    throwsConfig(
+      () => resolveConsumeOptions({ delivery: 'at-least-once' } as never),
+      'an option of new RedisStreamer(), not of persistConsume()',
+    );
+  });
+
+  void it('keep a strange key on one line', () => {
+    throwsConfig(() => checkListOptions({ 'a\nb': 1 } as never), 'unknown option', '"a\\nb"');
+  });
+
+  void it('are rejected even alongside valid options', () => {
+    throwsConfig(() => resolveConsumeOptions({ blockMs: 1000, cleanup_interval: 60 } as never), 'cleanup_interval');
+    throwsConfig(() => resolveHandlerOptions({ name: 'a', filter: 'b' } as never), 'registerHandler()', '`filter`');
+  });
+});
+
+void describe('options of the wrong type', () => {
+  void it('name the call, the option, what is expected and the value', () => {
+    assert.equal(
+      messageOf(() => resolveSubscribeOptions({ startFromLatest: 'false' } as never)),
+      'subscribe(): option `startFromLatest` must be a boolean (true or false); got "false"',
+    );
+    assert.equal(
+      messageOf(() => resolveConsumeOptions({ blockMs: 0.5 })),
+      'persistConsume(): option `blockMs` must be an integer >= 1 and at most 2147483647 (about 24.8 days); got 0.5',
+    );
+    throwsConfig(() => resolveChannelOptions({ maxLen: '100' } as never), 'registerChannel()', '`maxLen`', 'got "100"');
+  });
+
+  void it('booleans: startFromLatest', () => {
+    for (const value of [0, 1, 'true', null, {}]) {
+      throwsConfig(() => resolveSubscribeOptions({ startFromLatest: value } as never), '`startFromLatest`', 'boolean');
+    }
+    assert.equal(resolveSubscribeOptions({ startFromLatest: false }).startFromLatest, false);
+  });
+
+  void it('functions: orderingKey', () => {
+    throwsConfig(
+      () => resolveSubscribeOptions({ orderingKey: 'orderId' } as never),
+      'a function (payload, name) => key',
+    );
+  });
+
+  void it('signal: an AbortSignal, or null for none', () => {
+    for (const signal of ['abort', true, 1, {}, { aborted: false }, new AbortController()]) {
+      throwsConfig(() => resolveConsumeOptions({ signal } as never), 'persistConsume()', '`signal`', 'an AbortSignal');
+    }
+    const defaults = resolveConsumeOptions();
+    assert.deepEqual(resolveConsumeOptions({ signal: new AbortController().signal }), defaults);
+    assert.deepEqual(resolveConsumeOptions({ signal: AbortSignal.abort() }), defaults);
+    assert.deepEqual(resolveConsumeOptions({ signal: null } as never), defaults);
+  });
+
+  void it('logger: an object with debug, info, warn and error functions', () => {
+    const noop = (): void => {};
+    throwsConfig(
+      () => resolveStreamerOptions({ logger: { debug: noop, info: noop, warn: noop } } as never),
+      'new RedisStreamer()',
+      '`logger`',
+      'debug, info, warn and error',
+      '`logger.error` is undefined',
+    );
+    for (const logger of ['stderr', true, [], noop]) {
+      throwsConfig(() => resolveStreamerOptions({ logger } as never), '`logger`');
+    }
+    throwsConfig(
+      () => resolveStreamerOptions({ logger: { ...silentLogger, warn: 'x' } } as never),
+      '`logger.warn` is "x"',
+    );
+    // Methods on a prototype count, as in a pino logger.
+    class ClassLogger {
+      debug(): void {}
+      info(): void {}
+      warn(): void {}
+      error(): void {}
+    }
+    const logger = new ClassLogger();
+    assert.equal(resolveStreamerOptions({ logger }).logger, logger);
+    assert.equal(resolveStreamerOptions({ logger: null } as never).logger, defaultLogger);
+  });
+
+  void it('hooks: an object whose known hooks are functions', () => {
+    throwsConfig(
+      () => resolveStreamerOptions({ hooks: { onPublish: 'trace' } } as never),
+      '`hooks`',
+      '`hooks.onPublish` is "trace"',
+    );
+    throwsConfig(
+      () => resolveStreamerOptions({ hooks: { onDeadLetter: null } } as never),
+      '`hooks.onDeadLetter` is null',
+    );
+    throwsConfig(
+      () => resolveStreamerOptions({ hooks: { onHandle: () => {} } } as never),
+      '`hooks.onHandle` is not one of them; did you mean `onHandled`?',
+    );
+    throwsConfig(
+      () => resolveStreamerOptions({ hooks: { custom: () => {} } } as never),
+      '`hooks.custom` is not one of them',
+    );
+    for (const hooks of [() => {}, 'onPublish', [], true]) {
+      throwsConfig(
+        () => resolveStreamerOptions({ hooks } as never),
+        '`hooks`',
+        'onPublish, aroundHandle, onHandled, onFailed, onDeadLetter',
+      );
+    }
+    const hooks = {
+      onPublish: () => {},
+      aroundHandle: (_e: unknown, next: () => Promise<void>) => next(),
+      onHandled: () => {},
+      onFailed: () => {},
+      onDeadLetter: () => {},
+      onHandledExtra: undefined,
+    };
+    throwsConfig(() => resolveStreamerOptions({ hooks }), '`hooks.onHandledExtra`');
+    const { onHandledExtra: _, ...valid } = hooks;
+    assert.equal(resolveStreamerOptions({ hooks: valid }).hooks, valid);
+    assert.deepEqual(resolveStreamerOptions({ hooks: { onPublish: undefined } } as never).hooks, {
+      onPublish: undefined,
+    });
+    assert.deepEqual(resolveStreamerOptions({ hooks: null } as never).hooks, {});
+  });
+
+  void it('delivery and ledger: list the allowed strings', () => {
+    throwsConfig(
+      () => resolveStreamerOptions({ delivery: 'exactly-once' } as never),
+      "`delivery` must be one of 'at-most-once', 'at-least-once'; got \"exactly-once\"",
+    );
+    throwsConfig(() => resolveStreamerOptions({ ledger: 'set' } as never), "`ledger` must be one of 'hwm', 'zset'");
+  });
+
+  void it('registerHandler name: a non-empty string', () => {
+    for (const name of ['', 1, null, ['order.created'], /order/]) {
+      throwsConfig(() => resolveHandlerOptions({ name } as never), 'registerHandler()', '`name`', 'a non-empty string');
+    }
+    assert.deepEqual(resolveHandlerOptions({ name: 'order.created' }), { name: 'order.created' });
+    assert.deepEqual(resolveHandlerOptions(), { name: undefined });
+  });
+
+  void it('deadLetters().list(): count an integer >= 1, start a non-empty string', () => {
+    for (const count of [0, -1, 1.5, '10', NaN]) {
+      throwsConfig(() => checkListOptions({ count } as never), 'deadLetters().list()', '`count`', 'an integer >= 1');
+    }
+    for (const start of [0, '', ['-'], true]) {
+      throwsConfig(() => checkListOptions({ start } as never), '`start`', 'a non-empty string');
+    }
+    assert.deepEqual(checkListOptions({ count: 10, start: '(1-0' }), { count: 10, start: '(1-0' });
+    assert.deepEqual(checkListOptions({ count: null } as never), {});
+  });
+});
+
+void describe('checkConnectionOptions (new RedisInstance)', () => {
+  void it('refuses cluster nodes, saying they are not accepted here as of today', () => {
+    for (const key of ['cluster', 'nodes', 'startupNodes']) {
+      const options = {
+        [key]: [
+          { host: 'a', port: 7000 },
+          { host: 'b', port: 7000 },
+        ],
+      };
+      throwsConfig(
+        () => checkConnectionOptions(options),
+        'new RedisInstance()',
+        `\`${key}\``,
+        /cluster nodes are not accepted here \(as of today\)/i,
+      );
+    }
+    throwsConfig(() => checkConnectionOptions({ host: 'a', cluster: true } as never), '`cluster`', 'as of today');
+  });
+
+  void it('suggests host for hots, and other near names', () => {
+    assert.equal(
+      messageOf(() => checkConnectionOptions({ hots: 'redis.internal' } as never)),
+      'new RedisInstance(): unknown option `hots`; did you mean `host`?',
+    );
+    throwsConfig(() => checkConnectionOptions({ prot: 6380 } as never), 'did you mean `port`?');
+    throwsConfig(() => checkConnectionOptions({ connectTimeout: 500 } as never), 'did you mean `connectTimeoutMs`?');
+    throwsConfig(() => checkConnectionOptions({ ssl: true } as never), 'use `tls`');
+    throwsConfig(() => checkConnectionOptions({ redis_host: 'h' } as never), 'use `host`');
+    throwsConfig(
+      () => checkConnectionOptions({ socket_connect_timeout: 5 } as never),
+      'use `connectTimeoutMs` (milliseconds, not seconds)',
+    );
+  });
+
+  void it('never shows a password', () => {
+    const secrets: unknown[] = [12_345_678, true, ['hunter2'], { value: 'hunter2' }, Buffer.from('hunter2')];
+    for (const password of secrets) {
+      const message = messageOf(() => checkConnectionOptions({ password } as never));
+      assert.equal(message, 'new RedisInstance(): option `password` must be a string (the value is not shown)');
+    }
+    // Nor the value of a misspelled password key.
+    const message = messageOf(() => checkConnectionOptions({ passwrd: 'hunter2' } as never));
+    assert.ok(message.includes('did you mean `password`?'), message);
+    assert.ok(!message.includes('hunter2'), message);
+  });
+
+  void it('rejects wrong types', () => {
+    const bad: Array<[string, unknown, string]> = [
+      ['port', '6379', 'an integer >= 1 and at most 65535'],
+      ['port', 0, 'an integer >= 1 and at most 65535'],
+      ['port', 65_536, 'an integer >= 1 and at most 65535'],
+      ['db', -1, 'an integer >= 0'],
+      ['db', '0', 'an integer >= 0'],
+      ['host', '', 'a non-empty string'],
+      ['host', ['a', 'b'], 'a non-empty string'],
+      ['url', 6379, 'a non-empty string'],
+      ['username', 5, 'a string'],
+      ['tls', 'yes', 'true, false or an object'],
+      ['tls', 1, 'true, false or an object'],
+      ['connectTimeoutMs', 0, 'a number > 0'],
+      ['connectTimeoutMs', Infinity, 'a number > 0'],
+      ['connectTimeoutMs', '1000', 'a number > 0'],
+    ];
+    for (const [option, value, expected] of bad) {
+      throwsConfig(
+        () => checkConnectionOptions({ [option]: value }),
+        'new RedisInstance()',
+        `\`${option}\` must be ${expected}`,
+      );
+    }
+  });
+
+  void it('returns valid options as given, a URL as { url }, and leaves null ones out', () => {
+    const full = {
+      url: 'redis://localhost:6379/0',
+      host: 'redis.internal',
+      port: 6380,
+      db: 2,
+      username: 'app',
+      password: 's3cret',
+      tls: { servername: 'redis.internal' },
+      connectTimeoutMs: 2500,
+    };
+    assert.deepEqual(checkConnectionOptions(full), full);
+    assert.deepEqual(checkConnectionOptions({ tls: true, password: '' }), { tls: true, password: '' });
+    assert.deepEqual(checkConnectionOptions('redis://h:1/2'), { url: 'redis://h:1/2' });
+    assert.deepEqual(checkConnectionOptions({ host: null, port: null } as never), {});
+    assert.deepEqual(checkConnectionOptions(), {});
+  });
+});
+
+void describe('valid input resolves as before', () => {
+  void it('null number options mean the default, maxLen null means no cap', () => {
+    assert.deepEqual(resolveChannelOptions({ retentionMs: null, maxLen: null } as never), {
+      retentionMs: 86_400_000,
+      maxLen: undefined,
+    });
+    assert.equal(resolveStreamerOptions({ ledger: null } as never).ledger, 'hwm');
+    assert.equal(resolveConsumeOptions({ restMs: null, blockMs: null } as never).blockMs, 5000);
+    assert.equal(resolveSubscribeOptions({ concurrency: null } as never).concurrency, 1);
+  });
+
+  void it('accepts an options object without a prototype, or a class instance', () => {
+    const bare = Object.assign(Object.create(null) as object, { blockMs: 250, count: 4 });
+    assert.equal(resolveConsumeOptions(bare).blockMs, 250);
+    class Settings {
+      retentionMs = 1000;
+    }
+    assert.deepEqual(resolveChannelOptions(new Settings()), { retentionMs: 1000, maxLen: undefined });
+  });
+
+  void it('ignores an explicit undefined, like a missing option', () => {
+    assert.deepEqual(
+      resolveSubscribeOptions({ startFromLatest: undefined, concurrency: undefined } as never),
+      resolveSubscribeOptions(),
+    );
   });
 });

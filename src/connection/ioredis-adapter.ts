@@ -12,8 +12,18 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { backoffDelay } from './backoff.js';
-import type { LuaScript, PortEvents, RawEntry, ReadGroupOptions, RedisPort, WaitBeforeRead } from './port.js';
-import { isBusyGroupError, isConnectionError } from '../errors.js';
+import type {
+  ConnectionState,
+  ConnectionStatus,
+  LuaScript,
+  PortEvents,
+  RawEntry,
+  ReadGroupOptions,
+  RedisPort,
+  WaitBeforeRead,
+} from './port.js';
+import { ConfigError, ConnectionError, RedisCommandError, type RedisStreamerError } from '../errors.js';
+import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
 
 /** What a connection is for. */
 export type ConnectionKind = { readonly kind: 'command' } | { readonly kind: 'blocking' };
@@ -38,7 +48,8 @@ const COMMAND_SOCKET_TIMEOUT_MS = 60_000;
  *   twice. The library retries what is safe to retry itself.
  * - `socketTimeout` (shared connection only): a connection that waits for a reply and receives
  *   nothing for a minute is cut and re-opened.
- * - no key prefix, offline queue on, resend on, no command timeouts (they would cut blocking reads).
+ * - no key prefix, offline queue on, no resend of unanswered commands after a reconnect, no command
+ *   timeouts (they would cut blocking reads).
  */
 function ownOptions(label: string, connection: ConnectionKind): Partial<RedisOptions> {
   return {
@@ -49,7 +60,7 @@ function ownOptions(label: string, connection: ConnectionKind): Partial<RedisOpt
     maxRetriesPerRequest: 0,
     enableAutoPipelining: false,
     enableOfflineQueue: true,
-    autoResendUnfulfilledCommands: true,
+    autoResendUnfulfilledCommands: false,
     keyPrefix: '',
     readOnly: false,
     commandTimeout: undefined,
@@ -58,12 +69,48 @@ function ownOptions(label: string, connection: ConnectionKind): Partial<RedisOpt
   };
 }
 
+/** Where a connection goes and as whom, for messages (never with the password). */
+export interface Endpoint {
+  /** `host:port`. */
+  readonly endpoint: string;
+  /** The ACL user (`default` when none is given). */
+  readonly user: string;
+  /** The database index. */
+  readonly db: number;
+}
+
+/** The endpoint described by ioredis options. */
+export function endpointOf(options: RedisOptions): Endpoint {
+  const host = options.path ?? `${hostPart(options.host ?? '127.0.0.1')}:${options.port ?? 6379}`;
+  return { endpoint: host, user: options.username ?? 'default', db: options.db ?? 0 };
+}
+
+function hostPart(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Adapts one ioredis connection that this library owns. */
 export class IoredisPort implements RedisPort {
   readonly label: string;
+  readonly endpoint: string;
+  private readonly user: string;
+  private readonly db: number;
   private readonly client: Redis;
   private closed = false;
   private attempts = 0;
+  private reconnects = 0;
+  private state: ConnectionState = 'idle';
+  /** Why the connection is down right now (cleared when it is ready again). */
+  private down: RedisStreamerError | undefined;
+  /** A configuration error that closed the connection for good (a database that does not exist). */
+  private fatal: ConfigError | undefined;
+  private lastError: RedisStreamerError | undefined;
+  private lastErrorAt: number | null = null;
+  private readonly listeners: { [E in keyof PortEvents]: Array<PortEvents[E]> } = {
+    error: [],
+    reconnecting: [],
+    ready: [],
+  };
   lastDataAt = 0;
   /** Scripts known to be loaded on the current connection (cleared when it closes). */
   private readonly loaded = new Set<LuaScript>();
@@ -77,19 +124,30 @@ export class IoredisPort implements RedisPort {
   static fromOptions(options: RedisOptions, label: string, connection: ConnectionKind): IoredisPort {
     // RESP2 is forced, so ioredis' RESP3-only replyMapping does not apply.
     const { replyMapping: _unused, ...rest } = { ...options, ...ownOptions(label, connection) };
-    return new IoredisPort(new Redis(rest), label);
+    return new IoredisPort(new Redis(rest), label, endpointOf(options));
   }
 
-  private constructor(client: Redis, label: string) {
+  private constructor(client: Redis, label: string, where: Endpoint) {
     this.client = client;
     this.label = label;
-    // ioredis prints unhandled 'error' events; the owner subscribes through on('error').
-    this.client.on('error', () => {});
-    this.client.on('reconnecting', () => {
+    this.endpoint = where.endpoint;
+    this.user = where.user;
+    this.db = where.db;
+    this.client.on('error', (err: unknown) => this.onClientError(err));
+    this.client.on('connecting', () => {
+      if (this.state === 'idle') this.state = 'connecting';
+    });
+    this.client.on('reconnecting', (delay: number) => {
+      this.state = 'reconnecting';
       this.attempts++;
+      this.reconnects++;
+      for (const fn of this.listeners.reconnecting) fn(delay, this.attempts, this.down);
     });
     this.client.on('ready', () => {
+      this.state = 'ready';
       this.attempts = 0;
+      this.down = undefined;
+      for (const fn of this.listeners.ready) fn();
     });
     // Every new socket reports when data arrives (the read watchdog tells a slow reply from none).
     this.client.on('connect', () => {
@@ -98,8 +156,75 @@ export class IoredisPort implements RedisPort {
         this.lastDataAt = performance.now();
       });
     });
-    // A new connection may reach a server whose script cache is empty (a restart, a failover).
-    this.client.on('close', () => this.loaded.clear());
+    this.client.on('close', () => {
+      // A new connection may reach a server whose script cache is empty (a restart, a failover).
+      this.loaded.clear();
+      if (this.down === undefined && !this.closed) {
+        this.down = new ConnectionError(this.endpoint, `the connection to Redis at ${this.endpoint} was closed`);
+      }
+    });
+    this.client.on('end', () => {
+      if (this.state !== 'failed') this.state = 'closed';
+    });
+  }
+
+  /** A connection-level error from the client: recorded, translated, reported. */
+  private onClientError(err: unknown): void {
+    const error = translateConnectionError(err, this.endpoint, this.user, this.db);
+    this.record(error);
+    this.down = error;
+    if (error instanceof ConfigError && this.fatal === undefined) {
+      // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
+      this.fatal = error;
+      this.state = 'failed';
+      this.closed = true;
+      this.client.disconnect(false);
+      failQueued(this.client, error);
+    }
+    for (const fn of this.listeners.error) fn(error);
+  }
+
+  private record(error: RedisStreamerError): void {
+    this.lastError = error;
+    this.lastErrorAt = Date.now();
+  }
+
+  status(): ConnectionStatus {
+    return {
+      name: this.label,
+      endpoint: this.endpoint,
+      state: this.state,
+      lastError: this.lastError?.message ?? null,
+      lastErrorCode: this.lastError?.code ?? null,
+      lastErrorAt: this.lastErrorAt,
+      reconnects: this.reconnects,
+    };
+  }
+
+  /**
+   * Runs one client call, translating its failure. Whether the command reached the socket is
+   * decided now: ioredis writes at once when the connection is ready, and queues it otherwise.
+   */
+  private run<T>(command: string, call: () => Promise<T>): Promise<T> {
+    if (this.fatal !== undefined) return Promise.reject(this.fatal);
+    const sent = this.client.status === 'ready';
+    return call().catch((err: unknown) => {
+      throw this.translate(err, command, sent);
+    });
+  }
+
+  private translate(err: unknown, command: string, sent: boolean): RedisStreamerError {
+    return translateCommandError(err, {
+      endpoint: this.endpoint,
+      user: this.user,
+      command,
+      sent,
+      connectionFailure: this.fatal ?? this.down,
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.run('ping', () => this.client.ping());
   }
 
   private reportedLoadFailure = false;
@@ -112,13 +237,14 @@ export class IoredisPort implements RedisPort {
   private ensureLoaded(script: LuaScript): void {
     if (this.loaded.has(script)) return;
     this.loaded.add(script);
-    this.client.script('LOAD', script.lua).catch((err: unknown) => {
+    this.run('script', () => this.client.script('LOAD', script.lua)).catch((err: unknown) => {
       this.loaded.delete(script);
       // A connection error fails the read too; anything else (an ACL without SCRIPT, say) means
       // every read runs without its guard script: say so, once.
-      if (!isConnectionError(err) && !this.reportedLoadFailure) {
+      if (err instanceof RedisCommandError && !this.reportedLoadFailure) {
         this.reportedLoadFailure = true;
-        this.client.emit('error', new Error(`SCRIPT LOAD of ${script.name} failed: ${String(err)}`));
+        this.record(err);
+        for (const fn of this.listeners.error) fn(err);
       }
     });
   }
@@ -132,7 +258,8 @@ export class IoredisPort implements RedisPort {
       // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited. Commands
       // queued for the reconnect would then wait forever: fail them.
       client.disconnect(false);
-      failQueued(client);
+      failQueued(client, this.closedError());
+      this.state = this.state === 'failed' ? 'failed' : 'closed';
       return;
     }
     // QUIT, then wait (bounded) for the socket to close, so nothing of it outlives close().
@@ -143,25 +270,26 @@ export class IoredisPort implements RedisPort {
     await Promise.race([ended, giveUp]);
     clearTimeout(timer);
     if ((client.status as string) !== 'end') client.disconnect(false);
+    this.state = 'closed';
   }
 
   destroy(): void {
     this.closed = true;
     this.client.disconnect(false);
-    failQueued(this.client);
+    failQueued(this.client, this.closedError());
+    if (this.state !== 'failed') this.state = 'closed';
+  }
+
+  private closedError(): ConnectionError {
+    return new ConnectionError(this.endpoint, `the connection "${this.label}" to ${this.endpoint} was closed`);
   }
 
   on<E extends keyof PortEvents>(event: E, listener: PortEvents[E]): void {
-    if (event === 'reconnecting') {
-      const fn = listener as PortEvents['reconnecting'];
-      this.client.on('reconnecting', (delay: number) => fn(delay, this.attempts));
-    } else {
-      this.client.on(event, listener as (...args: unknown[]) => void);
-    }
+    this.listeners[event].push(listener);
   }
 
   async xadd(key: string, fields: readonly string[]): Promise<string> {
-    return (await this.client.xadd(key, '*', ...fields)) as string;
+    return (await this.run('xadd', () => this.client.xadd(key, '*', ...fields))) as string;
   }
 
   async xreadgroupThenScript(
@@ -179,21 +307,33 @@ export class IoredisPort implements RedisPort {
     if (opts.noAck === true) read.push('NOACK');
     read.push('STREAMS', key, '>');
     // MULTI/EXEC written as plain commands sent back to back: cheaper than ioredis' multi() object.
-    const sent = [
-      client.call('MULTI'),
-      client.call('XREADGROUP', ...read),
-      client.call('EVALSHA', script.sha, keys.length, ...keys, ...args),
-      client.call('EXEC'),
-    ];
-    const settled = await Promise.allSettled(sent);
-    const exec = settled[3] as PromiseSettledResult<unknown>;
-    if (exec.status === 'rejected') throw exec.reason;
-    const [readReply, scriptReply] = exec.value as [unknown, unknown];
-    if (readReply instanceof Error) throw readReply;
+    let queued: Array<Promise<unknown>> = [];
+    const exec = this.run('exec', () => {
+      queued = [
+        client.call('MULTI'),
+        client.call('XREADGROUP', ...read),
+        client.call('EVALSHA', script.sha, keys.length, ...keys, ...args),
+      ];
+      // Each queued reply (+QUEUED, or the error EXECABORT then stands for) is settled here so
+      // none is left unhandled; EXEC's reply carries the outcome.
+      for (const p of queued) p.catch(() => {});
+      return client.call('EXEC');
+    }).catch(async (err: unknown) => {
+      // EXECABORT only says a queued command was refused: report that command's own error.
+      if (!(err instanceof RedisCommandError) || err.redisCode !== 'EXECABORT') throw err;
+      const names = ['multi', 'xreadgroup', 'evalsha'];
+      const settled = await Promise.allSettled(queued);
+      const refused = settled.findIndex((r) => r.status === 'rejected');
+      const first = settled[refused];
+      throw first?.status === 'rejected' ? this.translate(first.reason, names[refused] ?? 'exec', true) : err;
+    });
+    const [readReply, scriptReply] = (await exec) as [unknown, unknown];
+    if (readReply instanceof Error) throw this.translate(readReply, 'xreadgroup', true);
     const streams = readReply as Array<[string, RawEntry[]]> | null;
     const entries = streams === null || streams.length === 0 ? [] : (streams[0] as [string, RawEntry[]])[1];
     if (scriptReply instanceof Error) {
-      if (!scriptReply.message.startsWith('NOSCRIPT')) throw scriptReply;
+      const err = this.translate(scriptReply, 'evalsha', true);
+      if (!(err instanceof RedisCommandError) || err.redisCode !== 'NOSCRIPT') throw err;
       // The script cache was flushed behind this connection's back (SCRIPT FLUSH): the read
       // happened without its script. The caller decides what that means (result null).
       this.loaded.delete(script);
@@ -210,94 +350,96 @@ export class IoredisPort implements RedisPort {
     args: ReadonlyArray<string | number>,
   ): Promise<{ result: unknown; woke: boolean }> {
     this.ensureLoaded(script);
-    const waited = this.client.call('XREAD', 'COUNT', 1, 'BLOCK', wait.blockMs, 'STREAMS', waitKey, wait.afterId);
-    const ran = this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    const waited = this.run('xread', () =>
+      this.client.call('XREAD', 'COUNT', 1, 'BLOCK', wait.blockMs, 'STREAMS', waitKey, wait.afterId),
+    );
+    const ran = this.run('evalsha', () => this.client.evalsha(script.sha, keys.length, ...keys, ...args));
     const [w, r] = await Promise.allSettled([waited, ran]);
     if (w.status === 'rejected') throw w.reason;
     const woke = w.value !== null;
     if (r.status === 'fulfilled') return { result: r.value, woke };
     const err: unknown = r.reason;
     // A NOSCRIPT means the script did not run at all: run it again, loading it.
-    if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+    if (err instanceof RedisCommandError && err.redisCode === 'NOSCRIPT') {
       return { result: await this.runScript(script, keys, args), woke };
     }
     throw err;
   }
 
   async xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]> {
-    return this.client.xrange(key, start, end, 'COUNT', count);
+    return this.run('xrange', () => this.client.xrange(key, start, end, 'COUNT', count));
   }
 
   async xrangeRawFields(key: string, id: string): Promise<Buffer[] | null> {
-    const reply = await this.client.xrangeBuffer(key, id, id);
+    const reply = await this.run('xrange', () => this.client.xrangeBuffer(key, id, id));
     const entry = reply[0];
     return entry === undefined ? null : entry[1];
   }
 
   async xdel(key: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.client.xdel(key, ...ids);
+    return this.run('xdel', () => this.client.xdel(key, ...ids));
   }
 
   async getString(key: string): Promise<string | null> {
-    return this.client.get(key);
+    return this.run('get', () => this.client.get(key));
   }
 
   async xrevrangeLast(key: string): Promise<string | null> {
-    const reply = await this.client.xrevrange(key, '+', '-', 'COUNT', 1);
+    const reply = await this.run('xrevrange', () => this.client.xrevrange(key, '+', '-', 'COUNT', 1));
     return reply[0]?.[0] ?? null;
   }
 
   async xtrimAll(key: string): Promise<number> {
-    return Number(await this.client.xtrim(key, 'MAXLEN', 0));
+    return Number(await this.run('xtrim', () => this.client.xtrim(key, 'MAXLEN', 0)));
   }
 
   async xlen(key: string): Promise<number> {
-    return this.client.xlen(key);
+    return this.run('xlen', () => this.client.xlen(key));
   }
 
   async xack(key: string, group: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.client.xack(key, group, ...ids);
+    return this.run('xack', () => this.client.xack(key, group, ...ids));
   }
 
   async xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'> {
     try {
-      await this.client.xgroup('CREATE', key, group, id, 'MKSTREAM');
+      await this.run('xgroup', () => this.client.xgroup('CREATE', key, group, id, 'MKSTREAM'));
       return 'created';
     } catch (err) {
-      if (isBusyGroupError(err)) return 'exists';
+      if (err instanceof RedisCommandError && err.redisCode === 'BUSYGROUP') return 'exists';
       throw err;
     }
   }
 
   async runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
-      return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+      return await this.run('evalsha', () => this.client.evalsha(script.sha, keys.length, ...keys, ...args));
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-        return this.client.eval(script.lua, keys.length, ...keys, ...args);
+      if (err instanceof RedisCommandError && err.redisCode === 'NOSCRIPT') {
+        return this.run('eval', () => this.client.eval(script.lua, keys.length, ...keys, ...args));
       }
       throw err;
     }
   }
 
   async time(): Promise<number> {
-    const [seconds, micros] = await this.client.time();
+    const [seconds, micros] = await this.run('time', () => this.client.time());
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   async clientId(): Promise<number> {
-    return Number(await this.client.client('ID'));
+    return Number(await this.run('client', () => this.client.client('ID')));
   }
 
   async clientUnblock(id: number): Promise<boolean> {
-    return Number(await this.client.client('UNBLOCK', id)) === 1;
+    return Number(await this.run('client', () => this.client.client('UNBLOCK', id))) === 1;
   }
 }
 
 /** Fails the commands ioredis keeps for a reconnect that will not come (it does not, on disconnect). */
-function failQueued(client: Redis): void {
+function failQueued(client: Redis, error: Error): void {
   const internal = client as unknown as { flushQueue?: (err: Error) => void };
-  if (typeof internal.flushQueue === 'function') internal.flushQueue(new Error('Connection is closed.'));
+  if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
 }

@@ -2,7 +2,12 @@
  * The narrow port between the library and a Redis client: only the commands the library uses, with
  * replies already normalised. The consume, delivery and maintenance code depends on this interface
  * alone, so a second client (node-redis, Valkey GLIDE) is one more adapter, not a rewrite.
+ *
+ * Every method rejects with the library's error classes only: {@link ConnectionError} (with
+ * `sent` telling whether the command had reached the socket), {@link AuthError},
+ * {@link RedisCommandError} (Redis refused it) or {@link ConfigError}.
  */
+import type { RedisStreamerError } from '../errors.js';
 
 /** A stream entry as Redis returns it: the id and the flat field/value list. */
 export type RawEntry = readonly [id: string, fields: readonly string[]];
@@ -35,12 +40,33 @@ export interface ReadGroupOptions {
   readonly noAck?: boolean;
 }
 
-/** Connection lifecycle events an adapter reports. */
+/** Where a connection stands. */
+export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed' | 'failed';
+
+/** A connection's state as `getStats()` reports it. Never carries a credential. */
+export interface ConnectionStatus {
+  /** What the connection is for: `command`, `channel:orders`... */
+  readonly name: string;
+  /** `host:port`. */
+  readonly endpoint: string;
+  /** `failed` means closed for good by a configuration error (a database that does not exist). */
+  readonly state: ConnectionState;
+  /** The last error met on this connection, or null. */
+  readonly lastError: string | null;
+  /** Its error code (`ERR_AUTH`, `ERR_CONNECTION`, `ERR_CONFIG`...), or null. */
+  readonly lastErrorCode: string | null;
+  /** When it happened (ms since the epoch), or null. */
+  readonly lastErrorAt: number | null;
+  /** Reconnect attempts since the connection was opened. */
+  readonly reconnects: number;
+}
+
+/** Connection lifecycle events an adapter reports. Errors are the library's classes, sanitized. */
 export interface PortEvents {
-  /** A connection error (the client reconnects by itself). */
-  error: (err: Error) => void;
-  /** The client will try to reconnect after `delayMs`; `attempt` counts from 1. */
-  reconnecting: (delayMs: number, attempt: number) => void;
+  /** A connection-level error (the client reconnects by itself unless the state is `failed`). */
+  error: (err: RedisStreamerError) => void;
+  /** The client will try to reconnect after `delayMs`; `attempt` counts from 1; `cause` is why. */
+  reconnecting: (delayMs: number, attempt: number, cause: RedisStreamerError | undefined) => void;
   /** The connection is (again) ready for commands. */
   ready: () => void;
 }
@@ -49,6 +75,15 @@ export interface PortEvents {
 export interface RedisPort {
   /** A label for logs (`command`, `channel:orders`). */
   readonly label: string;
+  /** `host:port`, for messages (never with credentials). */
+  readonly endpoint: string;
+  /** The connection's state and last error. */
+  status(): ConnectionStatus;
+  /**
+   * Connects (if not yet) and checks the server answers (PING). Rejects with the reason when the
+   * connection cannot be made: {@link AuthError}, {@link ConnectionError} or {@link ConfigError}.
+   */
+  connect(): Promise<void>;
   /** `performance.now()` when data last arrived on this connection (0 before any). */
   readonly lastDataAt: number;
   /** Closes gracefully (QUIT), falling back to a hard close. Idempotent. */

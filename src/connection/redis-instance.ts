@@ -5,6 +5,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors.js';
+import { checkConnectionOptions } from '../options.js';
 import { IoredisPort, type ConnectionKind } from './ioredis-adapter.js';
 import type { RedisPort } from './port.js';
 
@@ -69,7 +70,7 @@ export class RedisInstance {
 
   /** @param urlOrOptions a `redis://`/`rediss://` URL, or {@link RedisConnectionOptions}. */
   constructor(urlOrOptions: string | RedisConnectionOptions = {}) {
-    const options: RedisConnectionOptions = typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions;
+    const options = checkConnectionOptions(urlOrOptions);
     const fromUrl = options.url === undefined ? {} : parseUrl(options.url);
     const tls = options.tls ?? fromUrl.tls ?? false;
     this.settings = {

@@ -248,15 +248,11 @@ export class ChannelConsumer {
   private readPort(): RedisPort {
     if (this.port !== undefined) return this.port;
     const label = `channel:${this.env.channel}`;
-    const port = this.env.openPort(label);
-    port.on('reconnecting', (delayMs, attempt) => {
+    const port = this.env.connections.blocking(label);
+    port.on('reconnecting', () => {
       this.clientId = undefined;
       this.needRecover = !this.noAck;
-      this.env.reporter.reconnect({ connection: label, attempt, delayMs });
     });
-    port.on('error', (err) =>
-      this.env.options.logger.debug({ err, channel: this.env.channel }, 'read connection error'),
-    );
     port.on('ready', () => {
       this.wake?.abort();
       port.clientId().then(
@@ -271,7 +267,7 @@ export class ChannelConsumer {
   }
 
   private dropPort(): void {
-    this.port?.destroy();
+    if (this.port !== undefined) this.env.connections.discard(this.port);
     this.port = undefined;
     this.clientId = undefined;
   }
@@ -320,8 +316,9 @@ export class ChannelConsumer {
       if (watched.settled || this.current !== watched || this.port !== port || this.stopping || !quiet()) return;
       this.replaced = true;
       this.needRecover = !this.noAck;
-      this.dropPort();
-      this.env.reporter.reconnect({ connection: `channel:${this.env.channel}`, attempt: 1, delayMs: 0 });
+      this.env.connections.replaceHung(port, `channel:${this.env.channel}`, limit);
+      this.port = undefined;
+      this.clientId = undefined;
     });
   }
 
@@ -409,6 +406,6 @@ export class ChannelConsumer {
     await this.processor.close();
     const port = this.port;
     this.port = undefined;
-    await port?.close();
+    if (port !== undefined) await this.env.connections.release(port);
   }
 }

@@ -2,8 +2,9 @@
  * What the parts of one channel's consumer share: names, options, the handler registry, the shared
  * command connection and the way to report errors and events to the streamer.
  */
+import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
-import type { DeadLetterEvent, ErrorContext, ReconnectEvent } from '../events.js';
+import type { DeadLetterEvent, ErrorContext } from '../events.js';
 import type { HandlerRegistry } from '../handlers.js';
 import type { ResolvedStreamerOptions } from '../options.js';
 import type { Counters } from '../stats.js';
@@ -14,8 +15,6 @@ export interface ChannelReporter {
   error(err: unknown, context: ErrorContext): void;
   /** An entry was dead-lettered (emits the event and calls the hook). */
   deadLetter(event: DeadLetterEvent): void;
-  /** A connection is being re-opened. */
-  reconnect(event: ReconnectEvent): void;
 }
 
 /** The shared context of one channel consumer. */
@@ -28,8 +27,8 @@ export interface ChannelEnv {
   readonly registry: HandlerRegistry;
   /** The streamer's shared command connection (acks, scripts, dead letters). */
   readonly command: () => Promise<RedisPort>;
-  /** Opens a new connection for this channel's reads; the caller owns it. */
-  readonly openPort: (label: string) => RedisPort;
+  /** The streamer's connections: this channel opens its read connection there. */
+  readonly connections: Connections;
   readonly reporter: ChannelReporter;
   /** This channel's counters. */
   readonly counters: Counters;

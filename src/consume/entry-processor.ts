@@ -8,7 +8,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RawEntry } from '../connection/port.js';
 import { AckBuffer } from '../delivery/acks.js';
-import type { DeadLetterReason } from '../delivery/dead-letter-reason.js';
+import type { DeadLetterReason } from '../events.js';
 import { moveToDeadLetters } from '../delivery/dead-letters.js';
 import { decideFailure } from '../delivery/failures.js';
 import { DecodeError, toError } from '../errors.js';

@@ -6,8 +6,9 @@ import type { RawEntry, RedisPort } from '../connection/port.js';
 import type { DeadLetterEvent } from '../events.js';
 import { BODY_FIELD, NAME_FIELD, parseBody } from '../message.js';
 import { deadLetterKey, retryKey } from '../naming.js';
+import { checkListOptions, type ListOptions } from '../options.js';
 import { scripts } from '../scripts/index.js';
-import type { DeadLetterReason } from './dead-letter-reason.js';
+import type { DeadLetterReason } from '../events.js';
 
 /** What to dead-letter. */
 export interface DeadLetterRequest {
@@ -122,7 +123,11 @@ export class DeadLetterQueue {
   readonly key: string;
   private readonly port: () => Promise<RedisPort>;
 
-  /** @internal */
+  /**
+   * Usually obtained with `streamer.deadLetters(channel)`.
+   * @param channel the channel whose dead letters these are.
+   * @param port the connection to use (the streamer's shared one).
+   */
   constructor(channel: string, port: () => Promise<RedisPort>) {
     this.channel = channel;
     this.key = deadLetterKey(channel);
@@ -134,9 +139,10 @@ export class DeadLetterQueue {
    * @param options.count at most this many. @default 100
    * @param options.start first dead-letter id to include; prefix with `(` to exclude it. @default '-'
    */
-  async list(options: { count?: number; start?: string } = {}): Promise<DeadLetter[]> {
+  async list(options: ListOptions = {}): Promise<DeadLetter[]> {
+    const { start, count } = checkListOptions(options);
     const port = await this.port();
-    const entries = await port.xrange(this.key, options.start ?? '-', '+', options.count ?? PAGE);
+    const entries = await port.xrange(this.key, start ?? '-', '+', count ?? PAGE);
     return entries.map(parseDeadLetter);
   }
 

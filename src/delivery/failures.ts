@@ -6,7 +6,7 @@
  */
 import { UnrecoverableError } from '../errors.js';
 import type { DeliveryMode } from '../options.js';
-import type { DeadLetterReason } from './dead-letter-reason.js';
+import type { DeadLetterReason } from '../events.js';
 
 /** The decision for a failed entry. */
 export type FailureDecision =

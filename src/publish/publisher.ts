@@ -5,7 +5,7 @@
  * costs what it always did: one round trip.
  */
 import type { RedisPort } from '../connection/port.js';
-import { isConnectionError, PartialPublishError, PublishError } from '../errors.js';
+import { AuthError, ConnectionError, PartialPublishError, PublishError, RedisCommandError } from '../errors.js';
 import { scripts } from '../scripts/index.js';
 
 /** Entries per script call. */
@@ -43,8 +43,10 @@ export class Publisher {
   }
 
   /**
-   * Publishes entries in order, one script call per chunk. If a chunk fails, the error is a
-   * {@link PartialPublishError} listing the ids published before it.
+   * Publishes entries in order, one script call per chunk (each chunk is appended atomically). If a
+   * chunk fails, the error is a {@link PartialPublishError} that tells the appended messages, those
+   * in doubt (the failing chunk, when its command was sent before the connection dropped) and those
+   * certainly not appended.
    */
   async publishMany(channel: string, entries: ReadonlyArray<readonly string[]>): Promise<string[]> {
     const port = await this.port();
@@ -53,7 +55,8 @@ export class Publisher {
       try {
         ids.push(...(await appendBatch(port, channel, chunk)));
       } catch (err) {
-        throw new PartialPublishError(ids, entries.length, err);
+        if (!isPublishFailure(err)) throw err;
+        throw new PartialPublishError(channel, ids, entries.length, chunk.length, err);
       }
     }
     return ids;
@@ -71,7 +74,7 @@ export class Publisher {
       return;
     }
     for (const [channel, queue] of queues) {
-      const fail = (err: unknown): unknown => (isConnectionError(err) ? new PublishError(channel, err) : err);
+      const fail = (err: unknown): unknown => publishFailure(channel, err);
       if (queue.length === 1) {
         const only = queue[0] as Waiting;
         port.xadd(channel, only.fields).then(only.resolve, (err: unknown) => only.reject(fail(err)));
@@ -87,6 +90,20 @@ export class Publisher {
       }
     }
   }
+}
+
+/**
+ * Failures a publish reports as a {@link PublishError} (saying whether the message may have been
+ * appended): a dropped or unreachable connection, or a refusal such as OOM or NOPERM. A refused
+ * login, a database that does not exist or a closed streamer are rejected as they are: no publish
+ * can succeed until that is fixed.
+ */
+function isPublishFailure(err: unknown): boolean {
+  return (err instanceof ConnectionError && !(err instanceof AuthError)) || err instanceof RedisCommandError;
+}
+
+function publishFailure(channel: string, err: unknown): unknown {
+  return isPublishFailure(err) ? new PublishError(channel, err) : err;
 }
 
 async function appendBatch(

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import {
   ConfigError,
+  ConnectionError,
   InvalidMessageError,
   Message,
   MessageTooLargeError,
@@ -132,7 +133,9 @@ describe('publishing', () => {
     );
     assert.ok(err instanceof PublishError, `got ${String(err)}`);
     assert.equal(err.code, 'ERR_PUBLISH');
-    assert.match(err.message, /may or may not have been appended/);
+    assert.equal(err.inDoubt, false, 'the command never reached a socket');
+    assert.match(err.message, new RegExp(`cannot reach Redis at 127.0.0.1:${port}.*nothing was appended`));
+    assert.ok(err.cause instanceof ConnectionError, 'the cause is the library ConnectionError');
     await s.cleanup();
   });
 
@@ -161,9 +164,44 @@ describe('persistConsume', () => {
     await waitFor(() => got.length === 1, 'handled by the later run');
   });
 
-  it('refuses a staleGroupMs that live groups could exceed', () => {
+  it('refuses a staleGroupMs that live groups could exceed (a rejection, never a synchronous throw)', async () => {
     const s = redis.streamer('stale-check', { staleGroupMs: 5000 });
-    assert.throws(() => s.persistConsume({ blockMs: 5000 }), /staleGroupMs/);
+    let result: Promise<void> | undefined;
+    assert.doesNotThrow(() => (result = s.persistConsume({ blockMs: 5000 })));
+    await assert.rejects(result!, (err: unknown) => err instanceof ConfigError && /staleGroupMs/.test(err.message));
+  });
+
+  it('rejects a second persistConsume with other options, and returns the running one for the same', async () => {
+    const s = redis.streamer('second-run');
+    await s.subscribe(uniqueChannel('second'));
+    const first = s.persistConsume({ blockMs: 1000 });
+    assert.equal(s.persistConsume({ blockMs: 1000 }), first);
+    await assert.rejects(s.persistConsume({ blockMs: 2000 }), (err: unknown) => err instanceof ConfigError);
+    await s.stopConsuming();
+    await first;
+  });
+
+  it('warns when it consumes nothing: no subscription, or a channel without a handler', async () => {
+    const warnings: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (_f, m) => void warnings.push(m ?? '') };
+    const idle = redis.streamer('nothing-subscribed', { logger });
+    const run = idle.persistConsume({ blockMs: 1000 });
+    await idle.stopConsuming();
+    await run;
+    assert.ok(
+      warnings.some((w) => w.includes('no subscription')),
+      warnings.join(' | '),
+    );
+    const channel = uniqueChannel('no-handler');
+    const silent = redis.streamer('no-handler', { logger });
+    await silent.subscribe(channel);
+    const run2 = silent.persistConsume({ blockMs: 1000 });
+    await silent.stopConsuming();
+    await run2;
+    assert.ok(
+      warnings.some((w) => w.includes(`"${channel}" has no handler`)),
+      warnings.join(' | '),
+    );
   });
 });
 

@@ -81,7 +81,7 @@ describe('shutdown', () => {
     await s.cleanup();
     await assert.rejects(s.subscribe('x'), ClosedError);
     await assert.rejects(s.sendMessage('x', { name: 'n', body: {} }), ClosedError);
-    assert.throws(() => s.persistConsume(), ClosedError);
+    await assert.rejects(s.persistConsume(), ClosedError);
     await s.cleanup(); // idempotent
   });
 

@@ -33,7 +33,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends PING to host:port; resolves true on +PONG within `timeoutMs`. */
+/** Sends PING to host:port; resolves true on +PONG (or -NOAUTH: it answers, but wants a login) within `timeoutMs`. */
 export function ping(port: number, host = '127.0.0.1', timeoutMs = 300): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host });
@@ -44,7 +44,7 @@ export function ping(port: number, host = '127.0.0.1', timeoutMs = 300): Promise
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on('error', () => done(false));
     socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.on('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
   });
 }
 

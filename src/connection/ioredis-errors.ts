@@ -1,0 +1,110 @@
+/**
+ * ioredis errors turned into the library's classes, in one place. What ioredis rejects with is
+ * either a reply from Redis (a `ReplyError`: the command was refused and had no effect) or a
+ * failure of the connection (refused, dropped, closed, not retried). The copies keep the message and
+ * the errno code and drop everything else: ioredis attaches the failed command with its arguments
+ * to its errors, and for AUTH those arguments hold the password.
+ */
+import { ReplyError } from 'ioredis';
+import { AuthError, ConfigError, ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
+
+const ReplyErrorClass = ReplyError as ErrorConstructor;
+
+/** What is known about the command that failed. */
+export interface FailureContext {
+  /** `host:port`. */
+  readonly endpoint: string;
+  /** The ACL user the connection logs in as. */
+  readonly user: string;
+  /** The command's name. */
+  readonly command: string;
+  /** Whether it had been written to the socket. */
+  readonly sent: boolean;
+  /** Why the connection is down, when it is (so a queued command's error can say why). */
+  readonly connectionFailure?: RedisStreamerError | undefined;
+}
+
+/** Whether Redis itself answered with this error (as opposed to a connection failure). */
+export function isReply(err: unknown): err is Error {
+  return err instanceof ReplyErrorClass;
+}
+
+/** The first word of a Redis error reply (`NOGROUP`, `OOM`, `WRONGPASS`...). */
+function replyCode(err: Error): string {
+  return /^[A-Z]+/.exec(err.message)?.[0] ?? 'ERR';
+}
+
+/** Translates an error of a command into the library's classes. */
+export function translateCommandError(err: unknown, ctx: FailureContext): RedisStreamerError {
+  if (err instanceof RedisStreamerError) return err;
+  if (isReply(err)) {
+    const code = replyCode(err);
+    if (code === 'WRONGPASS' || code === 'NOAUTH') return new AuthError(ctx.endpoint, ctx.user, err.message);
+    return new RedisCommandError(ctx.endpoint, ctx.command, err.message);
+  }
+  const failure = ctx.connectionFailure;
+  if (!ctx.sent && failure !== undefined) return copyOf(failure);
+  const message = ctx.sent
+    ? `the connection to Redis at ${ctx.endpoint} failed while ${ctx.command.toUpperCase()} was in flight (${describe(err)})`
+    : `cannot reach Redis at ${ctx.endpoint} (${describe(err)})`;
+  return new ConnectionError(ctx.endpoint, message, { sent: ctx.sent, cause: sanitized(err) });
+}
+
+/**
+ * A fresh copy of the reason a connection is down, for a command that never left because of it:
+ * a refused login, a database that does not exist, a refused TCP connection.
+ */
+function copyOf(failure: RedisStreamerError): RedisStreamerError {
+  if (failure instanceof AuthError) return new AuthError(failure.endpoint, failure.user, failure.reason);
+  if (failure instanceof ConnectionError) {
+    return new ConnectionError(failure.endpoint, failure.message, { cause: failure.cause });
+  }
+  if (failure instanceof ConfigError) return new ConfigError(failure.message);
+  return failure;
+}
+
+/**
+ * Translates an error the client reports about the connection itself (its 'error' event): a
+ * refused TCP connection, a refused login, a database that does not exist.
+ */
+export function translateConnectionError(err: unknown, endpoint: string, user: string, db: number): RedisStreamerError {
+  if (err instanceof RedisStreamerError) return err;
+  if (isReply(err)) {
+    const code = replyCode(err);
+    const command = commandName(err);
+    if (code === 'WRONGPASS' || code === 'NOAUTH' || command === 'auth' || command === 'hello') {
+      return new AuthError(endpoint, user, err.message);
+    }
+    if (command === 'select') {
+      return new ConfigError(
+        `Redis at ${endpoint} has no database ${db} (${err.message}); use a db index below the server's "databases" setting`,
+      );
+    }
+    return new RedisCommandError(endpoint, command ?? 'connect', err.message);
+  }
+  return new ConnectionError(endpoint, `cannot reach Redis at ${endpoint} (${describe(err)})`, {
+    cause: sanitized(err),
+  });
+}
+
+/** The name of the command an ioredis error is about, without its arguments. */
+function commandName(err: Error): string | undefined {
+  const command = (err as { command?: { name?: unknown } }).command;
+  return typeof command?.name === 'string' ? command.name.toLowerCase() : undefined;
+}
+
+/** The part of an error worth showing: its errno code and message. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.message;
+}
+
+/** A copy of an error with only its name, message and errno code. */
+export function sanitized(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  const copy = new Error(err.message);
+  copy.name = err.name;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') (copy as Error & { code: string }).code = code;
+  return copy;
+}

@@ -1,0 +1,111 @@
+/**
+ * One run of `persistConsume`: it checks that Redis answers, then supervises one consume loop per
+ * subscribed channel (restarting a loop that ended unexpectedly, with backoff) until it is stopped.
+ * Stopping ends every loop (in-flight handlers finish) and then resolves `done`.
+ */
+import { backoffDelay } from '../connection/backoff.js';
+import { ConsumeError } from '../errors.js';
+import type { ErrorContext } from '../events.js';
+import type { ResolvedConsumeOptions } from '../options.js';
+import { sleep } from '../timers.js';
+
+/** A channel's consume loop, as the run sees it. */
+export interface ChannelLoop {
+  /** Runs until stopped; resolves once shut down. */
+  run(): Promise<void>;
+  /** Asks it to stop. */
+  stop(): void;
+}
+
+/** What a run needs from the streamer. */
+export interface ConsumeRunDeps {
+  /** Resolves once Redis answers; rejects with the reason it cannot be reached or logged into. */
+  readonly connect: () => Promise<void>;
+  /** Creates the loop of one channel. */
+  readonly loopFor: (channel: string) => ChannelLoop;
+  /** The channels subscribed when the run starts (more may be added with {@link ConsumeRun.add}). */
+  readonly channels: () => readonly string[];
+  /** Starts and stops the maintenance timers. */
+  readonly maintenance: { start(): void; stop(): Promise<void> };
+  readonly report: (err: unknown, context: ErrorContext) => void;
+}
+
+/** How long stopping waits for a maintenance run stuck on an unreachable Redis. */
+const MAINTENANCE_STOP_MS = 2000;
+
+/** One `persistConsume` run. */
+export class ConsumeRun {
+  /** Resolves when the run has stopped; rejects when the first connection to Redis failed. */
+  readonly done: Promise<void>;
+  private readonly abort = new AbortController();
+  private readonly supervisors = new Map<string, Promise<void>>();
+  private readonly loops = new Map<string, ChannelLoop>();
+  private started = false;
+
+  constructor(
+    /** The options it runs with (a second `persistConsume` must ask for the same). */
+    readonly options: ResolvedConsumeOptions,
+    readonly signal: AbortSignal | undefined,
+    private readonly deps: ConsumeRunDeps,
+  ) {
+    this.done = this.main();
+  }
+
+  /** Whether stopping was asked for. */
+  get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Starts consuming a channel subscribed while the run goes on. */
+  add(channel: string): void {
+    if (!this.started || this.stopping || this.supervisors.has(channel)) return;
+    this.supervisors.set(channel, this.supervise(channel));
+  }
+
+  /** Stops every loop and the maintenance; resolves with {@link done}'s settlement ignored. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.done.catch(() => {});
+  }
+
+  private async main(): Promise<void> {
+    const stopped = new Promise<void>((resolve) =>
+      this.abort.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    // The first connection is checked before anything starts: a wrong password or an unreachable
+    // server rejects the run at once instead of retrying forever in the background.
+    const connected = this.deps.connect();
+    connected.catch(() => {}); // observed by the race, or moot when the run was stopped first
+    await Promise.race([connected, stopped]);
+    if (this.stopping) return;
+    this.started = true;
+    this.deps.maintenance.start();
+    for (const channel of this.deps.channels()) this.add(channel);
+    await stopped;
+    for (const loop of this.loops.values()) loop.stop();
+    const timeout = new AbortController();
+    await Promise.all([
+      ...this.supervisors.values(),
+      Promise.race([this.deps.maintenance.stop(), sleep(MAINTENANCE_STOP_MS, timeout.signal)]),
+    ]);
+    timeout.abort();
+  }
+
+  private async supervise(channel: string): Promise<void> {
+    for (let restarts = 0; !this.stopping; restarts++) {
+      if (restarts > 0) {
+        const err = new ConsumeError(`the loop of channel "${channel}" ended unexpectedly; restarting it`);
+        this.deps.report(err, { phase: 'consume', channel });
+        await sleep(backoffDelay(restarts, 500, 30_000), this.abort.signal);
+        if (this.stopping) break;
+      }
+      const loop = this.deps.loopFor(channel);
+      this.loops.set(channel, loop);
+      try {
+        await loop.run();
+      } catch (err) {
+        this.deps.report(err, { phase: 'consume', channel });
+      }
+    }
+  }
+}
