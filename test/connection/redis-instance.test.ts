@@ -162,7 +162,10 @@ void describe('RedisInstance validation', () => {
   void it('refuses unknown options instead of silently connecting to 127.0.0.1:6379', () => {
     assert.throws(() => new RedisInstance({ hots: 'redis.internal' } as never), isConfigError(/did you mean `host`/));
     assert.throws(() => new RedisInstance({ cluster: [{ host: 'a' }] } as never), isConfigError(/cluster/i));
-    assert.throws(() => new RedisInstance({ password: 12345 } as never), isConfigError(/`password` must be a string \(the value is not shown\)/));
+    assert.throws(
+      () => new RedisInstance({ password: 12345 } as never),
+      isConfigError(/`password` must be a string \(the value is not shown\)/),
+    );
   });
 
   void it('rejects a string that is not a URL', () => {
