@@ -87,7 +87,7 @@ async function main(): Promise<void> {
         consumerInstance: stats.consumerInstance,
         subscriptions: stats.subscriptions,
         delivery: stats.delivery,
-        ledger: stats.ledger,
+        dedupGuard: stats.dedupGuard,
         delivered: stats.delivered,
         handled: stats.handled,
         failed: stats.failed,

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'ERR_CONNECTION'
   | 'ERR_AUTH'
   | 'ERR_REDIS'
+  | 'ERR_REPLY'
+  | 'ERR_INTERNAL'
   | 'ERR_HANDLER'
   | 'ERR_CONSUME'
   | 'ERR_DEAD_LETTER'
@@ -110,6 +112,23 @@ export class RedisCommandError extends RedisStreamerError {
     this.redisCode = /^[A-Z]+/.exec(reply)?.[0] ?? 'ERR';
     this.command = command;
     this.endpoint = endpoint;
+  }
+}
+
+/**
+ * A reply from Redis did not have the shape the library expects (a script changed without its
+ * caller, a proxy in between that rewrites replies). Report it: it is a bug or a misconfiguration.
+ */
+export class UnexpectedReplyError extends RedisStreamerError {
+  constructor(message: string) {
+    super('ERR_REPLY', message);
+  }
+}
+
+/** A broken invariant inside the library: a bug. The message says what; please report it. */
+export class InternalError extends RedisStreamerError {
+  constructor(message: string) {
+    super('ERR_INTERNAL', `${message} (a bug in redis-streamer: please report it)`);
   }
 }
 

@@ -18,6 +18,11 @@ export interface MessageContext {
   readonly listener: string;
   /** The delivery attempt, from 1. Above 1 only in at-least-once mode, on retries and reclaims. */
   readonly attempt: number;
+  /**
+   * Where the entry was read: `channel`, or `replay` for a dead letter replayed to this group (its
+   * `fields['rs-replay-of']` is the original entry id; `id` is its id in the replay stream).
+   */
+  readonly source: 'channel' | 'replay';
   /** The entry's fields other than name and body (metadata added by the producer). */
   readonly fields: Readonly<Record<string, string>>;
 }
@@ -95,9 +100,9 @@ export class HandlerRegistry {
 
 /**
  * Runs every matching handler on one message, in order, awaiting those that return a promise (or
- * any thenable). Returns the failures (empty when all succeeded); never throws. When every handler
- * is synchronous the result comes back synchronously, so a batch of sync handlers costs no promise
- * per message.
+ * any thenable). Returns the failures (empty when all succeeded); never throws. As long as the
+ * handlers are synchronous the result comes back synchronously, so a batch of sync handlers costs
+ * no promise per message.
  */
 export function runHandlers(
   handlers: readonly HandlerEntry[],
@@ -105,48 +110,47 @@ export function runHandlers(
   payload: unknown,
   context: MessageContext,
 ): HandlerFailure[] | Promise<HandlerFailure[]> {
-  let failures: HandlerFailure[] | undefined;
-  for (let i = 0; i < handlers.length; i++) {
+  return runFrom(0, undefined, handlers, name, payload, context);
+}
+
+/** Runs the handlers from index `from` on, synchronously until one returns a thenable. */
+function runFrom(
+  from: number,
+  failures: HandlerFailure[] | undefined,
+  handlers: readonly HandlerEntry[],
+  name: string,
+  payload: unknown,
+  context: MessageContext,
+): HandlerFailure[] | Promise<HandlerFailure[]> {
+  for (let i = from; i < handlers.length; i++) {
     const entry = handlers[i] as HandlerEntry;
     if (entry.name !== undefined && entry.name !== name) continue;
     let pending: PromiseLike<unknown> | undefined;
     try {
       const result = entry.handler(name, payload, context);
-      if (isThenable(result)) pending = result;
+      if (isThenable(result)) pending = result; // reading `then` may throw too
     } catch (error) {
       (failures ??= []).push({ label: entry.label, error });
       continue;
     }
-    if (pending !== undefined) return continueAsync(handlers, i, pending, failures, name, payload, context);
+    if (pending !== undefined) {
+      return settle(pending, entry.label, failures).then((f) => runFrom(i + 1, f, handlers, name, payload, context));
+    }
   }
   return failures ?? NO_FAILURES;
 }
 
-async function continueAsync(
-  handlers: readonly HandlerEntry[],
-  from: number,
+async function settle(
   pending: PromiseLike<unknown>,
+  label: string,
   failures: HandlerFailure[] | undefined,
-  name: string,
-  payload: unknown,
-  context: MessageContext,
-): Promise<HandlerFailure[]> {
+): Promise<HandlerFailure[] | undefined> {
   try {
     await pending;
   } catch (error) {
-    (failures ??= []).push({ label: (handlers[from] as HandlerEntry).label, error });
+    (failures ??= []).push({ label, error });
   }
-  for (let i = from + 1; i < handlers.length; i++) {
-    const entry = handlers[i] as HandlerEntry;
-    if (entry.name !== undefined && entry.name !== name) continue;
-    try {
-      const result = entry.handler(name, payload, context);
-      if (isThenable(result)) await result;
-    } catch (error) {
-      (failures ??= []).push({ label: entry.label, error });
-    }
-  }
-  return failures ?? NO_FAILURES;
+  return failures;
 }
 
 const NO_FAILURES: HandlerFailure[] = Object.freeze([]) as unknown as HandlerFailure[];

@@ -2,10 +2,15 @@
  * Hook points where a message is published, handled, failed and dead-lettered: the place for
  * tracing (inject and extract a traceparent field), metrics and audit. Every hook is optional; an
  * exception thrown by a hook is reported as an 'error' event and never breaks delivery.
+ *
+ * The handling hooks are sugar over handler middleware ({@link hookMiddleware}): `aroundHandle`
+ * is a middleware that must call `next`; `onHandled` and `onFailed` observe the chain's outcome.
  */
 import type { DeadLetterEvent } from './events.js';
+import { ConfigError } from './errors.js';
 import type { MessageContext } from './handlers.js';
 import type { MessageLike } from './message.js';
+import { errorsOf, type Middleware } from './middleware.js';
 
 /** Passed to {@link StreamerHooks.onPublish}. */
 export interface PublishHookEvent {
@@ -59,4 +64,53 @@ export interface StreamerHooks {
   onFailed?: (event: FailedHookEvent) => void;
   /** After a message was moved to the dead-letter stream. */
   onDeadLetter?: (event: DeadLetterEvent) => void;
+}
+
+/**
+ * The handling hooks as middleware, outermost first: `onHandled`/`onFailed` around everything (so
+ * they see how long the whole chain took and how it ended), then `aroundHandle`. `willRetry(attempt,
+ * errors)` says what the delivery guarantee will do with a failure. A hook that throws is reported
+ * through `report` and does not change the outcome.
+ */
+export function hookMiddleware(
+  hooks: StreamerHooks,
+  willRetry: (attempt: number, errors: readonly unknown[]) => boolean,
+  report: (err: unknown) => void,
+): Middleware[] {
+  const out: Middleware[] = [];
+  const { onHandled, onFailed, aroundHandle } = hooks;
+  if (onHandled !== undefined || onFailed !== undefined) {
+    out.push(async (message, next) => {
+      const started = performance.now();
+      const event = (): HandleHookEvent => ({ name: message.name, payload: message.payload, context: message.context });
+      try {
+        await next();
+      } catch (err) {
+        const errors = errorsOf(err);
+        const retry = willRetry(message.context.attempt, errors);
+        observe(() => onFailed?.({ ...event(), errors, willRetry: retry }), report);
+        throw err;
+      }
+      observe(() => onHandled?.({ ...event(), durationMs: performance.now() - started }), report);
+    });
+  }
+  if (aroundHandle !== undefined) {
+    out.push(async (message, next) => {
+      let called = false;
+      await aroundHandle({ name: message.name, payload: message.payload, context: message.context }, () => {
+        called = true;
+        return next();
+      });
+      if (!called) throw new ConfigError('the aroundHandle hook did not call next()');
+    });
+  }
+  return out;
+}
+
+function observe(call: () => void, report: (err: unknown) => void): void {
+  try {
+    call();
+  } catch (err) {
+    report(err);
+  }
 }

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { ConfigError } from './errors.js';
 
 const UNSAFE = /[^a-zA-Z0-9._:-]+/g;
 
@@ -28,6 +29,24 @@ export function sanitize(value: string | null | undefined, maxLen: number): stri
 /** The listener (service) name: the consumer name sanitized and cut to 128 characters. */
 export function listenerName(consumerName: string): string {
   return sanitize(consumerName, 128);
+}
+
+/**
+ * Checks a service name and sanitizes it as dtpyfw does. A name whose sanitized form has no letter
+ * or digit is refused: two such names (`注文サービス` and `請求サービス` both become `-`) would
+ * share one consumer group without anyone noticing.
+ */
+export function serviceName(service: unknown): { readonly sanitized: string; readonly changed: boolean } {
+  if (typeof service !== 'string' || service === '') {
+    throw new ConfigError('the service name must be a non-empty string');
+  }
+  const sanitized = listenerName(service);
+  if (!/[a-zA-Z0-9]/.test(sanitized)) {
+    throw new ConfigError(
+      `the service name "${service}" becomes "${sanitized}" once sanitized (only a-z, A-Z, 0-9, ".", "_", ":" and "-" are kept): it needs a letter or a digit, or two services could share one consumer group`,
+    );
+  }
+  return { sanitized, changed: sanitized !== service };
 }
 
 /** The consumer group of one service on one channel: `<channel>:<listener>:cg`. */
@@ -102,4 +121,22 @@ export function guardKey(channel: string, group: string): string {
 /** First-failure times of entries awaiting a retry in one group, in the channel's slot. */
 export function retryKey(channel: string, group: string): string {
   return `${slotPrefix(channel)}:retries:${group}`;
+}
+
+/** Failure records of entries of a group's replay stream (kept apart: ids of two streams may meet). */
+export function replayRetryKey(channel: string, group: string): string {
+  return `${slotPrefix(channel)}:retries:${group}:replay`;
+}
+
+/**
+ * A group's replay stream: dead letters replayed to that group only (the channel itself is left
+ * alone, so other groups, dtpyfw's included, never see a replay). In the channel's slot.
+ */
+export function replayKey(channel: string, group: string): string {
+  return `${slotPrefix(channel)}:replay:${group}`;
+}
+
+/** When this library created or first saw each group of a channel (staleness starts from there). */
+export function groupsKey(channel: string): string {
+  return `${slotPrefix(channel)}:groups`;
 }

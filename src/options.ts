@@ -6,7 +6,9 @@
 import type { RedisConnectionOptions } from './connection/redis-instance.js';
 import { ConfigError } from './errors.js';
 import type { HandlerOptions } from './handlers.js';
+import type { GuardKind } from './delivery/guarded-read.js';
 import type { StreamerHooks } from './hooks.js';
+import type { Middleware } from './middleware.js';
 import type { Logger } from './logger.js';
 import { defaultLogger } from './logger.js';
 import {
@@ -30,7 +32,11 @@ import {
 /** Delivery guarantee per consumer group. */
 export type DeliveryMode = 'at-most-once' | 'at-least-once';
 
-/** The dedup guard: `hwm` keeps O(1) memory per group; `zset` is dtpyfw's ledger. */
+/**
+ * The old name of {@link RedisStreamerOptions.dedupGuard}'s values: `hwm` is `watermark`, `zset`
+ * is `ledger`.
+ * @deprecated use `dedupGuard: 'watermark' | 'ledger'`.
+ */
 export type LedgerKind = 'hwm' | 'zset';
 
 /** Options of `new RedisStreamer(redis, consumerName, options)`. */
@@ -51,13 +57,36 @@ export interface RedisStreamerOptions {
    */
   readonly delivery?: DeliveryMode;
   /**
-   * The dedup guard. `hwm`: a per-group high-water mark of handed-out ids, O(1) memory, exact
-   * because a group hands out ids in increasing order. `zset`: dtpyfw's ledger
-   * `stream:<channel>:group:<group>:processed` (one member per entry); use it when dtpyfw
-   * processes share the group.
-   * @default 'hwm'
+   * The dedup guard. `watermark`: a per-group mark of the highest id handed out, O(1) memory, exact
+   * because a group hands out ids in increasing order. `ledger`: the mark plus dtpyfw's ledger
+   * `stream:<channel>:group:<group>:processed` (one ZSET member per entry, a second round trip per
+   * batch); use it when dtpyfw processes share the group, since they consult the ledger.
+   * @default 'watermark'
+   */
+  readonly dedupGuard?: GuardKind;
+  /**
+   * The old name of `dedupGuard`: `hwm` means `watermark`, `zset` means `ledger`.
+   * @deprecated use `dedupGuard`.
+   * @default undefined
    */
   readonly ledger?: LedgerKind;
+  /**
+   * The most records a channel's dead-letter stream keeps; older ones are dropped (and counted in
+   * `deadLettersDropped`) as new ones arrive, so a steady poison source cannot fill Redis.
+   * @default 10000
+   */
+  readonly deadLetterMaxLen?: number;
+  /**
+   * Dead letters older than this (ms) are dropped by maintenance (and counted).
+   * @default 604800000 (7 days)
+   */
+  readonly deadLetterRetentionMs?: number;
+  /**
+   * Handler middleware, outermost first: functions around the handling of every message (see
+   * {@link Middleware}). More can be added with `streamer.use()`.
+   * @default []
+   */
+  readonly middleware?: readonly Middleware[];
   /**
    * At-least-once: attempts (deliveries) before an entry goes to the dead-letter stream.
    * @default 5
@@ -205,7 +234,10 @@ export interface ConsumeOptions {
 export interface ResolvedStreamerOptions {
   readonly dedupWindowMs: number;
   readonly delivery: DeliveryMode;
-  readonly ledger: LedgerKind;
+  readonly dedupGuard: GuardKind;
+  readonly deadLetterMaxLen: number;
+  readonly deadLetterRetentionMs: number;
+  readonly middleware: readonly Middleware[];
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
@@ -255,6 +287,7 @@ const DTPYFW = "dtpyfw's name";
 const HOOKS = ['onPublish', 'aroundHandle', 'onHandled', 'onFailed', 'onDeadLetter'] as const;
 const DELIVERY_MODES = ['at-most-once', 'at-least-once'] as const;
 const LEDGER_KINDS = ['hwm', 'zset'] as const;
+const GUARD_KINDS = ['watermark', 'ledger'] as const;
 
 const STREAMER: OptionsSpec<RedisStreamerOptions> = {
   call: 'new RedisStreamer()',
@@ -264,7 +297,11 @@ const STREAMER: OptionsSpec<RedisStreamerOptions> = {
   rules: {
     dedupWindowMs: integer(1),
     delivery: oneOf(DELIVERY_MODES),
+    dedupGuard: oneOf(GUARD_KINDS),
     ledger: oneOf(LEDGER_KINDS),
+    deadLetterMaxLen: integer(1),
+    deadLetterRetentionMs: integer(1),
+    middleware: middlewareList(),
     maxAttempts: integer(1),
     retryBaseMs: integer(1),
     retryMaxMs: integer(1),
@@ -412,13 +449,35 @@ function isSignal(value: unknown): boolean {
   return abortSignal().test(value) === true;
 }
 
+/** `dedupGuard`, or its old name `ledger`; both given must agree. */
+function guardKind(guard: GuardKind | undefined, ledger: LedgerKind | undefined): GuardKind {
+  const fromLedger = ledger === undefined ? undefined : ledger === 'zset' ? 'ledger' : 'watermark';
+  if (guard !== undefined && fromLedger !== undefined && guard !== fromLedger) {
+    throw new ConfigError(
+      `dedupGuard "${guard}" and its old name ledger "${String(ledger)}" disagree: give dedupGuard only`,
+    );
+  }
+  return guard ?? fromLedger ?? 'watermark';
+}
+
+/** Middleware: an array of functions. */
+function middlewareList(): Rule {
+  return {
+    expected: 'an array of middleware functions (message, next) => ...',
+    test: (value) => Array.isArray(value) && value.every((m) => typeof m === 'function'),
+  };
+}
+
 /** Fills in defaults and validates. */
 export function resolveStreamerOptions(options: RedisStreamerOptions = {}): ResolvedStreamerOptions {
   const o = checkOptions(STREAMER, options);
   const resolved: ResolvedStreamerOptions = {
     dedupWindowMs: o.dedupWindowMs ?? 7 * DAY,
     delivery: o.delivery ?? 'at-most-once',
-    ledger: o.ledger ?? 'hwm',
+    dedupGuard: guardKind(o.dedupGuard, o.ledger),
+    deadLetterMaxLen: o.deadLetterMaxLen ?? 10_000,
+    deadLetterRetentionMs: o.deadLetterRetentionMs ?? 7 * DAY,
+    middleware: o.middleware ?? [],
     maxAttempts: o.maxAttempts ?? 5,
     retryBaseMs: o.retryBaseMs ?? 1000,
     retryMaxMs: o.retryMaxMs ?? 60_000,

@@ -1,10 +1,7 @@
 /**
- * Counters kept in this process, the shape of `getStats()`, and the read of a group's state in Redis.
+ * Counters kept in this process, and the shape of `getStats()`. A leaf module: it imports only types.
  */
-import type { ConnectionStatus, RedisPort } from './connection/port.js';
-import { idTimeMs } from './delivery/ids.js';
-import { deadLetterKey } from './naming.js';
-import { scripts } from './scripts/index.js';
+import type { ConnectionStatus } from './connection/port.js';
 
 /** Message counters, per channel and in total. */
 export interface Counters {
@@ -26,6 +23,8 @@ export interface Counters {
   reclaimed: number;
   /** Entries removed by retention although a group had not read them. */
   trimmedUnread: number;
+  /** Dead letters dropped by the dead-letter stream's cap or age limit. */
+  deadLettersDropped: number;
 }
 
 /** A zeroed {@link Counters}. */
@@ -40,7 +39,23 @@ export function newCounters(): Counters {
     retried: 0,
     reclaimed: 0,
     trimmedUnread: 0,
+    deadLettersDropped: 0,
   };
+}
+
+/** One channel's counters; the parts of a consumer count through it, never by editing fields. */
+export class CounterSet {
+  private readonly values: Counters = newCounters();
+
+  /** Adds `n` (default 1) to a counter. */
+  add(counter: keyof Counters, n = 1): void {
+    this.values[counter] += n;
+  }
+
+  /** A copy of the current values. */
+  snapshot(): Counters {
+    return { ...this.values };
+  }
 }
 
 /** Adds `b` into `a`. */
@@ -94,34 +109,11 @@ export interface StreamerStats extends Counters {
   /** The delivery mode. */
   readonly delivery: 'at-most-once' | 'at-least-once';
   /** The dedup guard in use. */
-  readonly ledger: 'hwm' | 'zset';
+  readonly dedupGuard: 'watermark' | 'ledger';
   /** Whether persistConsume is running. */
   readonly consuming: boolean;
   /** Every open connection: its state and last error (never a credential). */
   readonly connections: readonly ConnectionStatus[];
   /** Per subscribed or registered channel. */
   readonly perChannel: Readonly<Record<string, ChannelStats>>;
-}
-
-/** Reads what Redis says of one group on one channel (group-stats.lua, one round trip). */
-export async function readGroupStats(
-  port: RedisPort,
-  channel: string,
-  group: string,
-  staleGroupMs: number,
-): Promise<GroupStats> {
-  const [, lag, pending, oldest, consumers, deadLetters, now, staleGroups] = (await port.runScript(
-    scripts.groupStats,
-    [channel, deadLetterKey(channel)],
-    [group, staleGroupMs],
-  )) as [number, string, number, string, number, number, number, string[]];
-  return {
-    group,
-    lag: lag === '' ? null : Number(lag),
-    pending,
-    oldestPendingAgeMs: oldest === '' ? null : Math.max(0, now - idTimeMs(oldest)),
-    consumers,
-    deadLetters,
-    staleGroups,
-  };
 }

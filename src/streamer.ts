@@ -1,31 +1,25 @@
 /**
- * RedisStreamer: the public facade. It keeps the registrations (subscriptions, handlers, channel
- * retention), owns the connections, and wires the channel consumers, maintenance and dead-letter
- * queues together; the logic lives in those parts.
+ * RedisStreamer: the public facade. It keeps the registrations (subscriptions, handlers,
+ * middleware, retention) and wires the parts together: connections, publishing, the consume run,
+ * maintenance, dead-letter queues and reports. The logic lives in those parts.
  */
-import { Connections, type ConnectionReport } from './connection/connections.js';
+import { backoffDelay } from './connection/backoff.js';
+import { Connections } from './connection/connections.js';
 import type { RedisPort } from './connection/port.js';
 import { portFactory, type RedisSource } from './connection/source.js';
-import { backoffDelay } from './connection/backoff.js';
-import { ChannelConsumer, WATCHDOG_GRACE_MS } from './consume/channel-consumer.js';
-import type { ChannelEnv, ChannelReporter } from './consume/channel-env.js';
+import { createChannelConsumer, type ConsumeEnv, type Subscription } from './consume/channel-wiring.js';
 import { ConsumeRun } from './consume/consume-run.js';
+import { WATCHDOG_GRACE_MS } from './consume/read-connection.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
-import { ClosedError, ConfigError, isConnectionError, toError } from './errors.js';
-import {
-  TypedEmitter,
-  type DeadLetterEvent,
-  type ErrorContext,
-  type ReconnectEvent,
-  type StreamerEvents,
-  type TrimmedUnreadEvent,
-} from './events.js';
+import { AuthError, ClosedError, ConfigError, ConnectionError, toError } from './errors.js';
+import { TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
+import { inspectGroup } from './inspect/group-stats.js';
 import { Maintenance } from './maintenance/maintenance.js';
-import { Publisher } from './publish/publisher.js';
 import type { RetentionResult } from './maintenance/retention.js';
 import { encodeMessage, type MessageLike } from './message.js';
-import { groupName, instanceName, isSlotSafe, listenerName } from './naming.js';
+import type { Middleware } from './middleware.js';
+import { groupName, groupsKey, instanceName, isSlotSafe, serviceName } from './naming.js';
 import {
   checkChannel,
   resolveChannelOptions,
@@ -40,23 +34,18 @@ import {
   type ResolvedStreamerOptions,
   type SubscribeOptions,
 } from './options.js';
+import { Publisher } from './publish/publisher.js';
+import { Reports } from './reports.js';
+import { scripts } from './scripts/index.js';
 import {
   addCounters,
+  CounterSet,
   newCounters,
-  readGroupStats,
   type ChannelStats,
-  type Counters,
   type GroupStats,
   type StreamerStats,
 } from './stats.js';
 import { sleep } from './timers.js';
-
-interface Subscription {
-  readonly channel: string;
-  readonly group: string;
-  readonly concurrency: number;
-  readonly orderingKey: SubscribeOptions['orderingKey'];
-}
 
 /**
  * Publishes events to channels (Redis streams) and consumes them through one consumer group per
@@ -70,43 +59,56 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly options: ResolvedStreamerOptions;
   private readonly connections: Connections;
   private readonly registry = new HandlerRegistry();
+  private readonly middleware: Middleware[];
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
-  private readonly counters = new Map<string, Counters>();
+  private readonly counters = new Map<string, CounterSet>();
   private readonly maintenance: Maintenance;
   private readonly publisher = new Publisher(() => this.command());
+  private readonly reports: Reports;
   private run: ConsumeRun | undefined;
   private closed = false;
-  private readonly reporter: ChannelReporter;
+  private checkedEviction = false;
 
   /**
    * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis client (used as a
    *   template for the connections this streamer opens and closes itself).
-   * @param consumerName the service name; instances with the same name share the work.
+   * @param service the service name: instances with the same name share the work, each service
+   *   gets every event. dtpyfw calls it `consumer_name`.
    * @param options see {@link RedisStreamerOptions}.
    */
-  constructor(redis: RedisSource, consumerName: string, options: RedisStreamerOptions = {}) {
+  constructor(redis: RedisSource, service: string, options: RedisStreamerOptions = {}) {
     super();
     this.options = resolveStreamerOptions(options);
-    this.listenerName = listenerName(consumerName);
-    if (this.listenerName === '') throw new ConfigError('consumerName must be a non-empty string');
+    const name = serviceName(service);
+    this.listenerName = name.sanitized;
+    if (name.changed) {
+      this.options.logger.info(
+        { service, listener: this.listenerName },
+        `the service name "${service}" is used as "${this.listenerName}" in group names (dtpyfw's sanitizing)`,
+      );
+    }
     this.consumerInstance = instanceName(this.listenerName);
+    this.middleware = [...this.options.middleware];
+    this.reports = new Reports(
+      this.options.logger,
+      this.options.hooks,
+      (event, ...args) => this.emitEvent(event, ...args),
+      (c) => this.countersOf(c),
+    );
     this.connections = new Connections(portFactory(redis).open, this.listenerName, {
       logger: this.options.logger,
-      reconnect: (report) => this.reportReconnect(report),
+      reconnect: (report) => this.reports.reconnect(report),
     });
-    this.reporter = {
-      error: (err, context) => this.reportError(err, context),
-      deadLetter: (event) => this.reportDeadLetter(event),
-    };
     this.maintenance = new Maintenance({
       options: this.options,
       consumer: this.consumerInstance,
       command: () => this.command(),
       subscriptions: () => [...this.subscriptions.values()],
       retention: () => [...this.retention].map(([channel, r]) => ({ channel, ...r })),
-      onError: (err, context) => this.reportError(err, context),
-      onTrimmedUnread: (event) => this.reportTrimmedUnread(event),
+      onError: (err, context) => this.reports.error(err, context),
+      onTrimmedUnread: (event) => this.reports.trimmedUnread(event),
+      onDeadLettersDropped: (channel, count) => this.reports.deadLettersDropped(channel, count),
     });
   }
 
@@ -120,30 +122,41 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.assertOpen();
     checkChannel(channel);
     const resolved = resolveSubscribeOptions(options);
-    if (this.subscriptions.has(channel)) {
-      const sub = this.subscriptions.get(channel);
-      if (sub?.concurrency !== resolved.concurrency || sub.orderingKey !== resolved.orderingKey) {
+    const existing = this.subscriptions.get(channel);
+    if (existing !== undefined) {
+      if (existing.concurrency !== resolved.concurrency || existing.orderingKey !== resolved.orderingKey) {
         this.options.logger.warn({ channel }, 'already subscribed: the options of this second subscribe() are ignored');
       }
       return this;
     }
     this.warnIfNotSlotSafe(channel);
     const group = groupName(channel, this.listenerName);
-    const port = await this.command();
-    // Idempotent (an existing group is fine), so a short connection blip is ridden out.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await port.xgroupCreate(channel, group, resolved.startFromLatest ? '$' : '0-0');
-        break;
-      } catch (err) {
-        if (!isConnectionError(err) || attempt >= 5) throw err;
-        await sleep(backoffDelay(attempt, 100, 1000));
-      }
-    }
+    await this.retryingConnection(async () =>
+      scripts.createGroup.run(
+        await this.command(),
+        [channel, groupsKey(channel)],
+        [group, resolved.startFromLatest ? '$' : '0-0'],
+      ),
+    );
     if (this.subscriptions.has(channel)) return this;
-    const sub: Subscription = { channel, group, concurrency: resolved.concurrency, orderingKey: resolved.orderingKey };
-    this.subscriptions.set(channel, sub);
+    this.subscriptions.set(channel, {
+      channel,
+      group,
+      concurrency: resolved.concurrency,
+      orderingKey: resolved.orderingKey,
+    });
     this.run?.add(channel);
+    return this;
+  }
+
+  /**
+   * Stops consuming a channel (in-flight handlers finish). The consumer group stays in Redis, so a
+   * later subscribe resumes where it left off; the channel's handlers stay registered.
+   */
+  async unsubscribe(channel: string): Promise<this> {
+    checkChannel(channel);
+    if (!this.subscriptions.delete(channel)) return this;
+    await this.run?.remove(channel);
     return this;
   }
 
@@ -155,10 +168,23 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   registerHandler<Payload = unknown>(channel: string, handler: Handler<Payload>, options: HandlerOptions = {}): this {
     this.assertOpen();
     checkChannel(channel);
-    if (typeof handler !== 'function')
+    if (typeof handler !== 'function') {
       throw new ConfigError('handler must be a function (name, payload, context) => unknown');
+    }
     const { name } = resolveHandlerOptions(options);
     this.registry.add(channel, handler as Handler, name);
+    return this;
+  }
+
+  /**
+   * Adds handler middleware (see {@link Middleware}) after those given in the options: it wraps the
+   * handling of every message of every channel. Channels start using it with their next consume
+   * loop: add middleware before {@link persistConsume}.
+   */
+  use(middleware: Middleware): this {
+    this.assertOpen();
+    if (typeof middleware !== 'function') throw new ConfigError('middleware must be a function (message, next) => ...');
+    this.middleware.push(middleware);
     return this;
   }
 
@@ -166,12 +192,20 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * Sets a channel's retention: maintenance trims entries older than `retentionMs` (unless a live
    * group has not read them) and, with `maxLen`, caps its length.
    */
-  registerChannel(channel: string, options: ChannelOptions = {}): this {
+  setRetention(channel: string, options: ChannelOptions = {}): this {
     this.assertOpen();
     checkChannel(channel);
     this.warnIfNotSlotSafe(channel);
     this.retention.set(channel, resolveChannelOptions(options));
     return this;
+  }
+
+  /**
+   * dtpyfw's name for {@link setRetention}.
+   * @deprecated use `setRetention`, which says what it does.
+   */
+  registerChannel(channel: string, options: ChannelOptions = {}): this {
+    return this.setRetention(channel, options);
   }
 
   /**
@@ -182,14 +216,15 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.assertOpen();
     checkChannel(channel);
     const id = await this.publisher.publish(channel, this.encode(channel, message));
-    this.countersOf(channel).published++;
+    this.countersOf(channel).add('published');
     return id;
   }
 
   /**
    * Publishes several messages in order, in one round trip per 1000 messages (each chunk appended
    * atomically by a script). Every message is checked before any is sent. If a chunk fails, a
-   * {@link PartialPublishError} says which messages were published.
+   * {@link PartialPublishError} says which messages were appended, which are in doubt and which
+   * were not.
    */
   async sendMessages(channel: string, messages: readonly MessageLike[]): Promise<string[]> {
     this.assertOpen();
@@ -197,14 +232,16 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (!Array.isArray(messages)) throw new ConfigError('messages must be an array');
     const encoded = (messages as readonly MessageLike[]).map((m) => this.encode(channel, m));
     const ids = await this.publisher.publishMany(channel, encoded);
-    this.countersOf(channel).published += ids.length;
+    this.countersOf(channel).add('published', ids.length);
     return ids;
   }
 
   /**
    * Consumes every subscribed channel (each on its own connection), runs ledger and retention
-   * maintenance, and restarts a channel loop that crashed. Resolves once {@link stopConsuming},
-   * {@link cleanup} or the signal ends it. Calling it again while it runs returns the same promise.
+   * maintenance, and restarts a channel loop that crashed. Rejects at once when Redis cannot be
+   * reached or refuses the login; otherwise resolves once {@link stopConsuming}, {@link cleanup}
+   * or the signal ends it. Calling it again while it runs returns the same promise (with other
+   * options: a ConfigError).
    */
   persistConsume(options: ConsumeOptions = {}): Promise<void> {
     let consume: ResolvedConsumeOptions;
@@ -233,18 +270,16 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.resolve();
     this.warnAboutSilentChannels();
+    const env = this.consumeEnv();
     const run = new ConsumeRun(consume, signal, {
-      connect: () => this.command().then((port) => port.connect()),
+      connect: () => this.connectChecked(),
       channels: () => [...this.subscriptions.keys()],
-      loopFor: (channel) => {
-        const sub = this.subscriptions.get(channel) as Subscription;
-        return new ChannelConsumer(this.envFor(sub), consume, sub.concurrency, sub.orderingKey);
-      },
+      loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume),
       maintenance: {
         start: () => this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs),
         stop: () => this.maintenance.stop(),
       },
-      report: (err, context) => this.reportError(err, context),
+      report: (err, context) => this.reports.error(err, context),
     });
     this.run = run;
     const ended = (): void => {
@@ -254,28 +289,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (signal !== undefined) {
       const onAbort = (): void => void this.stopConsuming();
       signal.addEventListener('abort', onAbort, { once: true });
-      run.done.then(
-        () => signal.removeEventListener('abort', onAbort),
-        () => signal.removeEventListener('abort', onAbort),
-      );
+      const unlisten = (): void => signal.removeEventListener('abort', onAbort);
+      run.done.then(unlisten, unlisten);
     }
     return run.done;
-  }
-
-  /** Warns once about what would fail silently: nothing subscribed, or a channel without handler. */
-  private warnAboutSilentChannels(): void {
-    const { logger } = this.options;
-    if (this.subscriptions.size === 0) {
-      logger.warn({ listener: this.listenerName }, 'persistConsume() runs with no subscription: nothing is consumed');
-    }
-    for (const channel of this.subscriptions.keys()) {
-      if (this.registry.get(channel).length === 0) {
-        logger.warn(
-          { channel },
-          `channel "${channel}" has no handler: it is not read until one is registered, and its lag grows`,
-        );
-      }
-    }
   }
 
   /** Trims the dedup ledgers of the subscribed groups to the dedup window (server clock). */
@@ -315,10 +332,6 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
 
   /** Stops consuming and closes everything; the streamer cannot be used afterwards. */
   async cleanup(): Promise<void> {
-    if (this.closed && this.run === undefined) {
-      await this.connections.closeAll();
-      return;
-    }
     this.closed = true;
     await this.stopConsuming();
     this.registry.wakeAll();
@@ -330,9 +343,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   }
 
   /**
-   * The state of this streamer: dtpyfw's fields (in camelCase), counters, and per channel what Redis
-   * says of this service's group (lag, pending, oldest pending age, consumers, dead letters, stale
-   * groups). Redis parts are null when Redis cannot be reached.
+   * The state of this streamer: dtpyfw's fields (in camelCase), counters, every connection's state
+   * and last error, and per channel what Redis says of this service's group (lag, pending, oldest
+   * pending age, consumers, dead letters, stale groups). Redis parts are null when Redis cannot be
+   * reached, with the reason in `redisError`.
    */
   async getStats(): Promise<StreamerStats> {
     const channels = [...this.subscriptions.keys()];
@@ -340,14 +354,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     const perChannel: Record<string, ChannelStats> = {};
     const total = newCounters();
     for (const channel of all) {
-      const counters = this.countersOf(channel);
+      const counters = this.countersOf(channel).snapshot();
       addCounters(total, counters);
       const sub = this.subscriptions.get(channel);
       let redis: GroupStats | null = null;
       let redisError: string | undefined;
       if (sub !== undefined && !this.closed) {
         try {
-          redis = await readGroupStats(await this.command(), sub.channel, sub.group, this.options.staleGroupMs);
+          redis = await inspectGroup(await this.command(), sub.channel, sub.group, this.options.staleGroupMs);
         } catch (err) {
           redisError = toError(err).message;
         }
@@ -363,7 +377,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       lastLedgerCleanup: this.maintenance.lastLedgerCleanup,
       maintenanceRunning: this.maintenance.running,
       delivery: this.options.delivery,
-      ledger: this.options.ledger,
+      dedupGuard: this.options.dedupGuard,
       consuming: this.run !== undefined,
       connections: this.connections.statuses(),
       ...total,
@@ -371,19 +385,70 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     };
   }
 
-  private envFor(sub: Subscription): ChannelEnv {
+  private consumeEnv(): ConsumeEnv {
     return {
-      channel: sub.channel,
-      group: sub.group,
-      consumer: this.consumerInstance,
       listener: this.listenerName,
+      consumer: this.consumerInstance,
       options: this.options,
       registry: this.registry,
-      command: () => this.command(),
+      middleware: () => this.middleware,
       connections: this.connections,
-      reporter: this.reporter,
-      counters: this.countersOf(sub.channel),
+      command: () => this.command(),
+      counters: (channel) => this.countersOf(channel),
+      logger: this.options.logger,
+      reporter: {
+        error: (err, context) => this.reports.error(err, context),
+        deadLetter: (event) => this.reports.deadLetter(event),
+        handlerFailed: (report) => this.reports.handlerFailed(report),
+      },
     };
+  }
+
+  /**
+   * Connects and checks the login; then, once per streamer, warns when the server may evict keys:
+   * the dedup guard's marks are keys like any other.
+   */
+  private async connectChecked(): Promise<void> {
+    const port = await this.command();
+    await port.connect();
+    if (this.checkedEviction) return;
+    this.checkedEviction = true;
+    const policy = await port.configGet('maxmemory-policy').catch(() => null);
+    if (policy !== null && policy !== 'noeviction') {
+      this.options.logger.warn(
+        { maxmemoryPolicy: policy },
+        `Redis may evict keys (maxmemory-policy ${policy}): an evicted dedup mark lets a group that is moved back re-handle entries, and evicted stream entries are lost; use noeviction`,
+      );
+    }
+  }
+
+  /** Runs an idempotent Redis call, riding out a short connection blip (never a refused login). */
+  private async retryingConnection<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const transient = err instanceof ConnectionError && !(err instanceof AuthError);
+        if (!transient || attempt >= 4) throw err;
+        await sleep(backoffDelay(attempt, 100, 500));
+      }
+    }
+  }
+
+  /** Warns once about what would fail silently: nothing subscribed, or a channel without handler. */
+  private warnAboutSilentChannels(): void {
+    const { logger } = this.options;
+    if (this.subscriptions.size === 0) {
+      logger.warn({ listener: this.listenerName }, 'persistConsume() runs with no subscription: nothing is consumed');
+    }
+    for (const channel of this.subscriptions.keys()) {
+      if (this.registry.get(channel).length === 0) {
+        logger.warn(
+          { channel },
+          `channel "${channel}" has no handler: it is not read until one is registered, and its lag grows`,
+        );
+      }
+    }
   }
 
   private encode(channel: string, message: MessageLike): string[] {
@@ -393,7 +458,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     try {
       onPublish({ channel, message, fields });
     } catch (err) {
-      this.reportError(err, { phase: 'hook', channel });
+      this.reports.error(err, { phase: 'hook', channel });
     }
     return encodeMessage(message, this.options.maxMessageBytes, fields);
   }
@@ -403,10 +468,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     return Promise.resolve(this.connections.command());
   }
 
-  private countersOf(channel: string): Counters {
+  private countersOf(channel: string): CounterSet {
     let counters = this.counters.get(channel);
     if (counters === undefined) {
-      counters = newCounters();
+      counters = new CounterSet();
       this.counters.set(channel, counters);
     }
     return counters;
@@ -424,41 +489,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (this.closed) throw new ClosedError();
   }
 
-  private reportError(err: unknown, context: ErrorContext): void {
-    const error = toError(err);
-    if (this.listenerCount('error') === 0) {
-      this.options.logger.error({ err: error, ...context }, error.message);
-      return;
-    }
-    this.emitSafely(
-      'error',
-      (e) => this.options.logger.error({ err: toError(e) }, 'an error listener threw'),
-      error,
-      context,
+  private emitEvent<E extends keyof StreamerEvents>(event: E, ...args: StreamerEvents[E]): boolean {
+    return this.emitSafely(
+      event,
+      (err) => this.options.logger.error({ err: toError(err), event }, `a "${event}" listener threw`),
+      ...args,
     );
-  }
-
-  private reportDeadLetter(event: DeadLetterEvent): void {
-    this.emitSafely('deadLetter', (e) => this.reportError(e, { phase: 'hook', channel: event.channel }), event);
-    const hook = this.options.hooks.onDeadLetter;
-    if (hook !== undefined) {
-      try {
-        hook(event);
-      } catch (err) {
-        this.reportError(err, { phase: 'hook', channel: event.channel });
-      }
-    }
-  }
-
-  private reportReconnect(report: ConnectionReport): void {
-    const event: ReconnectEvent = report;
-    this.emitSafely('reconnect', (e) => this.reportError(e, { phase: 'hook' }), event);
-  }
-
-  private reportTrimmedUnread(event: TrimmedUnreadEvent): void {
-    this.countersOf(event.channel).trimmedUnread += event.staleGroupEntries + event.maxLenEntries;
-    this.options.logger.warn({ ...event }, 'retention removed unread entries');
-    this.emitSafely('trimmedUnread', (e) => this.reportError(e, { phase: 'hook', channel: event.channel }), event);
   }
 }
 

@@ -14,6 +14,7 @@ const context: MessageContext = Object.freeze({
   consumer: 'billing.host.1.deadbeef',
   listener: 'billing',
   attempt: 1,
+  source: 'channel',
   fields: Object.freeze({}),
 });
 

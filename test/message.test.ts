@@ -133,6 +133,259 @@ void describe('encodeMessage', () => {
   });
 });
 
+/** The text encodeMessage writes for a body. */
+function encodeBody(body: unknown): string {
+  return encodeMessage({ name: 'm', body }, MIB)[3]!;
+}
+
+/** Asserts an InvalidMessageError whose message names the event and says `<path> is <what>`. */
+function rejectsAt(path: string, what: RegExp): (err: unknown) => boolean {
+  return (err) => {
+    isInvalid(err);
+    const message = (err as Error).message;
+    assert.ok(message.startsWith(`message body of "m": ${path} is `), message);
+    assert.match(message.slice(`message body of "m": ${path} is `.length), what);
+    return true;
+  };
+}
+
+void describe('encodeMessage: the body is never changed silently', () => {
+  void it("writes NaN, Infinity and -Infinity as dtpyfw's bare tokens, anywhere", () => {
+    assert.equal(encodeBody(NaN), 'NaN');
+    assert.equal(encodeBody(Infinity), 'Infinity');
+    assert.equal(encodeBody(-Infinity), '-Infinity');
+    assert.equal(encodeBody([NaN, 1, Infinity, null, -Infinity]), '[NaN,1,Infinity,null,-Infinity]');
+    assert.equal(encodeBody({ a: NaN, b: null, c: -Infinity }), '{"a":NaN,"b":null,"c":-Infinity}');
+    assert.equal(
+      encodeBody({ a: [{ b: [NaN, { c: -Infinity }], n: null }], d: { e: Infinity }, f: {}, g: [undefined] }),
+      '{"a":[{"b":[NaN,{"c":-Infinity}],"n":null}],"d":{"e":Infinity},"f":{},"g":[null]}',
+    );
+    // A Number object is written as its number, and toJSON's result is what counts.
+    assert.equal(encodeBody([new Number(NaN), new Number(2), { toJSON: () => Infinity }]), '[NaN,2,Infinity]');
+    assert.equal(encodeBody({ at: { toJSON: () => -Infinity } }), '{"at":-Infinity}');
+  });
+
+  void it('rewrites only the nulls that stand for NaN or an infinity, never text inside strings', () => {
+    const body = {
+      s: 'null NaN',
+      q: 'say "null"',
+      e: 'ends with \\',
+      r: '\\"null\\\\',
+      null: 'null',
+      v: NaN,
+      n: null,
+      a: [null, Infinity, 'null', undefined, -Infinity],
+    };
+    const text = encodeBody(body);
+    assert.equal(
+      text,
+      '{"s":"null NaN","q":"say \\"null\\"","e":"ends with \\\\","r":"\\\\\\"null\\\\\\\\","null":"null","v":NaN,"n":null,' +
+        '"a":[null,Infinity,"null",null,-Infinity]}',
+    );
+    assert.deepEqual(parseBody(text), { ...body, a: [null, Infinity, 'null', null, -Infinity] });
+  });
+
+  void it('round-trips NaN and the infinities through decodeFields', () => {
+    const body = {
+      metrics: [
+        { ratio: NaN, max: Infinity },
+        { min: -Infinity, list: [1.5, NaN, null] },
+      ],
+      top: NaN,
+    };
+    const entry = decodeFields(encodeMessage({ name: 'ev', body }, MIB), MIB);
+    assert.deepEqual(entry.body, body);
+    for (const top of [NaN, Infinity, -Infinity]) {
+      assert.deepEqual(decodeFields(encodeMessage({ name: 'ev', body: top }, MIB), MIB).body, top);
+    }
+  });
+
+  void it('writes bodies it does not change exactly as JSON.stringify does', () => {
+    class Point {
+      readonly x = 1;
+      readonly y = 2;
+    }
+    const bodies: unknown[] = [
+      null,
+      { a: null },
+      [null, {}, [], { '0': 'zero' }],
+      { empty: {}, nested: { e: {} }, s: 'null {} {"0":' },
+      { '0': 1, '1': 2 },
+      [undefined, , 3], // eslint-disable-line no-sparse-arrays
+      { p: new Point(), proto: Object.create(null) as object, n: null },
+      { s: new String('x'), b: new Boolean(false), n: new Number(-0) },
+      { d: new Date(0), nothing: null },
+      { 'a b': null, é: [null], '\u2028': { x: null } },
+    ];
+    for (const body of bodies) assert.equal(encodeBody(body), JSON.stringify(body));
+  });
+
+  void it('leaves out undefined, functions and symbols as object property values, as JSON does', () => {
+    assert.equal(encodeBody({ a: undefined }), '{}');
+    assert.equal(encodeBody({ a: undefined, f: () => 1, s: Symbol('s'), k: 1 }), '{"k":1}');
+    assert.equal(encodeBody({ m() {}, nested: { u: undefined, n: null } }), '{"nested":{"n":null}}');
+    assert.equal(encodeBody({ t: { toJSON: () => undefined }, k: 1 }), '{"k":1}');
+    assert.deepEqual(decodeFields(encodeMessage({ name: 'n', body: { a: undefined } }, MIB), MIB).body, {});
+  });
+
+  void it('writes undefined in an array as null, as JSON does', () => {
+    assert.equal(encodeBody([undefined, 1]), '[null,1]');
+    assert.equal(encodeBody(new Array(2)), '[null,null]');
+  });
+
+  void it('keeps objects with a toJSON method working as JSON does', () => {
+    class Decimal {
+      constructor(private readonly digits: string) {}
+      toJSON(): string {
+        return this.digits;
+      }
+    }
+    class Registry extends Map<string, number> {
+      toJSON(): Record<string, number> {
+        return Object.fromEntries(this);
+      }
+    }
+    const date = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 123));
+    assert.equal(
+      encodeBody({ at: date, price: new Decimal('1.10'), r: new Registry([['a', 1]]), buf: Buffer.from('ab') }),
+      '{"at":"2024-01-02T03:04:05.123Z","price":"1.10","r":{"a":1},"buf":{"type":"Buffer","data":[97,98]}}',
+    );
+    // toJSON gets its key, as with JSON.stringify.
+    const keys: string[] = [];
+    const spy = { toJSON: (key: string) => (keys.push(key), null) };
+    assert.equal(encodeBody({ k: spy, l: [spy] }), '{"k":null,"l":[null]}');
+    assert.deepEqual(keys.slice(-2), ['k', '0']);
+  });
+
+  void it('rejects what JSON would write as something else, naming its path', () => {
+    function* generator(): Generator<number> {
+      yield 1;
+    }
+    const cases: Array<[unknown, string, RegExp]> = [
+      [{ items: [1, 2, new Map([['a', 1]])] }, 'body.items[2]', /^a Map, which JSON would write as \{\}/],
+      [new Map(), 'body', /^a Map\b/],
+      [{ 'a b': { s: new Set([1]) } }, 'body["a b"].s', /^a Set\b.*\[\.\.\.set\]/],
+      [{ w: new WeakMap() }, 'body.w', /^a WeakMap\b/],
+      [{ w: new WeakSet() }, 'body.w', /^a WeakSet\b/],
+      [{ w: new WeakRef({}) }, 'body.w', /^a WeakRef\b/],
+      [{ re: /x/g }, 'body.re', /^a RegExp\b/],
+      [{ p: Promise.resolve(1) }, 'body.p', /^a Promise\b/],
+      [{ b: new ArrayBuffer(2) }, 'body.b', /^an ArrayBuffer\b/],
+      [{ b: new SharedArrayBuffer(2) }, 'body.b', /^a SharedArrayBuffer\b/],
+      [{ v: new Float64Array([1.5, 2]) }, 'body.v', /^a Float64Array, which JSON would write as an object/],
+      [[new Uint8Array(0)], 'body[0]', /^a Uint8Array\b/],
+      [new Int32Array([1]), 'body', /^an? Int32Array\b/],
+      [{ d: new DataView(new ArrayBuffer(1)) }, 'body.d', /^a DataView\b/],
+      [{ k: new Map([[1, 2]]).keys() }, 'body.k', /^a Map iterator\b/],
+      [{ k: new Set([1]).values() }, 'body.k', /^a Set iterator\b/],
+      [{ g: generator() }, 'body.g', /^a generator\b/],
+      [{ s: Object(Symbol('s')) as object }, 'body.s', /^a Symbol object\b/],
+      [{ m: [[0, () => 1]] }, 'body.m[0][1]', /^a function, which JSON would write as null/],
+      [{ m: [Symbol('s')] }, 'body.m[0]', /^a symbol, which JSON would write as null/],
+      [{ t: [{ toJSON: () => new Set() }] }, 'body.t[0]', /^a Set\b/],
+      [() => 1, 'body', /^a function, which JSON cannot represent/],
+      [Symbol('s'), 'body', /^a symbol\b/],
+      [undefined, 'body', /^undefined\b/],
+      [{ n: 10n }, 'body.n', /^a BigInt, which JSON cannot represent/],
+      [[{ n: Object(1n) as object }], 'body[0].n', /^a BigInt object\b/],
+    ];
+    for (const [body, path, what] of cases) {
+      assert.throws(() => encodeMessage({ name: 'm', body }, MIB), rejectsAt(path, what), path);
+    }
+  });
+
+  void it('writes one of those types that carries own properties as them, whatever else the body holds', () => {
+    class Registry extends Map<string, number> {
+      readonly label = 'r';
+    }
+    const registry = new Registry([['a', 1]]);
+    // Without and with a null elsewhere (which sends the body down the careful path): the same.
+    assert.equal(encodeBody({ registry }), '{"registry":{"label":"r"}}');
+    assert.equal(encodeBody({ registry, n: null }), '{"registry":{"label":"r"},"n":null}');
+    const tagged = Object.assign(new Uint8Array(0), { tag: 't' });
+    assert.equal(encodeBody({ tagged, n: null }), JSON.stringify({ tagged, n: null }));
+  });
+
+  void it('names the path of a circular reference and of what it points back to', () => {
+    const order: Record<string, unknown> = { id: 1 };
+    order['self'] = order;
+    assert.throws(
+      () => encodeMessage({ name: 'm', body: { order } }, MIB),
+      rejectsAt('body.order.self', /^a circular reference \(to body\.order\)$/),
+    );
+    const list: unknown[] = [1];
+    list.push({ back: list });
+    assert.throws(
+      () => encodeMessage({ name: 'm', body: list }, MIB),
+      rejectsAt('body[1].back', /^a circular reference \(to body\)$/),
+    );
+    // The same object twice, not inside itself, is fine, as with JSON.
+    const shared = { v: NaN };
+    assert.equal(encodeBody({ a: shared, b: [shared] }), '{"a":{"v":NaN},"b":[{"v":NaN}]}');
+  });
+
+  void it('keeps the JSON.stringify error as the cause of a BigInt or cycle rejection', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle['c'] = cycle;
+    for (const body of [{ n: 1n }, cycle]) {
+      try {
+        encodeMessage({ name: 'n', body }, MIB);
+        assert.fail('expected a throw');
+      } catch (err) {
+        assert.ok(err instanceof InvalidMessageError);
+        assert.ok(err.cause instanceof TypeError);
+      }
+    }
+  });
+
+  void it('wraps an error thrown by a getter or toJSON', () => {
+    const boom = new Error('boom');
+    for (const body of [
+      {
+        get v(): number {
+          throw boom;
+        },
+      },
+      [
+        {
+          toJSON(): never {
+            throw boom;
+          },
+        },
+      ],
+    ]) {
+      try {
+        encodeMessage({ name: 'n', body }, MIB);
+        assert.fail('expected a throw');
+      } catch (err) {
+        assert.ok(err instanceof InvalidMessageError);
+        assert.equal(err.cause, boom);
+        assert.match(err.message, /boom/);
+      }
+    }
+  });
+
+  void it('fails rather than guess when a getter gives the second pass another value', () => {
+    let calls = 0;
+    const body = {
+      get v(): number {
+        return calls++ === 0 ? 1 : NaN;
+      },
+      n: null,
+    };
+    assert.throws(
+      () => encodeMessage({ name: 'm', body }, MIB),
+      (err: unknown) => isInvalid(err) && /changed while it was encoded/.test((err as Error).message),
+    );
+  });
+
+  void it('counts the bytes of the tokens against maxBytes', () => {
+    // name 'n' (1 byte) + body '[NaN]' (5 bytes) = 6.
+    assert.equal(encodeMessage({ name: 'n', body: [NaN] }, 6)[3], '[NaN]');
+    assert.throws(() => encodeMessage({ name: 'n', body: [-Infinity] }, 6), isTooLarge);
+  });
+});
+
 void describe('decodeFields', () => {
   void it('decodes name, body and extra fields', () => {
     const entry = decodeFields(['name', 'order.created', 'body', '{"id": 1}', 'ts', '123', 'v', '2'], MIB);
@@ -210,6 +463,15 @@ void describe('parseBody', () => {
       d: { e: Infinity },
     });
     assert.deepEqual(parseBody('[-1, -Infinity,-Infinity,NaN]'), [-1, -Infinity, -Infinity, NaN]);
+  });
+
+  void it('reads a number beyond the range of a double as Infinity, as JSON.parse does', () => {
+    assert.equal(parseBody('1e400'), Infinity);
+    assert.equal(parseBody('-1e400'), -Infinity);
+    assert.deepEqual(parseBody('{"big": 1e400, "list": [-1e400, NaN]}'), { big: Infinity, list: [-Infinity, NaN] });
+    assert.equal(parseBody('1' + '0'.repeat(400)), Infinity);
+    // Above 2**53 an integer becomes the nearest double.
+    assert.equal(parseBody('9007199254740993'), 9007199254740992);
   });
 
   void it('does not rewrite the token words inside JSON strings', () => {
@@ -318,6 +580,11 @@ void describe('dtpyfw golden fixtures (json.dumps(body, default=str))', () => {
     assert.equal(body['safe'], 2 ** 53);
   });
 
+  void it('gives Infinity for a Python int beyond the range of a double', () => {
+    const body = decodeFields(['name', 'm', 'body', byCase.get('int beyond the range of a double')!.body], MIB).body;
+    assert.deepEqual(body, { big: Infinity, neg: -Infinity });
+  });
+
   void it('reads str()-style values as strings (datetime, Decimal, UUID, set, bytes)', () => {
     const read = (name: string): unknown => decodeFields(['name', 'm', 'body', byCase.get(name)!.body], MIB).body;
     assert.deepEqual(read('datetime'), { at: '2024-01-02 03:04:05.123456+00:00' });
@@ -334,12 +601,31 @@ void describe('dtpyfw golden fixtures (json.dumps(body, default=str))', () => {
 });
 
 void describe('what encodeMessage writes is what Python json.loads was checked against', () => {
-  // test/fixtures/gen-dtpyfw-wire.py checked json.loads(js) == value when it wrote the fixture.
-  for (const c of loadFixture<JsCase[]>('js-wire.json')) {
+  // test/fixtures/gen-dtpyfw-wire.py checked, with Python, that json.loads(js) gives the value
+  // (NaN, inf and -inf as floats) when it wrote the fixture.
+  const cases = loadFixture<JsCase[]>('js-wire.json');
+
+  void it('holds the NaN and infinity cases', () => {
+    const names = new Set(cases.map((c) => c.case));
+    for (const name of [
+      'NaN and infinities in an object',
+      'NaN and infinities in an array',
+      'NaN and infinities nested',
+      'top-level NaN',
+      'top-level Infinity',
+      'top-level -Infinity',
+      'null and token words inside strings stay strings',
+    ]) {
+      assert.ok(names.has(name), name);
+    }
+  });
+
+  for (const c of cases) {
     void it(`encodes "${c.case}" exactly as the checked text`, () => {
-      const fields = encodeMessage({ name: 'm', body: c.value }, MIB);
+      const value = revive(c.value);
+      const fields = encodeMessage({ name: 'm', body: value }, MIB);
       assert.equal(fields[3], c.js);
-      assert.deepEqual(parseBody(c.js), c.value);
+      assert.deepEqual(parseBody(c.js), value);
     });
   }
 });

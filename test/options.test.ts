@@ -51,7 +51,10 @@ void describe('resolveStreamerOptions', () => {
     const o = resolveStreamerOptions();
     assert.equal(o.dedupWindowMs, 604_800_000);
     assert.equal(o.delivery, 'at-most-once');
-    assert.equal(o.ledger, 'hwm');
+    assert.equal(o.dedupGuard, 'watermark');
+    assert.equal(o.deadLetterMaxLen, 10_000);
+    assert.equal(o.deadLetterRetentionMs, 604_800_000);
+    assert.deepEqual(o.middleware, []);
     assert.equal(o.maxAttempts, 5);
     assert.equal(o.retryBaseMs, 1000);
     assert.equal(o.retryMaxMs, 60_000);
@@ -86,7 +89,7 @@ void describe('resolveStreamerOptions', () => {
     });
     assert.equal(o.dedupWindowMs, 1000);
     assert.equal(o.delivery, 'at-least-once');
-    assert.equal(o.ledger, 'zset');
+    assert.equal(o.dedupGuard, 'ledger', 'the old name ledger: zset still works');
     assert.equal(o.maxAttempts, 1);
     assert.equal(o.retryBaseMs, 10);
     assert.equal(o.retryMaxMs, 10);
@@ -752,7 +755,7 @@ void describe('valid input resolves as before', () => {
       retentionMs: 86_400_000,
       maxLen: undefined,
     });
-    assert.equal(resolveStreamerOptions({ ledger: null } as never).ledger, 'hwm');
+    assert.equal(resolveStreamerOptions({ ledger: null } as never).dedupGuard, 'watermark');
     assert.equal(resolveConsumeOptions({ restMs: null, blockMs: null } as never).blockMs, 5000);
     assert.equal(resolveSubscribeOptions({ concurrency: null } as never).concurrency, 1);
   });

@@ -18,8 +18,9 @@ import type {
   LuaScript,
   PortEvents,
   RawEntry,
-  ReadGroupOptions,
+  ReadGroup,
   RedisPort,
+  ScriptCall,
   WaitBeforeRead,
 } from './port.js';
 import { ConfigError, ConnectionError, RedisCommandError, type RedisStreamerError } from '../errors.js';
@@ -292,27 +293,30 @@ export class IoredisPort implements RedisPort {
     return (await this.run('xadd', () => this.client.xadd(key, '*', ...fields))) as string;
   }
 
-  async xreadgroupThenScript(
-    group: string,
-    consumer: string,
-    key: string,
-    opts: ReadGroupOptions,
-    script: LuaScript,
-    keys: readonly string[],
-    args: ReadonlyArray<string | number>,
-  ): Promise<{ entries: RawEntry[]; result: unknown }> {
+  async xreadgroup(read: ReadGroup): Promise<RawEntry[]> {
+    const reply = (await this.run('xreadgroup', () => this.client.call('XREADGROUP', ...readGroupArgs(read)))) as Array<
+      [string, RawEntry[]]
+    > | null;
+    return reply === null || reply.length === 0 ? [] : (reply[0] as [string, RawEntry[]])[1];
+  }
+
+  async readBetweenScripts(
+    read: ReadGroup,
+    before: ScriptCall,
+    after: ScriptCall,
+  ): Promise<{ before: unknown; entries: RawEntry[]; after: unknown }> {
     const client = this.client;
-    this.ensureLoaded(script);
-    const read: Array<string | number> = ['GROUP', group, consumer, 'COUNT', opts.count];
-    if (opts.noAck === true) read.push('NOACK');
-    read.push('STREAMS', key, '>');
+    this.ensureLoaded(before.script);
+    this.ensureLoaded(after.script);
+    const names = ['multi', 'evalsha', 'xreadgroup', 'evalsha'];
     // MULTI/EXEC written as plain commands sent back to back: cheaper than ioredis' multi() object.
     let queued: Array<Promise<unknown>> = [];
     const exec = this.run('exec', () => {
       queued = [
         client.call('MULTI'),
-        client.call('XREADGROUP', ...read),
-        client.call('EVALSHA', script.sha, keys.length, ...keys, ...args),
+        client.call('EVALSHA', before.script.sha, before.keys.length, ...before.keys, ...before.args),
+        client.call('XREADGROUP', ...readGroupArgs(read)),
+        client.call('EVALSHA', after.script.sha, after.keys.length, ...after.keys, ...after.args),
       ];
       // Each queued reply (+QUEUED, or the error EXECABORT then stands for) is settled here so
       // none is left unhandled; EXEC's reply carries the outcome.
@@ -321,25 +325,30 @@ export class IoredisPort implements RedisPort {
     }).catch(async (err: unknown) => {
       // EXECABORT only says a queued command was refused: report that command's own error.
       if (!(err instanceof RedisCommandError) || err.redisCode !== 'EXECABORT') throw err;
-      const names = ['multi', 'xreadgroup', 'evalsha'];
       const settled = await Promise.allSettled(queued);
       const refused = settled.findIndex((r) => r.status === 'rejected');
       const first = settled[refused];
       throw first?.status === 'rejected' ? this.translate(first.reason, names[refused] ?? 'exec', true) : err;
     });
-    const [readReply, scriptReply] = (await exec) as [unknown, unknown];
+    const [beforeReply, readReply, afterReply] = (await exec) as [unknown, unknown, unknown];
     if (readReply instanceof Error) throw this.translate(readReply, 'xreadgroup', true);
     const streams = readReply as Array<[string, RawEntry[]]> | null;
     const entries = streams === null || streams.length === 0 ? [] : (streams[0] as [string, RawEntry[]])[1];
-    if (scriptReply instanceof Error) {
-      const err = this.translate(scriptReply, 'evalsha', true);
-      if (!(err instanceof RedisCommandError) || err.redisCode !== 'NOSCRIPT') throw err;
-      // The script cache was flushed behind this connection's back (SCRIPT FLUSH): the read
-      // happened without its script. The caller decides what that means (result null).
-      this.loaded.delete(script);
-      return { entries, result: null };
-    }
-    return { entries, result: scriptReply };
+    return {
+      before: this.scriptReply(beforeReply, before.script),
+      entries,
+      after: this.scriptReply(afterReply, after.script),
+    };
+  }
+
+  /** A script's reply inside a transaction: its value, or null when it was missing (NOSCRIPT). */
+  private scriptReply(reply: unknown, script: LuaScript): unknown {
+    if (!(reply instanceof Error)) return reply;
+    const err = this.translate(reply, 'evalsha', true);
+    if (!(err instanceof RedisCommandError) || err.redisCode !== 'NOSCRIPT') throw err;
+    // The script cache was flushed behind this connection's back (SCRIPT FLUSH).
+    this.loaded.delete(script);
+    return null;
   }
 
   async runScriptAfterWait(
@@ -390,8 +399,11 @@ export class IoredisPort implements RedisPort {
     return reply[0]?.[0] ?? null;
   }
 
-  async xtrimAll(key: string): Promise<number> {
-    return Number(await this.run('xtrim', () => this.client.xtrim(key, 'MAXLEN', 0)));
+  async deleteStream(key: string): Promise<number> {
+    // XLEN and DEL in one MULTI/EXEC, so the count is what was deleted.
+    const reply = await this.run('exec', () => this.client.multi().xlen(key).del(key).exec());
+    const count = reply?.[0]?.[1];
+    return typeof count === 'number' ? count : 0;
   }
 
   async xlen(key: string): Promise<number> {
@@ -424,6 +436,11 @@ export class IoredisPort implements RedisPort {
     }
   }
 
+  async configGet(parameter: string): Promise<string | null> {
+    const reply = (await this.run('config', () => this.client.config('GET', parameter))) as unknown;
+    return Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : null;
+  }
+
   async time(): Promise<number> {
     const [seconds, micros] = await this.run('time', () => this.client.time());
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -436,6 +453,13 @@ export class IoredisPort implements RedisPort {
   async clientUnblock(id: number): Promise<boolean> {
     return Number(await this.run('client', () => this.client.client('UNBLOCK', id))) === 1;
   }
+}
+
+function readGroupArgs(read: ReadGroup): Array<string | number> {
+  const args: Array<string | number> = ['GROUP', read.group, read.consumer, 'COUNT', read.count];
+  if (read.noAck) args.push('NOACK');
+  args.push('STREAMS', read.key, '>');
+  return args;
 }
 
 /** Fails the commands ioredis keeps for a reconnect that will not come (it does not, on disconnect). */

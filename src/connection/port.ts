@@ -32,12 +32,22 @@ export interface WaitBeforeRead {
   readonly blockMs: number;
 }
 
-/** Options of one (non-blocking) XREADGROUP call. */
-export interface ReadGroupOptions {
+/** One (non-blocking) `XREADGROUP GROUP <group> <consumer> COUNT <count> [NOACK] STREAMS <key> >`. */
+export interface ReadGroup {
+  readonly group: string;
+  readonly consumer: string;
+  readonly key: string;
   /** COUNT. */
   readonly count: number;
   /** NOACK: entries are not added to the pending list. */
-  readonly noAck?: boolean;
+  readonly noAck: boolean;
+}
+
+/** A script with its keys and arguments. */
+export interface ScriptCall {
+  readonly script: LuaScript;
+  readonly keys: readonly string[];
+  readonly args: ReadonlyArray<string | number>;
 }
 
 /** Where a connection stands. */
@@ -95,20 +105,19 @@ export interface RedisPort {
 
   /** XADD key * field value... */
   xadd(key: string, fields: readonly string[]): Promise<string>;
+  /** A non-blocking XREADGROUP of one stream; its entries (none when there is nothing new). */
+  xreadgroup(read: ReadGroup): Promise<RawEntry[]>;
   /**
-   * XREADGROUP (never blocking) and then a script, in one MULTI/EXEC, so the script sees the group
-   * exactly as the read left it and no other client runs in between.
+   * A script, XREADGROUP (never blocking) and another script, in one MULTI/EXEC, so the scripts see
+   * the group exactly as it was before and after the read and no other client runs in between.
+   * A script missing from the server's cache (NOSCRIPT: a SCRIPT FLUSH just before) did not run:
+   * its result is null, and the read happened without it.
    */
-  xreadgroupThenScript(
-    group: string,
-    consumer: string,
-    key: string,
-    opts: ReadGroupOptions,
-    script: LuaScript,
-    keys: readonly string[],
-    args: ReadonlyArray<string | number>,
-  ): Promise<{ entries: RawEntry[]; result: unknown }>;
-  // (result is null when the script was missing from the server's cache: the read happened alone.)
+  readBetweenScripts(
+    read: ReadGroup,
+    before: ScriptCall,
+    after: ScriptCall,
+  ): Promise<{ before: unknown; entries: RawEntry[]; after: unknown }>;
   /**
    * `XREAD COUNT 1 BLOCK` on `waitKey` (which consumes nothing), then a script, sent in one write:
    * Redis holds the script behind the wait until an entry arrives (or the block times out), then
@@ -131,8 +140,8 @@ export interface RedisPort {
   getString(key: string): Promise<string | null>;
   /** The id of the last entry of a stream (XREVRANGE + - COUNT 1), null when empty. */
   xrevrangeLast(key: string): Promise<string | null>;
-  /** XTRIM key MAXLEN 0: empties a stream atomically; resolves to the number removed. */
-  xtrimAll(key: string): Promise<number>;
+  /** Deletes a stream key (DEL, after XLEN); resolves to the number of entries it held. */
+  deleteStream(key: string): Promise<number>;
   /** XLEN. */
   xlen(key: string): Promise<number>;
   /** XACK; resolves to the number acknowledged. */
@@ -141,6 +150,8 @@ export interface RedisPort {
   xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'>;
   /** Runs a Lua script (EVALSHA, loading it on NOSCRIPT). */
   runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+  /** CONFIG GET of one parameter; null when the server does not have it. */
+  configGet(parameter: string): Promise<string | null>;
   /** The server's clock in ms (TIME). */
   time(): Promise<number>;
   /** CLIENT ID of this connection. */

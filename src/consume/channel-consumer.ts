@@ -1,179 +1,208 @@
 /**
- * The consumer loop of one channel for one group: it owns one dedicated connection, reads batches
- * through the dedup guard and hands them to the scheduler.
+ * The consume loop of one channel for one group: it decides when to read and how much, reads
+ * through the dedup guard on its own connection, and hands what it read to the entries' owner
+ * ({@link Deliveries}). Entries taken over from the pending list (at-least-once) reach the owner
+ * through the same door, from the pending keeper.
  *
- * Per batch, one round trip on this connection: `MULTI; XREADGROUP ... >; EVALSHA take-guard; EXEC`.
- * The next read is sent as soon as the scheduler has room, so it overlaps the handling of the batch
- * before. When a read comes back short, the next one first waits with `XREAD BLOCK` (which consumes
- * nothing) and reads behind it in the same round trip. A watchdog replaces the connection when a
- * read sees no reply data for blockMs + 1 s. Only after a wait that timed out empty does the loop
- * rest (restMs, doubling to 2 s); data resets the rest.
+ * Per batch, one round trip on the read connection: `MULTI; EVALSHA guard-before-read;
+ * XREADGROUP ... >; EVALSHA guard-after-read; EXEC`. The next read is sent as soon as the handlers
+ * have room, so it overlaps the handling of the batch before. When a read comes back short, the
+ * next one first waits with `XREAD BLOCK` (which consumes nothing) and reads behind it in the same
+ * round trip. Only after a wait that timed out empty does the loop rest (restMs, doubling to 2 s);
+ * data resets the rest.
  */
 import { backoffDelay } from '../connection/backoff.js';
-import type { RawEntry, RedisPort } from '../connection/port.js';
-import { createGuard, type DedupGuard, type TakeResult } from '../delivery/dedup-guard.js';
-import { PendingKeeper } from '../delivery/pending-keeper.js';
-import { isConnectionError, isNoGroupError, toError } from '../errors.js';
-import type { ResolvedConsumeOptions, SubscribeOptions } from '../options.js';
+import type { Connections } from '../connection/connections.js';
+import type { RedisPort } from '../connection/port.js';
+import type { GuardedReader, GuardedTake } from '../delivery/guarded-read.js';
+import type { PendingKeeper } from '../delivery/pending-keeper.js';
+import { isConnectionError, isNoGroupError, ShutdownTimeoutError, toError } from '../errors.js';
+import type { ErrorContext } from '../events.js';
+import type { HandlerRegistry } from '../handlers.js';
+import type { Logger } from '../logger.js';
+import { groupsKey, replayKey } from '../naming.js';
+import type { ResolvedConsumeOptions } from '../options.js';
+import { ReportLimiter } from '../report-limiter.js';
+import { scripts } from '../scripts/index.js';
+import type { CounterSet } from '../stats.js';
 import { sleep, untilAborted } from '../timers.js';
-import type { ChannelEnv } from './channel-env.js';
-import { EntryProcessor, type Prepared } from './entry-processor.js';
-import type { TrackedBatch } from './in-flight.js';
-import { Scheduler } from './scheduler.js';
+import type { Deliveries } from './deliveries.js';
+import { ReadConnection } from './read-connection.js';
 
-/** Extra time a blocking read gets before its connection is presumed hung. */
-export const WATCHDOG_GRACE_MS = 1000;
-/** How often the watchdog looks at the read in flight. */
-const WATCHDOG_CHECK_MS = 250;
-/** A batch of synchronous handlers yields to the event loop after this long (acks, leases, I/O). */
-const SLICE_MS = 20;
 const MAX_REST_MS = 2000;
-/** A streak of errors is reported once, then again at most this often. */
+/** A streak of read errors is reported once, then again at most this often. */
 const ERROR_REPORT_EVERY_MS = 30_000;
 
-interface WatchedRead {
-  readonly startedAt: number;
-  settled: boolean;
+/** The parts of one channel consumer, wired by the streamer. */
+export interface ChannelParts {
+  readonly channel: string;
+  readonly group: string;
+  readonly consumer: string;
+  readonly registry: HandlerRegistry;
+  readonly reader: GuardedReader;
+  /** The streamer's connections: the consumer opens its read connection there. */
+  readonly connections: Connections;
+  readonly deliveries: Deliveries;
+  /** The pending keeper (at-least-once), undefined otherwise. */
+  readonly keeper: PendingKeeper | undefined;
+  /** Whether reads use NOACK (at-most-once). */
+  readonly noAck: boolean;
+  readonly counters: CounterSet;
+  /** The streamer's shared command connection. */
+  readonly command: () => Promise<RedisPort>;
+  readonly logger: Logger;
+  readonly report: (err: unknown, context: ErrorContext) => void;
+  /** How long shutdown waits for running handlers. */
+  readonly shutdownTimeoutMs: number;
+  /** Aborted by {@link ChannelConsumer.stop}; the parts that retry end their waits on it. */
+  readonly stop: AbortController;
 }
 
 /** Consumes one channel for one group until stopped. */
 export class ChannelConsumer {
-  private readonly scheduler: Scheduler;
-  private readonly processor: EntryProcessor;
-  private readonly keeper: PendingKeeper | undefined;
-  private readonly guard: DedupGuard;
-  private readonly stopController = new AbortController();
-  private readonly noAck: boolean;
-  private readonly orderingKey: SubscribeOptions['orderingKey'];
-  private port: RedisPort | undefined;
-  private waiting = false;
-  /** The read in flight on the read connection, for the watchdog. */
-  private current: WatchedRead | undefined;
-  private watchdogTimer: NodeJS.Timeout | undefined;
-  /** Set when the watchdog replaced the connection: the failed read is retried at once. */
-  private replaced = false;
-  /** CLIENT ID of the read connection, to unblock its wait on stop. */
-  private clientId: number | undefined;
+  private readonly errors = new ReportLimiter(ERROR_REPORT_EVERY_MS);
+  private readonly connection: ReadConnection;
+  private readonly stopController: AbortController;
   private batchSize: number;
   private needRecover = false;
   private lastSeenId: string | undefined;
   private errorStreak = 0;
-  private lastErrorReport = 0;
-  /** Aborted when the read connection is ready again (or on stop): ends an error backoff early. */
-  private wake: AbortController | undefined;
 
   constructor(
-    private readonly env: ChannelEnv,
+    private readonly parts: ChannelParts,
     private readonly consume: ResolvedConsumeOptions,
-    private readonly concurrency: number,
-    orderingKey: SubscribeOptions['orderingKey'],
   ) {
-    const o = env.options;
-    this.orderingKey = orderingKey;
-    this.noAck = o.delivery === 'at-most-once';
+    this.stopController = parts.stop;
     this.batchSize = consume.count;
-    this.scheduler = new Scheduler(concurrency);
-    this.processor = new EntryProcessor(env);
-    this.guard = createGuard(o.ledger, env.channel, env.group, o.dedupWindowMs);
-    this.keeper =
-      o.delivery === 'at-least-once'
-        ? new PendingKeeper(
-            env,
-            this.processor,
-            (raw, attempt) => this.submit(this.processor.prepare(raw), attempt),
-            () => this.hasRoom(),
-          )
-        : undefined;
-  }
-
-  private get stopSignal(): AbortSignal {
-    return this.stopController.signal;
+    parts.deliveries.setLowWater(this.batchSize);
+    this.connection = new ReadConnection(parts.connections, `channel:${parts.channel}`, consume.blockMs, () => {
+      if (parts.keeper !== undefined) this.needRecover = true;
+    });
   }
 
   private get stopping(): boolean {
-    return this.stopSignal.aborted;
+    return this.stopController.signal.aborted;
   }
 
   /** Asks the loop to stop; {@link run} resolves once it has shut down. */
   stop(): void {
     if (this.stopping) return;
     this.stopController.abort();
-    this.wake?.abort();
-    if (this.waiting) void this.unblock();
+    void this.connection.unblock(this.parts.command);
   }
 
   /** Runs until {@link stop}; resolves after in-flight handlers finished and connections closed. */
   async run(): Promise<void> {
     try {
-      await untilAborted(this.env.registry.whenAny(this.env.channel), this.stopSignal);
+      await untilAborted(this.parts.registry.whenAny(this.parts.channel), this.stopController.signal);
       if (!this.stopping) {
-        this.keeper?.start();
-        this.watchdogTimer = setInterval(() => this.checkWatchdog(), WATCHDOG_CHECK_MS);
+        this.parts.keeper?.start();
         await this.loop();
       }
     } finally {
-      clearInterval(this.watchdogTimer);
       await this.shutdown();
     }
   }
 
   private lowWater(): number {
-    return Math.max(this.concurrency, this.batchSize);
-  }
-
-  private hasRoom(): boolean {
-    return !this.stopping && this.scheduler.load <= this.lowWater();
+    return Math.max(1, this.batchSize);
   }
 
   private async loop(): Promise<void> {
+    const { deliveries } = this.parts;
     let rest = this.consume.restMs;
     // Set once a read came back short (the stream is drained): the next read first waits, in the
     // same round trip, for an entry above this id (the group's last-delivered-id).
     let waitAfter: string | undefined;
     while (!this.stopping) {
       let waitedForHandlers = false;
-      if (this.scheduler.load > this.lowWater()) {
+      if (deliveries.load > this.lowWater()) {
         waitedForHandlers = true;
-        await untilAborted(this.scheduler.waitForLoadAtMost(this.lowWater()), this.stopSignal);
+        await untilAborted(deliveries.waitForLoadAtMost(this.lowWater()), this.stopController.signal);
         if (this.stopping) break;
       }
-      if (this.needRecover && this.keeper !== undefined) {
-        try {
-          await this.watched(this.keeper.recoverOwn(this.readPort()));
-          this.needRecover = false;
-        } catch (err) {
-          await this.onReadError(err);
-          continue;
-        }
-        if (this.stopping) break;
-      }
-      let take: TakeResult;
+      let take: GuardedTake;
       const requested = this.batchSize;
       try {
-        take =
-          waitAfter === undefined
-            ? await this.watched(this.guard.take(this.readPort(), this.env.consumer, requested, this.noAck))
-            : await this.waitThenTake(requested, waitAfter);
+        if (this.needRecover) await this.recover();
+        take = await this.read(requested, waitAfter);
       } catch (err) {
         waitAfter = undefined;
         await this.onReadError(err);
         continue;
       }
       this.errorStreak = 0;
-      const total = take.fresh.length + take.skipped.length;
+      this.accept(take);
+      const total = take.entries.length + take.skipped.length;
       if (total > 0) {
         rest = this.consume.restMs;
         this.adapt(total, waitedForHandlers);
-        this.accept(take);
       }
+      if (take.replays) await this.readReplays();
       // A full batch means more may be waiting: read again at once. A short one drained the stream.
       waitAfter = total >= requested ? undefined : take.lastDeliveredId === '' ? '$' : take.lastDeliveredId;
       if (total === 0 && !take.woke && !this.stopping) {
         // The wait timed out with nothing new: rest, longer each time, before waiting again.
-        await sleep(rest, this.stopSignal);
+        await sleep(rest, this.stopController.signal);
         rest = Math.max(this.consume.restMs, Math.min(rest * 2, MAX_REST_MS));
       }
     }
+  }
+
+  private read(count: number, waitAfter: string | undefined): Promise<GuardedTake> {
+    const { reader } = this.parts;
+    const connection = this.connection;
+    if (waitAfter === undefined) return connection.watch((port) => reader.take(port, count));
+    const wait = { afterId: waitAfter, blockMs: this.consume.blockMs };
+    return connection.watch((port) => reader.waitThenTake(port, wait, count), true);
+  }
+
+  /** Hands a read to the entries' owner. */
+  private accept(take: GuardedTake): void {
+    const { deliveries, logger, channel, group, counters } = this.parts;
+    deliveries.noteRead(take.pending, take.replays);
+    if (take.movedForward !== undefined) {
+      const [from, to, skipped] = take.movedForward;
+      counters.add('deduplicated', skipped);
+      logger.warn(
+        { channel, group, from, to, skipped },
+        'the group was moved back below what it had handed out; the dedup guard moved it forward again',
+      );
+    }
+    if (take.unguarded && this.errors.take('unguarded') !== undefined) {
+      logger.warn({ channel, group }, 'a read ran without its guard script (SCRIPT FLUSH at that moment)');
+    }
+    deliveries.skip('channel', take.skipped);
+    const last = take.entries.at(-1);
+    if (last !== undefined) this.lastSeenId = last[0];
+    deliveries.admitRead('channel', take.entries);
+  }
+
+  /** Reads the group's replay stream (dead letters replayed to this group) until it is drained. */
+  private async readReplays(): Promise<void> {
+    const { channel, group, consumer, noAck, deliveries } = this.parts;
+    const connection = this.connection;
+    const read = { group, consumer, key: replayKey(channel, group), count: this.batchSize, noAck };
+    for (;;) {
+      let entries;
+      try {
+        entries = await connection.watch((port) => port.xreadgroup(read));
+      } catch (err) {
+        // The replay stream was removed meanwhile (drained by another instance): nothing to do.
+        if (isNoGroupError(err)) return;
+        throw err;
+      }
+      deliveries.admitRead('replay', entries);
+      if (entries.length < read.count || this.stopping) return;
+      await untilAborted(deliveries.waitForLoadAtMost(this.lowWater()), this.stopController.signal);
+    }
+  }
+
+  /** Takes back, on the read connection, this consumer's entries whose read reply was lost. */
+  private async recover(): Promise<void> {
+    const keeper = this.parts.keeper;
+    if (keeper !== undefined) await this.connection.watch((port) => keeper.recoverOwn(port));
+    this.needRecover = false;
   }
 
   /** Grows the batch while reads come back full and handlers keep up; shrinks it when they do not. */
@@ -183,229 +212,63 @@ export class ChannelConsumer {
     } else if (total >= this.batchSize && this.batchSize < this.consume.maxCount) {
       this.batchSize = Math.min(this.consume.maxCount, this.batchSize * 2);
     }
-  }
-
-  private accept(take: TakeResult): void {
-    for (const [id] of take.skipped) {
-      this.env.counters.deduplicated++;
-      // In at-least-once mode the skipped entries were added to this consumer's pending list.
-      if (!this.noAck) this.processor.acknowledge(id);
-    }
-    if (take.fresh.length === 0) return;
-    this.lastSeenId = (take.fresh[take.fresh.length - 1] as RawEntry)[0];
-    if (this.concurrency > 1 || this.orderingKey !== undefined) {
-      for (const raw of take.fresh) this.submit(this.processor.prepare(raw), 1);
-      return;
-    }
-    // One at a time, in order: the whole batch is one job, which runs its entries back to back
-    // (no promise per entry while handlers are synchronous).
-    const batch = take.fresh;
-    this.env.counters.delivered += batch.length;
-    const tracked = this.processor.trackBatch(batch);
-    this.scheduler.submit(() => this.runBatch(batch, tracked), undefined, batch.length);
-  }
-
-  /** Entries are decoded as they come up, so each one's objects are short-lived garbage. */
-  private async runBatch(batch: readonly RawEntry[], tracked: TrackedBatch | undefined): Promise<void> {
-    // Start on the next microtask: by then the loop has sent its next read, so Redis works on it
-    // while this batch is handled (with synchronous handlers the batch would otherwise run first).
-    await Promise.resolve();
-    let slice = performance.now();
-    for (const raw of batch) {
-      try {
-        const pending = this.processor.handle(this.processor.prepare(raw), 1);
-        if (pending !== undefined) await pending;
-      } catch (err) {
-        this.env.reporter.error(err, { phase: 'consume', channel: this.env.channel });
-      } finally {
-        this.processor.finishedInBatch(tracked);
-      }
-      // Long runs of synchronous handlers let the event loop breathe: replies, acks, leases.
-      if (performance.now() - slice > SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        slice = performance.now();
-      }
-    }
-  }
-
-  private submit(prepared: Prepared, attempt: number): void {
-    this.env.counters.delivered++;
-    this.processor.track(prepared.raw[0]);
-    const key = this.keyOf(prepared);
-    this.scheduler.submit(() => this.processor.handleSafely(prepared, attempt), key);
-  }
-
-  private keyOf(p: Prepared): string | number | undefined {
-    if (this.orderingKey === undefined || p.decoded === undefined) return undefined;
-    try {
-      return this.orderingKey(p.decoded.body, p.decoded.name);
-    } catch (err) {
-      this.env.reporter.error(err, { phase: 'consume', channel: this.env.channel });
-      return undefined;
-    }
-  }
-
-  private readPort(): RedisPort {
-    if (this.port !== undefined) return this.port;
-    const label = `channel:${this.env.channel}`;
-    const port = this.env.connections.blocking(label);
-    port.on('reconnecting', () => {
-      this.clientId = undefined;
-      this.needRecover = !this.noAck;
-    });
-    port.on('ready', () => {
-      this.wake?.abort();
-      port.clientId().then(
-        (id) => {
-          if (this.port === port) this.clientId = id;
-        },
-        () => {},
-      );
-    });
-    this.port = port;
-    return port;
-  }
-
-  private dropPort(): void {
-    if (this.port !== undefined) this.env.connections.discard(this.port);
-    this.port = undefined;
-    this.clientId = undefined;
-  }
-
-  /**
-   * Waits (XREAD BLOCK, which consumes nothing) for an entry above `afterId`, then takes a batch, in
-   * one round trip, under the watchdog like every read.
-   */
-  private async waitThenTake(count: number, afterId: string): Promise<TakeResult> {
-    const port = this.readPort();
-    this.waiting = true;
-    try {
-      return await this.watched(
-        this.guard.take(port, this.env.consumer, count, this.noAck, { afterId, blockMs: this.consume.blockMs }),
-      );
-    } finally {
-      this.waiting = false;
-    }
-  }
-
-  /** Puts a read on the read connection under the watchdog. */
-  private watched<T>(read: Promise<T>): Promise<T> {
-    const watched: WatchedRead = { startedAt: performance.now(), settled: false };
-    this.current = watched;
-    return read.finally(() => {
-      watched.settled = true;
-      if (this.current === watched) this.current = undefined;
-    });
-  }
-
-  /**
-   * The watchdog, every {@link WATCHDOG_CHECK_MS}: a read that has seen no reply data for blockMs + 1 s
-   * sits on a hung connection (a dead peer that never closed the socket). The connection is cut,
-   * which fails the read, and replaced. The check is repeated after the pending I/O of the event
-   * loop: if the event loop was busy (long synchronous handlers), a reply that already arrived is
-   * processed first and wins.
-   */
-  private checkWatchdog(): void {
-    const watched = this.current;
-    const port = this.port;
-    if (watched === undefined || port === undefined || this.stopping) return;
-    const limit = this.consume.blockMs + WATCHDOG_GRACE_MS;
-    const quiet = (): boolean => performance.now() - Math.max(watched.startedAt, port.lastDataAt) > limit;
-    if (!quiet()) return;
-    setImmediate(() => {
-      if (watched.settled || this.current !== watched || this.port !== port || this.stopping || !quiet()) return;
-      this.replaced = true;
-      this.needRecover = !this.noAck;
-      this.env.connections.replaceHung(port, `channel:${this.env.channel}`, limit);
-      this.port = undefined;
-      this.clientId = undefined;
-    });
-  }
-
-  /**
-   * On stop, wakes a waiting read with CLIENT UNBLOCK: the wait ends as if timed out and the batch
-   * read behind it still runs and reaches this consumer, so nothing is lost. If Redis cannot be
-   * asked, the connection is cut: the wait consumes nothing, and Redis drops the queued read with it.
-   */
-  private async unblock(): Promise<void> {
-    const id = this.clientId;
-    if (id !== undefined) {
-      try {
-        await (await this.env.command()).clientUnblock(id);
-        return;
-      } catch {
-        // fall through
-      }
-    }
-    if (this.waiting) this.dropPort();
+    this.parts.deliveries.setLowWater(this.batchSize);
   }
 
   private async onReadError(err: unknown): Promise<void> {
     if (this.stopping) return;
-    if (this.replaced) {
-      this.replaced = false; // the watchdog replaced the connection and reported it: read again now
-      return;
-    }
+    const { channel, logger } = this.parts;
+    const connection = this.connection;
+    if (connection.takeReplaced()) return; // the watchdog replaced the connection and reported it: read again now
     this.errorStreak++;
     if (isNoGroupError(err)) {
       await this.recreateGroup();
       return;
     }
-    this.needRecover = !this.noAck;
-    const now = Date.now();
+    if (this.parts.keeper !== undefined) this.needRecover = true;
     if (isConnectionError(err)) {
       // A lost connection is reported by the 'reconnect' event; the loop resumes by itself.
-      this.env.options.logger.warn({ err: toError(err), channel: this.env.channel }, 'read failed: connection lost');
-    } else if (this.errorStreak === 1 || now - this.lastErrorReport >= ERROR_REPORT_EVERY_MS) {
-      this.lastErrorReport = now;
-      this.env.reporter.error(toError(err), { phase: 'consume', channel: this.env.channel });
+      logger.debug({ err: toError(err), channel }, 'read failed: connection lost');
+    } else if (this.errors.take('read') !== undefined) {
+      this.parts.report(err, { phase: 'consume', channel });
     }
     // Back off, but resume as soon as the connection is ready again (ioredis keeps reconnecting).
-    this.wake = new AbortController();
-    if (this.stopping) this.wake.abort();
-    await sleep(backoffDelay(this.errorStreak, 100, 2000), this.wake.signal);
-    this.wake = undefined;
+    await connection.untilReadyOr(backoffDelay(this.errorStreak, 100, 2000), this.stopController.signal);
   }
 
   /**
    * The group (or the whole stream) is gone: re-create it where nothing is skipped and nothing the
-   * group handed out is replayed: at the dedup guard's high-water mark, else after the last entry
-   * this consumer saw, else at the beginning.
+   * group handed out is replayed: at the dedup guard's mark, else after the last entry this
+   * consumer saw, else at the beginning.
    */
   private async recreateGroup(): Promise<void> {
+    const { channel, group, reader, logger, command } = this.parts;
     try {
-      const port = await this.env.command();
-      const at = (await this.guard.resumePoint(port)) ?? this.lastSeenId ?? '0-0';
-      const outcome = await port.xgroupCreate(this.env.channel, this.env.group, at);
-      this.env.options.logger.warn(
-        { channel: this.env.channel, group: this.env.group, at, outcome },
-        'consumer group was missing; re-created it',
-      );
+      const port = await command();
+      const at = (await reader.resumePoint(port)) ?? this.lastSeenId ?? '0-0';
+      const outcome = await scripts.createGroup.run(port, [channel, groupsKey(channel)], [group, at]);
+      logger.warn({ channel, group, at, outcome }, 'consumer group was missing; re-created it');
     } catch (err) {
-      this.env.reporter.error(toError(err), { phase: 'consume', channel: this.env.channel });
-      await sleep(backoffDelay(this.errorStreak, 100, 5000), this.stopSignal);
+      this.parts.report(err, { phase: 'consume', channel });
+      await sleep(backoffDelay(this.errorStreak, 100, 5000), this.stopController.signal);
     }
   }
 
   private async shutdown(): Promise<void> {
-    await this.keeper?.stopSweeping();
+    const { keeper, deliveries, channel, shutdownTimeoutMs, report } = this.parts;
+    await keeper?.stopSweeping();
     // At-least-once entries not yet started stay pending for a later consumer; at-most-once ones
     // were handed out already, so they are handled before the loop ends.
-    this.processor.abandonQueued();
-    const drained = this.scheduler.waitForLoadAtMost(0);
-    const timeout = new AbortController();
-    await Promise.race([drained, sleep(this.env.options.shutdownTimeoutMs, timeout.signal)]);
-    timeout.abort();
-    if (this.scheduler.load > 0) {
-      this.env.reporter.error(
-        new Error(`${this.scheduler.load} entries still being handled after shutdownTimeoutMs; closing anyway`),
-        { phase: 'consume', channel: this.env.channel },
-      );
+    deliveries.abandonQueued();
+    const left = await deliveries.drain(shutdownTimeoutMs);
+    if (left > 0) {
+      report(new ShutdownTimeoutError(`${left} entries still being handled after shutdownTimeoutMs; closing anyway`), {
+        phase: 'consume',
+        channel,
+      });
     }
-    await this.keeper?.stop();
-    await this.processor.close();
-    const port = this.port;
-    this.port = undefined;
-    if (port !== undefined) await this.env.connections.release(port);
+    await keeper?.stop();
+    await deliveries.close();
+    await this.connection.close();
   }
 }

@@ -40,6 +40,8 @@ export class ConsumeRun {
   private readonly abort = new AbortController();
   private readonly supervisors = new Map<string, Promise<void>>();
   private readonly loops = new Map<string, ChannelLoop>();
+  /** Channels being removed: their supervisor does not restart them. */
+  private readonly removed = new Set<string>();
   private started = false;
 
   constructor(
@@ -60,6 +62,18 @@ export class ConsumeRun {
   add(channel: string): void {
     if (!this.started || this.stopping || this.supervisors.has(channel)) return;
     this.supervisors.set(channel, this.supervise(channel));
+  }
+
+  /** Stops consuming a channel that was unsubscribed; resolves once its loop has shut down. */
+  async remove(channel: string): Promise<void> {
+    const supervisor = this.supervisors.get(channel);
+    if (supervisor === undefined) return;
+    this.removed.add(channel);
+    this.loops.get(channel)?.stop();
+    await supervisor;
+    this.supervisors.delete(channel);
+    this.loops.delete(channel);
+    this.removed.delete(channel);
   }
 
   /** Stops every loop and the maintenance; resolves with {@link done}'s settlement ignored. */
@@ -92,12 +106,12 @@ export class ConsumeRun {
   }
 
   private async supervise(channel: string): Promise<void> {
-    for (let restarts = 0; !this.stopping; restarts++) {
+    for (let restarts = 0; !this.stopping && !this.removed.has(channel); restarts++) {
       if (restarts > 0) {
         const err = new ConsumeError(`the loop of channel "${channel}" ended unexpectedly; restarting it`);
         this.deps.report(err, { phase: 'consume', channel });
         await sleep(backoffDelay(restarts, 500, 30_000), this.abort.signal);
-        if (this.stopping) break;
+        if (this.stopping || this.removed.has(channel)) break;
       }
       const loop = this.deps.loopFor(channel);
       this.loops.set(channel, loop);

@@ -1,19 +1,34 @@
 /**
- * Batched acknowledgements (at-least-once). Ids acknowledged during one turn of the event loop go
- * out as one XACK on the shared command connection, overlapping the channel loop's next read: one
- * round trip per batch, not per message. A failed XACK keeps its ids and is retried; an entry whose
- * acknowledgement never lands stays pending and is redelivered, which at-least-once allows.
+ * Batched acknowledgements. Ids acknowledged during one turn of the event loop go out together on
+ * the shared command connection, overlapping the channel loop's next read: one round trip per
+ * batch, not per message. A failed acknowledgement keeps its ids and is retried; an entry whose
+ * acknowledgement never lands stays pending and is delivered again, which at-least-once allows.
+ *
+ * Entries read for the first time from the channel are acknowledged with a plain XACK; entries that
+ * succeeded after a retry also lose their failure record, and entries of a replay stream are
+ * deleted with it (ack.lua): each in one step.
  */
 import type { RedisPort } from '../connection/port.js';
 import { backoffDelay } from '../connection/backoff.js';
-import { retryKey } from '../naming.js';
 import { scripts } from '../scripts/index.js';
 import { sleep } from '../timers.js';
 
-/** Collects acknowledgements for one group and flushes them in batches. */
+/** Where the acknowledgements of one stream go. */
+export interface AckTarget {
+  /** The stream the entries were read from. */
+  readonly stream: string;
+  /** The group. */
+  readonly group: string;
+  /** The group's failure records for that stream. */
+  readonly failures: string;
+  /** Delete acknowledged entries (a replay stream, whose entries exist for one group only). */
+  readonly deleteEntries: boolean;
+}
+
+/** Collects acknowledgements for one group on one stream and flushes them in batches. */
 export class AckBuffer {
   private plain: string[] = [];
-  private retried: string[] = [];
+  private bookkept: string[] = [];
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -23,25 +38,24 @@ export class AckBuffer {
 
   constructor(
     private readonly port: () => Promise<RedisPort>,
-    private readonly channel: string,
-    private readonly group: string,
+    private readonly target: AckTarget,
     private readonly onError: (err: unknown) => void,
   ) {}
 
   /** Entries not yet acknowledged in Redis. */
   get size(): number {
-    return this.plain.length + this.retried.length;
+    return this.plain.length + this.bookkept.length;
   }
 
   /** Their ids, including those being sent right now. */
   get queued(): readonly string[] {
-    return [...this.plain, ...this.retried, ...this.sending];
+    return [...this.plain, ...this.bookkept, ...this.sending];
   }
 
-  /** Queues an acknowledgement; `wasRetried` also clears the entry's failure record. */
-  add(id: string, wasRetried: boolean): void {
+  /** Queues an acknowledgement; `retried` also clears the entry's failure record. */
+  add(id: string, retried: boolean): void {
     if (this.closed) return;
-    (wasRetried ? this.retried : this.plain).push(id);
+    (retried || this.target.deleteEntries ? this.bookkept : this.plain).push(id);
     if (!this.scheduled && this.timer === undefined) {
       this.scheduled = true;
       setImmediate(() => {
@@ -56,36 +70,31 @@ export class AckBuffer {
     if (this.inFlight !== undefined) return this.inFlight.then(() => this.flush());
     if (this.size === 0) return Promise.resolve();
     const plain = this.plain;
-    const retried = this.retried;
+    const bookkept = this.bookkept;
     this.plain = [];
-    this.retried = [];
-    this.sending = [...plain, ...retried];
-    this.inFlight = this.send(plain, retried).finally(() => {
+    this.bookkept = [];
+    this.sending = [...plain, ...bookkept];
+    this.inFlight = this.send(plain, bookkept).finally(() => {
       this.inFlight = undefined;
       this.sending = [];
     });
     return this.inFlight;
   }
 
-  private async send(plain: string[], retried: string[]): Promise<void> {
+  private async send(plain: string[], bookkept: string[]): Promise<void> {
+    const { stream, group, failures, deleteEntries } = this.target;
     try {
       const port = await this.port();
       const sends: Array<Promise<unknown>> = [];
-      if (plain.length > 0) sends.push(port.xack(this.channel, this.group, plain));
-      if (retried.length > 0) {
-        sends.push(
-          port.runScript(
-            scripts.ackRetried,
-            [this.channel, retryKey(this.channel, this.group)],
-            [this.group, ...retried],
-          ),
-        );
+      if (plain.length > 0) sends.push(port.xack(stream, group, plain));
+      if (bookkept.length > 0) {
+        sends.push(scripts.ack.run(port, [stream, failures], [group, deleteEntries ? '1' : '0', ...bookkept]));
       }
       await Promise.all(sends);
       this.failures = 0;
     } catch (err) {
       this.plain.push(...plain);
-      this.retried.push(...retried);
+      this.bookkept.push(...bookkept);
       this.failures++;
       this.onError(err);
       if (this.timer === undefined && !this.closed) {

@@ -1,71 +1,13 @@
 /**
- * Dead letters: moving an entry to its channel's dead-letter stream (`{channel}:dlq`, in the
- * channel's cluster slot), and the API to list, replay and purge them.
+ * A channel's dead-letter stream (`{channel}:dlq`, in the channel's cluster slot) as an API: list,
+ * replay to the group that failed, purge.
  */
 import type { RawEntry, RedisPort } from '../connection/port.js';
-import type { DeadLetterEvent } from '../events.js';
+import type { DeadLetterReason } from '../events.js';
 import { BODY_FIELD, NAME_FIELD, parseBody } from '../message.js';
-import { deadLetterKey, retryKey } from '../naming.js';
+import { deadLetterKey, replayKey } from '../naming.js';
 import { checkListOptions, type ListOptions } from '../options.js';
 import { scripts } from '../scripts/index.js';
-import type { DeadLetterReason } from '../events.js';
-
-/** What to dead-letter. */
-export interface DeadLetterRequest {
-  readonly channel: string;
-  readonly group: string;
-  readonly consumer: string;
-  readonly id: string;
-  /** The entry's fields as read (used only if the entry is gone from the stream). */
-  readonly fields: readonly string[];
-  readonly reason: DeadLetterReason;
-  readonly error: unknown;
-  readonly attempts: number;
-  /** Acknowledge the entry in the group in the same step (false when read with NOACK). */
-  readonly ack: boolean;
-}
-
-/**
- * Moves one entry to the dead-letter stream, atomically with its acknowledgement. Resolves to
- * undefined when, with `ack`, the entry is no longer pending for this consumer (taken over, or
- * already moved by an earlier identical call): nothing was written.
- */
-export async function moveToDeadLetters(port: RedisPort, req: DeadLetterRequest): Promise<DeadLetterEvent | undefined> {
-  const dlq = deadLetterKey(req.channel);
-  const { message, stack } = describeError(req.error);
-  const deadLetterId = (await port.runScript(
-    scripts.deadLetter,
-    [req.channel, dlq, retryKey(req.channel, req.group)],
-    [
-      req.group,
-      req.id,
-      req.channel,
-      req.consumer,
-      req.reason,
-      message,
-      stack,
-      req.attempts,
-      req.ack ? '1' : '0',
-      ...req.fields,
-    ],
-  )) as string | null;
-  if (deadLetterId === null) return undefined;
-  return {
-    channel: req.channel,
-    id: req.id,
-    group: req.group,
-    reason: req.reason,
-    error: message,
-    attempts: req.attempts,
-    deadLetterStream: dlq,
-    deadLetterId,
-  };
-}
-
-function describeError(error: unknown): { message: string; stack: string } {
-  if (error instanceof Error) return { message: error.message, stack: error.stack ?? '' };
-  return { message: String(error), stack: '' };
-}
 
 /** One record of a dead-letter stream. */
 export interface DeadLetter {
@@ -101,9 +43,9 @@ export interface DeadLetter {
 
 /** Replay outcome. */
 export interface ReplayResult {
-  /** How many were re-published. */
+  /** How many were replayed. */
   readonly replayed: number;
-  /** New entry ids in the channel, in the order replayed. */
+  /** New entry ids in the groups' replay streams, in the order replayed. */
   readonly ids: readonly string[];
   /** Requested dead-letter ids that did not exist. */
   readonly missing: readonly string[];
@@ -152,44 +94,84 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Re-publishes dead letters to the channel (with their original fields, plus `rs-replay-of` and
-   * `rs-replay-group` so that only the group that failed handles them again) and removes them.
+   * Replays dead letters to the group that failed them, and only to it: each goes to that group's
+   * replay stream, which its consumers (of this library) read besides the channel, and leaves the
+   * dead-letter stream, in one atomic step. Nothing is appended to the channel, so other groups
+   * (dtpyfw's among them) never see a replay. The replayed entry carries its original fields and
+   * `rs-replay-of` (the original entry id).
    * @param ids dead-letter ids, or `'all'`.
    */
   async replay(ids: readonly string[] | 'all'): Promise<ReplayResult> {
     const port = await this.port();
-    const newIds: string[] = [];
+    const replayed = new Map<string, string>();
     const missing: string[] = [];
-    const run = async (batch: readonly string[]): Promise<void> => {
-      const out = (await port.runScript(scripts.dlqReplay, [this.key, this.channel], batch)) as Array<string | null>;
-      out.forEach((id, i) => (id === null || id === undefined ? missing.push(batch[i] as string) : newIds.push(id)));
-    };
-    if (ids === 'all') {
-      // Up to the last dead letter now: entries that fail again while this runs are not replayed
-      // again in the same call.
-      const last = (await port.xrevrangeLast(this.key)) ?? undefined;
-      for (let start = '-'; last !== undefined;) {
-        const page = await port.xrange(this.key, start, last, PAGE);
-        if (page.length === 0) break;
-        await run(page.map((e) => e[0]));
-        start = `(${(page[page.length - 1] as RawEntry)[0]}`;
+    const wanted = ids === 'all' ? undefined : new Set(ids);
+    const found = new Set<string>();
+    // Up to the last dead letter now: entries that fail again while this runs are not replayed
+    // again in the same call.
+    const last = await port.xrevrangeLast(this.key);
+    for (let start = '-'; last !== null;) {
+      const page = await port.xrange(this.key, start, last, PAGE);
+      if (page.length === 0) break;
+      const byGroup = new Map<string, string[]>();
+      for (const [id, fields] of page) {
+        if (wanted !== undefined && !wanted.has(id)) continue;
+        found.add(id);
+        const group = fieldOf(fields, 'dlq-group') ?? '';
+        byGroup.set(group, [...(byGroup.get(group) ?? []), id]);
       }
-    } else {
-      for (let i = 0; i < ids.length; i += PAGE) await run(ids.slice(i, i + PAGE));
+      for (const [group, batch] of byGroup) {
+        const out = await scripts.dlqReplay.run(port, [this.key, replayKey(this.channel, group)], [group, ...batch]);
+        out.forEach((newId, i) => {
+          const id = batch[i] as string;
+          if (newId === null) missing.push(id);
+          else replayed.set(id, newId);
+        });
+      }
+      if (wanted !== undefined && found.size === wanted.size) break;
+      start = `(${(page[page.length - 1] as RawEntry)[0]}`;
     }
+    if (wanted !== undefined) for (const id of wanted) if (!found.has(id)) missing.push(id);
+    const order = ids === 'all' ? [...replayed.keys()] : ids.filter((id) => replayed.has(id));
+    const newIds = order.map((id) => replayed.get(id) as string);
     return { replayed: newIds.length, ids: newIds, missing };
   }
 
   /**
    * Deletes dead letters for good.
-   * @param ids dead-letter ids, or `'all'`.
+   * @param ids dead-letter ids, or `'all'` (the stream key is removed).
    * @returns how many were deleted.
    */
   async purge(ids: readonly string[] | 'all'): Promise<number> {
     const port = await this.port();
-    if (ids === 'all') return port.xtrimAll(this.key);
+    if (ids === 'all') return port.deleteStream(this.key);
     return port.xdel(this.key, ids);
   }
+}
+
+function fieldOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+const REASONS: ReadonlySet<string> = new Set<DeadLetterReason>([
+  'missing-name',
+  'missing-body',
+  'invalid-json',
+  'invalid-utf8',
+  'too-large',
+  'handler-failed',
+  'unrecoverable',
+  'max-attempts',
+]);
+
+function isReason(value: string | undefined): value is DeadLetterReason {
+  return value !== undefined && REASONS.has(value);
+}
+
+/** The recorded reason; a record written by another tool without a known one reads as a handler failure. */
+function reasonOf(value: string | undefined): DeadLetterReason {
+  return isReason(value) ? value : 'handler-failed';
 }
 
 /** Decodes a dead-letter stream entry. */
@@ -217,7 +199,7 @@ export function parseDeadLetter(entry: RawEntry): DeadLetter {
     channel: meta['channel'] ?? '',
     group: meta['group'] ?? '',
     consumer: meta['consumer'] ?? '',
-    reason: (meta['reason'] ?? 'handler-failed') as DeadLetterReason,
+    reason: reasonOf(meta['reason']),
     error: meta['error'] ?? '',
     stack: meta['stack'] ?? '',
     attempts: Number(meta['attempts'] ?? 0),

@@ -2,57 +2,73 @@
  * At-least-once upkeep of a group's pending entries, for one channel consumer:
  * - lease: every claimIdleMs/3, renew the idle time of the entries in flight here, so no other
  *   consumer takes them over while their handler runs (dapr#3481-style duplicates);
- * - sweep: every claimIntervalMs, page through the pending list and take over what is due (own
- *   failed entries after their backoff, dead consumers' entries after claimIdleMs);
+ * - sweep: take over what is due (own failed entries when their retry is due, dead consumers'
+ *   entries after claimIdleMs). It runs every claimIntervalMs while the group has pending entries
+ *   beyond this consumer's own, and every claimIdleMs in any case (a consumer may die while the
+ *   stream is quiet);
  * - recover: after this consumer's read connection was replaced, take back at once its entries
  *   whose read reply was lost.
- * Entries delivered `maxAttempts` times already go to the dead-letter stream without running.
+ * Taken-over entries go to the holder, which feeds them into the same path as entries read.
  */
-import type { RawEntry, RedisPort } from '../connection/port.js';
-import type { ChannelEnv } from '../consume/channel-env.js';
-import type { EntryProcessor } from '../consume/entry-processor.js';
+import type { RedisPort } from '../connection/port.js';
 import { Ticker } from '../timers.js';
-import { recoverOwnPage, renewLeases, sweepPage, type ClaimPage, type SweepSettings } from './reclaim.js';
+import type { EntrySource } from './dead-letterer.js';
+import { recoverOwnPage, renewLeases, sweepPage, type ClaimedEntry, type SweepSettings } from './reclaim.js';
+import type { SourceKind } from './strategy.js';
 
-const PAGE_SIZE = 100;
 const PAGES_PER_SWEEP = 10;
 
-/** Submits a claimed entry for handling as attempt `attempt`. */
-export type Submit = (raw: RawEntry, attempt: number) => void;
+/** What the keeper needs from the consumer holding the entries. */
+export interface PendingHolder {
+  /** Ids in flight here (their leases are renewed). */
+  inFlight(source: SourceKind): readonly string[];
+  /** Ids in flight here or handled with the acknowledgement still queued (not lost, not to recover). */
+  busy(source: SourceKind): readonly string[];
+  /** Another consumer took these over: this one must not settle them. */
+  taken(source: SourceKind, ids: readonly string[]): void;
+  /** Entries taken over (`claimed`: a retry or a reclaim) or taken back (`recovered`). */
+  admitClaimed(source: SourceKind, entries: readonly ClaimedEntry[], how: 'claimed' | 'recovered'): void;
+  /** Whether there is room for more entries now. */
+  hasRoom(): boolean;
+  /** The group's pending count at the last read (-1 when unknown). */
+  pendingSeen(): number;
+  /** Whether the group's replay stream had entries at the last read. */
+  replaysSeen(): boolean;
+}
+
+/** Settings of the keeper. */
+export interface KeeperSettings extends SweepSettings {
+  readonly claimIntervalMs: number;
+}
 
 /** Keeps one group's pending entries moving (at-least-once mode only). */
 export class PendingKeeper {
-  private readonly settings: SweepSettings;
   private readonly lease: Ticker;
   private readonly sweep: Ticker;
-  private cursor = '-';
-  /** Dead-letter moves in progress, awaited on stop. */
-  private readonly moving = new Set<Promise<void>>();
+  private readonly cursor: Record<SourceKind, string> = { channel: '-', replay: '-' };
+  private lastFullSweep = 0;
 
   constructor(
-    private readonly env: ChannelEnv,
-    private readonly processor: EntryProcessor,
-    private readonly submit: Submit,
-    /** Whether the consumer has room for more entries now. */
-    private readonly hasRoom: () => boolean,
+    private readonly port: () => Promise<RedisPort>,
+    private readonly sources: (kind: SourceKind) => EntrySource,
+    private readonly holder: PendingHolder,
+    private readonly settings: KeeperSettings,
+    report: (err: unknown, phase: 'lease' | 'reclaim') => void,
   ) {
-    const o = env.options;
-    this.settings = {
-      channel: env.channel,
-      group: env.group,
-      consumer: env.consumer,
-      claimIdleMs: o.claimIdleMs,
-      retryBaseMs: o.retryBaseMs,
-      retryMaxMs: o.retryMaxMs,
-      pageSize: PAGE_SIZE,
-    };
-    const report = (phase: 'lease' | 'reclaim') => (err: unknown) =>
-      env.reporter.error(err, { phase, channel: env.channel });
-    this.lease = new Ticker(Math.max(50, Math.floor(o.claimIdleMs / 3)), () => this.renew(), report('lease'));
-    this.sweep = new Ticker(o.claimIntervalMs, () => this.sweepOnce(), report('reclaim'));
+    const leaseMs = Math.max(50, Math.floor(settings.claimIdleMs / 3));
+    this.lease = new Ticker(
+      leaseMs,
+      () => this.renew(),
+      (err) => report(err, 'lease'),
+    );
+    this.sweep = new Ticker(
+      settings.claimIntervalMs,
+      () => this.sweepOnce(),
+      (err) => report(err, 'reclaim'),
+    );
   }
 
-  /** Starts the lease and sweep timers. */
+  /** Starts the lease and sweep timers (the first sweep at once). */
   start(): void {
     this.lease.start();
     this.sweep.start(true);
@@ -63,9 +79,9 @@ export class PendingKeeper {
     await this.sweep.stop();
   }
 
-  /** Stops everything, after the dead-letter moves in progress. */
+  /** Stops everything. */
   async stop(): Promise<void> {
-    await Promise.all([this.sweep.stop(), this.lease.stop(), ...this.moving]);
+    await Promise.all([this.sweep.stop(), this.lease.stop()]);
   }
 
   /**
@@ -73,62 +89,45 @@ export class PendingKeeper {
    * the consumer's (fresh) read connection, not the shared one, which may be the one in trouble.
    */
   async recoverOwn(port: RedisPort): Promise<void> {
-    // In flight here, or handled with the acknowledgement still queued: not lost.
-    const busy = [...this.processor.inFlight.ids(), ...this.processor.queuedAcks];
-    let cursor = '-';
-    do {
-      const page = await recoverOwnPage(port, this.settings, cursor, busy);
-      this.accept(page, 'recovered');
-      cursor = page.next;
-    } while (cursor !== '0-0');
-  }
-
-  private async renew(): Promise<void> {
-    const ids = this.processor.inFlight.ids();
-    if (ids.length === 0) return;
-    const port = await this.env.command();
-    const owned = await renewLeases(port, this.env.channel, this.env.group, this.env.consumer, ids);
-    for (const id of ids) if (!owned.has(id) && this.processor.inFlight.has(id)) this.processor.lost.add(id);
-  }
-
-  private async sweepOnce(): Promise<void> {
-    const port = await this.env.command();
-    for (let pages = 0; pages < PAGES_PER_SWEEP && this.hasRoom(); pages++) {
-      const page = await sweepPage(port, this.settings, this.cursor);
-      this.cursor = page.next === '0-0' ? '-' : page.next;
-      this.accept(page, 'claimed');
-      if (this.cursor === '-') break;
+    for (const kind of this.kinds()) {
+      const busy = this.holder.busy(kind);
+      let cursor = '-';
+      do {
+        const page = await recoverOwnPage(port, this.sources(kind), this.settings, cursor, busy);
+        if (page.claimed.length > 0) this.holder.admitClaimed(kind, page.claimed, 'recovered');
+        cursor = page.next;
+      } while (cursor !== '0-0');
     }
   }
 
-  /**
-   * Hands taken-over entries to the consumer. `claimed` ones (the sweep's XCLAIM counted a delivery)
-   * are attempt deliveries + 1; `recovered` ones (JUSTID, their lost delivery is made good) keep
-   * their attempt number.
-   */
-  private accept(page: ClaimPage, how: 'claimed' | 'recovered'): void {
-    const { counters, options } = this.env;
-    for (const { entry, deliveriesBefore, own } of page.claimed) {
-      const id = entry[0];
-      if (this.processor.inFlight.has(id)) continue; // already being handled here
-      const attempt = how === 'claimed' ? deliveriesBefore + 1 : Math.max(1, deliveriesBefore);
-      this.processor.track(id);
-      if (attempt > options.maxAttempts) {
-        const error = new Error(`delivered ${deliveriesBefore} times without success`);
-        const moving: Promise<void> = this.processor
-          .deadLetter(entry, 'max-attempts', error, deliveriesBefore)
-          .finally(() => {
-            this.processor.inFlight.delete(id);
-            this.moving.delete(moving);
-          });
-        this.moving.add(moving);
-        continue;
+  private kinds(): SourceKind[] {
+    return this.holder.replaysSeen() ? ['channel', 'replay'] : ['channel'];
+  }
+
+  private async renew(): Promise<void> {
+    const { group, consumer } = this.settings;
+    for (const kind of ['channel', 'replay'] as const) {
+      const ids = this.holder.inFlight(kind);
+      if (ids.length === 0) continue;
+      const taken = await renewLeases(await this.port(), this.sources(kind).stream, group, consumer, ids);
+      if (taken.length > 0) this.holder.taken(kind, taken);
+    }
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const now = Date.now();
+    const full = now - this.lastFullSweep >= this.settings.claimIdleMs;
+    const others = this.holder.pendingSeen() - this.holder.busy('channel').length;
+    if (!full && others <= 0 && !this.holder.replaysSeen()) return;
+    if (full) this.lastFullSweep = now;
+    const port = await this.port();
+    for (const kind of this.kinds()) {
+      for (let pages = 0; pages < PAGES_PER_SWEEP && this.holder.hasRoom(); pages++) {
+        const page = await sweepPage(port, this.sources(kind), this.settings, this.cursor[kind]);
+        this.cursor[kind] = page.next === '0-0' ? '-' : page.next;
+        if (page.claimed.length > 0) this.holder.admitClaimed(kind, page.claimed, 'claimed');
+        if (this.cursor[kind] === '-') break;
       }
-      if (how === 'claimed') {
-        if (own) counters.retried++;
-        else counters.reclaimed++;
-      }
-      this.submit(entry, attempt);
     }
   }
 }

@@ -1,14 +1,15 @@
 /**
  * Background maintenance while consuming: dedup-ledger trimming every ledgerIntervalMs, and
- * retention trimming plus consumer hygiene every cleanupIntervalMs. Both run once at start.
+ * retention (channels and their dead letters) plus consumer hygiene every cleanupIntervalMs. Both
+ * run once at start.
  */
 import type { RedisPort } from '../connection/port.js';
-import { createGuard } from '../delivery/dedup-guard.js';
+import { GuardedReader } from '../delivery/guarded-read.js';
 import type { ErrorContext, TrimmedUnreadEvent } from '../events.js';
 import type { ResolvedStreamerOptions } from '../options.js';
 import { Ticker } from '../timers.js';
 import { removeIdleConsumers } from './consumers.js';
-import { trimChannel, type RetentionResult } from './retention.js';
+import { trimChannel, type RetentionResult, type RetentionRule } from './retention.js';
 
 /** What maintenance needs from the streamer. */
 export interface MaintenanceDeps {
@@ -17,10 +18,11 @@ export interface MaintenanceDeps {
   readonly command: () => Promise<RedisPort>;
   /** Subscribed channels with their group. */
   readonly subscriptions: () => ReadonlyArray<{ channel: string; group: string }>;
-  /** Registered channels with their retention. */
-  readonly retention: () => ReadonlyArray<{ channel: string; retentionMs: number; maxLen: number | undefined }>;
+  /** Channels with a retention set. */
+  readonly retention: () => ReadonlyArray<RetentionRule>;
   readonly onError: (err: unknown, context: ErrorContext) => void;
   readonly onTrimmedUnread: (event: TrimmedUnreadEvent) => void;
+  readonly onDeadLettersDropped: (channel: string, count: number) => void;
 }
 
 /** Ledger and channel maintenance. */
@@ -53,12 +55,13 @@ export class Maintenance {
 
   /** Forgets dedup records older than the window for every subscribed group; resolves to the count removed. */
   async maintainLedgers(): Promise<number> {
-    const { options } = this.deps;
+    const { options, consumer } = this.deps;
     const port = await this.deps.command();
     let removed = 0;
     for (const { channel, group } of this.deps.subscriptions()) {
       try {
-        removed += await createGuard(options.ledger, channel, group, options.dedupWindowMs).trim(port);
+        const reader = new GuardedReader(channel, group, consumer, options.dedupGuard, options.dedupWindowMs, false);
+        removed += await reader.trim(port);
       } catch (err) {
         this.deps.onError(err, { phase: 'maintenance', channel });
       }
@@ -67,28 +70,26 @@ export class Maintenance {
     return removed;
   }
 
-  /** Trims registered channels and removes idle consumers of subscribed groups. */
+  /**
+   * Trims channels with a retention, drops old dead letters of those and of subscribed channels,
+   * and removes idle consumers of subscribed groups.
+   */
   async cleanupChannels(): Promise<RetentionResult[]> {
     const { options, consumer } = this.deps;
     const port = await this.deps.command();
+    const rules = new Map<string, RetentionRule>();
+    for (const { channel } of this.deps.subscriptions()) {
+      rules.set(channel, { channel, retentionMs: undefined, maxLen: undefined });
+    }
+    for (const rule of this.deps.retention()) rules.set(rule.channel, rule);
     const results: RetentionResult[] = [];
-    for (const { channel, retentionMs, maxLen } of this.deps.retention()) {
+    for (const rule of rules.values()) {
       try {
-        const result = await trimChannel(port, channel, retentionMs, maxLen, options.staleGroupMs);
+        const result = await trimChannel(port, rule, options.staleGroupMs, options.deadLetterRetentionMs);
         results.push(result);
-        if (result.removedRead + result.removedUnreadStale + result.removedUnreadMaxLen > 0) {
-          options.logger.info({ ...result }, 'channel trimmed');
-        }
-        if (result.removedUnreadStale + result.removedUnreadMaxLen > 0) {
-          this.deps.onTrimmedUnread({
-            channel,
-            staleGroupEntries: result.removedUnreadStale,
-            maxLenEntries: result.removedUnreadMaxLen,
-            staleGroups: result.staleGroups,
-          });
-        }
+        this.report(result);
       } catch (err) {
-        this.deps.onError(err, { phase: 'maintenance', channel });
+        this.deps.onError(err, { phase: 'maintenance', channel: rule.channel });
       }
     }
     for (const { channel, group } of this.deps.subscriptions()) {
@@ -100,5 +101,20 @@ export class Maintenance {
       }
     }
     return results;
+  }
+
+  private report(result: RetentionResult): void {
+    const { channel } = result;
+    const removed = result.removedRead + result.removedUnreadStale + result.removedUnreadMaxLen;
+    if (removed > 0) this.deps.options.logger.info({ ...result }, 'channel trimmed');
+    if (result.deadLettersDropped > 0) this.deps.onDeadLettersDropped(channel, result.deadLettersDropped);
+    if (result.removedUnreadStale + result.removedUnreadMaxLen > 0) {
+      this.deps.onTrimmedUnread({
+        channel,
+        staleGroupEntries: result.removedUnreadStale,
+        maxLenEntries: result.removedUnreadMaxLen,
+        staleGroups: result.staleGroups,
+      });
+    }
   }
 }

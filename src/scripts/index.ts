@@ -1,38 +1,88 @@
 /**
- * Loads the Lua scripts of this folder. Each `.lua` file starts with a comment listing its KEYS and
- * ARGV and what it guarantees atomically; `_ids.lua` is a shared prelude prepended to every script.
- * Every script touches keys of one cluster slot only (the stream and keys hash-tagged with it).
+ * Every Lua script of the library, each wrapped once with the check of its reply, so callers get
+ * typed values and no caller casts. Each `.lua` file starts with a comment listing its KEYS and ARGV
+ * and what it guarantees atomically. Every script touches keys of one cluster slot only (the
+ * channel's stream and keys hash-tagged with it, or dtpyfw's ledger alone).
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { LuaScript } from '../connection/port.js';
+import type { RedisPort } from '../connection/port.js';
+import { InternalError } from '../errors.js';
+import { LoadedScript } from './loader.js';
+import { entry, int, list, orNull, str, tuple, type Check } from './reply.js';
 
-const prelude = read('_ids.lua');
+/** Script arguments: strings and numbers. */
+export type ScriptArgs = ReadonlyArray<string | number>;
 
-function read(file: string): string {
-  return readFileSync(new URL(file, import.meta.url), 'utf8');
+/** A script with a typed, checked reply. */
+export class Script<Reply> extends LoadedScript {
+  constructor(
+    name: string,
+    private readonly check: Check<Reply>,
+  ) {
+    super(name);
+  }
+
+  /** Runs it (EVALSHA, loading it on NOSCRIPT) and checks the reply. */
+  async run(port: RedisPort, keys: readonly string[], args: ScriptArgs): Promise<Reply> {
+    if (keys.length !== this.numKeys) {
+      throw new InternalError(`script ${this.name} takes ${this.numKeys} keys, was given ${keys.length}`);
+    }
+    return this.parse(await port.runScript(this, keys, args));
+  }
+
+  /** Checks a reply of this script obtained another way (inside a transaction, behind a wait). */
+  parse(reply: unknown): Reply {
+    return this.check(reply, `reply of ${this.name}.lua`);
+  }
 }
 
-function load(name: string, numKeys: number): LuaScript {
-  const lua = `${prelude}\n${read(`${name}.lua`)}`;
-  return Object.freeze({ name, lua, numKeys, sha: createHash('sha1').update(lua).digest('hex') });
-}
+type Entry = readonly [string, readonly string[]];
+/** One claimed row: id, fields, deliveries before the claim, idle ms, previous owner. */
+type ClaimRow = readonly [string, readonly string[], number, number, string];
+const claimRow: Check<ClaimRow> = (v, what) => {
+  const [id, fields, deliveries, idle, owner] = tuple<[string, unknown, number, number, string]>(
+    str,
+    (x) => x,
+    int,
+    int,
+    str,
+  )(v, what);
+  return [id, list(str)(fields, `${what} fields`), deliveries, idle, owner];
+};
+const claimPage = tuple<[string, ClaimRow[], string[]]>(str, list(claimRow), list(str));
 
-/** Every script, by name. */
-export const scripts = Object.freeze({
-  takeGuard: load('take-guard', 2),
-  takeGuardRead: load('take-guard-read', 2),
-  ledgerReserve: load('ledger-reserve', 1),
-  ledgerTrim: load('ledger-trim', 1),
-  deadLetter: load('dead-letter', 3),
-  dlqReplay: load('dlq-replay', 2),
-  leaseRenew: load('lease-renew', 1),
-  reclaim: load('reclaim', 2),
-  recoverOwn: load('recover-own', 2),
-  noteFailure: load('note-failure', 1),
-  ackRetried: load('ack-retried', 2),
-  retention: load('retention', 1),
-  consumerHygiene: load('consumer-hygiene', 1),
-  publish: load('publish', 1),
-  groupStats: load('group-stats', 2),
-});
+/** The scripts, by name. */
+export const scripts = {
+  guardBeforeRead: new Script('guard-before-read', tuple<[string, string, number]>(str, str, int)),
+  guardAfterRead: new Script('guard-after-read', tuple<[string, number, number]>(str, int, int)),
+  guardedRead: new Script(
+    'guarded-read',
+    tuple<[string, string, number, string, number, number, Entry[]]>(str, str, int, str, int, int, list(entry)),
+  ),
+  ledgerReserve: new Script('ledger-reserve', list(int)),
+  ledgerTrim: new Script('ledger-trim', tuple<[number, number, number]>(int, int, int)),
+  createGroup: new Script('create-group', str),
+  deadLetter: new Script('dead-letter', orNull(tuple<[string, number]>(str, int))),
+  dlqReplay: new Script('dlq-replay', list(orNull(str))),
+  leaseRenew: new Script('lease-renew', tuple<[string[], string[]]>(list(str), list(str))),
+  reclaim: new Script('reclaim', claimPage),
+  recoverOwn: new Script('recover-own', claimPage),
+  noteFailure: new Script('note-failure', orNull(int)),
+  ack: new Script('ack', int),
+  ackUnlessRetrying: new Script('ack-unless-retrying', int),
+  retention: new Script('retention', tuple<[number, number, number, string[], number]>(int, int, int, list(str), int)),
+  consumerHygiene: new Script('consumer-hygiene', list(str)),
+  publish: new Script('publish', list(str)),
+  groupStats: new Script(
+    'group-stats',
+    tuple<[number, string, number, string, number, number, number, string[]]>(
+      int,
+      str,
+      int,
+      str,
+      int,
+      int,
+      int,
+      list(str),
+    ),
+  ),
+} as const;

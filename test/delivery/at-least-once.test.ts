@@ -120,7 +120,25 @@ describe('at-least-once: retries', () => {
     await waitFor(() => seen.failing === 1, 'handled by the failing group');
     await delay(300);
     assert.deepEqual(seen, { failing: 1, other: 1 });
-    assert.equal((await other.getStats()).deduplicated, 1, 'the other group skipped the replay');
+    assert.equal(await redis.client.xlen(channel), 1, 'nothing was appended to the channel');
+    // A dtpyfw group (which knows nothing of replay markers) reading the channel sees only the original.
+    await redis.client.xgroup('CREATE', channel, `${channel}:dtpyfw-svc:cg`, '0-0');
+    const read = (await redis.client.xreadgroup(
+      'GROUP',
+      `${channel}:dtpyfw-svc:cg`,
+      'py',
+      'COUNT',
+      10,
+      'STREAMS',
+      channel,
+      '>',
+    )) as Array<[string, unknown[]]>;
+    assert.equal(read[0]![1].length, 1);
+    assert.equal(
+      await redis.client.exists(`{${channel}}:replay:${channel}:failing-svc:cg`),
+      0,
+      'the replay stream is gone once handled',
+    );
   });
 
   it('dead-letters at once on UnrecoverableError', async () => {
@@ -254,7 +272,7 @@ describe('at-least-once: the server forgets its scripts', () => {
 
 describe('dead-lettering, owned entries only', () => {
   it('does not move an entry that another consumer took over (and is safe to repeat)', async () => {
-    const { moveToDeadLetters } = await import('../../src/delivery/dead-letters.js');
+    const { DeadLetterer } = await import('../../src/delivery/dead-letterer.js');
     const channel = uniqueChannel('owner');
     const group = `${channel}:owner-svc:cg`;
     await redis.client.xgroup('CREATE', channel, group, '0-0', 'MKSTREAM');
@@ -262,25 +280,31 @@ describe('dead-lettering, owned entries only', () => {
     await redis.client.xreadgroup('GROUP', group, 'someone-else', 'COUNT', 1, 'STREAMS', channel, '>');
     const { RedisInstance } = await import('../../src/index.js');
     const port = new RedisInstance(redis.url).createPort('owner-test', { kind: 'command' });
+    const moved: string[] = [];
+    const reporter = {
+      moved: (e: { deadLetterId: string }) => void moved.push(e.deadLetterId),
+      dropped: () => {},
+      error: () => {},
+    };
+    const as = (consumer: string): InstanceType<typeof DeadLetterer> =>
+      new DeadLetterer(
+        () => Promise.resolve(port),
+        { channel, group, consumer, maxLen: undefined },
+        reporter,
+        new AbortController().signal,
+      );
     const request = {
-      channel,
-      group,
-      consumer: 'me',
-      id,
-      fields: ['name', 'n', 'body', '1'],
+      entry: [id, ['name', 'n', 'body', '1']] as const,
+      source: { stream: channel, failures: `{${channel}}:retries:${group}`, deleteEntries: false },
       reason: 'max-attempts' as const,
       error: new Error('x'),
       attempts: 5,
       ack: true,
     };
-    assert.equal(await moveToDeadLetters(port, request), undefined, 'not moved: not mine');
-    const moved = await moveToDeadLetters(port, { ...request, consumer: 'someone-else' });
-    assert.ok(moved?.deadLetterId);
-    assert.equal(
-      await moveToDeadLetters(port, { ...request, consumer: 'someone-else' }),
-      undefined,
-      'a repeat does nothing',
-    );
+    assert.equal(await as('me').move(request), false, 'not moved: not mine');
+    assert.equal(await as('someone-else').move(request), true);
+    assert.equal(moved.length, 1);
+    assert.equal(await as('someone-else').move(request), false, 'a repeat does nothing');
     assert.equal(await redis.client.xlen(`{${channel}}:dlq`), 1);
     await port.close();
   });
@@ -330,6 +354,8 @@ describe('stats', () => {
   it('report the group: lag, pending, oldest pending age, consumers, dead letters, stale groups', async () => {
     const channel = uniqueChannel('stats');
     await redis.client.xgroup('CREATE', channel, 'abandoned:cg', '0-0', 'MKSTREAM');
+    // First seen two minutes ago: older than staleGroupMs, and without consumers.
+    await redis.client.hset(`{${channel}}:groups`, 'abandoned:cg', String(Date.now() - 120_000));
     const s = redis.streamer('stats-svc', { ...fast, maxAttempts: 1, staleGroupMs: 60_000 });
     await s.subscribe(channel);
     let release: () => void = () => {};

@@ -68,14 +68,22 @@ describe('Redis sources', () => {
     assert.equal(await redis.client.xlen(channel), 3);
   });
 
-  it("ignores a template client's key prefix and disabled offline queue", async () => {
+  it("refuses a template client's key prefix with a ConfigError that says why", () => {
+    const template = new Redis(redis.url, { keyPrefix: 'app:', lazyConnect: true });
+    assert.throws(
+      () => new RedisStreamer(template, 'template-svc', { logger: silentLogger }),
+      (err: unknown) => err instanceof ConfigError && /keyPrefix "app:"/.test(err.message),
+    );
+    template.disconnect();
+  });
+
+  it("ignores a template client's disabled offline queue", async () => {
     const channel = uniqueChannel('template');
-    const template = new Redis(redis.url, { keyPrefix: 'app:', enableOfflineQueue: false, lazyConnect: true });
+    const template = new Redis(redis.url, { enableOfflineQueue: false, lazyConnect: true });
     const s = new RedisStreamer(template, 'template-svc', { logger: silentLogger });
     await s.subscribe(channel);
     await s.sendMessage(channel, { name: 'n', body: 1 });
-    assert.equal(await redis.client.xlen(channel), 1, 'the stream has the channel name, unprefixed');
-    assert.equal(await redis.client.exists(`app:${channel}`), 0);
+    assert.equal(await redis.client.xlen(channel), 1);
     await s.cleanup();
     template.disconnect();
   });
@@ -83,7 +91,8 @@ describe('Redis sources', () => {
   it('rejects anything else with a clear error', () => {
     assert.throws(() => new RedisStreamer(42 as unknown as string, 'x'), ConfigError);
     assert.throws(() => new RedisStreamer('http://nope', 'x'), /redis:\/\/ or rediss:\/\//);
-    assert.throws(() => new RedisStreamer(redis.url, ''), /consumerName/);
+    assert.throws(() => new RedisStreamer(redis.url, ''), /service name must be a non-empty string/);
+    assert.throws(() => new RedisStreamer(redis.url, '注文サービス'), /needs a letter or a digit/);
     assert.throws(() => new RedisStreamer(redis.url, 'x', { delivery: 'sometimes' as 'at-most-once' }), /delivery/);
   });
 });

@@ -28,7 +28,7 @@ async function consumeAll(
 }
 
 for (const ledger of ['hwm', 'zset'] as const) {
-  describe(`dedup guard: ${ledger}`, () => {
+  describe(`dedup guard: ${ledger === 'hwm' ? 'watermark' : 'ledger'}`, () => {
     it('hands nothing out twice after the group is deleted and re-created from 0-0', async () => {
       const channel = uniqueChannel(`recreate-${ledger}`);
       const publisher = redis.streamer('publisher');
@@ -116,7 +116,7 @@ describe('dedup ledgers in Redis', () => {
     await run;
   });
 
-  it('hwm: keeps one key per group, with the dedup window as its TTL', async () => {
+  it('watermark: keeps one key per group, without a TTL (the first thing volatile-* eviction removes)', async () => {
     const channel = uniqueChannel('hwm');
     const publisher = redis.streamer('publisher');
     const ids = await publisher.sendMessages(
@@ -131,9 +131,30 @@ describe('dedup ledgers in Redis', () => {
     await waitFor(() => count >= 100, 'all handled');
     const key = guardKey(channel, `${channel}:hwm-svc:cg`);
     assert.equal(await redis.client.get(key), ids[99]);
-    const ttl = await redis.client.pttl(key);
-    assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${ttl}`);
+    assert.equal(await redis.client.pttl(key), -1, 'no expiry');
     assert.equal(await redis.client.exists(ledgerKey(channel, `${channel}:hwm-svc:cg`)), 0, 'no per-entry ledger');
+    await s.cleanup();
+    await run;
+  });
+
+  it('watermark: a mark older than the dedup window guards nothing and is dropped', async () => {
+    const channel = uniqueChannel('window');
+    const publisher = redis.streamer('publisher');
+    await publisher.sendMessages(
+      channel,
+      [1, 2, 3].map((i) => ({ name: 'n', body: { i } })),
+    );
+    const seen: number[] = [];
+    const s = redis.streamer('window-svc', { dedupWindowMs: 500 });
+    await s.subscribe(channel, { startFromLatest: false });
+    s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
+    const run = s.persistConsume({ blockMs: 300 });
+    await waitFor(() => seen.length === 3, 'first pass');
+    await delay(700); // the entries (and so the mark) are now older than the window
+    await redis.client.xgroup('SETID', channel, `${channel}:window-svc:cg`, '0-0');
+    await publisher.sendMessage(channel, { name: 'n', body: { i: 4 } });
+    await waitFor(() => seen.length === 7, 'everything handled again, as the window allows');
+    assert.deepEqual(seen, [1, 2, 3, 1, 2, 3, 4]);
     await s.cleanup();
     await run;
   });

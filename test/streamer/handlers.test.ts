@@ -64,6 +64,7 @@ describe('handlers', () => {
       consumer: s.consumerInstance,
       listener: 'Context-Service-',
       attempt: 1,
+      source: 'channel',
       fields: { traceparent: '00-abc-01' },
     });
   });

@@ -40,6 +40,7 @@ describe('retention', () => {
       removedUnreadStale: 0,
       removedUnreadMaxLen: 0,
       staleGroups: [],
+      deadLettersDropped: 0,
     });
     const left = (await redis.client.xrange(channel, '-', '+')).map(([id]) => id);
     assert.deepEqual(left, [recent]);
@@ -88,6 +89,7 @@ describe('retention', () => {
   it('lets a stale group (no live consumer) stop holding retention back, and reports it', async () => {
     const channel = uniqueChannel('stale');
     await redis.client.xgroup('CREATE', channel, 'abandoned:cg', '0-0', 'MKSTREAM');
+    await redis.client.hset(`{${channel}}:groups`, 'abandoned:cg', String(Date.now() - 2 * HOUR)); // first seen 2 h ago
     await addOld(channel, 3 * HOUR, 4);
     const events: TrimmedUnreadEvent[] = [];
     const s = redis.streamer('stale-svc', { staleGroupMs: HOUR });

@@ -90,9 +90,10 @@ describe('what this library writes', () => {
       return;
     }
     const channel = uniqueChannel('py-parse');
-    await redis
-      .streamer('writer')
-      .sendMessage(channel, { name: 'n', body: { a: 'é', b: [1.5, true, null], c: 'x"y' } });
+    await redis.streamer('writer').sendMessage(channel, {
+      name: 'n',
+      body: { a: 'é', b: [1.5, true, null], c: 'x"y', d: NaN, e: [Infinity, -Infinity] },
+    });
     const [[, fields]] = (await redis.client.xrange(channel, '-', '+')) as [[string, string[]]];
     const out = spawnSync(
       'python3',
@@ -102,7 +103,11 @@ describe('what this library writes', () => {
       },
     );
     assert.equal(out.status, 0, out.stderr.toString());
-    assert.equal(out.stdout.toString().trim(), '{"a": "\\u00e9", "b": [1.5, true, null], "c": "x\\"y"}');
+    // NaN and the infinities arrive as Python floats (json.dumps writes them back as bare tokens).
+    assert.equal(
+      out.stdout.toString().trim(),
+      '{"a": "\\u00e9", "b": [1.5, true, null], "c": "x\\"y", "d": NaN, "e": [Infinity, -Infinity]}',
+    );
   });
 
   it('names groups and consumers as dtpyfw does', async () => {

@@ -3,11 +3,11 @@
 -- Those are its pending entries that are neither in flight here nor waiting for a retry.
 --
 -- KEYS[1] the stream
--- KEYS[2] the group's retry-metadata hash (entry id -> first failure ms)
+-- KEYS[2] the group's failure records (entry id -> "<first failure ms> <retry due ms>")
 -- ARGV[1] group    ARGV[2] this consumer    ARGV[3] cursor: exclusive start id, or '-'
 -- ARGV[4] page size    ARGV[5..] ids in flight here (left alone)
 --
--- Returns the same shape as reclaim.lua; the delivery counts are left as they were.
+-- Returns the same shape as reclaim-2.lua; the delivery counts are left as they were.
 
 local group, me = ARGV[1], ARGV[2]
 local count = tonumber(ARGV[4])

@@ -2,6 +2,7 @@
 --
 -- KEYS[1] the stream
 -- KEYS[2] the channel's dead-letter stream
+-- KEYS[3] the channel's first-seen times of groups ({channel}:groups)
 -- ARGV[1] the group    ARGV[2] staleGroupMs
 --
 -- Returns { 1 if the group exists else 0, lag ('' when Redis cannot tell), pending count,
@@ -9,6 +10,7 @@
 --           { names of the channel's stale groups (see rs_group_live) } }
 
 local now = rs_now_ms()
+local stale_ms = tonumber(ARGV[2])
 local dead = redis.call('XLEN', KEYS[2])
 local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
 if not ok then groups = {} end
@@ -17,7 +19,9 @@ local stale = {}
 for _, raw in ipairs(groups) do
   local g = rs_pairs(raw)
   if g['name'] == ARGV[1] then mine = g end
-  if not rs_group_live(KEYS[1], g, now, tonumber(ARGV[2])) then stale[#stale + 1] = g['name'] end
+  local consumers = redis.call('XINFO', 'CONSUMERS', KEYS[1], g['name'])
+  local first_seen = rs_first_seen(KEYS[3], g['name'], now)
+  if not rs_group_live(g, consumers, first_seen, now, stale_ms) then stale[#stale + 1] = g['name'] end
 end
 if not mine then return { 0, '', 0, '', 0, dead, now, stale } end
 local oldest = ''

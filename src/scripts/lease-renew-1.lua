@@ -4,14 +4,17 @@
 -- KEYS[1] the stream
 -- ARGV[1] group    ARGV[2] this consumer    ARGV[3..] ids in flight here
 --
--- Returns the ids renewed. An id is renewed only if this consumer still owns it (another consumer
--- may have reclaimed it meanwhile): XCLAIM ... JUSTID resets its idle time without counting a
--- delivery, and the ownership check and the claim happen atomically.
+-- Returns { ids renewed, ids pending on another consumer (taken over) }. An id that is pending
+-- nowhere (its group was re-created, say) is in neither list: it is still this consumer's to finish.
+-- XCLAIM ... JUSTID resets the idle time without counting a delivery; the ownership check and the
+-- claim happen atomically.
 
-local owned = {}
+local owned, taken = {}, {}
 for i = 3, #ARGV do
   local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
-  if #p > 0 and p[1][2] == ARGV[2] then owned[#owned + 1] = ARGV[i] end
+  if #p > 0 then
+    if p[1][2] == ARGV[2] then owned[#owned + 1] = ARGV[i] else taken[#taken + 1] = ARGV[i] end
+  end
 end
 local from = 1
 while from <= #owned do
@@ -21,4 +24,4 @@ while from <= #owned do
   redis.call(unpack(args))
   from = from + 1000
 end
-return owned
+return { owned, taken }

@@ -1,46 +1,44 @@
 -- reclaim: one page of the sweep over a group's whole pending list (a cursor, like XAUTOCLAIM's),
 -- taking over entries that are due:
---   * an entry that failed here and waits for its retry is due after the backoff of its delivery
---     count (base * 2^(deliveries-1), capped, with a jitter derived from its id), measured on its
---     pending idle time. The schedule lives in Redis, so a restart keeps it;
+--   * an entry that failed here and waits for its retry is due at the time its failure record
+--     says (the failure policy computed it, note-failure.lua stored it). The schedule lives in
+--     Redis, so a restart keeps it;
 --   * an entry of another consumer, or one that never failed, is due after claimIdleMs (and after
---     its backoff, if it failed): its consumer is presumed dead, since live consumers renew the
---     idle time of the entries they work on (lease-renew).
+--     its retry time, if it failed): its consumer is presumed dead, since live consumers renew the
+--     idle time of the entries they work on (lease-renew.lua).
 -- XAUTOCLAIM takes one min-idle for all entries and does not report delivery counts, so the sweep
 -- is XPENDING IDLE (which gives owner, idle time and delivery count) followed by XCLAIM, both in
 -- this script so that nothing can change in between.
 --
 -- KEYS[1] the stream
--- KEYS[2] the group's retry-metadata hash (entry id -> first failure ms; present = it failed)
+-- KEYS[2] the group's failure records (entry id -> "<first failure ms> <retry due ms>")
 -- ARGV[1] group         ARGV[2] this consumer      ARGV[3] claimIdleMs
--- ARGV[4] backoff base  ARGV[5] backoff max (ms)   ARGV[6] cursor: exclusive start id, or '-'
--- ARGV[7] page size
+-- ARGV[4] the least idle time of any due entry (ms)  ARGV[5] cursor: exclusive start id, or '-'
+-- ARGV[6] page size
 --
 -- Returns { next cursor or '0-0' when the list has been scanned to its end,
 --           { { id, fields, deliveries before this claim, idle ms before it, previous owner }, ... },
 --           { ids whose stream entry was deleted or trimmed: removed from the pending list } }
 
 local group, me = ARGV[1], ARGV[2]
-local claim_idle, base, max = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local count = tonumber(ARGV[7])
-local start = ARGV[6] == '-' and '-' or '(' .. ARGV[6]
-local min_idle = math.min(claim_idle, math.floor(base / 2))
+local claim_idle = tonumber(ARGV[3])
+local count = tonumber(ARGV[6])
+local start = ARGV[5] == '-' and '-' or '(' .. ARGV[5]
+local now = rs_now_ms()
 
-local function backoff(deliveries, id)
-  local exp = math.min(max, base * 2 ^ math.max(0, deliveries - 1))
-  local ms, seq = rs_split(id)
-  local frac = ((tonumber(string.sub(ms, -3)) or 0) * 7 + (tonumber(string.sub(seq, -3)) or 0)) % 1000 / 1000
-  return exp / 2 + frac * exp / 2
-end
-
-local pending = redis.call('XPENDING', KEYS[1], group, 'IDLE', min_idle, start, '+', count)
+local pending = redis.call('XPENDING', KEYS[1], group, 'IDLE', tonumber(ARGV[4]), start, '+', count)
 local due, meta = {}, {}
 for _, p in ipairs(pending) do
   local id, owner, idle, deliveries = p[1], p[2], tonumber(p[3]), tonumber(p[4])
-  local failed = redis.call('HEXISTS', KEYS[2], id) == 1
-  local wait = failed and backoff(deliveries, id) or 0
-  if owner ~= me or not failed then wait = math.max(wait, claim_idle) end
-  if idle >= wait then
+  local record = redis.call('HGET', KEYS[2], id)
+  local ready
+  if record then
+    local retry_at = tonumber(string.match(record, ' (%d+)$')) or 0
+    ready = now >= retry_at and (owner == me or idle >= claim_idle)
+  else
+    ready = idle >= claim_idle
+  end
+  if ready then
     due[#due + 1] = id
     meta[id] = { deliveries, idle, owner }
   end

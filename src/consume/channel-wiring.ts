@@ -1,0 +1,158 @@
+/**
+ * Builds the consumer of one subscribed channel: its delivery strategy (chosen once), the Redis
+ * writes that settle its entries, the handling pipeline with its middleware, the entries' owner,
+ * the pending keeper (at-least-once) and the guarded reader. The parts know nothing of each other
+ * beyond what is passed here.
+ */
+import type { Connections } from '../connection/connections.js';
+import type { RedisPort } from '../connection/port.js';
+import { AtLeastOnce } from '../delivery/at-least-once.js';
+import { AtMostOnce } from '../delivery/at-most-once.js';
+import { GroupWriter } from '../delivery/group-writer.js';
+import { GuardedReader } from '../delivery/guarded-read.js';
+import { PendingKeeper } from '../delivery/pending-keeper.js';
+import type { DeliveryStrategy } from '../delivery/strategy.js';
+import type { DeadLetterError } from '../errors.js';
+import type { DeadLetterEvent, ErrorContext } from '../events.js';
+import type { HandlerRegistry } from '../handlers.js';
+import { hookMiddleware } from '../hooks.js';
+import type { Logger } from '../logger.js';
+import type { Middleware } from '../middleware.js';
+import type { ResolvedConsumeOptions, ResolvedStreamerOptions, SubscribeOptions } from '../options.js';
+import type { CounterSet } from '../stats.js';
+import { ChannelConsumer } from './channel-consumer.js';
+import { Deliveries, type FailureReport } from './deliveries.js';
+import { Pipeline } from './pipeline.js';
+
+/** A subscription. */
+export interface Subscription {
+  readonly channel: string;
+  readonly group: string;
+  readonly concurrency: number;
+  readonly orderingKey: SubscribeOptions['orderingKey'];
+}
+
+/** Where a channel consumer reports. */
+export interface ConsumeReporter {
+  readonly error: (err: unknown, context: ErrorContext) => void;
+  readonly deadLetter: (event: DeadLetterEvent) => void;
+  readonly handlerFailed: (report: FailureReport) => void;
+}
+
+/** What every channel consumer of a streamer shares. */
+export interface ConsumeEnv {
+  readonly listener: string;
+  readonly consumer: string;
+  readonly options: ResolvedStreamerOptions;
+  readonly registry: HandlerRegistry;
+  /** The handler middleware registered now (outermost first). */
+  readonly middleware: () => readonly Middleware[];
+  readonly connections: Connections;
+  readonly command: () => Promise<RedisPort>;
+  readonly counters: (channel: string) => CounterSet;
+  readonly reporter: ConsumeReporter;
+  readonly logger: Logger;
+}
+
+/** Builds the consumer of one channel. */
+export function createChannelConsumer(
+  env: ConsumeEnv,
+  sub: Subscription,
+  consume: ResolvedConsumeOptions,
+): ChannelConsumer {
+  const { options, reporter } = env;
+  const { channel, group } = sub;
+  const stop = new AbortController();
+  const counters = env.counters(channel);
+  const report = (err: unknown, phase: ErrorContext['phase']): void => reporter.error(err, { phase, channel });
+  const writer = new GroupWriter(
+    env.command,
+    { channel, group, consumer: env.consumer, deadLetterMaxLen: options.deadLetterMaxLen },
+    {
+      moved: (event) => {
+        counters.add('deadLettered');
+        reporter.deadLetter(event);
+      },
+      dropped: (n) => counters.add('deadLettersDropped', n),
+      error: (err: DeadLetterError) => report(err, 'dead-letter'),
+      writeFailed: (err, phase) => report(err, phase === 'ack' ? 'ack' : 'consume'),
+    },
+    stop.signal,
+  );
+  const strategy: DeliveryStrategy =
+    options.delivery === 'at-least-once' ? new AtLeastOnce(writer, options) : new AtMostOnce(writer);
+  const hooks = hookMiddleware(
+    options.hooks,
+    (attempt, errors) => strategy.decide(attempt, errors).action === 'retry',
+    (err) => report(err, 'hook'),
+  );
+  const pipeline = new Pipeline({
+    channel,
+    group,
+    consumer: env.consumer,
+    listener: env.listener,
+    maxMessageBytes: options.maxMessageBytes,
+    registry: env.registry,
+    middleware: [...hooks, ...env.middleware()],
+    rawFields: async (source, id) => (await env.command()).xrangeRawFields(writer.source(source).stream, id),
+  });
+  const deliveries = new Deliveries({
+    channel,
+    group,
+    strategy,
+    pipeline,
+    concurrency: sub.concurrency,
+    orderingKey: sub.orderingKey,
+    maxAttempts: options.maxAttempts,
+    counters,
+    report: {
+      error: reporter.error,
+      handlerFailed: reporter.handlerFailed,
+      warn: (fields, message) => env.logger.warn(fields, message),
+    },
+  });
+  const keeper = strategy.keepsPending
+    ? new PendingKeeper(
+        env.command,
+        (kind) => writer.source(kind),
+        deliveries,
+        {
+          group,
+          consumer: env.consumer,
+          claimIdleMs: options.claimIdleMs,
+          minIdleMs: Math.min(options.claimIdleMs, Math.floor(options.retryBaseMs / 2)),
+          pageSize: 100,
+          claimIntervalMs: options.claimIntervalMs,
+        },
+        (err, phase) => report(err, phase),
+      )
+    : undefined;
+  const reader = new GuardedReader(
+    channel,
+    group,
+    env.consumer,
+    options.dedupGuard,
+    options.dedupWindowMs,
+    strategy.noAck,
+  );
+  return new ChannelConsumer(
+    {
+      channel,
+      group,
+      consumer: env.consumer,
+      registry: env.registry,
+      reader,
+      connections: env.connections,
+      deliveries,
+      keeper,
+      noAck: strategy.noAck,
+      counters,
+      command: env.command,
+      logger: env.logger,
+      report: reporter.error,
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+      stop,
+    },
+    consume,
+  );
+}

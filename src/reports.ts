@@ -1,0 +1,82 @@
+/**
+ * How a streamer reports what happens to it, so that nothing fails silently: events for those who
+ * listen, the logger otherwise, hooks where they are set, counters, and rate limits so a flood of
+ * failures (a poison source, a server that refuses every login) cannot flood the log. A log line
+ * never carries a message body or a credential.
+ */
+import type { ConnectionReport } from './connection/connections.js';
+import type { FailureReport } from './consume/deliveries.js';
+import { toError } from './errors.js';
+import type { DeadLetterEvent, ErrorContext, StreamerEvents, TrimmedUnreadEvent } from './events.js';
+import type { StreamerHooks } from './hooks.js';
+import type { Logger } from './logger.js';
+import { ReportLimiter } from './report-limiter.js';
+import type { CounterSet } from './stats.js';
+
+/** Handler failures are logged per channel at most this often (with a count of those held back). */
+const FAILURE_LOG_EVERY_MS = 10_000;
+
+/** Emits an event to the streamer's listeners; false when there was none. */
+export type Emit = <E extends keyof StreamerEvents>(event: E, ...args: StreamerEvents[E]) => boolean;
+
+/** The reports of one streamer. */
+export class Reports {
+  private readonly failures = new ReportLimiter(FAILURE_LOG_EVERY_MS);
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly hooks: StreamerHooks,
+    private readonly emit: Emit,
+    private readonly counters: (channel: string) => CounterSet,
+  ) {}
+
+  /** A recovered-from error: the 'error' event, or the logger when nobody listens. */
+  error(err: unknown, context: ErrorContext): void {
+    const error = toError(err);
+    if (!this.emit('error', error, context)) this.logger.error({ err: error, ...context }, error.message);
+  }
+
+  /** A handler failed: one log line (no body), rate-limited per channel. */
+  handlerFailed(report: FailureReport): void {
+    const held = this.failures.take(`${report.channel}\n${report.group}`);
+    if (held === undefined) return;
+    const { channel, group, id, name, attempt, error, decision } = report;
+    const fate =
+      decision.action === 'retry' ? `retrying in about ${decision.delayMs} ms` : `dead-lettered (${decision.reason})`;
+    this.logger.warn(
+      { channel, group, id, name, attempt, error: error.message, ...(held > 0 ? { heldBack: held } : {}) },
+      `handler failed on "${name}" (${id}, attempt ${attempt}): ${error.message}; ${fate}` +
+        (held > 0 ? ` (${held} more failures on this channel since the last report)` : ''),
+    );
+  }
+
+  /** An entry was dead-lettered: the event and the hook. */
+  deadLetter(event: DeadLetterEvent): void {
+    this.emit('deadLetter', event);
+    const hook = this.hooks.onDeadLetter;
+    if (hook === undefined) return;
+    try {
+      hook(event);
+    } catch (err) {
+      this.error(err, { phase: 'hook', channel: event.channel });
+    }
+  }
+
+  /** A connection is being re-opened (the connections log it, rate-limited). */
+  reconnect(report: ConnectionReport): void {
+    this.emit('reconnect', report);
+  }
+
+  /** Retention removed entries some group had not read. */
+  trimmedUnread(event: TrimmedUnreadEvent): void {
+    this.counters(event.channel).add('trimmedUnread', event.staleGroupEntries + event.maxLenEntries);
+    this.logger.warn({ ...event }, 'retention removed unread entries');
+    this.emit('trimmedUnread', event);
+  }
+
+  /** Old dead letters were dropped. */
+  deadLettersDropped(channel: string, count: number): void {
+    this.counters(channel).add('deadLettersDropped', count);
+    this.logger.info({ channel, count }, 'old dead letters dropped');
+  }
+}
