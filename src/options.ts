@@ -11,23 +11,8 @@ import type { StreamerHooks } from './hooks.js';
 import type { Middleware } from './middleware.js';
 import type { Logger } from './logger.js';
 import { defaultLogger } from './logger.js';
-import {
-  abortSignal,
-  boolean,
-  callbacks,
-  checkOptions,
-  either,
-  func,
-  integer,
-  oneOf,
-  plainObject,
-  positiveNumber,
-  string,
-  withMethods,
-  type OptionsSpec,
-  type RelatedSpec,
-  type Rule,
-} from './validate.js';
+import { CHANNEL, CONNECTION, CONSUME, HANDLER, LIST, STREAMER, SUBSCRIBE } from './option-specs.js';
+import { checkOptions } from './validate.js';
 
 /** Delivery guarantee per consumer group. */
 export type DeliveryMode = 'at-most-once' | 'at-least-once';
@@ -276,179 +261,6 @@ export interface ListOptions {
 }
 
 const DAY = 86_400_000;
-/** The longest delay a Node.js timer takes (longer ones fire at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
-const timer = (min: number): Rule => integer(min, MAX_TIMER_MS, ' (about 24.8 days)');
-
-const MS_NOT_SECONDS = 'milliseconds, not seconds';
-const DTPYFW = "dtpyfw's name";
-const HOOKS = ['onPublish', 'aroundHandle', 'onHandled', 'onFailed', 'onDeadLetter'] as const;
-const DELIVERY_MODES = ['at-most-once', 'at-least-once'] as const;
-const LEDGER_KINDS = ['hwm', 'zset'] as const;
-const GUARD_KINDS = ['watermark', 'ledger'] as const;
-
-const STREAMER: OptionsSpec<RedisStreamerOptions> = {
-  call: 'new RedisStreamer()',
-  argument: 'third',
-  // dtpyfw's third positional parameter is dedup_window_ms.
-  example: (got) => (typeof got === 'number' ? `{ dedupWindowMs: ${got} }` : '{ delivery: "at-least-once" }'),
-  rules: {
-    dedupWindowMs: integer(1),
-    delivery: oneOf(DELIVERY_MODES),
-    dedupGuard: oneOf(GUARD_KINDS),
-    ledger: oneOf(LEDGER_KINDS),
-    deadLetterMaxLen: integer(1),
-    deadLetterRetentionMs: integer(1),
-    middleware: middlewareList(),
-    maxAttempts: integer(1),
-    retryBaseMs: integer(1),
-    retryMaxMs: integer(1),
-    claimIdleMs: timer(3),
-    claimIntervalMs: timer(1),
-    consumerIdleMs: integer(1),
-    staleGroupMs: integer(1),
-    maxMessageBytes: integer(1),
-    shutdownTimeoutMs: timer(1),
-    logger: withMethods(
-      'logger',
-      ['debug', 'info', 'warn', 'error'],
-      'an object with debug, info, warn and error functions (a pino logger fits)',
-    ),
-    hooks: callbacks('hooks', HOOKS),
-  },
-  aliases: { dedup_window_ms: { use: 'dedupWindowMs', source: DTPYFW } },
-  related: () => RELATED,
-};
-
-const SUBSCRIBE: OptionsSpec<SubscribeOptions> = {
-  call: 'subscribe()',
-  argument: 'second',
-  // dtpyfw's second positional parameter is start_from_latest.
-  example: (got) =>
-    typeof got === 'boolean'
-      ? `{ startFromLatest: ${got} }`
-      : typeof got === 'number'
-        ? `{ concurrency: ${got} }`
-        : typeof got === 'function'
-          ? '{ orderingKey: (payload) => payload.orderId }'
-          : '{ startFromLatest: false }',
-  rules: {
-    startFromLatest: boolean(),
-    concurrency: integer(1),
-    orderingKey: func('a function (payload, name) => key'),
-  },
-  aliases: { start_from_latest: { use: 'startFromLatest', source: DTPYFW } },
-  related: () => RELATED,
-};
-
-const CHANNEL: OptionsSpec<ChannelOptions> = {
-  call: 'registerChannel()',
-  argument: 'second',
-  // dtpyfw's second positional parameter is retention_ms.
-  example: (got) => (typeof got === 'number' ? `{ retentionMs: ${got} }` : '{ retentionMs: 86400000 }'),
-  rules: { retentionMs: integer(1), maxLen: integer(1) },
-  aliases: { retention_ms: { use: 'retentionMs', source: DTPYFW } },
-  related: () => RELATED,
-};
-
-const CONSUME: OptionsSpec<ConsumeOptions> = {
-  call: 'persistConsume()',
-  argument: 'first',
-  // dtpyfw's positional parameters are rest_time, block_time (seconds), count, cleanup_interval.
-  example: (got) =>
-    typeof got === 'number'
-      ? "{ restMs: 100, blockMs: 5000 } (milliseconds: dtpyfw's rest_time and block_time are seconds)"
-      : isSignal(got)
-        ? '{ signal }'
-        : '{ blockMs: 5000, count: 32 }',
-  rules: {
-    restMs: timer(0),
-    blockMs: timer(1),
-    count: integer(1),
-    maxCount: integer(1),
-    cleanupIntervalMs: timer(1),
-    ledgerIntervalMs: timer(1),
-    signal: abortSignal(),
-  },
-  aliases: {
-    rest_time: { use: 'restMs', source: DTPYFW, note: MS_NOT_SECONDS },
-    block_time: { use: 'blockMs', source: DTPYFW, note: MS_NOT_SECONDS },
-    cleanup_interval: { use: 'cleanupIntervalMs', source: DTPYFW, note: MS_NOT_SECONDS },
-  },
-  related: () => RELATED,
-};
-
-const HANDLER: OptionsSpec<HandlerOptions> = {
-  call: 'registerHandler()',
-  argument: 'third',
-  example: (got) => `{ name: ${typeof got === 'string' && got !== '' ? JSON.stringify(got) : '"order.created"'} }`,
-  rules: { name: string() },
-  related: () => RELATED,
-};
-
-const LIST: OptionsSpec<ListOptions> = {
-  call: 'deadLetters().list()',
-  argument: 'first',
-  example: (got) =>
-    typeof got === 'number'
-      ? `{ count: ${got} }`
-      : typeof got === 'string'
-        ? `{ start: ${JSON.stringify(got)} }`
-        : '{ count: 100, start: "-" }',
-  rules: { count: integer(1), start: string() },
-};
-
-const CLUSTER =
-  "Redis Cluster nodes are not accepted here (as of today); give one node's `host` and `port`, or a `url`";
-
-const CONNECTION: OptionsSpec<RedisConnectionOptions> = {
-  call: 'new RedisInstance()',
-  argument: 'first',
-  takes: 'a redis:// URL or an options object',
-  example: (got) => (typeof got === 'number' ? `{ port: ${got} }` : '{ host: "127.0.0.1", port: 6379 }'),
-  rules: {
-    url: string({ nullable: true }),
-    host: string({ nullable: true }),
-    port: integer(1, 65535),
-    db: integer(0),
-    username: string({ allowEmpty: true, nullable: true }),
-    password: string({ allowEmpty: true, nullable: true, secret: true }),
-    tls: either(
-      'true, false or an object of Node.js TLS options (ca, cert, key, servername...)',
-      boolean(),
-      plainObject(),
-    ),
-    connectTimeoutMs: positiveNumber(MAX_TIMER_MS),
-  },
-  aliases: {
-    ssl: { use: 'tls', source: "redis-py's name" },
-    socket_connect_timeout: { use: 'connectTimeoutMs', source: "redis-py's name", note: MS_NOT_SECONDS },
-    redis_url: { use: 'url' },
-    redis_host: { use: 'host' },
-    redis_port: { use: 'port' },
-    redis_db: { use: 'db' },
-    redis_username: { use: 'username' },
-    redis_password: { use: 'password' },
-  },
-  unsupported: {
-    cluster: CLUSTER,
-    nodes: CLUSTER,
-    startupNodes: CLUSTER,
-    startup_nodes: CLUSTER,
-    clusterNodes: CLUSTER,
-    sentinels: "Redis Sentinel is not supported here (as of today); give the master's `host` and `port`, or a `url`",
-  },
-};
-
-/** The calls whose options a key given to the wrong call is looked up in. */
-const RELATED: readonly RelatedSpec[] = [STREAMER, SUBSCRIBE, CHANNEL, CONSUME, HANDLER];
-
-function isSignal(value: unknown): boolean {
-  return abortSignal().test(value) === true;
-}
-
 /** `dedupGuard`, or its old name `ledger`; both given must agree. */
 function guardKind(guard: GuardKind | undefined, ledger: LedgerKind | undefined): GuardKind {
   const fromLedger = ledger === undefined ? undefined : ledger === 'zset' ? 'ledger' : 'watermark';
@@ -458,14 +270,6 @@ function guardKind(guard: GuardKind | undefined, ledger: LedgerKind | undefined)
     );
   }
   return guard ?? fromLedger ?? 'watermark';
-}
-
-/** Middleware: an array of functions. */
-function middlewareList(): Rule {
-  return {
-    expected: 'an array of middleware functions (message, next) => ...',
-    test: (value) => Array.isArray(value) && value.every((m) => typeof m === 'function'),
-  };
 }
 
 /** Fills in defaults and validates. */

@@ -74,6 +74,36 @@ export class Reports {
     this.emit('trimmedUnread', event);
   }
 
+  /** Warns about what would fail silently: nothing subscribed, or a channel without handler. */
+  silentChannels(listener: string, channels: readonly string[], hasHandler: (channel: string) => boolean): void {
+    if (channels.length === 0) {
+      this.logger.warn({ listener }, 'persistConsume() runs with no subscription: nothing is consumed');
+    }
+    for (const channel of channels) {
+      if (hasHandler(channel)) continue;
+      this.logger.warn(
+        { channel },
+        `channel "${channel}" has no handler: it is not read until one is registered, and its lag grows`,
+      );
+    }
+  }
+
+  /** The service name was changed by dtpyfw's sanitizing: said once, at info. */
+  serviceRenamed(service: string, listener: string): void {
+    this.logger.info(
+      { service, listener },
+      `the service name "${service}" is used as "${listener}" in group names (dtpyfw's sanitizing)`,
+    );
+  }
+
+  /** A channel name whose auxiliary keys cannot share its cluster slot. */
+  slotUnsafe(channel: string): void {
+    this.logger.warn(
+      { channel },
+      'this channel name contains "}" without a hash tag: its dead-letter and guard keys cannot share its Redis Cluster slot',
+    );
+  }
+
   /** Old dead letters were dropped. */
   deadLettersDropped(channel: string, count: number): void {
     this.counters(channel).add('deadLettersDropped', count);

@@ -1,7 +1,28 @@
 /**
- * Counters kept in this process, and the shape of `getStats()`. A leaf module: it imports only types.
+ * Counters kept in this process, and the shape of `getStats()`. A leaf module: it imports nothing
+ * of the library.
  */
-import type { ConnectionStatus } from './connection/port.js';
+
+/** Where a connection stands. */
+export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed' | 'failed';
+
+/** A connection's state as `getStats()` reports it. Never carries a credential. */
+export interface ConnectionStatus {
+  /** What the connection is for: `command`, `channel:orders`... */
+  readonly name: string;
+  /** `host:port`. */
+  readonly endpoint: string;
+  /** `failed` means closed for good by a configuration error (a database that does not exist). */
+  readonly state: ConnectionState;
+  /** The last error met on this connection, or null. */
+  readonly lastError: string | null;
+  /** Its error code (`ERR_AUTH`, `ERR_CONNECTION`, `ERR_CONFIG`...), or null. */
+  readonly lastErrorCode: string | null;
+  /** When it happened (ms since the epoch), or null. */
+  readonly lastErrorAt: number | null;
+  /** Reconnect attempts since the connection was opened. */
+  readonly reconnects: number;
+}
 
 /** Message counters, per channel and in total. */
 export interface Counters {
@@ -116,4 +137,24 @@ export interface StreamerStats extends Counters {
   readonly connections: readonly ConnectionStatus[];
   /** Per subscribed or registered channel. */
   readonly perChannel: Readonly<Record<string, ChannelStats>>;
+}
+
+/** The counters of every channel a streamer has touched, created on first use. */
+export class ChannelCounters {
+  private readonly byChannel = new Map<string, CounterSet>();
+
+  /** The counters of one channel. */
+  of(channel: string): CounterSet {
+    let counters = this.byChannel.get(channel);
+    if (counters === undefined) {
+      counters = new CounterSet();
+      this.byChannel.set(channel, counters);
+    }
+    return counters;
+  }
+
+  /** The channels with counters. */
+  channels(): string[] {
+    return [...this.byChannel.keys()];
+  }
 }

@@ -3,21 +3,22 @@
  * middleware, retention) and wires the parts together: connections, publishing, the consume run,
  * maintenance, dead-letter queues and reports. The logic lives in those parts.
  */
-import { backoffDelay } from './connection/backoff.js';
 import { Connections } from './connection/connections.js';
+import { retryTransient } from './connection/retry.js';
 import type { RedisPort } from './connection/port.js';
 import { portFactory, type RedisSource } from './connection/source.js';
 import { createChannelConsumer, type ConsumeEnv, type Subscription } from './consume/channel-wiring.js';
-import { ConsumeRun } from './consume/consume-run.js';
-import { WATCHDOG_GRACE_MS } from './consume/read-connection.js';
+import { checkRunOptions, ConsumeRun } from './consume/consume-run.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
-import { AuthError, ClosedError, ConfigError, ConnectionError, toError } from './errors.js';
+import { ClosedError, ConfigError, toError } from './errors.js';
 import { TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
-import { inspectGroup } from './inspect/group-stats.js';
+import { collectStats } from './inspect/streamer-stats.js';
+import { warnIfEvicting } from './maintenance/eviction-check.js';
 import { Maintenance } from './maintenance/maintenance.js';
 import type { RetentionResult } from './maintenance/retention.js';
-import { encodeMessage, type MessageLike } from './message.js';
+import type { MessageLike } from './message.js';
+import { messageEncoder } from './publish/encoder.js';
 import type { Middleware } from './middleware.js';
 import { groupName, groupsKey, instanceName, isSlotSafe, serviceName } from './naming.js';
 import {
@@ -37,15 +38,7 @@ import {
 import { Publisher } from './publish/publisher.js';
 import { Reports } from './reports.js';
 import { scripts } from './scripts/index.js';
-import {
-  addCounters,
-  CounterSet,
-  newCounters,
-  type ChannelStats,
-  type GroupStats,
-  type StreamerStats,
-} from './stats.js';
-import { sleep } from './timers.js';
+import { ChannelCounters, type StreamerStats } from './stats.js';
 
 /**
  * Publishes events to channels (Redis streams) and consumes them through one consumer group per
@@ -62,9 +55,9 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly middleware: Middleware[];
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
-  private readonly counters = new Map<string, CounterSet>();
+  private readonly counters = new ChannelCounters();
   private readonly maintenance: Maintenance;
-  private readonly publisher = new Publisher(() => this.command());
+  private readonly publisher: Publisher;
   private readonly reports: Reports;
   private run: ConsumeRun | undefined;
   private closed = false;
@@ -82,19 +75,20 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.options = resolveStreamerOptions(options);
     const name = serviceName(service);
     this.listenerName = name.sanitized;
-    if (name.changed) {
-      this.options.logger.info(
-        { service, listener: this.listenerName },
-        `the service name "${service}" is used as "${this.listenerName}" in group names (dtpyfw's sanitizing)`,
-      );
-    }
     this.consumerInstance = instanceName(this.listenerName);
     this.middleware = [...this.options.middleware];
     this.reports = new Reports(
       this.options.logger,
       this.options.hooks,
       (event, ...args) => this.emitEvent(event, ...args),
-      (c) => this.countersOf(c),
+      (c) => this.counters.of(c),
+    );
+    if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
+    this.publisher = new Publisher(
+      () => this.command(),
+      messageEncoder(this.options.hooks, this.options.maxMessageBytes, (err, channel) =>
+        this.reports.error(err, { phase: 'hook', channel }),
+      ),
     );
     this.connections = new Connections(portFactory(redis).open, this.listenerName, {
       logger: this.options.logger,
@@ -106,9 +100,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       command: () => this.command(),
       subscriptions: () => [...this.subscriptions.values()],
       retention: () => [...this.retention].map(([channel, r]) => ({ channel, ...r })),
-      onError: (err, context) => this.reports.error(err, context),
-      onTrimmedUnread: (event) => this.reports.trimmedUnread(event),
-      onDeadLettersDropped: (channel, count) => this.reports.deadLettersDropped(channel, count),
+      reports: this.reports,
     });
   }
 
@@ -129,9 +121,9 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       }
       return this;
     }
-    this.warnIfNotSlotSafe(channel);
+    if (!isSlotSafe(channel)) this.reports.slotUnsafe(channel);
     const group = groupName(channel, this.listenerName);
-    await this.retryingConnection(async () =>
+    await retryTransient(async () =>
       scripts.createGroup.run(
         await this.command(),
         [channel, groupsKey(channel)],
@@ -195,7 +187,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   setRetention(channel: string, options: ChannelOptions = {}): this {
     this.assertOpen();
     checkChannel(channel);
-    this.warnIfNotSlotSafe(channel);
+    if (!isSlotSafe(channel)) this.reports.slotUnsafe(channel);
     this.retention.set(channel, resolveChannelOptions(options));
     return this;
   }
@@ -215,8 +207,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   async sendMessage(channel: string, message: MessageLike): Promise<string> {
     this.assertOpen();
     checkChannel(channel);
-    const id = await this.publisher.publish(channel, this.encode(channel, message));
-    this.countersOf(channel).add('published');
+    const id = await this.publisher.publish(channel, message);
+    this.counters.of(channel).add('published');
     return id;
   }
 
@@ -230,9 +222,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.assertOpen();
     checkChannel(channel);
     if (!Array.isArray(messages)) throw new ConfigError('messages must be an array');
-    const encoded = (messages as readonly MessageLike[]).map((m) => this.encode(channel, m));
-    const ids = await this.publisher.publishMany(channel, encoded);
-    this.countersOf(channel).add('published', ids.length);
+    const ids = await this.publisher.publishMany(channel, messages);
+    this.counters.of(channel).add('published', ids.length);
     return ids;
   }
 
@@ -248,11 +239,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     try {
       this.assertOpen();
       consume = resolveConsumeOptions(options);
-      if (this.options.staleGroupMs <= consume.blockMs + 2 * WATCHDOG_GRACE_MS) {
-        throw new ConfigError(
-          `staleGroupMs (${this.options.staleGroupMs}) must exceed blockMs (${consume.blockMs}) + 2 s: live groups would look stale`,
-        );
-      }
+      checkRunOptions(consume, this.options.staleGroupMs);
     } catch (err) {
       return Promise.reject(toError(err));
     }
@@ -260,18 +247,18 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (running !== undefined) {
       // A run being stopped is finished first; then this call starts a new one.
       if (running.stopping) return running.done.then(() => this.persistConsume(options));
-      if (!sameConsumeOptions(running.options, consume) || running.signal !== options.signal) {
-        return Promise.reject(
-          new ConfigError('persistConsume() is already running with other options: stop it first (stopConsuming())'),
-        );
-      }
-      return running.done;
+      if (running.sameAs(consume, options.signal)) return running.done;
+      const err = new ConfigError('persistConsume() is already running with other options: stop it first');
+      return Promise.reject(err);
     }
-    const signal = options.signal;
-    if (signal?.aborted === true) return Promise.resolve();
-    this.warnAboutSilentChannels();
+    if (options.signal?.aborted === true) return Promise.resolve();
+    this.reports.silentChannels(
+      this.listenerName,
+      [...this.subscriptions.keys()],
+      (c) => this.registry.get(c).length > 0,
+    );
     const env = this.consumeEnv();
-    const run = new ConsumeRun(consume, signal, {
+    const run = new ConsumeRun(consume, options.signal, {
       connect: () => this.connectChecked(),
       channels: () => [...this.subscriptions.keys()],
       loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume),
@@ -280,18 +267,13 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
         stop: () => this.maintenance.stop(),
       },
       report: (err, context) => this.reports.error(err, context),
+      onAbort: () => void this.stopConsuming(),
     });
     this.run = run;
     const ended = (): void => {
       if (this.run === run) this.run = undefined;
     };
     run.done.then(ended, ended);
-    if (signal !== undefined) {
-      const onAbort = (): void => void this.stopConsuming();
-      signal.addEventListener('abort', onAbort, { once: true });
-      const unlisten = (): void => signal.removeEventListener('abort', onAbort);
-      run.done.then(unlisten, unlisten);
-    }
     return run.done;
   }
 
@@ -349,40 +331,23 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * reached, with the reason in `redisError`.
    */
   async getStats(): Promise<StreamerStats> {
-    const channels = [...this.subscriptions.keys()];
-    const all = new Set([...channels, ...this.retention.keys(), ...this.counters.keys()]);
-    const perChannel: Record<string, ChannelStats> = {};
-    const total = newCounters();
-    for (const channel of all) {
-      const counters = this.countersOf(channel).snapshot();
-      addCounters(total, counters);
-      const sub = this.subscriptions.get(channel);
-      let redis: GroupStats | null = null;
-      let redisError: string | undefined;
-      if (sub !== undefined && !this.closed) {
-        try {
-          redis = await inspectGroup(await this.command(), sub.channel, sub.group, this.options.staleGroupMs);
-        } catch (err) {
-          redisError = toError(err).message;
-        }
-      }
-      perChannel[channel] = { ...counters, redis, ...(redisError === undefined ? {} : { redisError }) };
-    }
-    return {
+    const { options, maintenance } = this;
+    return collectStats({
       listenerName: this.listenerName,
       consumerInstance: this.consumerInstance,
-      subscriptions: channels.length,
-      channels,
-      dedupWindowMs: this.options.dedupWindowMs,
-      lastLedgerCleanup: this.maintenance.lastLedgerCleanup,
-      maintenanceRunning: this.maintenance.running,
-      delivery: this.options.delivery,
-      dedupGuard: this.options.dedupGuard,
+      dedupWindowMs: options.dedupWindowMs,
+      staleGroupMs: options.staleGroupMs,
+      delivery: options.delivery,
+      dedupGuard: options.dedupGuard,
+      lastLedgerCleanup: maintenance.lastLedgerCleanup,
+      maintenanceRunning: maintenance.running,
       consuming: this.run !== undefined,
+      subscriptions: [...this.subscriptions.values()],
+      channels: [...this.retention.keys(), ...this.counters.channels()],
+      counters: (channel) => this.counters.of(channel).snapshot(),
       connections: this.connections.statuses(),
-      ...total,
-      perChannel,
-    };
+      command: this.closed ? undefined : () => this.command(),
+    });
   }
 
   private consumeEnv(): ConsumeEnv {
@@ -394,7 +359,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       middleware: () => this.middleware,
       connections: this.connections,
       command: () => this.command(),
-      counters: (channel) => this.countersOf(channel),
+      counters: (channel) => this.counters.of(channel),
       logger: this.options.logger,
       reporter: {
         error: (err, context) => this.reports.error(err, context),
@@ -404,85 +369,18 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     };
   }
 
-  /**
-   * Connects and checks the login; then, once per streamer, warns when the server may evict keys:
-   * the dedup guard's marks are keys like any other.
-   */
+  /** Connects and checks the login; once per streamer, warns when the server may evict keys. */
   private async connectChecked(): Promise<void> {
     const port = await this.command();
     await port.connect();
     if (this.checkedEviction) return;
     this.checkedEviction = true;
-    const policy = await port.configGet('maxmemory-policy').catch(() => null);
-    if (policy !== null && policy !== 'noeviction') {
-      this.options.logger.warn(
-        { maxmemoryPolicy: policy },
-        `Redis may evict keys (maxmemory-policy ${policy}): an evicted dedup mark lets a group that is moved back re-handle entries, and evicted stream entries are lost; use noeviction`,
-      );
-    }
-  }
-
-  /** Runs an idempotent Redis call, riding out a short connection blip (never a refused login). */
-  private async retryingConnection<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (err) {
-        const transient = err instanceof ConnectionError && !(err instanceof AuthError);
-        if (!transient || attempt >= 4) throw err;
-        await sleep(backoffDelay(attempt, 100, 500));
-      }
-    }
-  }
-
-  /** Warns once about what would fail silently: nothing subscribed, or a channel without handler. */
-  private warnAboutSilentChannels(): void {
-    const { logger } = this.options;
-    if (this.subscriptions.size === 0) {
-      logger.warn({ listener: this.listenerName }, 'persistConsume() runs with no subscription: nothing is consumed');
-    }
-    for (const channel of this.subscriptions.keys()) {
-      if (this.registry.get(channel).length === 0) {
-        logger.warn(
-          { channel },
-          `channel "${channel}" has no handler: it is not read until one is registered, and its lag grows`,
-        );
-      }
-    }
-  }
-
-  private encode(channel: string, message: MessageLike): string[] {
-    const onPublish = this.options.hooks.onPublish;
-    if (onPublish === undefined) return encodeMessage(message, this.options.maxMessageBytes);
-    const fields: Record<string, string> = {};
-    try {
-      onPublish({ channel, message, fields });
-    } catch (err) {
-      this.reports.error(err, { phase: 'hook', channel });
-    }
-    return encodeMessage(message, this.options.maxMessageBytes, fields);
+    await warnIfEvicting(port, this.options.logger);
   }
 
   private command(): Promise<RedisPort> {
     if (this.closed) return Promise.reject(new ClosedError());
     return Promise.resolve(this.connections.command());
-  }
-
-  private countersOf(channel: string): CounterSet {
-    let counters = this.counters.get(channel);
-    if (counters === undefined) {
-      counters = new CounterSet();
-      this.counters.set(channel, counters);
-    }
-    return counters;
-  }
-
-  private warnIfNotSlotSafe(channel: string): void {
-    if (isSlotSafe(channel)) return;
-    this.options.logger.warn(
-      { channel },
-      'this channel name contains "}" without a hash tag: its dead-letter and guard keys cannot share its Redis Cluster slot',
-    );
   }
 
   private assertOpen(): void {
@@ -496,8 +394,4 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       ...args,
     );
   }
-}
-
-function sameConsumeOptions(a: ResolvedConsumeOptions, b: ResolvedConsumeOptions): boolean {
-  return (Object.keys(a) as Array<keyof ResolvedConsumeOptions>).every((key) => a[key] === b[key]);
 }

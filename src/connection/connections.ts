@@ -6,7 +6,7 @@
 import { ConnectionError, type RedisStreamerError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ReportLimiter } from '../report-limiter.js';
-import type { ConnectionKind } from './ioredis-adapter.js';
+import type { ConnectionKind } from './port.js';
 import type { ConnectionStatus, RedisPort } from './port.js';
 import type { PortFactory } from './source.js';
 

@@ -1,18 +1,12 @@
 /**
- * The {@link RedisPort} over ioredis 6.
- *
- * Connection settings the library relies on:
- * - RESP2 (`protocol: 2`): measured faster than RESP3 for large XREADGROUP replies, and the reply
- *   shapes are the same either way;
- * - reconnects with exponential backoff and jitter, capped at 1 s, so consumption resumes within
- *   about a second of the server coming back;
- * - `blocking` connections use `maxRetriesPerRequest: 0`: a read in flight when the link drops
- *   fails at once, so the loop knows, re-reads its own pending entries and resumes. (With the
- *   default, ioredis silently re-sends the read after reconnecting.)
+ * The {@link RedisPort} over one ioredis 6 connection that the library owns (its settings: see
+ * ioredis-options.ts). It translates every failure into the library's error classes and follows the
+ * connection's state for `getStats()`.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { backoffDelay } from './backoff.js';
+import { endpointOf, ownOptions, type Endpoint } from './ioredis-options.js';
 import type {
+  ConnectionKind,
   ConnectionState,
   ConnectionStatus,
   LuaScript,
@@ -25,70 +19,6 @@ import type {
 } from './port.js';
 import { ConfigError, ConnectionError, RedisCommandError, type RedisStreamerError } from '../errors.js';
 import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
-
-/** What a connection is for. */
-export type ConnectionKind = { readonly kind: 'command' } | { readonly kind: 'blocking' };
-
-/** Reconnect delays: 50 ms doubling to 1 s, with jitter. */
-export function reconnectDelay(attempt: number): number {
-  return backoffDelay(attempt, 50, 1000);
-}
-
-/**
- * The shared connection presumes its socket dead after this long without any reply while it waits
- * for one. Long, because ioredis' timer cannot tell a hung socket from an event loop that was
- * blocked (a reply that already arrived would be discarded); read connections have the library's
- * own watchdog instead, which can.
- */
-const COMMAND_SOCKET_TIMEOUT_MS = 60_000;
-
-/**
- * Options forced on every connection the library opens, whatever a template client had set.
- * - `maxRetriesPerRequest: 0`: a command in flight when the link drops fails at once instead of
- *   being re-sent after the reconnect; a re-sent XADD, publish or dead-letter script could run
- *   twice. The library retries what is safe to retry itself.
- * - `socketTimeout` (shared connection only): a connection that waits for a reply and receives
- *   nothing for a minute is cut and re-opened.
- * - no key prefix, offline queue on, no resend of unanswered commands after a reconnect, no command
- *   timeouts (they would cut blocking reads).
- */
-function ownOptions(label: string, connection: ConnectionKind): Partial<RedisOptions> {
-  return {
-    lazyConnect: true,
-    protocol: 2,
-    connectionName: `redis-streamer:${label}`.replace(/\s/g, '_'),
-    retryStrategy: reconnectDelay,
-    maxRetriesPerRequest: 0,
-    enableAutoPipelining: false,
-    enableOfflineQueue: true,
-    autoResendUnfulfilledCommands: false,
-    keyPrefix: '',
-    readOnly: false,
-    commandTimeout: undefined,
-    blockingTimeout: undefined,
-    socketTimeout: connection.kind === 'blocking' ? undefined : COMMAND_SOCKET_TIMEOUT_MS,
-  };
-}
-
-/** Where a connection goes and as whom, for messages (never with the password). */
-export interface Endpoint {
-  /** `host:port`. */
-  readonly endpoint: string;
-  /** The ACL user (`default` when none is given). */
-  readonly user: string;
-  /** The database index. */
-  readonly db: number;
-}
-
-/** The endpoint described by ioredis options. */
-export function endpointOf(options: RedisOptions): Endpoint {
-  const host = options.path ?? `${hostPart(options.host ?? '127.0.0.1')}:${options.port ?? 6379}`;
-  return { endpoint: host, user: options.username ?? 'default', db: options.db ?? 0 };
-}
-
-function hostPart(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 /** Adapts one ioredis connection that this library owns. */
 export class IoredisPort implements RedisPort {

@@ -8,6 +8,12 @@
  * {@link RedisCommandError} (Redis refused it) or {@link ConfigError}.
  */
 import type { RedisStreamerError } from '../errors.js';
+import type { ConnectionStatus } from '../stats.js';
+
+export type { ConnectionState, ConnectionStatus } from '../stats.js';
+
+/** What a connection is for: commands (shared), or blocking reads (a connection of its own). */
+export type ConnectionKind = { readonly kind: 'command' } | { readonly kind: 'blocking' };
 
 /** A stream entry as Redis returns it: the id and the flat field/value list. */
 export type RawEntry = readonly [id: string, fields: readonly string[]];
@@ -48,27 +54,6 @@ export interface ScriptCall {
   readonly script: LuaScript;
   readonly keys: readonly string[];
   readonly args: ReadonlyArray<string | number>;
-}
-
-/** Where a connection stands. */
-export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed' | 'failed';
-
-/** A connection's state as `getStats()` reports it. Never carries a credential. */
-export interface ConnectionStatus {
-  /** What the connection is for: `command`, `channel:orders`... */
-  readonly name: string;
-  /** `host:port`. */
-  readonly endpoint: string;
-  /** `failed` means closed for good by a configuration error (a database that does not exist). */
-  readonly state: ConnectionState;
-  /** The last error met on this connection, or null. */
-  readonly lastError: string | null;
-  /** Its error code (`ERR_AUTH`, `ERR_CONNECTION`, `ERR_CONFIG`...), or null. */
-  readonly lastErrorCode: string | null;
-  /** When it happened (ms since the epoch), or null. */
-  readonly lastErrorAt: number | null;
-  /** Reconnect attempts since the connection was opened. */
-  readonly reconnects: number;
 }
 
 /** Connection lifecycle events an adapter reports. Errors are the library's classes, sanitized. */

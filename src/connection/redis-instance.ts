@@ -6,7 +6,8 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { checkConnectionOptions } from '../options.js';
-import { IoredisPort, type ConnectionKind } from './ioredis-adapter.js';
+import { IoredisPort } from './ioredis-adapter.js';
+import type { ConnectionKind } from './port.js';
 import type { RedisPort } from './port.js';
 
 /** How to reach Redis when no URL is given. */

@@ -5,7 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
-import { IoredisPort, type ConnectionKind } from './ioredis-adapter.js';
+import { IoredisPort } from './ioredis-adapter.js';
+import type { ConnectionKind } from './port.js';
 import type { RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 

@@ -60,73 +60,30 @@ export function createChannelConsumer(
   sub: Subscription,
   consume: ResolvedConsumeOptions,
 ): ChannelConsumer {
-  const { options, reporter } = env;
+  const { options } = env;
   const { channel, group } = sub;
   const stop = new AbortController();
   const counters = env.counters(channel);
-  const report = (err: unknown, phase: ErrorContext['phase']): void => reporter.error(err, { phase, channel });
-  const writer = new GroupWriter(
-    env.command,
-    { channel, group, consumer: env.consumer, deadLetterMaxLen: options.deadLetterMaxLen },
-    {
-      moved: (event) => {
-        counters.add('deadLettered');
-        reporter.deadLetter(event);
-      },
-      dropped: (n) => counters.add('deadLettersDropped', n),
-      error: (err: DeadLetterError) => report(err, 'dead-letter'),
-      writeFailed: (err, phase) => report(err, phase === 'ack' ? 'ack' : 'consume'),
-    },
-    stop.signal,
-  );
+  const report = (err: unknown, phase: ErrorContext['phase']): void => env.reporter.error(err, { phase, channel });
+  const writer = writerFor(env, sub, counters, report, stop.signal);
   const strategy: DeliveryStrategy =
     options.delivery === 'at-least-once' ? new AtLeastOnce(writer, options) : new AtMostOnce(writer);
-  const hooks = hookMiddleware(
-    options.hooks,
-    (attempt, errors) => strategy.decide(attempt, errors).action === 'retry',
-    (err) => report(err, 'hook'),
-  );
-  const pipeline = new Pipeline({
-    channel,
-    group,
-    consumer: env.consumer,
-    listener: env.listener,
-    maxMessageBytes: options.maxMessageBytes,
-    registry: env.registry,
-    middleware: [...hooks, ...env.middleware()],
-    rawFields: async (source, id) => (await env.command()).xrangeRawFields(writer.source(source).stream, id),
-  });
   const deliveries = new Deliveries({
     channel,
     group,
     strategy,
-    pipeline,
+    pipeline: pipelineFor(env, sub, strategy, writer, report),
     concurrency: sub.concurrency,
     orderingKey: sub.orderingKey,
     maxAttempts: options.maxAttempts,
     counters,
     report: {
-      error: reporter.error,
-      handlerFailed: reporter.handlerFailed,
+      error: env.reporter.error,
+      handlerFailed: env.reporter.handlerFailed,
       warn: (fields, message) => env.logger.warn(fields, message),
     },
   });
-  const keeper = strategy.keepsPending
-    ? new PendingKeeper(
-        env.command,
-        (kind) => writer.source(kind),
-        deliveries,
-        {
-          group,
-          consumer: env.consumer,
-          claimIdleMs: options.claimIdleMs,
-          minIdleMs: Math.min(options.claimIdleMs, Math.floor(options.retryBaseMs / 2)),
-          pageSize: 100,
-          claimIntervalMs: options.claimIntervalMs,
-        },
-        (err, phase) => report(err, phase),
-      )
-    : undefined;
+  const keeper = strategy.keepsPending ? keeperFor(env, sub, writer, deliveries, report) : undefined;
   const reader = new GuardedReader(
     channel,
     group,
@@ -135,24 +92,89 @@ export function createChannelConsumer(
     options.dedupWindowMs,
     strategy.noAck,
   );
+  const { consumer, registry, connections, command, logger } = env;
+  const shared = { consumer, registry, connections, command, logger, report: env.reporter.error };
+  const parts = { ...shared, channel, group, reader, deliveries, keeper, counters, stop };
   return new ChannelConsumer(
-    {
-      channel,
-      group,
-      consumer: env.consumer,
-      registry: env.registry,
-      reader,
-      connections: env.connections,
-      deliveries,
-      keeper,
-      noAck: strategy.noAck,
-      counters,
-      command: env.command,
-      logger: env.logger,
-      report: reporter.error,
-      shutdownTimeoutMs: options.shutdownTimeoutMs,
-      stop,
-    },
+    { ...parts, noAck: strategy.noAck, shutdownTimeoutMs: options.shutdownTimeoutMs },
     consume,
+  );
+}
+
+type Report = (err: unknown, phase: ErrorContext['phase']) => void;
+
+/** The Redis writes that settle the channel's entries, reporting to the streamer. */
+function writerFor(
+  env: ConsumeEnv,
+  sub: Subscription,
+  counters: CounterSet,
+  report: Report,
+  signal: AbortSignal,
+): GroupWriter {
+  const { channel, group } = sub;
+  return new GroupWriter(
+    env.command,
+    { channel, group, consumer: env.consumer, deadLetterMaxLen: env.options.deadLetterMaxLen },
+    {
+      moved: (event) => {
+        counters.add('deadLettered');
+        env.reporter.deadLetter(event);
+      },
+      dropped: (n) => counters.add('deadLettersDropped', n),
+      error: (err: DeadLetterError) => report(err, 'dead-letter'),
+      writeFailed: (err, phase) => report(err, phase === 'ack' ? 'ack' : 'consume'),
+    },
+    signal,
+  );
+}
+
+/** The handling pipeline: the hooks' middleware, then the streamer's, around the handlers. */
+function pipelineFor(
+  env: ConsumeEnv,
+  sub: Subscription,
+  strategy: DeliveryStrategy,
+  writer: GroupWriter,
+  report: Report,
+): Pipeline {
+  const hooks = hookMiddleware(
+    env.options.hooks,
+    (attempt, errors) => strategy.decide(attempt, errors).action === 'retry',
+    (err) => report(err, 'hook'),
+  );
+  return new Pipeline({
+    channel: sub.channel,
+    group: sub.group,
+    consumer: env.consumer,
+    listener: env.listener,
+    maxMessageBytes: env.options.maxMessageBytes,
+    registry: env.registry,
+    middleware: [...hooks, ...env.middleware()],
+    rawFields: async (source, id) => (await env.command()).xrangeRawFields(writer.source(source).stream, id),
+  });
+}
+
+/** The at-least-once upkeep of the group's pending entries. */
+function keeperFor(
+  env: ConsumeEnv,
+  sub: Subscription,
+  writer: GroupWriter,
+  deliveries: Deliveries,
+  report: Report,
+): PendingKeeper {
+  const { options } = env;
+  const settings = {
+    group: sub.group,
+    consumer: env.consumer,
+    claimIdleMs: options.claimIdleMs,
+    minIdleMs: Math.min(options.claimIdleMs, Math.floor(options.retryBaseMs / 2)),
+    pageSize: 100,
+    claimIntervalMs: options.claimIntervalMs,
+  };
+  return new PendingKeeper(
+    env.command,
+    (kind) => writer.source(kind),
+    deliveries,
+    settings,
+    (err, phase) => report(err, phase),
   );
 }

@@ -4,7 +4,7 @@
  * Stopping ends every loop (in-flight handlers finish) and then resolves `done`.
  */
 import { backoffDelay } from '../connection/backoff.js';
-import { ConsumeError } from '../errors.js';
+import { ConfigError, ConsumeError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
 import type { ResolvedConsumeOptions } from '../options.js';
 import { sleep } from '../timers.js';
@@ -28,6 +28,23 @@ export interface ConsumeRunDeps {
   /** Starts and stops the maintenance timers. */
   readonly maintenance: { start(): void; stop(): Promise<void> };
   readonly report: (err: unknown, context: ErrorContext) => void;
+  /** Called when the run's abort signal fires (the streamer then stops consuming). */
+  readonly onAbort: () => void;
+}
+
+/** Extra time a blocking read gets before its connection is presumed hung (see ReadConnection). */
+const GRACE_MS = 1000;
+
+/**
+ * Refuses run options that cannot work: a group is live while a consumer reads at least every
+ * blockMs, so staleGroupMs must be longer, with room for the watchdog.
+ */
+export function checkRunOptions(consume: ResolvedConsumeOptions, staleGroupMs: number): void {
+  if (staleGroupMs <= consume.blockMs + 2 * GRACE_MS) {
+    throw new ConfigError(
+      `staleGroupMs (${staleGroupMs}) must exceed blockMs (${consume.blockMs}) + 2 s: live groups would look stale`,
+    );
+  }
 }
 
 /** How long stopping waits for a maintenance run stuck on an unreachable Redis. */
@@ -51,6 +68,18 @@ export class ConsumeRun {
     private readonly deps: ConsumeRunDeps,
   ) {
     this.done = this.main();
+    if (signal !== undefined) {
+      const onAbort = (): void => deps.onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const unlisten = (): void => signal.removeEventListener('abort', onAbort);
+      this.done.then(unlisten, unlisten);
+    }
+  }
+
+  /** Whether a second `persistConsume(options)` asks for this very run. */
+  sameAs(options: ResolvedConsumeOptions, signal: AbortSignal | undefined): boolean {
+    const keys = Object.keys(options) as Array<keyof ResolvedConsumeOptions>;
+    return signal === this.signal && keys.every((key) => options[key] === this.options[key]);
   }
 
   /** Whether stopping was asked for. */

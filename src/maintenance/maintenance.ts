@@ -20,9 +20,12 @@ export interface MaintenanceDeps {
   readonly subscriptions: () => ReadonlyArray<{ channel: string; group: string }>;
   /** Channels with a retention set. */
   readonly retention: () => ReadonlyArray<RetentionRule>;
-  readonly onError: (err: unknown, context: ErrorContext) => void;
-  readonly onTrimmedUnread: (event: TrimmedUnreadEvent) => void;
-  readonly onDeadLettersDropped: (channel: string, count: number) => void;
+  /** Where maintenance reports. */
+  readonly reports: {
+    error(err: unknown, context: ErrorContext): void;
+    trimmedUnread(event: TrimmedUnreadEvent): void;
+    deadLettersDropped(channel: string, count: number): void;
+  };
 }
 
 /** Ledger and channel maintenance. */
@@ -41,7 +44,7 @@ export class Maintenance {
 
   /** Starts both timers (each runs once at once). */
   start(ledgerIntervalMs: number, cleanupIntervalMs: number): void {
-    const report = (err: unknown): void => this.deps.onError(err, { phase: 'maintenance' });
+    const report = (err: unknown): void => this.deps.reports.error(err, { phase: 'maintenance' });
     this.ledgerTicker = new Ticker(ledgerIntervalMs, () => this.maintainLedgers().then(() => {}), report).start(true);
     this.cleanupTicker = new Ticker(cleanupIntervalMs, () => this.cleanupChannels().then(() => {}), report).start(true);
   }
@@ -63,7 +66,7 @@ export class Maintenance {
         const reader = new GuardedReader(channel, group, consumer, options.dedupGuard, options.dedupWindowMs, false);
         removed += await reader.trim(port);
       } catch (err) {
-        this.deps.onError(err, { phase: 'maintenance', channel });
+        this.deps.reports.error(err, { phase: 'maintenance', channel });
       }
     }
     this.lastLedgerCleanup = await port.time();
@@ -89,7 +92,7 @@ export class Maintenance {
         results.push(result);
         this.report(result);
       } catch (err) {
-        this.deps.onError(err, { phase: 'maintenance', channel: rule.channel });
+        this.deps.reports.error(err, { phase: 'maintenance', channel: rule.channel });
       }
     }
     for (const { channel, group } of this.deps.subscriptions()) {
@@ -97,7 +100,7 @@ export class Maintenance {
         const removed = await removeIdleConsumers(port, channel, group, options.consumerIdleMs, consumer);
         if (removed.length > 0) options.logger.info({ channel, group, removed }, 'idle consumers removed');
       } catch (err) {
-        this.deps.onError(err, { phase: 'maintenance', channel });
+        this.deps.reports.error(err, { phase: 'maintenance', channel });
       }
     }
     return results;
@@ -107,9 +110,9 @@ export class Maintenance {
     const { channel } = result;
     const removed = result.removedRead + result.removedUnreadStale + result.removedUnreadMaxLen;
     if (removed > 0) this.deps.options.logger.info({ ...result }, 'channel trimmed');
-    if (result.deadLettersDropped > 0) this.deps.onDeadLettersDropped(channel, result.deadLettersDropped);
+    if (result.deadLettersDropped > 0) this.deps.reports.deadLettersDropped(channel, result.deadLettersDropped);
     if (result.removedUnreadStale + result.removedUnreadMaxLen > 0) {
-      this.deps.onTrimmedUnread({
+      this.deps.reports.trimmedUnread({
         channel,
         staleGroupEntries: result.removedUnreadStale,
         maxLenEntries: result.removedUnreadMaxLen,

@@ -6,7 +6,9 @@
  */
 import type { RedisPort } from '../connection/port.js';
 import { AuthError, ConnectionError, PartialPublishError, PublishError, RedisCommandError } from '../errors.js';
+import type { MessageLike } from '../message.js';
 import { scripts } from '../scripts/index.js';
+import type { MessageEncoder } from './encoder.js';
 
 /** Entries per script call. */
 const MAX_ENTRIES = 1000;
@@ -24,10 +26,14 @@ export class Publisher {
   private queues = new Map<string, Waiting[]>();
   private scheduled = false;
 
-  constructor(private readonly port: () => Promise<RedisPort>) {}
+  constructor(
+    private readonly port: () => Promise<RedisPort>,
+    private readonly encode: MessageEncoder,
+  ) {}
 
-  /** Publishes one entry; concurrent calls in the same tick share one round trip. */
-  publish(channel: string, fields: readonly string[]): Promise<string> {
+  /** Publishes one message; concurrent calls in the same tick share one round trip. */
+  publish(channel: string, message: MessageLike): Promise<string> {
+    const fields = this.encode(channel, message);
     return new Promise((resolve, reject) => {
       let queue = this.queues.get(channel);
       if (queue === undefined) {
@@ -48,7 +54,8 @@ export class Publisher {
    * in doubt (the failing chunk, when its command was sent before the connection dropped) and those
    * certainly not appended.
    */
-  async publishMany(channel: string, entries: ReadonlyArray<readonly string[]>): Promise<string[]> {
+  async publishMany(channel: string, messages: readonly MessageLike[]): Promise<string[]> {
+    const entries = messages.map((m) => this.encode(channel, m));
     const port = await this.port();
     const ids: string[] = [];
     for (const chunk of chunks(entries)) {
@@ -113,7 +120,7 @@ async function appendBatch(
 ): Promise<string[]> {
   const args: Array<string | number> = [entries.length];
   for (const fields of entries) args.push(fields.length / 2, ...fields);
-  return (await port.runScript(scripts.publish, [channel], args)) as string[];
+  return scripts.publish.run(port, [channel], args);
 }
 
 function* chunks(entries: ReadonlyArray<readonly string[]>): Generator<ReadonlyArray<readonly string[]>> {
