@@ -4,7 +4,7 @@
  * connection's state for `getStats()`.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { endpointOf, ownOptions, type Endpoint } from './ioredis-options.js';
+import { endpointOf, failQueued, ownOptions, readGroupArgs, type Endpoint } from './ioredis-options.js';
 import type {
   ConnectionKind,
   ConnectionState,
@@ -17,7 +17,14 @@ import type {
   ScriptCall,
   WaitBeforeRead,
 } from './port.js';
-import { ConfigError, ConnectionError, RedisCommandError, type RedisStreamerError } from '../errors.js';
+import {
+  ConfigError,
+  ConnectionError,
+  RedisCommandError,
+  UnexpectedReplyError,
+  type RedisStreamerError,
+} from '../errors.js';
+import { entriesOfStreamReply, stringReply } from './replies.js';
 import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
 
 /** Adapts one ioredis connection that this library owns. */
@@ -220,14 +227,12 @@ export class IoredisPort implements RedisPort {
   }
 
   async xadd(key: string, fields: readonly string[]): Promise<string> {
-    return (await this.run('xadd', () => this.client.xadd(key, '*', ...fields))) as string;
+    return stringReply(await this.run('xadd', () => this.client.xadd(key, '*', ...fields)), 'XADD');
   }
 
   async xreadgroup(read: ReadGroup): Promise<RawEntry[]> {
-    const reply = (await this.run('xreadgroup', () => this.client.call('XREADGROUP', ...readGroupArgs(read)))) as Array<
-      [string, RawEntry[]]
-    > | null;
-    return reply === null || reply.length === 0 ? [] : (reply[0] as [string, RawEntry[]])[1];
+    const reply = await this.run('xreadgroup', () => this.client.call('XREADGROUP', ...readGroupArgs(read)));
+    return entriesOfStreamReply(reply, 'XREADGROUP');
   }
 
   async readBetweenScripts(
@@ -260,10 +265,11 @@ export class IoredisPort implements RedisPort {
       const first = settled[refused];
       throw first?.status === 'rejected' ? this.translate(first.reason, names[refused] ?? 'exec', true) : err;
     });
-    const [beforeReply, readReply, afterReply] = (await exec) as [unknown, unknown, unknown];
+    const replies: unknown = await exec;
+    if (!isArrayOf3(replies)) throw new UnexpectedReplyError('EXEC: expected 3 replies');
+    const [beforeReply, readReply, afterReply] = replies;
     if (readReply instanceof Error) throw this.translate(readReply, 'xreadgroup', true);
-    const streams = readReply as Array<[string, RawEntry[]]> | null;
-    const entries = streams === null || streams.length === 0 ? [] : (streams[0] as [string, RawEntry[]])[1];
+    const entries = entriesOfStreamReply(readReply, 'XREADGROUP');
     return {
       before: this.scriptReply(beforeReply, before.script),
       entries,
@@ -367,7 +373,7 @@ export class IoredisPort implements RedisPort {
   }
 
   async configGet(parameter: string): Promise<string | null> {
-    const reply = (await this.run('config', () => this.client.config('GET', parameter))) as unknown;
+    const reply: unknown = await this.run('config', () => this.client.config('GET', parameter));
     return Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : null;
   }
 
@@ -385,15 +391,6 @@ export class IoredisPort implements RedisPort {
   }
 }
 
-function readGroupArgs(read: ReadGroup): Array<string | number> {
-  const args: Array<string | number> = ['GROUP', read.group, read.consumer, 'COUNT', read.count];
-  if (read.noAck) args.push('NOACK');
-  args.push('STREAMS', read.key, '>');
-  return args;
-}
-
-/** Fails the commands ioredis keeps for a reconnect that will not come (it does not, on disconnect). */
-function failQueued(client: Redis, error: Error): void {
-  const internal = client as unknown as { flushQueue?: (err: Error) => void };
-  if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
+function isArrayOf3(value: unknown): value is [unknown, unknown, unknown] {
+  return Array.isArray(value) && value.length === 3;
 }

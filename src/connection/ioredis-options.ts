@@ -10,9 +10,9 @@
  *   knows, re-reads its own pending entries and resumes. (With the default, ioredis silently
  *   re-sends it after reconnecting; a re-sent XADD or script could run twice.)
  */
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { backoffDelay } from './backoff.js';
-import type { ConnectionKind } from './port.js';
+import type { ConnectionKind, ReadGroup } from './port.js';
 
 /** Reconnect delays: 50 ms doubling to 1 s, with jitter. */
 export function reconnectDelay(attempt: number): number {
@@ -73,4 +73,18 @@ export function endpointOf(options: RedisOptions): Endpoint {
 
 function hostPart(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The arguments of `XREADGROUP` for one read. */
+export function readGroupArgs(read: ReadGroup): Array<string | number> {
+  const args: Array<string | number> = ['GROUP', read.group, read.consumer, 'COUNT', read.count];
+  if (read.noAck) args.push('NOACK');
+  args.push('STREAMS', read.key, '>');
+  return args;
+}
+
+/** Fails the commands ioredis keeps for a reconnect that will not come (it does not, on disconnect). */
+export function failQueued(client: Redis, error: Error): void {
+  const internal = client as unknown as { flushQueue?: (err: Error) => void };
+  if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
 }

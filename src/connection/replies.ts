@@ -1,0 +1,39 @@
+/**
+ * Checks of the replies of stream commands, at the client boundary: a reply of another shape is an
+ * {@link UnexpectedReplyError} instead of a cast that would pass `undefined` along. The checks
+ * allocate nothing, so a batch of a thousand entries costs a loop of type tests.
+ */
+import { UnexpectedReplyError } from '../errors.js';
+import type { RawEntry } from './port.js';
+
+function isEntry(value: unknown): value is RawEntry {
+  if (!Array.isArray(value) || typeof value[0] !== 'string') return false;
+  const fields: unknown = value[1];
+  if (!Array.isArray(fields)) return false;
+  for (const field of fields) if (typeof field !== 'string') return false;
+  return true;
+}
+
+/** Whether a value is a list of stream entries `[[id, [field, value, ...]], ...]`. */
+export function isEntries(value: unknown): value is RawEntry[] {
+  if (!Array.isArray(value)) return false;
+  for (const entry of value) if (!isEntry(entry)) return false;
+  return true;
+}
+
+/** The entries of the one stream an XREAD/XREADGROUP reply is about (none when it is null). */
+export function entriesOfStreamReply(reply: unknown, command: string): RawEntry[] {
+  if (reply === null) return [];
+  if (Array.isArray(reply)) {
+    const stream: unknown = reply[0];
+    if (stream === undefined) return [];
+    if (Array.isArray(stream) && isEntries(stream[1])) return stream[1];
+  }
+  throw new UnexpectedReplyError(`${command}: expected [[stream, entries]] or nil`);
+}
+
+/** A bulk-string reply. */
+export function stringReply(reply: unknown, command: string): string {
+  if (typeof reply === 'string') return reply;
+  throw new UnexpectedReplyError(`${command}: expected a string`);
+}
