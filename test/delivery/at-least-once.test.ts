@@ -217,10 +217,17 @@ describe('at-least-once: long handlers', () => {
     await redis.client.xadd(channel, '*', 'name', 'a', 'body', '1');
     await redis.client.xadd(channel, '*', 'name', 'b', 'body', '2');
     await redis.client.xreadgroup('GROUP', group, 'dead-consumer', 'COUNT', 2, 'STREAMS', channel, '>');
+    const readAt = Date.now();
     const got: Array<[string, number]> = [];
-    s.registerHandler(channel, (name, _p, ctx) => void got.push([name, ctx.attempt]));
+    let firstAt = 0;
+    s.registerHandler(channel, (name, _p, ctx) => {
+      firstAt ||= Date.now();
+      got.push([name, ctx.attempt]);
+    });
     void s.persistConsume({ blockMs: 200 });
     await waitFor(() => got.length === 2, 'both reclaimed');
+    // Not before claimIdleMs: a consumer that is merely slow keeps its entries (its lease).
+    assert.ok(firstAt - readAt >= 250, `taken over after ${firstAt - readAt} ms, not before claimIdleMs (300)`);
     assert.deepEqual(got, [
       ['a', 2],
       ['b', 2],

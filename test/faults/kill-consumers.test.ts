@@ -66,9 +66,17 @@ describe('consumer processes killed with SIGKILL', () => {
     await waitFor(async () => (await redis.client.hlen(results)) >= N, 'every message handled', 30_000);
     const f = await figures(results, N);
     console.log(`[kill at-least-once] ${JSON.stringify(f)}`);
+    // The survivors settle everything: nothing stays pending on the killed consumers, nothing failed.
+    const group = `${channel}:kill-alo-svc:cg`;
+    await waitFor(
+      async () => Number(((await redis.client.xpending(channel, group)) as [number])[0]) === 0,
+      'nothing left pending on the killed consumers',
+      15_000,
+    );
     for (const w of workers) await stopGently(w);
-    assert.equal(f.lost, 0);
-    assert.equal(f.handled, N);
+    assert.equal(await redis.client.xlen(`{${channel}}:dlq`), 0, 'nothing dead-lettered');
+    // At most what the killed processes had in flight is handled twice: three kills, a batch each.
+    assert.ok(f.duplicated <= 3 * 64, `duplicated ${f.duplicated}`);
   });
 
   it('at-most-once: duplicated 0 with 2 consumers, one killed and restarted several times', async () => {
