@@ -378,8 +378,9 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     await warnIfEvicting(port, this.options.logger);
   }
 
+  /** The shared connection; after cleanup() only a run still shutting down may use it (acks, leases). */
   private command(): Promise<RedisPort> {
-    if (this.closed) return Promise.reject(new ClosedError());
+    if (this.closed && this.run === undefined) return Promise.reject(new ClosedError());
     return Promise.resolve(this.connections.command());
   }
 

@@ -174,6 +174,10 @@ export class Deliveries implements PendingHolder {
     return this.replaysAtRead;
   }
 
+  replaysGone(): void {
+    this.replaysAtRead = false;
+  }
+
   /**
    * From now on, entries not started are left pending (another consumer, or this service's next
    * process, takes them over) when the strategy says so; otherwise they are still handled.

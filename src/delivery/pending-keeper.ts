@@ -11,6 +11,7 @@
  * Taken-over entries go to the holder, which feeds them into the same path as entries read.
  */
 import type { RedisPort } from '../connection/port.js';
+import { isNoGroupError } from '../errors.js';
 import { Ticker } from '../timers.js';
 import type { EntrySource } from './dead-letterer.js';
 import { recoverOwnPage, renewLeases, sweepPage, type ClaimedEntry, type SweepSettings } from './reclaim.js';
@@ -34,6 +35,8 @@ export interface PendingHolder {
   pendingSeen(): number;
   /** Whether the group's replay stream had entries at the last read. */
   replaysSeen(): boolean;
+  /** The replay stream turned out to be gone (drained and deleted): no sweep of it until a read sees one. */
+  replaysGone(): void;
 }
 
 /** Settings of the keeper. */
@@ -93,7 +96,14 @@ export class PendingKeeper {
       const busy = this.holder.busy(kind);
       let cursor = '-';
       do {
-        const page = await recoverOwnPage(port, this.sources(kind), this.settings, cursor, busy);
+        let page;
+        try {
+          page = await recoverOwnPage(port, this.sources(kind), this.settings, cursor, busy);
+        } catch (err) {
+          if (kind !== 'replay' || !isNoGroupError(err)) throw err;
+          this.holder.replaysGone();
+          break;
+        }
         if (page.claimed.length > 0) this.holder.admitClaimed(kind, page.claimed, 'recovered');
         cursor = page.next;
       } while (cursor !== '0-0');
@@ -122,12 +132,21 @@ export class PendingKeeper {
     if (full) this.lastFullSweep = now;
     const port = await this.port();
     for (const kind of this.kinds()) {
-      for (let pages = 0; pages < PAGES_PER_SWEEP && this.holder.hasRoom(); pages++) {
-        const page = await sweepPage(port, this.sources(kind), this.settings, this.cursor[kind]);
-        this.cursor[kind] = page.next === '0-0' ? '-' : page.next;
-        if (page.claimed.length > 0) this.holder.admitClaimed(kind, page.claimed, 'claimed');
-        if (this.cursor[kind] === '-') break;
+      try {
+        await this.sweepSource(port, kind);
+      } catch (err) {
+        if (kind !== 'replay' || !isNoGroupError(err)) throw err;
+        this.holder.replaysGone();
       }
+    }
+  }
+
+  private async sweepSource(port: RedisPort, kind: SourceKind): Promise<void> {
+    for (let pages = 0; pages < PAGES_PER_SWEEP && this.holder.hasRoom(); pages++) {
+      const page = await sweepPage(port, this.sources(kind), this.settings, this.cursor[kind]);
+      this.cursor[kind] = page.next === '0-0' ? '-' : page.next;
+      if (page.claimed.length > 0) this.holder.admitClaimed(kind, page.claimed, 'claimed');
+      if (this.cursor[kind] === '-') break;
     }
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * Redis topologies for the conformance suite (test/conformance/): what the behavioural tests run
+ * against. Each topology starts and stops its own servers and hands out what the library and the
+ * assertions need. `single` is one private redis-server; a Redis Cluster or a Sentinel setup plugs
+ * in by implementing {@link Topology} and adding itself to {@link KNOWN}.
+ *
+ * The suite only sends commands through {@link Topology.client} that work on a cluster for the keys
+ * of one channel (XLEN, XRANGE, XADD, XPENDING, XINFO, XGROUP, XREADGROUP, TIME, GET/EXISTS of the
+ * channel's `{channel}:...` keys), so a topology may return a cluster client there.
+ */
+import { Redis } from 'ioredis';
+import type { RedisSource } from '../../src/index.js';
+import { startRedis, type RedisServer } from './redis-server.js';
+
+/** A Redis setup the conformance suite can run against. */
+export interface Topology {
+  /** Its name: `single`, later `cluster`, `sentinel`. Used in test names and in RS_TOPOLOGIES. */
+  readonly name: string;
+  /** Starts its servers (and opens {@link client}). */
+  start(): Promise<void>;
+  /** Closes {@link client} and stops its servers. Safe to call when start() failed or never ran. */
+  stop(): Promise<void>;
+  /** What `new RedisStreamer(source, ...)` takes to reach it (a URL for `single`). */
+  source(): RedisSource | string;
+  /** A raw client for assertions, owned by the topology (closed by stop()). */
+  client(): Redis;
+}
+
+/** One private redis-server from {@link startRedis}. */
+export function singleServer(): Topology {
+  let server: RedisServer | undefined;
+  let client: Redis | undefined;
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`topology single: ${what} before start()`);
+    return value;
+  };
+  return {
+    name: 'single',
+    async start() {
+      server = await startRedis();
+      client = new Redis(server.url);
+      client.on('error', () => {}); // reported by the commands that fail
+    },
+    async stop() {
+      client?.disconnect();
+      client = undefined;
+      await server?.stop();
+      server = undefined;
+    },
+    source: () => started(server, 'source()').url,
+    client: () => started(client, 'client()'),
+  };
+}
+
+/** Every topology this file can build, by name. */
+const KNOWN: Readonly<Record<string, () => Topology>> = { single: singleServer };
+
+/** The topology names this file knows. */
+export function knownTopologies(): string[] {
+  return Object.keys(KNOWN);
+}
+
+/**
+ * The topology names requested by `RS_TOPOLOGIES` (a comma-separated list, e.g. `single,cluster`),
+ * or `['single']` when it is unset or empty. Names are trimmed; duplicates are dropped.
+ */
+export function requestedTopologies(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env['RS_TOPOLOGIES'] ?? '';
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  return names.length === 0 ? ['single'] : [...new Set(names)];
+}
+
+/**
+ * The topologies to run: those named in `RS_TOPOLOGIES` that this file knows (all of `single`
+ * when it is unset). Requested names it does not know yet are left out: see {@link requestedTopologies}
+ * and {@link knownTopologies} to report them.
+ */
+export function topologies(env: NodeJS.ProcessEnv = process.env): Topology[] {
+  return requestedTopologies(env)
+    .filter((name) => Object.hasOwn(KNOWN, name))
+    .map((name) => (KNOWN[name] as () => Topology)());
+}
