@@ -1,16 +1,45 @@
 #!/usr/bin/env bash
 # Runs every test file through node's test runner with tsx. The files are listed explicitly: on
 # Node 20 a bare `tsx --test` finds no .ts test and passes having run nothing.
+#
+# With --unit, runs only the files that need no Redis: those that import none of
+# test/support/harness.ts, test/support/redis-server.ts and test/support/processes.ts, directly or
+# through another module under test/ (see scripts/unit-test-files.mjs). Then no redis-server or
+# REDIS_URL is needed. With --list, prints the selected files instead of running them. Other
+# arguments are passed on to node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
+unit=false
+list=false
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --unit) unit=true ;;
+    --list) list=true ;;
+    *) args+=("$arg") ;;
+  esac
+done
+if [ "$unit" = false ] && [ "$list" = false ] && [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
   echo "redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL to a running Redis" >&2
   exit 1
 fi
 shopt -s globstar nullglob
 files=(test/**/*.test.ts)
+if [ "$unit" = true ] && [ ${#files[@]} -gt 0 ]; then
+  selected=$(node scripts/unit-test-files.mjs "${files[@]}")
+  files=()
+  if [ -n "$selected" ]; then mapfile -t files <<<"$selected"; fi
+  if [ ${#files[@]} -eq 0 ]; then
+    echo "no unit test file (one that needs none of test/support/{harness,redis-server,processes}.ts) found under test/" >&2
+    exit 1
+  fi
+fi
 if [ ${#files[@]} -eq 0 ]; then
   echo "no test files found under test/" >&2
   exit 1
 fi
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "$@" "${files[@]}"
+if [ "$list" = true ]; then
+  printf '%s\n' "${files[@]}"
+  exit 0
+fi
+exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "${args[@]}" "${files[@]}"

@@ -57,8 +57,10 @@ export class ConsumeRun {
   private readonly abort = new AbortController();
   private readonly supervisors = new Map<string, Promise<void>>();
   private readonly loops = new Map<string, ChannelLoop>();
-  /** Channels being removed: their supervisor does not restart them. */
-  private readonly removed = new Set<string>();
+  /** Per channel, aborted when it is removed (its supervisor then stops restarting it). */
+  private readonly channelStops = new Map<string, AbortController>();
+  /** Channels subscribed again while being removed. */
+  private readonly readded = new Set<string>();
   private started = false;
 
   constructor(
@@ -89,20 +91,29 @@ export class ConsumeRun {
 
   /** Starts consuming a channel subscribed while the run goes on. */
   add(channel: string): void {
-    if (!this.started || this.stopping || this.supervisors.has(channel)) return;
-    this.supervisors.set(channel, this.supervise(channel));
+    if (!this.started || this.stopping) return;
+    if (this.channelStops.get(channel)?.signal.aborted === true) {
+      this.readded.add(channel); // being removed: started again once its loop has shut down
+      return;
+    }
+    if (this.supervisors.has(channel)) return;
+    const stop = new AbortController();
+    this.channelStops.set(channel, stop);
+    this.supervisors.set(channel, this.supervise(channel, stop.signal));
   }
 
   /** Stops consuming a channel that was unsubscribed; resolves once its loop has shut down. */
   async remove(channel: string): Promise<void> {
     const supervisor = this.supervisors.get(channel);
     if (supervisor === undefined) return;
-    this.removed.add(channel);
+    this.channelStops.get(channel)?.abort(); // also ends a restart backoff in progress
     this.loops.get(channel)?.stop();
     await supervisor;
     this.supervisors.delete(channel);
     this.loops.delete(channel);
-    this.removed.delete(channel);
+    this.channelStops.delete(channel);
+    // Subscribed again while the old loop was shutting down: start it again now.
+    if (this.readded.delete(channel)) this.add(channel);
   }
 
   /** Stops every loop and the maintenance; resolves with {@link done}'s settlement ignored. */
@@ -134,21 +145,29 @@ export class ConsumeRun {
     timeout.abort();
   }
 
-  private async supervise(channel: string): Promise<void> {
-    for (let restarts = 0; !this.stopping && !this.removed.has(channel); restarts++) {
+  private async supervise(channel: string, removed: AbortSignal): Promise<void> {
+    const ended = (): boolean => this.stopping || removed.aborted;
+    let restarts = 0;
+    while (!ended()) {
       if (restarts > 0) {
         const err = new ConsumeError(`the loop of channel "${channel}" ended unexpectedly; restarting it`);
         this.deps.report(err, { phase: 'consume', channel });
-        await sleep(backoffDelay(restarts, 500, 30_000), this.abort.signal);
-        if (this.stopping || this.removed.has(channel)) break;
+        await sleep(backoffDelay(restarts, 500, 30_000), AbortSignal.any([this.abort.signal, removed]));
+        if (ended()) break;
       }
-      const loop = this.deps.loopFor(channel);
-      this.loops.set(channel, loop);
+      const started = performance.now();
       try {
+        const loop = this.deps.loopFor(channel);
+        this.loops.set(channel, loop);
         await loop.run();
       } catch (err) {
         this.deps.report(err, { phase: 'consume', channel });
       }
+      // A loop that ran a good while before it ended starts its backoff over.
+      restarts = performance.now() - started > HEALTHY_RUN_MS ? 1 : restarts + 1;
     }
   }
 }
+
+/** A loop that ran this long is healthy: its next unexpected end restarts it without a long wait. */
+const HEALTHY_RUN_MS = 60_000;
