@@ -197,9 +197,9 @@ async function medianLatency(kind: 'library' | 'loop'): Promise<Latency> {
 /** Redis memory per message of each dedup guard after MEMORY_N messages. */
 async function guardMemory(): Promise<{ zsetBytesPerMessage: number; hwmBytesPerGroup: number }> {
   const out = { zsetBytesPerMessage: 0, hwmBytesPerGroup: 0 };
-  for (const ledger of ['zset', 'hwm'] as const) {
+  for (const dedupGuard of ['ledger', 'watermark'] as const) {
     const stream = await freshStream(MEMORY_N);
-    const streamer = new RedisStreamer(server.url, 'bench-mem', { logger: silentLogger, ledger });
+    const streamer = new RedisStreamer(server.url, 'bench-mem', { logger: silentLogger, dedupGuard });
     await streamer.subscribe(stream, { startFromLatest: false });
     let count = 0;
     streamer.registerHandler(stream, () => void count++);
@@ -208,7 +208,7 @@ async function guardMemory(): Promise<{ zsetBytesPerMessage: number; hwmBytesPer
     await streamer.cleanup();
     await run;
     const group = `${stream}:bench-mem:cg`;
-    if (ledger === 'zset') {
+    if (dedupGuard === 'ledger') {
       const bytes = Number(await client.memory('USAGE', ledgerKey(stream, group), 'SAMPLES', '0'));
       out.zsetBytesPerMessage = bytes / MEMORY_N;
     } else {
@@ -240,7 +240,7 @@ const figures = {
     seedPerMessagePath: await repeat(() => baselineConsume('seed')),
     atMostOnce: await repeat(() => libraryConsume({ delivery: 'at-most-once' })),
     atLeastOnce: await repeat(() => libraryConsume({ delivery: 'at-least-once' })),
-    atMostOnceZsetLedger: await repeat(() => libraryConsume({ delivery: 'at-most-once', ledger: 'zset' })),
+    atMostOnceZsetLedger: await repeat(() => libraryConsume({ delivery: 'at-most-once', dedupGuard: 'ledger' })),
   },
   publish: {
     pipelinedRawXadd: await repeat(() => publishRate('raw')),
@@ -278,7 +278,7 @@ const rows: Array<[string, string, string, string]> = [
     check(c.atLeastOnce / c.handWrittenLoop >= 1.0, '>= 1.0× loop'),
   ],
   [
-    'consume: at-most-once with the zset ledger',
+    "consume: at-most-once with dtpyfw's ledger (dedupGuard: 'ledger')",
     `${fmt(c.atMostOnceZsetLedger)} msg/s`,
     `${fmt(c.atMostOnceZsetLedger / c.handWrittenLoop, 2)}× loop`,
     '',
@@ -330,13 +330,13 @@ const rows: Array<[string, string, string, string]> = [
     check(figures.slowHandler10ms[200]! >= 15_000, '>= 15,000 msg/s'),
   ],
   [
-    `dedup guard zset: Redis memory after ${fmt(MEMORY_N)} messages`,
+    `dedup guard 'ledger' (dtpyfw's ZSET): Redis memory after ${fmt(MEMORY_N)} messages`,
     `${fmt(figures.memory.zsetBytesPerMessage, 1)} B/message`,
     '',
     '',
   ],
   [
-    `dedup guard hwm: Redis memory after ${fmt(MEMORY_N)} messages`,
+    `dedup guard 'watermark': Redis memory after ${fmt(MEMORY_N)} messages`,
     `${fmt(figures.memory.hwmBytesPerGroup)} B/group`,
     `${fmt(figures.memory.hwmBytesPerGroup / MEMORY_N, 4)} B/message`,
     check(figures.memory.hwmBytesPerGroup <= 1024, '<= 1 KB/group'),
