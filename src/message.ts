@@ -1,5 +1,5 @@
 /**
- * The Message type and the wire codec, compatible with dtpyfw (dtpyfw-behaviour.md §1).
+ * The Message type and the wire codec, compatible with dtpyfw 0.6.x (see the README, "Working with dtpyfw").
  *
  * On the wire an entry is `XADD <channel> * name <name> body <json> [<extra field> <value>]...`.
  * dtpyfw writes exactly `name` then `body`; it ignores any other field, so this library may add

@@ -2,7 +2,7 @@
  * Every name this library derives (listener, consumer group, consumer instance, Redis keys) is built
  * here, so the wire contract with dtpyfw lives in one place.
  *
- * dtpyfw rules (dtpyfw-behaviour.md §2):
+ * dtpyfw rules (as dtpyfw 0.6.x names things; see the README, "Working with dtpyfw"):
  * - listener = sanitize(consumerName, 128)
  * - group    = `<channel>:<listener>:cg` (the channel is used verbatim)
  * - instance = sanitize(`<listener>.<sanitize(host, 64)>.<pid>.<8 hex>`, 200)

@@ -6,7 +6,7 @@
  *
  * Entries read for the first time from the channel are acknowledged with a plain XACK; entries that
  * succeeded after a retry also lose their failure record, and entries of a replay stream are
- * deleted with it (ack.lua): each in one step.
+ * deleted with it (ack-2.lua): each in one step.
  */
 import type { RedisPort } from '../connection/port.js';
 import { backoffDelay } from '../connection/backoff.js';

@@ -1,6 +1,6 @@
 /**
  * Moving entries of one group to the channel's dead-letter stream (`{channel}:dlq`, in the
- * channel's cluster slot), atomically with their acknowledgement (dead-letter.lua). While Redis
+ * channel's cluster slot), atomically with their acknowledgement (dead-letter-3.lua). While Redis
  * is unreachable a move is retried for a while, but never past shutdown.
  */
 import type { RawEntry, RedisPort } from '../connection/port.js';

@@ -84,7 +84,7 @@ export class GuardedReader {
 
   /**
    * Waits (XREAD BLOCK, which consumes nothing) for an entry above `wait.afterId`, then reads
-   * through the guard (guarded-read.lua), the two sent in one write: Redis runs the read as soon as
+   * through the guard (guarded-read-3.lua), the two sent in one write: Redis runs the read as soon as
    * the wait ends, so a new entry costs one round trip.
    */
   async waitThenTake(port: RedisPort, wait: WaitBeforeRead, count: number): Promise<GuardedTake> {

@@ -1,5 +1,5 @@
 /**
- * Publishing. A batch goes to Redis as one call of publish.lua (measured about twice as fast as a
+ * Publishing. A batch goes to Redis as one call of publish-1.lua (measured about twice as fast as a
  * pipeline of XADDs, and atomic). Concurrent `sendMessage` calls made in the same tick are coalesced
  * into one such batch per channel; a lone call is a plain XADD, so awaiting one message at a time
  * costs what it always did: one round trip.
