@@ -147,8 +147,18 @@ export const LIST: OptionsSpec<ListOptions> = {
   rules: { count: integer(1), start: string() },
 };
 
-const CLUSTER =
-  "Redis Cluster nodes are not accepted here (as of today); give one node's `host` and `port`, or a `url`";
+const NODES = 'a list of nodes: "host:port" strings, redis:// URLs or { host, port } objects';
+
+/** A non-empty list of node addresses (checked in detail when parsed). */
+function nodeList(): Rule {
+  return {
+    expected: NODES,
+    test: (v) =>
+      Array.isArray(v) &&
+      v.length > 0 &&
+      v.every((n) => typeof n === 'string' || (n !== null && typeof n === 'object')),
+  };
+}
 
 export const CONNECTION: OptionsSpec<RedisConnectionOptions> = {
   call: 'new RedisInstance()',
@@ -168,9 +178,21 @@ export const CONNECTION: OptionsSpec<RedisConnectionOptions> = {
       plainObject(),
     ),
     connectTimeoutMs: positiveNumber(MAX_TIMER_MS),
+    cluster: nodeList(),
+    sentinels: nodeList(),
+    primaryName: string({ nullable: true }),
+    sentinelUsername: string({ allowEmpty: true, nullable: true }),
+    sentinelPassword: string({ allowEmpty: true, nullable: true, secret: true }),
   },
   aliases: {
     ssl: { use: 'tls', source: "redis-py's name" },
+    nodes: { use: 'cluster' },
+    startupNodes: { use: 'cluster', source: "ioredis' name" },
+    startup_nodes: { use: 'cluster', source: "redis-py's name" },
+    clusterNodes: { use: 'cluster' },
+    name: { use: 'primaryName', source: "ioredis' name" },
+    masterName: { use: 'primaryName' },
+    service_name: { use: 'primaryName', source: "redis-py's name" },
     socket_connect_timeout: { use: 'connectTimeoutMs', source: "redis-py's name", note: MS_NOT_SECONDS },
     redis_url: { use: 'url' },
     redis_host: { use: 'host' },
@@ -178,14 +200,6 @@ export const CONNECTION: OptionsSpec<RedisConnectionOptions> = {
     redis_db: { use: 'db' },
     redis_username: { use: 'username' },
     redis_password: { use: 'password' },
-  },
-  unsupported: {
-    cluster: CLUSTER,
-    nodes: CLUSTER,
-    startupNodes: CLUSTER,
-    startup_nodes: CLUSTER,
-    clusterNodes: CLUSTER,
-    sentinels: "Redis Sentinel is not supported here (as of today); give the master's `host` and `port`, or a `url`",
   },
 };
 

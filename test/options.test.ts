@@ -659,22 +659,22 @@ void describe('options of the wrong type', () => {
 });
 
 void describe('checkConnectionOptions (new RedisInstance)', () => {
-  void it('refuses cluster nodes, saying they are not accepted here as of today', () => {
-    for (const key of ['cluster', 'nodes', 'startupNodes']) {
-      const options = {
-        [key]: [
-          { host: 'a', port: 7000 },
-          { host: 'b', port: 7000 },
-        ],
-      };
-      throwsConfig(
-        () => checkConnectionOptions(options),
-        'new RedisInstance()',
-        `\`${key}\``,
-        /cluster nodes are not accepted here \(as of today\)/i,
-      );
-    }
-    throwsConfig(() => checkConnectionOptions({ host: 'a', cluster: true } as never), '`cluster`', 'as of today');
+  void it('takes cluster nodes and sentinels, and points the other names people use at them', () => {
+    const nodes = [
+      { host: 'a', port: 7000 },
+      { host: 'b', port: 7000 },
+    ];
+    assert.deepEqual(checkConnectionOptions({ cluster: nodes }).cluster, nodes);
+    throwsConfig(() => checkConnectionOptions({ startupNodes: nodes } as never), 'use `cluster`');
+    throwsConfig(() => checkConnectionOptions({ nodes } as never), 'use `cluster`');
+    throwsConfig(() => checkConnectionOptions({ host: 'a', cluster: true } as never), '`cluster`', 'a list of nodes');
+    throwsConfig(() => checkConnectionOptions({ sentinels: [], primaryName: 'm' }), '`sentinels`');
+    throwsConfig(() => checkConnectionOptions({ sentinels: nodes, name: 'm' } as never), 'use `primaryName`');
+    assert.equal(
+      messageOf(() => checkConnectionOptions({ sentinelPassword: 42 } as never)).includes('42'),
+      false,
+      'a password is never shown',
+    );
   });
 
   void it('suggests host for hots, and other near names', () => {

@@ -1,12 +1,27 @@
 /**
- * The {@link RedisPort} over one ioredis 6 connection that the library owns (its settings: see
- * ioredis-options.ts). It translates every failure into the library's error classes and follows the
- * connection's state for `getStats()`.
+ * The {@link RedisPort} over an ioredis 6 client that the library owns: a connection to one server
+ * (standalone, or the primary Sentinel points to) or a Cluster client (see ioredis-link.ts for what
+ * differs; ioredis-options.ts for the settings). It translates every failure into the library's
+ * error classes, checks every reply's shape, and follows the connection's state for `getStats()`.
  */
-import { Redis, type RedisOptions } from 'ioredis';
-import { endpointOf, failQueued, ownOptions, readGroupArgs, type Endpoint } from './ioredis-options.js';
+import { Cluster, Redis } from 'ioredis';
+import {
+  ConfigError,
+  ConnectionError,
+  RedisCommandError,
+  UnexpectedReplyError,
+  type RedisStreamerError,
+} from '../errors.js';
+import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
+import { clusterLink, serverLink, type CommandArgs, type Link } from './ioredis-link.js';
+import {
+  endpointOf,
+  readGroupArgs,
+  type ClusterClientOptions,
+  type Endpoint,
+  type ServerOptions,
+} from './ioredis-options.js';
 import type {
-  ConnectionKind,
   ConnectionState,
   ConnectionStatus,
   LuaScript,
@@ -18,22 +33,21 @@ import type {
   WaitBeforeRead,
 } from './port.js';
 import {
-  ConfigError,
-  ConnectionError,
-  RedisCommandError,
-  UnexpectedReplyError,
-  type RedisStreamerError,
-} from '../errors.js';
-import { entriesOfStreamReply, stringReply } from './replies.js';
-import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
+  entriesOfStreamReply,
+  entriesReply,
+  intReply,
+  nullableStringReply,
+  rawFieldsReply,
+  stringReply,
+} from './replies.js';
 
-/** Adapts one ioredis connection that this library owns. */
+/** Adapts one ioredis client that this library owns. */
 export class IoredisPort implements RedisPort {
   readonly label: string;
   readonly endpoint: string;
   private readonly user: string;
   private readonly db: number;
-  private readonly client: Redis;
+  private readonly link: Link;
   private closed = false;
   private attempts = 0;
   private reconnects = 0;
@@ -50,58 +64,67 @@ export class IoredisPort implements RedisPort {
     ready: [],
   };
   lastDataAt = 0;
-  /** Scripts known to be loaded on the current connection (cleared when it closes). */
+  /** Scripts known to be loaded where this client runs them (cleared when a connection closes). */
   private readonly loaded = new Set<LuaScript>();
+  private reportedLoadFailure = false;
 
-  /** Wraps a new connection made from `template` (a client whose settings are copied, never used). */
-  static fromTemplate(template: Redis, label: string, connection: ConnectionKind): IoredisPort {
-    return IoredisPort.fromOptions(template.options, label, connection);
+  /** A connection to one server (or Sentinel's primary), with options already the library's. */
+  static server(options: ServerOptions, label: string): IoredisPort {
+    return new IoredisPort(serverLink(new Redis(options)), label, endpointOf(options));
   }
 
-  /** Wraps a new connection made from options. */
-  static fromOptions(options: RedisOptions, label: string, connection: ConnectionKind): IoredisPort {
-    // RESP2 is forced, so ioredis' RESP3-only replyMapping does not apply.
-    const { replyMapping: _unused, ...rest } = { ...options, ...ownOptions(label, connection) };
-    return new IoredisPort(new Redis(rest), label, endpointOf(options));
+  /** A cluster client, with options already the library's. */
+  static cluster(
+    nodes: ReadonlyArray<{ host: string; port: number }>,
+    options: ClusterClientOptions,
+    label: string,
+  ): IoredisPort {
+    const first = nodes[0];
+    const where: Endpoint = {
+      endpoint: `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`,
+      user: options.redisOptions?.username ?? 'default',
+      db: 0,
+    };
+    if (first === undefined) throw new ConfigError('a cluster needs at least one node');
+    return new IoredisPort(clusterLink(new Cluster([...nodes], options)), label, where);
   }
 
-  private constructor(client: Redis, label: string, where: Endpoint) {
-    this.client = client;
+  private constructor(link: Link, label: string, where: Endpoint) {
+    this.link = link;
     this.label = label;
     this.endpoint = where.endpoint;
     this.user = where.user;
     this.db = where.db;
-    this.client.on('error', (err: unknown) => this.onClientError(err));
-    this.client.on('connecting', () => {
+    const client = link.client;
+    client.on('error', (err: unknown) => this.onClientError(err));
+    client.on('node error', (err: unknown) => this.onClientError(err));
+    client.on('connecting', () => {
       if (this.state === 'idle') this.state = 'connecting';
     });
-    this.client.on('reconnecting', (delay: number) => {
+    client.on('reconnecting', (delay: number) => {
       this.state = 'reconnecting';
       this.attempts++;
       this.reconnects++;
       for (const fn of this.listeners.reconnecting) fn(delay, this.attempts, this.down);
     });
-    this.client.on('ready', () => {
+    client.on('ready', () => {
       this.state = 'ready';
       this.attempts = 0;
       this.down = undefined;
       for (const fn of this.listeners.ready) fn();
     });
-    // Every new socket reports when data arrives (the read watchdog tells a slow reply from none).
-    this.client.on('connect', () => {
-      const stream = (this.client as unknown as { stream?: NodeJS.EventEmitter }).stream;
-      stream?.on('data', () => {
-        this.lastDataAt = performance.now();
-      });
+    // The read watchdog tells a slow reply from none by when data last arrived.
+    link.onSocketData(() => {
+      this.lastDataAt = performance.now();
     });
-    this.client.on('close', () => {
+    client.on('close', () => {
       // A new connection may reach a server whose script cache is empty (a restart, a failover).
       this.loaded.clear();
       if (this.down === undefined && !this.closed) {
         this.down = new ConnectionError(this.endpoint, `the connection to Redis at ${this.endpoint} was closed`);
       }
     });
-    this.client.on('end', () => {
+    client.on('end', () => {
       if (this.state !== 'failed') this.state = 'closed';
     });
   }
@@ -116,8 +139,8 @@ export class IoredisPort implements RedisPort {
       this.fatal = error;
       this.state = 'failed';
       this.closed = true;
-      this.client.disconnect(false);
-      failQueued(this.client, error);
+      this.link.client.disconnect(false);
+      this.link.failQueued(error);
     }
     for (const fn of this.listeners.error) fn(error);
   }
@@ -145,10 +168,14 @@ export class IoredisPort implements RedisPort {
    */
   private run<T>(command: string, call: () => Promise<T>): Promise<T> {
     if (this.fatal !== undefined) return Promise.reject(this.fatal);
-    const sent = this.client.status === 'ready';
+    const sent = this.link.ready();
     return call().catch((err: unknown) => {
       throw this.translate(err, command, sent);
     });
+  }
+
+  private call(name: string, ...args: Array<string | number>): Promise<unknown> {
+    return this.run(name.toLowerCase(), () => this.link.call(name, ...args));
   }
 
   private translate(err: unknown, command: string, sent: boolean): RedisStreamerError {
@@ -162,10 +189,8 @@ export class IoredisPort implements RedisPort {
   }
 
   async connect(): Promise<void> {
-    await this.run('ping', () => this.client.ping());
+    await this.call('PING');
   }
-
-  private reportedLoadFailure = false;
 
   /**
    * Makes sure a script that will run inside a transaction (or behind a wait) is loaded: a SCRIPT
@@ -175,7 +200,7 @@ export class IoredisPort implements RedisPort {
   private ensureLoaded(script: LuaScript): void {
     if (this.loaded.has(script)) return;
     this.loaded.add(script);
-    this.run('script', () => this.client.script('LOAD', script.lua)).catch((err: unknown) => {
+    this.run('script', () => this.link.loadScript(script.lua)).catch((err: unknown) => {
       this.loaded.delete(script);
       // A connection error fails the read too; anything else (an ACL without SCRIPT, say) means
       // every read runs without its guard script: say so, once.
@@ -187,16 +212,21 @@ export class IoredisPort implements RedisPort {
     });
   }
 
+  /** Forgets which scripts are loaded (a cluster node changed: a failover, a new primary). */
+  forgetScripts(): void {
+    this.loaded.clear();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const client = this.client;
+    const client = this.link.client;
     if (client.status !== 'ready') {
       // Not connected (reconnecting, connecting, never used): nothing to say goodbye to. This
       // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited. Commands
       // queued for the reconnect would then wait forever: fail them.
       client.disconnect(false);
-      failQueued(client, this.closedError());
+      this.link.failQueued(this.closedError());
       this.state = this.state === 'failed' ? 'failed' : 'closed';
       return;
     }
@@ -213,8 +243,8 @@ export class IoredisPort implements RedisPort {
 
   destroy(): void {
     this.closed = true;
-    this.client.disconnect(false);
-    failQueued(this.client, this.closedError());
+    this.link.client.disconnect(false);
+    this.link.failQueued(this.closedError());
     if (this.state !== 'failed') this.state = 'closed';
   }
 
@@ -227,12 +257,11 @@ export class IoredisPort implements RedisPort {
   }
 
   async xadd(key: string, fields: readonly string[]): Promise<string> {
-    return stringReply(await this.run('xadd', () => this.client.xadd(key, '*', ...fields)), 'XADD');
+    return stringReply(await this.call('XADD', key, '*', ...fields), 'XADD');
   }
 
   async xreadgroup(read: ReadGroup): Promise<RawEntry[]> {
-    const reply = await this.run('xreadgroup', () => this.client.call('XREADGROUP', ...readGroupArgs(read)));
-    return entriesOfStreamReply(reply, 'XREADGROUP');
+    return entriesOfStreamReply(await this.call('XREADGROUP', ...readGroupArgs(read)), 'XREADGROUP');
   }
 
   async readBetweenScripts(
@@ -240,39 +269,18 @@ export class IoredisPort implements RedisPort {
     before: ScriptCall,
     after: ScriptCall,
   ): Promise<{ before: unknown; entries: RawEntry[]; after: unknown }> {
-    const client = this.client;
     this.ensureLoaded(before.script);
     this.ensureLoaded(after.script);
-    const names = ['multi', 'evalsha', 'xreadgroup', 'evalsha'];
-    // MULTI/EXEC written as plain commands sent back to back: cheaper than ioredis' multi() object.
-    let queued: Array<Promise<unknown>> = [];
-    const exec = this.run('exec', () => {
-      queued = [
-        client.call('MULTI'),
-        client.call('EVALSHA', before.script.sha, before.keys.length, ...before.keys, ...before.args),
-        client.call('XREADGROUP', ...readGroupArgs(read)),
-        client.call('EVALSHA', after.script.sha, after.keys.length, ...after.keys, ...after.args),
-      ];
-      // Each queued reply (+QUEUED, or the error EXECABORT then stands for) is settled here so
-      // none is left unhandled; EXEC's reply carries the outcome.
-      for (const p of queued) p.catch(() => {});
-      return client.call('EXEC');
-    }).catch(async (err: unknown) => {
-      // EXECABORT only says a queued command was refused: report that command's own error.
-      if (!(err instanceof RedisCommandError) || err.redisCode !== 'EXECABORT') throw err;
-      const settled = await Promise.allSettled(queued);
-      const refused = settled.findIndex((r) => r.status === 'rejected');
-      const first = settled[refused];
-      throw first?.status === 'rejected' ? this.translate(first.reason, names[refused] ?? 'exec', true) : err;
-    });
-    const replies: unknown = await exec;
-    if (!isArrayOf3(replies)) throw new UnexpectedReplyError('EXEC: expected 3 replies');
-    const [beforeReply, readReply, afterReply] = replies;
+    const commands: CommandArgs[] = [
+      ['EVALSHA', before.script.sha, before.keys.length, ...before.keys, ...before.args],
+      ['XREADGROUP', ...readGroupArgs(read)],
+      ['EVALSHA', after.script.sha, after.keys.length, ...after.keys, ...after.args],
+    ];
+    const [beforeReply, readReply, afterReply] = await this.run('exec', () => this.link.transaction(commands));
     if (readReply instanceof Error) throw this.translate(readReply, 'xreadgroup', true);
-    const entries = entriesOfStreamReply(readReply, 'XREADGROUP');
     return {
       before: this.scriptReply(beforeReply, before.script),
-      entries,
+      entries: entriesOfStreamReply(readReply, 'XREADGROUP'),
       after: this.scriptReply(afterReply, after.script),
     };
   }
@@ -282,7 +290,7 @@ export class IoredisPort implements RedisPort {
     if (!(reply instanceof Error)) return reply;
     const err = this.translate(reply, 'evalsha', true);
     if (!(err instanceof RedisCommandError) || err.redisCode !== 'NOSCRIPT') throw err;
-    // The script cache was flushed behind this connection's back (SCRIPT FLUSH).
+    // The script cache was flushed behind this connection's back (SCRIPT FLUSH, a failover).
     this.loaded.delete(script);
     return null;
   }
@@ -295,10 +303,8 @@ export class IoredisPort implements RedisPort {
     args: ReadonlyArray<string | number>,
   ): Promise<{ result: unknown; woke: boolean }> {
     this.ensureLoaded(script);
-    const waited = this.run('xread', () =>
-      this.client.call('XREAD', 'COUNT', 1, 'BLOCK', wait.blockMs, 'STREAMS', waitKey, wait.afterId),
-    );
-    const ran = this.run('evalsha', () => this.client.evalsha(script.sha, keys.length, ...keys, ...args));
+    const waited = this.call('XREAD', 'COUNT', 1, 'BLOCK', wait.blockMs, 'STREAMS', waitKey, wait.afterId);
+    const ran = this.call('EVALSHA', script.sha, keys.length, ...keys, ...args);
     const [w, r] = await Promise.allSettled([waited, ran]);
     if (w.status === 'rejected') throw w.reason;
     const woke = w.value !== null;
@@ -312,85 +318,77 @@ export class IoredisPort implements RedisPort {
   }
 
   async xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]> {
-    return this.run('xrange', () => this.client.xrange(key, start, end, 'COUNT', count));
+    return entriesReply(await this.call('XRANGE', key, start, end, 'COUNT', count), 'XRANGE');
   }
 
   async xrangeRawFields(key: string, id: string): Promise<Buffer[] | null> {
-    const reply = await this.run('xrange', () => this.client.xrangeBuffer(key, id, id));
-    const entry = reply[0];
-    return entry === undefined ? null : entry[1];
+    const reply = await this.run('xrange', () => this.link.callBuffer('XRANGE', key, id, id));
+    return rawFieldsReply(reply, 'XRANGE');
   }
 
   async xdel(key: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.run('xdel', () => this.client.xdel(key, ...ids));
+    return intReply(await this.call('XDEL', key, ...ids), 'XDEL');
   }
 
   async getString(key: string): Promise<string | null> {
-    return this.run('get', () => this.client.get(key));
+    return nullableStringReply(await this.call('GET', key), 'GET');
   }
 
   async xrevrangeLast(key: string): Promise<string | null> {
-    const reply = await this.run('xrevrange', () => this.client.xrevrange(key, '+', '-', 'COUNT', 1));
+    const reply = entriesReply(await this.call('XREVRANGE', key, '+', '-', 'COUNT', 1), 'XREVRANGE');
     return reply[0]?.[0] ?? null;
   }
 
   async deleteStream(key: string): Promise<number> {
     // XLEN and DEL in one MULTI/EXEC, so the count is what was deleted.
-    const reply = await this.run('exec', () => this.client.multi().xlen(key).del(key).exec());
-    const count = reply?.[0]?.[1];
-    return typeof count === 'number' ? count : 0;
+    const [count] = await this.run('exec', () =>
+      this.link.transaction([
+        ['XLEN', key],
+        ['DEL', key],
+      ]),
+    );
+    return intReply(count, 'XLEN');
   }
 
   async xlen(key: string): Promise<number> {
-    return this.run('xlen', () => this.client.xlen(key));
+    return intReply(await this.call('XLEN', key), 'XLEN');
   }
 
   async xack(key: string, group: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.run('xack', () => this.client.xack(key, group, ...ids));
-  }
-
-  async xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'> {
-    try {
-      await this.run('xgroup', () => this.client.xgroup('CREATE', key, group, id, 'MKSTREAM'));
-      return 'created';
-    } catch (err) {
-      if (err instanceof RedisCommandError && err.redisCode === 'BUSYGROUP') return 'exists';
-      throw err;
-    }
+    return intReply(await this.call('XACK', key, group, ...ids), 'XACK');
   }
 
   async runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
-      return await this.run('evalsha', () => this.client.evalsha(script.sha, keys.length, ...keys, ...args));
+      return await this.call('EVALSHA', script.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (err instanceof RedisCommandError && err.redisCode === 'NOSCRIPT') {
-        return this.run('eval', () => this.client.eval(script.lua, keys.length, ...keys, ...args));
+        return this.call('EVAL', script.lua, keys.length, ...keys, ...args);
       }
       throw err;
     }
   }
 
   async configGet(parameter: string): Promise<string | null> {
-    const reply: unknown = await this.run('config', () => this.client.config('GET', parameter));
+    const reply = await this.call('CONFIG', 'GET', parameter);
     return Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : null;
   }
 
   async time(): Promise<number> {
-    const [seconds, micros] = await this.run('time', () => this.client.time());
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const reply = await this.call('TIME');
+    if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
+      throw new UnexpectedReplyError('TIME: expected [seconds, microseconds]');
+    }
+    return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
   }
 
-  async clientId(): Promise<number> {
-    return Number(await this.run('client', () => this.client.client('ID')));
+  async clientId(): Promise<number | undefined> {
+    return this.run('client', () => this.link.clientId());
   }
 
   async clientUnblock(id: number): Promise<boolean> {
-    return Number(await this.run('client', () => this.client.client('UNBLOCK', id))) === 1;
+    return intReply(await this.call('CLIENT', 'UNBLOCK', id), 'CLIENT UNBLOCK') === 1;
   }
-}
-
-function isArrayOf3(value: unknown): value is [unknown, unknown, unknown] {
-  return Array.isArray(value) && value.length === 3;
 }

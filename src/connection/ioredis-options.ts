@@ -10,7 +10,7 @@
  *   knows, re-reads its own pending entries and resumes. (With the default, ioredis silently
  *   re-sends it after reconnecting; a re-sent XADD or script could run twice.)
  */
-import type { Redis, RedisOptions } from 'ioredis';
+import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { backoffDelay } from './backoff.js';
 import type { ConnectionKind, ReadGroup } from './port.js';
 
@@ -55,6 +55,65 @@ export function ownOptions(label: string, connection: ConnectionKind): Partial<R
   };
 }
 
+/** ioredis options for one server, without the RESP3-only `replyMapping` (RESP2 is forced). */
+export type ServerOptions = Omit<RedisOptions, 'replyMapping'>;
+
+/**
+ * The options of a connection to one server: the user's (from a URL, options or a template client)
+ * with the library's forced on top. With `sentinels`, ioredis asks them for the primary on every
+ * (re)connect; a primary demoted in a planned failover answers writes with READONLY, which makes
+ * the connection reconnect (the command itself is not re-sent: it fails, and is reported).
+ */
+export function serverOptions(base: RedisOptions, label: string, connection: ConnectionKind): ServerOptions {
+  const { replyMapping: _unused, ...rest } = { ...base, ...ownOptions(label, connection) };
+  if (rest.sentinels === undefined) return rest;
+  return {
+    ...rest,
+    role: 'master',
+    failoverDetector: true,
+    sentinelRetryStrategy: reconnectDelay,
+    reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+  };
+}
+
+/** ioredis Cluster options, without the RESP3-only `replyMapping`. */
+export type ClusterClientOptions = Omit<ClusterOptions, 'redisOptions'> & {
+  redisOptions: Omit<NonNullable<ClusterOptions['redisOptions']>, 'replyMapping'>;
+};
+
+/**
+ * The options of a cluster client. Its node connections get the library's settings; the cluster
+ * waits out a failover or a slot moving (MOVED, ASK, TRYAGAIN, CLUSTERDOWN are retried after
+ * 300 ms, up to 16 redirections) instead of failing the command at once, and reconnects its nodes
+ * with the library's backoff.
+ */
+export function clusterOptions(base: ClusterOptions, label: string, connection: ConnectionKind): ClusterClientOptions {
+  const {
+    retryStrategy: _retry,
+    enableOfflineQueue: _queue,
+    readOnly: _readOnly,
+    replyMapping: _mapping,
+    ...node
+  } = { ...base.redisOptions, ...ownOptions(label, connection) };
+  const { redisOptions: _redis, ...rest } = base;
+  return {
+    ...rest,
+    redisOptions: node,
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    enableReadyCheck: true,
+    enableAutoPipelining: false,
+    scaleReads: 'master',
+    clusterRetryStrategy: reconnectDelay,
+    clusterNodeRetryStrategy: reconnectDelay,
+    retryDelayOnFailover: 300,
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    slotsRefreshTimeout: 2000,
+  };
+}
+
 /** Where a connection goes and as whom, for messages (never with the password). */
 export interface Endpoint {
   /** `host:port`. */
@@ -67,7 +126,11 @@ export interface Endpoint {
 
 /** The endpoint described by ioredis options. */
 export function endpointOf(options: RedisOptions): Endpoint {
-  const host = options.path ?? `${hostPart(options.host ?? '127.0.0.1')}:${options.port ?? 6379}`;
+  const sentinels = options.sentinels;
+  const host =
+    sentinels !== undefined && sentinels !== null
+      ? `primary "${options.name ?? ''}" via sentinels ${sentinels.map((s) => `${hostPart(s.host ?? '127.0.0.1')}:${s.port ?? 26379}`).join(',')}`
+      : (options.path ?? `${hostPart(options.host ?? '127.0.0.1')}:${options.port ?? 6379}`);
   return { endpoint: host, user: options.username ?? 'default', db: options.db ?? 0 };
 }
 

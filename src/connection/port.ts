@@ -131,16 +131,14 @@ export interface RedisPort {
   xlen(key: string): Promise<number>;
   /** XACK; resolves to the number acknowledged. */
   xack(key: string, group: string, ids: readonly string[]): Promise<number>;
-  /** XGROUP CREATE ... MKSTREAM, treating BUSYGROUP as `exists`. */
-  xgroupCreate(key: string, group: string, id: string): Promise<'created' | 'exists'>;
   /** Runs a Lua script (EVALSHA, loading it on NOSCRIPT). */
   runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
   /** CONFIG GET of one parameter; null when the server does not have it. */
   configGet(parameter: string): Promise<string | null>;
   /** The server's clock in ms (TIME). */
   time(): Promise<number>;
-  /** CLIENT ID of this connection. */
-  clientId(): Promise<number>;
+  /** CLIENT ID of this connection; undefined when its waits cannot be ended by CLIENT UNBLOCK (a cluster client). */
+  clientId(): Promise<number | undefined>;
   /** CLIENT UNBLOCK id: wakes a blocked read as if it had timed out. */
   clientUnblock(id: number): Promise<boolean>;
 }

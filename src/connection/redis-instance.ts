@@ -1,16 +1,18 @@
 /**
- * RedisInstance: where Redis is and how to log in. It opens no connection itself; the streamer asks
- * it for connections and owns them. Its string form never shows the password.
+ * RedisInstance: where Redis is (one server, a Redis Cluster, or a primary watched by Sentinel) and
+ * how to log in (user, password, TLS). It opens no connection itself; the streamer asks it for
+ * connections and owns them. Its string form never shows a password.
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { checkConnectionOptions } from '../options.js';
 import { IoredisPort } from './ioredis-adapter.js';
-import type { ConnectionKind } from './port.js';
-import type { RedisPort } from './port.js';
+import { clusterOptions, serverOptions } from './ioredis-options.js';
+import type { ConnectionKind, RedisPort } from './port.js';
+import { parseNode, parseUrl, type NodeAddress, type UrlSettings } from './redis-url.js';
 
-/** How to reach Redis when no URL is given. */
+/** How to reach Redis. */
 export interface RedisConnectionOptions {
   /**
    * A `redis://` or `rediss://` (TLS) URL: `redis://[user[:password]@]host[:port][/db]`. When set,
@@ -29,7 +31,7 @@ export interface RedisConnectionOptions {
    */
   readonly port?: number;
   /**
-   * Database index.
+   * Database index (0 on a cluster, which has no other).
    * @default 0
    */
   readonly db?: number;
@@ -44,7 +46,8 @@ export interface RedisConnectionOptions {
    */
   readonly password?: string;
   /**
-   * TLS: `true` for defaults, or Node's TLS options (ca, cert, key, servername...).
+   * TLS: `true` for defaults, or Node's TLS options (`ca`, `cert`, `key`, `servername`,
+   * `rejectUnauthorized`...). On a cluster they apply to every node.
    * @default false (true for a rediss:// URL)
    */
   readonly tls?: boolean | TlsOptions;
@@ -53,50 +56,98 @@ export interface RedisConnectionOptions {
    * @default 10000
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * Redis Cluster: a few of its nodes (`host:port`, `redis://` URLs or `{ host, port }`); the others
+   * are discovered. `username`, `password` and `tls` apply to every node.
+   * @default undefined (not a cluster)
+   */
+  readonly cluster?: ReadonlyArray<string | NodeAddress>;
+  /**
+   * Sentinel: the sentinels to ask where the primary named `primaryName` is. Connections follow a
+   * failover to the new primary.
+   * @default undefined (no Sentinel)
+   */
+  readonly sentinels?: ReadonlyArray<string | NodeAddress>;
+  /**
+   * The name the sentinels know the primary by (`sentinel monitor <name> ...`).
+   * @default undefined (required with `sentinels`)
+   */
+  readonly primaryName?: string;
+  /**
+   * ACL user at the sentinels, when they require a login.
+   * @default undefined
+   */
+  readonly sentinelUsername?: string;
+  /**
+   * Password at the sentinels.
+   * @default undefined
+   */
+  readonly sentinelPassword?: string;
 }
+
+type Topology =
+  | { readonly kind: 'server'; readonly host: string; readonly port: number }
+  | { readonly kind: 'cluster'; readonly nodes: readonly NodeAddress[] }
+  | {
+      readonly kind: 'sentinel';
+      readonly sentinels: readonly NodeAddress[];
+      readonly primaryName: string;
+      readonly sentinelUsername: string | undefined;
+      readonly sentinelPassword: string | undefined;
+    };
 
 interface Resolved {
-  host: string;
-  port: number;
-  db: number;
-  username: string | undefined;
-  password: string | undefined;
-  tls: TlsOptions | undefined;
-  connectTimeoutMs: number;
+  readonly topology: Topology;
+  readonly db: number;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly tls: TlsOptions | undefined;
+  readonly connectTimeoutMs: number;
 }
 
-/** Connection settings for Redis, from a URL or from options. */
+/** Connection settings for Redis, from a URL, a list of cluster node URLs, or options. */
 export class RedisInstance {
   private readonly settings: Resolved;
 
-  /** @param urlOrOptions a `redis://`/`rediss://` URL, or {@link RedisConnectionOptions}. */
-  constructor(urlOrOptions: string | RedisConnectionOptions = {}) {
-    const options = checkConnectionOptions(urlOrOptions);
+  /**
+   * @param urlOrOptions a `redis://`/`rediss://` URL, a list of such URLs (the nodes of a Redis
+   *   Cluster), or {@link RedisConnectionOptions}.
+   */
+  constructor(urlOrOptions: string | readonly string[] | RedisConnectionOptions = {}) {
+    const options = checkConnectionOptions(
+      Array.isArray(urlOrOptions) ? { cluster: urlOrOptions } : (urlOrOptions as string | RedisConnectionOptions),
+    );
     const fromUrl = options.url === undefined ? {} : parseUrl(options.url);
-    const tls = options.tls ?? fromUrl.tls ?? false;
-    this.settings = {
-      host: options.host ?? fromUrl.host ?? '127.0.0.1',
-      port: options.port ?? fromUrl.port ?? 6379,
-      db: options.db ?? fromUrl.db ?? 0,
-      username: options.username ?? fromUrl.username,
-      password: options.password ?? fromUrl.password,
+    const clusterNodes = (options.cluster ?? []).map((n, i) => parseNode(n, `cluster[${i}]`));
+    const firstNode: UrlSettings = clusterNodes[0] ?? {};
+    const tls = options.tls ?? fromUrl.tls ?? firstNode.tls ?? false;
+    const settings: Resolved = {
+      topology: topologyOf(options, fromUrl, clusterNodes),
+      db: options.db ?? fromUrl.db ?? firstNode.db ?? 0,
+      username: options.username ?? fromUrl.username ?? firstNode.username,
+      password: options.password ?? fromUrl.password ?? firstNode.password,
       tls: tls === false ? undefined : tls === true ? {} : tls,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
-    const { port, db, connectTimeoutMs } = this.settings;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`invalid Redis port: ${port}`);
-    if (!Number.isInteger(db) || db < 0) throw new ConfigError(`invalid Redis db: ${db}`);
-    if (!(connectTimeoutMs > 0)) throw new ConfigError(`connectTimeoutMs must be > 0, got ${connectTimeoutMs}`);
+    check(settings);
+    this.settings = settings;
   }
 
-  /** The host. */
+  /** What kind of deployment: one server, a cluster, or a primary found through Sentinel. */
+  get kind(): 'server' | 'cluster' | 'sentinel' {
+    return this.settings.topology.kind;
+  }
+
+  /** The host (the first node of a cluster, the first sentinel). */
   get host(): string {
-    return this.settings.host;
+    const t = this.settings.topology;
+    return t.kind === 'server' ? t.host : ((t.kind === 'cluster' ? t.nodes[0] : t.sentinels[0])?.host ?? '');
   }
 
-  /** The port. */
+  /** The port (the first node of a cluster, the first sentinel). */
   get port(): number {
-    return this.settings.port;
+    const t = this.settings.topology;
+    return t.kind === 'server' ? t.port : ((t.kind === 'cluster' ? t.nodes[0] : t.sentinels[0])?.port ?? 0);
   }
 
   /** The database index. */
@@ -104,15 +155,17 @@ export class RedisInstance {
     return this.settings.db;
   }
 
-  /** The URL with the password masked: `redis://user:***@host:6379/0`. */
+  /** A URL-like description with the password masked: `redis://user:***@host:6379/0`. */
   toString(): string {
-    const { host, port, db, username, password, tls } = this.settings;
+    const { topology: t, db, username, password, tls } = this.settings;
     const auth =
       username !== undefined || password !== undefined
         ? `${username === undefined ? '' : encodeURIComponent(username)}${password === undefined ? '' : ':***'}@`
         : '';
-    const hostPart = host.includes(':') ? `[${host}]` : host;
-    return `${tls === undefined ? 'redis' : 'rediss'}://${auth}${hostPart}:${port}/${db}`;
+    const scheme = tls === undefined ? 'redis' : 'rediss';
+    if (t.kind === 'server') return `${scheme}://${auth}${address(t)}/${db}`;
+    if (t.kind === 'cluster') return `${scheme}+cluster://${auth}${t.nodes.map(address).join(',')}`;
+    return `${scheme}+sentinel://${auth}${t.sentinels.map(address).join(',')}/${t.primaryName}/${db}`;
   }
 
   /** Same as {@link toString}, so logging the instance never leaks the password. */
@@ -125,10 +178,17 @@ export class RedisInstance {
     return `RedisInstance <${this.toString()}>`;
   }
 
-  /** ioredis options for these settings. */
+  /** ioredis options for these settings (for one server or Sentinel; on a cluster, each node's). */
   ioredisOptions(): RedisOptions {
-    const { host, port, db, username, password, tls, connectTimeoutMs } = this.settings;
-    const options: RedisOptions = { host, port, db, connectTimeout: connectTimeoutMs };
+    const { topology: t, db, username, password, tls, connectTimeoutMs } = this.settings;
+    const options: RedisOptions = { db, connectTimeout: connectTimeoutMs };
+    if (t.kind === 'server') Object.assign(options, { host: t.host, port: t.port });
+    if (t.kind === 'sentinel') {
+      Object.assign(options, { sentinels: t.sentinels.map((s) => ({ ...s })), name: t.primaryName });
+      if (t.sentinelUsername !== undefined) options.sentinelUsername = t.sentinelUsername;
+      if (t.sentinelPassword !== undefined) options.sentinelPassword = t.sentinelPassword;
+      if (tls !== undefined) Object.assign(options, { sentinelTLS: tls, enableTLSForSentinelMode: true });
+    }
     if (username !== undefined) options.username = username;
     if (password !== undefined) options.password = password;
     if (tls !== undefined) options.tls = tls;
@@ -137,35 +197,61 @@ export class RedisInstance {
 
   /** @internal Opens a connection owned by the caller. */
   createPort(label: string, connection: ConnectionKind): RedisPort {
-    return IoredisPort.fromOptions(this.ioredisOptions(), label, connection);
+    const t = this.settings.topology;
+    if (t.kind !== 'cluster') return IoredisPort.server(serverOptions(this.ioredisOptions(), label, connection), label);
+    const { db: _db, ...node } = this.ioredisOptions();
+    return IoredisPort.cluster(t.nodes, clusterOptions({ redisOptions: node }, label, connection), label);
   }
 }
 
-function parseUrl(url: string): Partial<Resolved> & { tls?: boolean } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`invalid Redis URL (expected redis://host:port/db): ${maskUrl(url)}`);
+function topologyOf(
+  options: RedisConnectionOptions,
+  fromUrl: { host?: string; port?: number },
+  clusterNodes: readonly NodeAddress[],
+): Topology {
+  const { cluster, sentinels } = options;
+  if (cluster !== undefined && sentinels !== undefined) {
+    throw new ConfigError('give `cluster` or `sentinels`, not both: a Redis Cluster is not watched by Sentinel');
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError(`Redis URL must start with redis:// or rediss://, got ${parsed.protocol}//`);
+  if (cluster !== undefined) {
+    if (clusterNodes.length === 0) throw new ConfigError('`cluster` needs at least one node');
+    return { kind: 'cluster', nodes: clusterNodes.map(({ host, port }) => ({ host, port })) };
   }
-  const out: Partial<Resolved> & { tls?: boolean } = {};
-  if (parsed.hostname !== '') out.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (parsed.port !== '') out.port = Number(parsed.port);
-  const dbText = parsed.pathname.replace(/^\//, '');
-  if (dbText !== '') {
-    if (!/^\d+$/.test(dbText)) throw new ConfigError(`invalid db in Redis URL: "${dbText}"`);
-    out.db = Number(dbText);
+  if (sentinels !== undefined) {
+    if (sentinels.length === 0) throw new ConfigError('`sentinels` needs at least one sentinel');
+    if (options.primaryName === undefined) {
+      throw new ConfigError('`sentinels` needs `primaryName`: the name the sentinels monitor the primary by');
+    }
+    return {
+      kind: 'sentinel',
+      sentinels: sentinels.map((s, i) => {
+        const { host, port } = parseNode(s, `sentinels[${i}]`);
+        return { host, port };
+      }),
+      primaryName: options.primaryName,
+      sentinelUsername: options.sentinelUsername,
+      sentinelPassword: options.sentinelPassword,
+    };
   }
-  if (parsed.username !== '') out.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== '') out.password = decodeURIComponent(parsed.password);
-  if (parsed.protocol === 'rediss:') out.tls = true;
-  return out;
+  return {
+    kind: 'server',
+    host: options.host ?? fromUrl.host ?? '127.0.0.1',
+    port: options.port ?? fromUrl.port ?? 6379,
+  };
 }
 
-/** Hides the password of a URL that may not even parse: everything between the user and the last '@'. */
-function maskUrl(url: string): string {
-  return url.replace(/^([^:/]*:\/\/[^:@/]*):.*@/, '$1:***@');
+function check(settings: Resolved): void {
+  const { topology: t, db, connectTimeoutMs } = settings;
+  if (t.kind === 'server' && (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535)) {
+    throw new ConfigError(`invalid Redis port: ${t.port}`);
+  }
+  if (!Number.isInteger(db) || db < 0) throw new ConfigError(`invalid Redis db: ${db}`);
+  if (t.kind === 'cluster' && db !== 0) {
+    throw new ConfigError(`a Redis Cluster has only database 0; db ${db} cannot be used`);
+  }
+  if (!(connectTimeoutMs > 0)) throw new ConfigError(`connectTimeoutMs must be > 0, got ${connectTimeoutMs}`);
+}
+
+function address(node: NodeAddress): string {
+  return `${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`;
 }

@@ -37,3 +37,38 @@ export function stringReply(reply: unknown, command: string): string {
   if (typeof reply === 'string') return reply;
   throw new UnexpectedReplyError(`${command}: expected a string`);
 }
+
+/** An integer reply. */
+export function intReply(reply: unknown, command: string): number {
+  if (typeof reply === 'number' && Number.isInteger(reply)) return reply;
+  throw new UnexpectedReplyError(`${command}: expected an integer`);
+}
+
+/** A bulk-string or nil reply. */
+export function nullableStringReply(reply: unknown, command: string): string | null {
+  if (reply === null || typeof reply === 'string') return reply;
+  throw new UnexpectedReplyError(`${command}: expected a string or nil`);
+}
+
+/** The entries of an XRANGE/XREVRANGE reply. */
+export function entriesReply(reply: unknown, command: string): RawEntry[] {
+  if (isEntries(reply)) return reply;
+  throw new UnexpectedReplyError(`${command}: expected a list of entries`);
+}
+
+/** The fields, as raw bytes, of the one entry an XRANGE reply holds, or null when it has none. */
+export function rawFieldsReply(reply: unknown, command: string): Buffer[] | null {
+  if (Array.isArray(reply)) {
+    const entry: unknown = reply[0];
+    if (entry === undefined) return null;
+    if (Array.isArray(entry) && Array.isArray(entry[1])) {
+      const fields: unknown[] = entry[1];
+      if (isBuffers(fields)) return fields;
+    }
+  }
+  throw new UnexpectedReplyError(`${command}: expected one entry with byte fields`);
+}
+
+function isBuffers(values: unknown[]): values is Buffer[] {
+  return values.every((v) => Buffer.isBuffer(v));
+}

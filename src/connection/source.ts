@@ -3,35 +3,62 @@
  * client used only as a template (its options are copied into new connections the library owns;
  * the client itself is never used nor closed by this library).
  */
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { IoredisPort } from './ioredis-adapter.js';
-import type { ConnectionKind } from './port.js';
-import type { RedisPort } from './port.js';
+import { clusterOptions, serverOptions } from './ioredis-options.js';
+import type { ConnectionKind, RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
+import { parseNode } from './redis-url.js';
 
-/** What `new RedisStreamer(redis, ...)` accepts. */
-export type RedisSource = RedisInstance | string | Redis;
+/**
+ * What `new RedisStreamer(redis, ...)` accepts: a {@link RedisInstance}, a URL, a list of cluster
+ * node URLs, or an ioredis client (`Redis`, or `Cluster`) used as a template.
+ */
+export type RedisSource = RedisInstance | string | readonly string[] | Redis | Cluster;
 
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
 /** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
 export function portFactory(source: RedisSource): { open: PortFactory; describe: string } {
-  if (typeof source === 'string') source = new RedisInstance(source);
+  if (typeof source === 'string' || Array.isArray(source)) source = new RedisInstance(source as string | string[]);
   if (source instanceof RedisInstance) {
     const instance = source;
     return { open: (label, kind) => instance.createPort(label, kind), describe: instance.toString() };
   }
-  if (source !== null && typeof source === 'object' && typeof source.duplicate === 'function') {
+  if (source instanceof Cluster) {
     const template = source;
-    const prefix = template.options.keyPrefix;
-    if (typeof prefix === 'string' && prefix !== '') {
-      throw new ConfigError(
-        `the ioredis client given as a template has keyPrefix "${prefix}": the library cannot use it, since channel names are shared with other services (dtpyfw's included) and Lua scripts do not apply a prefix. Put the prefix in the channel names instead, or pass a client without keyPrefix`,
-      );
-    }
-    return { open: (label, kind) => IoredisPort.fromTemplate(template, label, kind), describe: 'ioredis client' };
+    refusePrefix(template.options.keyPrefix ?? template.options.redisOptions?.keyPrefix);
+    const startup = (template as unknown as { startupNodes: unknown[] }).startupNodes;
+    const nodes = startup.map((n, i) => {
+      const { host, port } = parseNode(typeof n === 'number' ? `127.0.0.1:${n}` : n, `startup node ${i}`);
+      return { host, port };
+    });
+    return {
+      open: (label, kind) => IoredisPort.cluster(nodes, clusterOptions(template.options, label, kind), label),
+      describe: 'ioredis cluster client',
+    };
+  }
+  if (
+    source !== null &&
+    typeof source === 'object' &&
+    'duplicate' in source &&
+    typeof source.duplicate === 'function'
+  ) {
+    const template = source;
+    refusePrefix(template.options.keyPrefix);
+    return {
+      open: (label, kind) => IoredisPort.server(serverOptions(template.options, label, kind), label),
+      describe: 'ioredis client',
+    };
   }
   throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');
+}
+
+function refusePrefix(prefix: string | undefined): void {
+  if (typeof prefix !== 'string' || prefix === '') return;
+  throw new ConfigError(
+    `the ioredis client given as a template has keyPrefix "${prefix}": the library cannot use it, since channel names are shared with other services (dtpyfw's included) and Lua scripts do not apply a prefix. Put the prefix in the channel names instead, or pass a client without keyPrefix`,
+  );
 }

@@ -260,3 +260,42 @@ void describe('RedisInstance never shows the password', () => {
     }
   });
 });
+
+void describe('RedisInstance: cluster and Sentinel', () => {
+  void it('takes a list of node URLs as a cluster, the login from the URLs, and masks the password', () => {
+    const r = new RedisInstance([`redis://svc:${SECRET}@10.0.0.1:7000`, 'redis://10.0.0.2:7001']);
+    assert.equal(r.kind, 'cluster');
+    assert.equal(r.host, '10.0.0.1');
+    assert.equal(r.port, 7000);
+    assert.equal(String(r), 'redis+cluster://svc:***@10.0.0.1:7000,10.0.0.2:7001');
+    assert.ok(!inspect(r).includes(SECRET));
+    assert.equal(r.ioredisOptions().password, SECRET);
+  });
+
+  void it('takes cluster nodes as host:port strings or objects, with TLS from the options', () => {
+    const r = new RedisInstance({ cluster: ['h1:7000', { host: 'h2', port: 7001 }], tls: { servername: 'redis' } });
+    assert.equal(String(r), 'rediss+cluster://h1:7000,h2:7001');
+  });
+
+  void it('refuses a database other than 0 on a cluster, and malformed nodes', () => {
+    assert.throws(() => new RedisInstance({ cluster: ['h:7000'], db: 3 }), isConfigError(/only database 0/));
+    assert.throws(() => new RedisInstance({ cluster: ['nohost'] }), isConfigError(/cluster\[0\] must be "host:port"/));
+    assert.throws(
+      () => new RedisInstance({ cluster: ['h:7000'], sentinels: ['s:26379'], primaryName: 'm' }),
+      isConfigError(/not both/),
+    );
+  });
+
+  void it('takes sentinels with a primary name, and requires the name', () => {
+    const r = new RedisInstance({ sentinels: ['s1:26379', 's2:26380'], primaryName: 'mymaster', password: SECRET });
+    assert.equal(r.kind, 'sentinel');
+    assert.equal(String(r), 'redis+sentinel://:***@s1:26379,s2:26380/mymaster/0');
+    const o = r.ioredisOptions();
+    assert.equal(o.name, 'mymaster');
+    assert.deepEqual(o.sentinels, [
+      { host: 's1', port: 26379 },
+      { host: 's2', port: 26380 },
+    ]);
+    assert.throws(() => new RedisInstance({ sentinels: ['s1:26379'] }), isConfigError(/primaryName/));
+  });
+});

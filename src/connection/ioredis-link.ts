@@ -1,0 +1,137 @@
+/**
+ * What differs between an ioredis client to one server (standalone, or the primary Sentinel points
+ * to) and an ioredis `Cluster` client, behind one small interface, so the port above is written
+ * once. The kind of client is chosen once, when the connection is opened.
+ *
+ * - A transaction on one server is MULTI/EXEC written as plain commands sent back to back (cheaper
+ *   than ioredis' multi() object); on a cluster it is `multi()`, which ioredis sends to the node
+ *   that owns the keys' slot.
+ * - A script that runs inside a transaction must be loaded beforehand on the node that runs it:
+ *   on the connection's server, or on every primary of a cluster.
+ * - CLIENT UNBLOCK needs the id of the connection blocked in a wait: known on one server; a
+ *   cluster client has a connection per node, so its waits are ended by cutting it instead.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { UnexpectedReplyError } from '../errors.js';
+
+/** A command: its name and arguments. */
+export type CommandArgs = readonly [name: string, ...args: Array<string | number>];
+
+/** One command's reply in a transaction: its value, or the error Redis answered it with. */
+export type TransactionReply = unknown;
+
+/** The client-kind-specific operations the port needs. */
+export interface Link {
+  /** The client, for its lifecycle events and status. */
+  readonly client: Redis | Cluster;
+  /** Sends one command (routed by its keys on a cluster). */
+  call(name: string, ...args: Array<string | number>): Promise<unknown>;
+  /** Sends one command whose reply is wanted as raw bytes. */
+  callBuffer(name: string, ...args: Array<string | number>): Promise<unknown>;
+  /** Whether commands are written at once (not queued until a connection is ready). */
+  ready(): boolean;
+  /**
+   * Runs commands in MULTI/EXEC. Resolves to each command's reply (an Error for one that failed
+   * when EXEC ran it); rejects with the error EXEC got (for EXECABORT: the first queued command's
+   * own error, which is the real cause).
+   */
+  transaction(commands: readonly CommandArgs[]): Promise<TransactionReply[]>;
+  /** Loads a script where transactions will run it. */
+  loadScript(lua: string): Promise<void>;
+  /** The connection's CLIENT ID, or undefined when its waits cannot be ended with CLIENT UNBLOCK. */
+  clientId(): Promise<number | undefined>;
+  /** Calls `onData` whenever a reply's data arrives on any of the client's sockets. */
+  onSocketData(onData: () => void): void;
+  /** Fails the commands queued for a reconnect that will not come. */
+  failQueued(error: Error): void;
+}
+
+/** The link of a client to one server. */
+export function serverLink(client: Redis): Link {
+  return {
+    client,
+    call: (name, ...args) => client.call(name, ...args),
+    callBuffer: (name, ...args) => client.callBuffer(name, ...args),
+    ready: () => client.status === 'ready',
+    async transaction(commands) {
+      const queued = [client.call('MULTI'), ...commands.map(([name, ...args]) => client.call(name, ...args))];
+      // Each queued reply (+QUEUED, or the error EXECABORT then stands for) is settled here so none
+      // is left unhandled; EXEC's reply carries the outcome.
+      for (const p of queued) p.catch(() => {});
+      try {
+        return replies(await client.call('EXEC'), commands.length);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('EXECABORT')) throw err;
+        const settled = await Promise.allSettled(queued);
+        const refused = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        throw refused === undefined ? err : refused.reason;
+      }
+    },
+    async loadScript(lua) {
+      await client.call('SCRIPT', 'LOAD', lua);
+    },
+    async clientId() {
+      return Number(await client.call('CLIENT', 'ID'));
+    },
+    onSocketData(onData) {
+      client.on('connect', () => {
+        const stream = (client as unknown as { stream?: NodeJS.EventEmitter }).stream;
+        stream?.on('data', onData);
+      });
+    },
+    failQueued(error) {
+      const internal = client as unknown as { flushQueue?: (err: Error) => void };
+      if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
+    },
+  };
+}
+
+/** The link of a cluster client. */
+export function clusterLink(client: Cluster): Link {
+  return {
+    client,
+    call: (name, ...args) => client.call(name, ...args),
+    callBuffer: (name, ...args) => client.callBuffer(name, ...args),
+    ready: () => client.status === 'ready',
+    async transaction(commands) {
+      const pipeline = client.multi(commands.map(([name, ...args]) => ['call', name, ...args]));
+      let result: Array<[Error | null, unknown]> | null;
+      try {
+        result = await pipeline.exec();
+      } catch (err) {
+        const previous = (err as { previousErrors?: unknown[] }).previousErrors;
+        throw previous?.[0] ?? err;
+      }
+      if (result === null) throw new UnexpectedReplyError('EXEC: the transaction was discarded');
+      return result.map(([error, value]) => error ?? value);
+    },
+    async loadScript(lua) {
+      await Promise.all(client.nodes('master').map((node) => node.call('SCRIPT', 'LOAD', lua)));
+    },
+    clientId() {
+      return Promise.resolve(undefined);
+    },
+    onSocketData(onData) {
+      const watch = (node: Redis): void => {
+        node.on('connect', () => {
+          const stream = (node as unknown as { stream?: NodeJS.EventEmitter }).stream;
+          stream?.on('data', onData);
+        });
+      };
+      for (const node of client.nodes()) watch(node);
+      client.on('+node', watch);
+    },
+    failQueued(error) {
+      const internal = client as unknown as { flushQueue?: (err: Error) => void };
+      if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
+      for (const node of client.nodes()) serverLink(node).failQueued(error);
+    },
+  };
+}
+
+function replies(reply: unknown, count: number): TransactionReply[] {
+  if (!Array.isArray(reply) || reply.length !== count) {
+    throw new UnexpectedReplyError(`EXEC: expected ${count} replies`);
+  }
+  return reply;
+}
