@@ -9,7 +9,9 @@ import type { RedisPort } from './connection/port.js';
 import { portFactory, type RedisSource } from './connection/source.js';
 import { createChannelConsumer, type ConsumeEnv, type Subscription } from './consume/channel-wiring.js';
 import { checkRunOptions, ConsumeRun } from './consume/consume-run.js';
+import { ReadPaths } from './consume/read-paths.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
+import { createGroup } from './delivery/groups.js';
 import { ClosedError, ConfigError, toError } from './errors.js';
 import { TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
@@ -20,7 +22,7 @@ import type { RetentionResult } from './maintenance/retention.js';
 import type { MessageLike } from './message.js';
 import { messageEncoder } from './publish/encoder.js';
 import type { Middleware } from './middleware.js';
-import { groupName, groupsKey, instanceName, isSlotSafe, serviceName } from './naming.js';
+import { groupName, instanceName, isSlotSafe, serviceName } from './naming.js';
 import {
   checkChannel,
   resolveChannelOptions,
@@ -37,7 +39,6 @@ import {
 } from './options.js';
 import { Publisher } from './publish/publisher.js';
 import { Reports } from './reports.js';
-import { scripts } from './scripts/index.js';
 import { ChannelCounters, type StreamerStats } from './stats.js';
 
 /**
@@ -123,13 +124,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     }
     if (!isSlotSafe(channel)) this.reports.slotUnsafe(channel);
     const group = groupName(channel, this.listenerName);
-    await retryTransient(async () =>
-      scripts.createGroup.run(
-        await this.command(),
-        [channel, groupsKey(channel)],
-        [group, resolved.startFromLatest ? '$' : '0-0'],
-      ),
-    );
+    const start = resolved.startFromLatest ? '$' : '0-0';
+    await retryTransient(async () => createGroup(await this.command(), channel, group, start));
     if (this.subscriptions.has(channel)) return this;
     this.subscriptions.set(channel, {
       channel,
@@ -258,10 +254,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       (c) => this.registry.get(c).length > 0,
     );
     const env = this.consumeEnv();
+    const paths = new ReadPaths({ ...env, blockMs: consume.blockMs, channelCount: () => this.subscriptions.size });
     const run = new ConsumeRun(consume, options.signal, {
       connect: () => this.connectChecked(),
       channels: () => [...this.subscriptions.keys()],
-      loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume),
+      loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume, paths),
+      afterLoops: () => paths.close(),
       maintenance: {
         start: () => this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs),
         stop: () => this.maintenance.stop(),
@@ -361,6 +359,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       command: () => this.command(),
       counters: (channel) => this.counters.of(channel),
       logger: this.options.logger,
+      report: (err, context) => this.reports.error(err, context),
       reporter: {
         error: (err, context) => this.reports.error(err, context),
         deadLetter: (event) => this.reports.deadLetter(event),

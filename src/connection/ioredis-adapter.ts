@@ -35,6 +35,7 @@ import type {
 import {
   entriesOfStreamReply,
   entriesReply,
+  firstIdsOfStreamsReply,
   intReply,
   nullableStringReply,
   rawFieldsReply,
@@ -212,11 +213,6 @@ export class IoredisPort implements RedisPort {
     });
   }
 
-  /** Forgets which scripts are loaded (a cluster node changed: a failover, a new primary). */
-  forgetScripts(): void {
-    this.loaded.clear();
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -315,6 +311,15 @@ export class IoredisPort implements RedisPort {
       return { result: await this.runScript(script, keys, args), woke };
     }
     throw err;
+  }
+
+  async waitForEntries(
+    keys: readonly string[],
+    afterIds: readonly string[],
+    blockMs: number,
+  ): Promise<Array<[key: string, id: string]>> {
+    const reply = await this.call('XREAD', 'COUNT', 1, 'BLOCK', blockMs, 'STREAMS', ...keys, ...afterIds);
+    return firstIdsOfStreamsReply(reply, 'XREAD');
   }
 
   async xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]> {

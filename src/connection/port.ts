@@ -115,6 +115,16 @@ export interface RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
   ): Promise<{ result: unknown; woke: boolean }>;
+  /**
+   * `XREAD COUNT 1 BLOCK blockMs STREAMS <keys...> <afterIds...>` (which consumes nothing): waits
+   * until one of the streams holds an entry above its id. Resolves to the streams that do, each
+   * with the first such entry's id (none when the block timed out or was ended by CLIENT UNBLOCK).
+   */
+  waitForEntries(
+    keys: readonly string[],
+    afterIds: readonly string[],
+    blockMs: number,
+  ): Promise<Array<[key: string, id: string]>>;
   /** XRANGE start end COUNT n. */
   xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]>;
   /** One entry's fields as raw bytes (to check encodings), or null when it no longer exists. */

@@ -72,3 +72,18 @@ export function rawFieldsReply(reply: unknown, command: string): Buffer[] | null
 function isBuffers(values: unknown[]): values is Buffer[] {
   return values.every((v) => Buffer.isBuffer(v));
 }
+
+/** Each stream of an XREAD reply with the id of its first entry (none for nil). */
+export function firstIdsOfStreamsReply(reply: unknown, command: string): Array<[string, string]> {
+  if (reply === null) return [];
+  if (Array.isArray(reply)) {
+    const out: Array<[string, string]> = [];
+    for (const stream of reply as unknown[]) {
+      if (!Array.isArray(stream) || typeof stream[0] !== 'string' || !isEntries(stream[1])) break;
+      const first = stream[1][0];
+      if (first !== undefined) out.push([stream[0], first[0]]);
+    }
+    if (out.length === reply.length || reply.length === 0) return out;
+  }
+  throw new UnexpectedReplyError(`${command}: expected [[stream, entries], ...] or nil`);
+}

@@ -12,22 +12,21 @@
  * data resets the rest.
  */
 import { backoffDelay } from '../connection/backoff.js';
-import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
+import { createGroup } from '../delivery/groups.js';
 import type { GuardedReader, GuardedTake } from '../delivery/guarded-read.js';
 import type { PendingKeeper } from '../delivery/pending-keeper.js';
 import { isConnectionError, isNoGroupError, ShutdownTimeoutError, toError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
 import type { HandlerRegistry } from '../handlers.js';
 import type { Logger } from '../logger.js';
-import { groupsKey, replayKey } from '../naming.js';
+import { replayKey } from '../naming.js';
 import type { ResolvedConsumeOptions } from '../options.js';
 import { ReportLimiter } from '../report-limiter.js';
-import { scripts } from '../scripts/index.js';
 import type { CounterSet } from '../stats.js';
 import { sleep, untilAborted } from '../timers.js';
 import type { Deliveries } from './deliveries.js';
-import { ReadConnection } from './read-connection.js';
+import type { ReadPath } from './read-paths.js';
 
 const MAX_REST_MS = 2000;
 /** A streak of read errors is reported once, then again at most this often. */
@@ -40,8 +39,8 @@ export interface ChannelParts {
   readonly consumer: string;
   readonly registry: HandlerRegistry;
   readonly reader: GuardedReader;
-  /** The streamer's connections: the consumer opens its read connection there. */
-  readonly connections: Connections;
+  /** Where it reads and waits (a connection of its own, or shared ones). */
+  readonly path: ReadPath;
   readonly deliveries: Deliveries;
   /** The pending keeper (at-least-once), undefined otherwise. */
   readonly keeper: PendingKeeper | undefined;
@@ -61,7 +60,6 @@ export interface ChannelParts {
 /** Consumes one channel for one group until stopped. */
 export class ChannelConsumer {
   private readonly errors = new ReportLimiter(ERROR_REPORT_EVERY_MS);
-  private readonly connection: ReadConnection;
   private readonly stopController: AbortController;
   private batchSize: number;
   private needRecover = false;
@@ -75,7 +73,7 @@ export class ChannelConsumer {
     this.stopController = parts.stop;
     this.batchSize = consume.count;
     parts.deliveries.setLowWater(this.batchSize);
-    this.connection = new ReadConnection(parts.connections, `channel:${parts.channel}`, consume.blockMs, () => {
+    parts.path.onLost(() => {
       if (parts.keeper !== undefined) this.needRecover = true;
     });
   }
@@ -88,7 +86,7 @@ export class ChannelConsumer {
   stop(): void {
     if (this.stopping) return;
     this.stopController.abort();
-    void this.connection.unblock(this.parts.command);
+    this.parts.path.interrupt();
   }
 
   /** Runs until {@link stop}; resolves after in-flight handlers finished and connections closed. */
@@ -150,11 +148,8 @@ export class ChannelConsumer {
   }
 
   private read(count: number, waitAfter: string | undefined): Promise<GuardedTake> {
-    const { reader } = this.parts;
-    const connection = this.connection;
-    if (waitAfter === undefined) return connection.watch((port) => reader.take(port, count));
-    const wait = { afterId: waitAfter, blockMs: this.consume.blockMs };
-    return connection.watch((port) => reader.waitThenTake(port, wait, count), true);
+    const { reader, path } = this.parts;
+    return waitAfter === undefined ? path.take(reader, count) : path.waitThenTake(reader, waitAfter, count);
   }
 
   /** Hands a read to the entries' owner. */
@@ -180,13 +175,12 @@ export class ChannelConsumer {
 
   /** Reads the group's replay stream (dead letters replayed to this group) until it is drained. */
   private async readReplays(): Promise<void> {
-    const { channel, group, consumer, noAck, deliveries } = this.parts;
-    const connection = this.connection;
+    const { channel, group, consumer, noAck, deliveries, path } = this.parts;
     const read = { group, consumer, key: replayKey(channel, group), count: this.batchSize, noAck };
     for (;;) {
       let entries;
       try {
-        entries = await connection.watch((port) => port.xreadgroup(read));
+        entries = await path.run((port) => port.xreadgroup(read));
       } catch (err) {
         // The replay stream was removed meanwhile (drained by another instance): nothing to do.
         if (isNoGroupError(err)) return;
@@ -201,7 +195,7 @@ export class ChannelConsumer {
   /** Takes back, on the read connection, this consumer's entries whose read reply was lost. */
   private async recover(): Promise<void> {
     const keeper = this.parts.keeper;
-    if (keeper !== undefined) await this.connection.watch((port) => keeper.recoverOwn(port));
+    if (keeper !== undefined) await this.parts.path.run((port) => keeper.recoverOwn(port));
     this.needRecover = false;
   }
 
@@ -217,9 +211,8 @@ export class ChannelConsumer {
 
   private async onReadError(err: unknown): Promise<void> {
     if (this.stopping) return;
-    const { channel, logger } = this.parts;
-    const connection = this.connection;
-    if (connection.takeReplaced()) return; // the watchdog replaced the connection and reported it: read again now
+    const { channel, logger, path } = this.parts;
+    if (path.takeReplaced()) return; // the watchdog replaced the connection and reported it: read again now
     this.errorStreak++;
     if (isNoGroupError(err)) {
       await this.recreateGroup();
@@ -233,7 +226,7 @@ export class ChannelConsumer {
       this.parts.report(err, { phase: 'consume', channel });
     }
     // Back off, but resume as soon as the connection is ready again (ioredis keeps reconnecting).
-    await connection.untilReadyOr(backoffDelay(this.errorStreak, 100, 2000), this.stopController.signal);
+    await path.untilReadyOr(backoffDelay(this.errorStreak, 100, 2000), this.stopController.signal);
   }
 
   /**
@@ -246,7 +239,7 @@ export class ChannelConsumer {
     try {
       const port = await command();
       const at = (await reader.resumePoint(port)) ?? this.lastSeenId ?? '0-0';
-      const outcome = await scripts.createGroup.run(port, [channel, groupsKey(channel)], [group, at]);
+      const outcome = await createGroup(port, channel, group, at);
       logger.warn({ channel, group, at, outcome }, 'consumer group was missing; re-created it');
     } catch (err) {
       this.parts.report(err, { phase: 'consume', channel });
@@ -269,6 +262,6 @@ export class ChannelConsumer {
     }
     await keeper?.stop();
     await deliveries.close();
-    await this.connection.close();
+    await this.parts.path.close();
   }
 }

@@ -23,6 +23,7 @@ import type { CounterSet } from '../stats.js';
 import { ChannelConsumer } from './channel-consumer.js';
 import { Deliveries, type FailureReport } from './deliveries.js';
 import { Pipeline } from './pipeline.js';
+import type { ReadPaths } from './read-paths.js';
 
 /** A subscription. */
 export interface Subscription {
@@ -51,6 +52,8 @@ export interface ConsumeEnv {
   readonly command: () => Promise<RedisPort>;
   readonly counters: (channel: string) => CounterSet;
   readonly reporter: ConsumeReporter;
+  /** Reports a recovered-from error (the same as `reporter.error`). */
+  readonly report: (err: unknown, context: ErrorContext) => void;
   readonly logger: Logger;
 }
 
@@ -59,6 +62,7 @@ export function createChannelConsumer(
   env: ConsumeEnv,
   sub: Subscription,
   consume: ResolvedConsumeOptions,
+  paths: ReadPaths,
 ): ChannelConsumer {
   const { options } = env;
   const { channel, group } = sub;
@@ -92,9 +96,10 @@ export function createChannelConsumer(
     options.dedupWindowMs,
     strategy.noAck,
   );
-  const { consumer, registry, connections, command, logger } = env;
-  const shared = { consumer, registry, connections, command, logger, report: env.reporter.error };
-  const parts = { ...shared, channel, group, reader, deliveries, keeper, counters, stop };
+  const { consumer, registry, command, logger } = env;
+  const shared = { consumer, registry, command, logger, report: env.reporter.error };
+  const path = paths.forChannel(channel, stop.signal);
+  const parts = { ...shared, channel, group, reader, path, deliveries, keeper, counters, stop };
   return new ChannelConsumer(
     { ...parts, noAck: strategy.noAck, shutdownTimeoutMs: options.shutdownTimeoutMs },
     consume,

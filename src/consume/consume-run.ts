@@ -30,6 +30,8 @@ export interface ConsumeRunDeps {
   readonly report: (err: unknown, context: ErrorContext) => void;
   /** Called when the run's abort signal fires (the streamer then stops consuming). */
   readonly onAbort: () => void;
+  /** Called once every loop has shut down (closes what the loops shared). */
+  readonly afterLoops: () => Promise<void>;
 }
 
 /** Extra time a blocking read gets before its connection is presumed hung (see ReadConnection). */
@@ -143,6 +145,7 @@ export class ConsumeRun {
       Promise.race([this.deps.maintenance.stop(), sleep(MAINTENANCE_STOP_MS, timeout.signal)]),
     ]);
     timeout.abort();
+    await this.deps.afterLoops();
   }
 
   private async supervise(channel: string, removed: AbortSignal): Promise<void> {

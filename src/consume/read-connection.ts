@@ -21,13 +21,26 @@ export class ReadConnection {
   private waiting = false;
   private readyWaiters = new Set<() => void>();
 
+  private readonly lostListeners = new Set<() => void>();
+
   constructor(
     private readonly connections: Connections,
     private readonly label: string,
     private readonly blockMs: number,
-    /** Called when the connection was lost with reads possibly in flight (replies lost). */
-    private readonly onLost: () => void,
   ) {}
+
+  /**
+   * Calls `listener` whenever the connection is lost with reads possibly in flight (their replies
+   * lost). Returns a function that removes it.
+   */
+  onLost(listener: () => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  private lost(): void {
+    for (const listener of this.lostListeners) listener();
+  }
 
   /** The connection, opened on first use (and again after the watchdog replaced it). */
   port(): RedisPort {
@@ -36,7 +49,7 @@ export class ReadConnection {
     port.on('reconnecting', () => {
       if (this.current !== port) return;
       this.clientId = undefined;
-      this.onLost();
+      this.lost();
     });
     port.on('ready', () => {
       for (const wake of this.readyWaiters) wake();
@@ -76,7 +89,7 @@ export class ReadConnection {
         this.replaced = true;
         this.current = undefined;
         this.clientId = undefined;
-        this.onLost();
+        this.lost();
         this.connections.replaceHung(port, this.label, limit);
       });
     };

@@ -90,6 +90,7 @@ class Fakes {
   maintenanceStarts = 0;
   maintenanceStops = 0;
   aborts = 0;
+  afterLoops = 0;
 
   readonly deps: ConsumeRunDeps = {
     connect: () => {
@@ -114,6 +115,10 @@ class Fakes {
     report: (err, context) => this.reports.push([err, context]),
     onAbort: () => {
       this.aborts++;
+    },
+    afterLoops: () => {
+      this.afterLoops++;
+      return Promise.resolve();
     },
   };
 

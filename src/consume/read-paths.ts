@@ -1,0 +1,191 @@
+/**
+ * Where a channel consumer reads and waits, and on how many connections: the cost of the library
+ * grows with the traffic, not with the number of channels.
+ *
+ * - With few channels (at most {@link DEDICATED_LIMIT} subscribed), each channel has a connection
+ *   of its own: a wait is `XREAD BLOCK` with the guarded read queued behind it in the same write,
+ *   so a new entry reaches the handler in one round trip (the lowest latency).
+ * - With more, channels share: idle channels wait together on at most {@link MAX_WAITERS}
+ *   connections (one `XREAD BLOCK` over many streams each, see waiter.ts), and every read goes
+ *   through one shared read connection, pipelined.
+ *
+ * Connections of one process on one server: 1 (commands) + one per channel when there are at most
+ * two channels; otherwise 1 + 1 (reads) + up to 4 (waits), whatever the number of channels.
+ */
+import type { Connections } from '../connection/connections.js';
+import type { RedisPort } from '../connection/port.js';
+import type { GuardedReader, GuardedTake } from '../delivery/guarded-read.js';
+import type { ErrorContext } from '../events.js';
+import { ReadConnection } from './read-connection.js';
+import { Waiter } from './waiter.js';
+
+/** Channels up to which each has a connection of its own. */
+export const DEDICATED_LIMIT = 2;
+/** The most connections idle channels share to wait. */
+export const MAX_WAITERS = 4;
+
+/** How one channel reads. */
+export interface ReadPath {
+  /** Reads a batch now (the stream has entries, or may have). */
+  take(reader: GuardedReader, count: number): Promise<GuardedTake>;
+  /** Waits for an entry above `afterId` (up to blockMs), then reads a batch. */
+  waitThenTake(reader: GuardedReader, afterId: string, count: number): Promise<GuardedTake>;
+  /** Runs another read on the path's read connection (replays, recovery), under its watchdog. */
+  run<T>(read: (port: RedisPort) => Promise<T>): Promise<T>;
+  /** Whether the last failure was the watchdog replacing a hung connection (and resets it). */
+  takeReplaced(): boolean;
+  /** Sleeps up to `ms`, ending early when the read connection is ready again or `signal` aborts. */
+  untilReadyOr(ms: number, signal: AbortSignal): Promise<void>;
+  /** Calls `listener` when replies of reads in flight may have been lost with a connection. */
+  onLost(listener: () => void): void;
+  /** Ends a wait in progress (on stop). */
+  interrupt(): void;
+  /** Gives the path back (closing what it owns alone). */
+  close(): Promise<void>;
+}
+
+/** What the paths need. */
+export interface ReadPathsDeps {
+  readonly connections: Connections;
+  readonly command: () => Promise<RedisPort>;
+  readonly blockMs: number;
+  /** How many channels are subscribed now. */
+  readonly channelCount: () => number;
+  readonly report: (err: unknown, context: ErrorContext) => void;
+}
+
+/** The read paths of one consume run; closes the shared connections when the run ends. */
+export class ReadPaths {
+  private reader: ReadConnection | undefined;
+  private readonly waiters: Array<Waiter | undefined> = [];
+
+  constructor(private readonly deps: ReadPathsDeps) {}
+
+  /** The path of a channel starting to consume. */
+  forChannel(channel: string, stop: AbortSignal): ReadPath {
+    const { connections, blockMs, command } = this.deps;
+    if (this.deps.channelCount() <= DEDICATED_LIMIT) {
+      return new DedicatedPath(new ReadConnection(connections, `channel:${channel}`, blockMs), blockMs, command);
+    }
+    this.reader ??= new ReadConnection(connections, 'reads', blockMs);
+    return new SharedPath(channel, this.reader, this.waiterFor(channel), blockMs, stop);
+  }
+
+  /** Closes the shared connections. */
+  async close(): Promise<void> {
+    const waiters = this.waiters.splice(0).filter((w): w is Waiter => w !== undefined);
+    await Promise.all(waiters.map((w) => w.close()));
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.close();
+  }
+
+  private waiterFor(channel: string): Waiter {
+    const index = hash(channel) % MAX_WAITERS;
+    let waiter = this.waiters[index];
+    if (waiter === undefined) {
+      const { connections, blockMs, command, report } = this.deps;
+      waiter = new Waiter(connections, `waits:${index}`, blockMs, command, report);
+      this.waiters[index] = waiter;
+    }
+    return waiter;
+  }
+}
+
+/** A channel with a connection of its own: waits and reads on it, the read queued behind the wait. */
+class DedicatedPath implements ReadPath {
+  constructor(
+    private readonly connection: ReadConnection,
+    private readonly blockMs: number,
+    private readonly command: () => Promise<RedisPort>,
+  ) {}
+
+  take(reader: GuardedReader, count: number): Promise<GuardedTake> {
+    return this.connection.watch((port) => reader.take(port, count));
+  }
+
+  waitThenTake(reader: GuardedReader, afterId: string, count: number): Promise<GuardedTake> {
+    const wait = { afterId, blockMs: this.blockMs };
+    return this.connection.watch((port) => reader.waitThenTake(port, wait, count), true);
+  }
+
+  run<T>(read: (port: RedisPort) => Promise<T>): Promise<T> {
+    return this.connection.watch(read);
+  }
+
+  takeReplaced(): boolean {
+    return this.connection.takeReplaced();
+  }
+
+  untilReadyOr(ms: number, signal: AbortSignal): Promise<void> {
+    return this.connection.untilReadyOr(ms, signal);
+  }
+
+  onLost(listener: () => void): void {
+    this.connection.onLost(listener);
+  }
+
+  interrupt(): void {
+    void this.connection.unblock(this.command);
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}
+
+/** A channel among many: waits on a shared waiter, reads on the shared read connection. */
+class SharedPath implements ReadPath {
+  private unlisten: (() => void) | undefined;
+
+  constructor(
+    private readonly channel: string,
+    private readonly connection: ReadConnection,
+    private readonly waiter: Waiter,
+    private readonly blockMs: number,
+    private readonly stop: AbortSignal,
+  ) {}
+
+  take(reader: GuardedReader, count: number): Promise<GuardedTake> {
+    return this.connection.watch((port) => reader.take(port, count));
+  }
+
+  async waitThenTake(reader: GuardedReader, afterId: string, count: number): Promise<GuardedTake> {
+    const woke = await this.waiter.wait(this.channel, afterId, this.blockMs, this.stop);
+    const take = await this.take(reader, count);
+    return { ...take, woke: woke || take.entries.length + take.skipped.length > 0 };
+  }
+
+  run<T>(read: (port: RedisPort) => Promise<T>): Promise<T> {
+    return this.connection.watch(read);
+  }
+
+  takeReplaced(): boolean {
+    return this.connection.takeReplaced();
+  }
+
+  untilReadyOr(ms: number, signal: AbortSignal): Promise<void> {
+    return this.connection.untilReadyOr(ms, signal);
+  }
+
+  onLost(listener: () => void): void {
+    this.unlisten = this.connection.onLost(listener);
+  }
+
+  interrupt(): void {
+    // The wait ends on the stop signal it was given.
+  }
+
+  close(): Promise<void> {
+    this.waiter.leave(this.channel);
+    this.unlisten?.();
+    return Promise.resolve();
+  }
+}
+
+/** A small string hash (FNV-1a), to spread channels over the waiters. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
