@@ -1,0 +1,335 @@
+/**
+ * A private Redis Sentinel setup for tests: a primary, one replica and 3 sentinels watching them
+ * as `mymaster` (quorum 2), all on 127.0.0.1 under one temporary directory, each process with its
+ * own directory and config file (so the sentinels' CONFIG REWRITEs land somewhere). Failovers,
+ * automatic (after {@link SentinelSetup.killPrimary}) or planned ({@link SentinelSetup.failover}),
+ * can be waited for.
+ *
+ * Sentinel timings to know when writing a test: a sentinel waits `down-after-milliseconds` (1 s
+ * here) before it sees the primary down, and up to 1 s more at random before it starts a failover;
+ * it does not start another automatic failover of the same master within 2 x failover-timeout
+ * (10 s here) of the last one (a planned SENTINEL FAILOVER is not held back); and it turns a
+ * former primary that comes back as a primary into a replica only after 4 hello periods and its
+ * next INFO poll: 2-3 s with {@link SentinelOptions.fastTimers} (the default), up to 20 s without.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  fileTail,
+  hasRedisServer,
+  MISSING_REDIS_SERVER,
+  parseInfo,
+  redisCommand,
+  spawnRedisOnFreePort,
+  type RedisProcess,
+  type RespValue,
+} from './redis-server.js';
+
+/** Options for {@link startSentinel}. */
+export interface SentinelOptions {
+  /** Extra config lines for the primary and the replica (e.g. `requirepass x`). */
+  readonly dataConfig?: readonly string[];
+  /** How long each wait may take. @default 30000 */
+  readonly timeoutMs?: number;
+  /**
+   * Shorten the sentinels' internal periods with `SENTINEL DEBUG info-period 1000 publish-period
+   * 500` (from 10 s and 2 s): they then notice role changes within 1 s and turn a returning former
+   * primary into a replica after 2 s instead of 8 s. Failure detection (down-after 1 s) and the
+   * failover itself are unchanged. @default true
+   */
+  readonly fastTimers?: boolean;
+}
+
+/** A running Sentinel setup, from {@link startSentinel}. */
+export interface SentinelSetup {
+  /** The monitored master's name: `mymaster`. */
+  readonly name: string;
+  /** The sentinels' addresses, for `new Redis({ sentinels, name })`. */
+  readonly sentinels: Array<{ host: string; port: number }>;
+  /** The ports of the two data nodes (primary first, as started). */
+  readonly dataPorts: number[];
+  /** The temporary directory holding one directory per process. */
+  readonly dir: string;
+  /** The current primary's port, as a running sentinel reports it (SENTINEL GET-MASTER-ADDR-BY-NAME). */
+  primaryPort(): Promise<number>;
+  /** Kills the current primary (SIGKILL) and waits for the process to exit. */
+  killPrimary(): Promise<void>;
+  /**
+   * Waits until every running sentinel reports a primary other than `oldPort` and that server says
+   * it is master. `ms` counts from {@link killPrimary} when it killed `oldPort`, else from this call.
+   */
+  waitForFailover(oldPort: number): Promise<{ newPrimary: number; ms: number }>;
+  /**
+   * Starts the killed data node on `port` again with its config file, then waits (see
+   * {@link waitForReplica}) until it is a replica of the current primary. By default the sentinels
+   * turn it into one, which takes 2-3 s (see {@link SentinelOptions.fastTimers}), during which it
+   * is an empty primary of its own; with `asReplica` it starts with `--replicaof <current primary>`
+   * and is ready sooner.
+   */
+  restartOld(port: number, options?: { asReplica?: boolean }): Promise<void>;
+  /**
+   * Waits until the server on `port` is a replica of the current primary with its link up and every
+   * sentinel lists it as a healthy replica (so a failover may pick it).
+   */
+  waitForReplica(port: number): Promise<void>;
+  /**
+   * A planned failover: SENTINEL FAILOVER (retried while a sentinel answers -INPROG or
+   * -NOGOODSLAVE), then waits until every running sentinel reports the new primary and it says it
+   * is master. The old primary is turned into a replica by the sentinels 2-3 s later: call
+   * {@link waitForReplica} with its port before a test needs it.
+   */
+  failover(): Promise<void>;
+  /** Kills every process and removes the directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const NAME = 'mymaster';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A SENTINEL SENTINELS / REPLICAS reply as one field map per entry. */
+function records(reply: RespValue): Array<Record<string, string>> {
+  if (!Array.isArray(reply)) return [];
+  return reply.map((entry) => {
+    const fields: Record<string, string> = {};
+    if (Array.isArray(entry)) {
+      for (let i = 0; i + 1 < entry.length; i += 2) fields[String(entry[i])] = String(entry[i + 1]);
+    }
+    return fields;
+  });
+}
+
+/** The port in a GET-MASTER-ADDR-BY-NAME reply, or undefined. */
+function masterPort(reply: RespValue): number | undefined {
+  return Array.isArray(reply) && reply.length === 2 ? Number(reply[1]) : undefined;
+}
+
+/**
+ * Starts a primary, a replica (`replicaof` in its config) and 3 sentinels (`redis-server
+ * sentinel.conf --sentinel`, with `sentinel monitor mymaster 127.0.0.1 <primary> 2`,
+ * down-after-milliseconds 1000, failover-timeout 5000, parallel-syncs 1; faster internal periods
+ * unless `fastTimers: false`), each on a free port,
+ * logging to `redis.log` / `sentinel.log` in its directory. Resolves once the replica's link is up
+ * and every sentinel knows the master, the replica (healthy) and the 2 other sentinels. Prints
+ * nothing; on failure stops what it started and rejects with the logs' tails.
+ */
+export async function startSentinel(options: SentinelOptions = {}): Promise<SentinelSetup> {
+  if (!hasRedisServer()) throw new Error(MISSING_REDIS_SERVER);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const dir = mkdtempSync(join(tmpdir(), 'rs-sentinel-'));
+  const data: RedisProcess[] = [];
+  const watchers: RedisProcess[] = [];
+  const logFiles: string[] = [];
+  const kills = new Map<number, number>();
+  let stopped = false;
+
+  const startData = async (name: string, replicaOf?: number): Promise<RedisProcess> => {
+    const nodeDir = join(dir, name);
+    mkdirSync(nodeDir);
+    const conf = join(nodeDir, 'redis.conf');
+    const logFile = join(nodeDir, 'redis.log');
+    logFiles.push(logFile);
+    return spawnRedisOnFreePort((port) => {
+      rmSync(logFile, { force: true }); // only this attempt's log
+      const lines = [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${nodeDir}`,
+        `logfile ${logFile}`,
+        'daemonize no',
+        'save ""',
+        'appendonly no',
+        'repl-diskless-sync-delay 0',
+        ...(replicaOf === undefined ? [] : [`replicaof 127.0.0.1 ${replicaOf}`]),
+        ...(options.dataConfig ?? []),
+      ];
+      writeFileSync(conf, `${lines.join('\n')}\n`);
+      return { port, logFile, args: [conf] };
+    });
+  };
+
+  const startWatcher = async (index: number, primary: number): Promise<RedisProcess> => {
+    const nodeDir = join(dir, `sentinel-${index}`);
+    mkdirSync(nodeDir);
+    const conf = join(nodeDir, 'sentinel.conf');
+    const logFile = join(nodeDir, 'sentinel.log');
+    logFiles.push(logFile);
+    const watcher = await spawnRedisOnFreePort((port) => {
+      rmSync(logFile, { force: true });
+      const lines = [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${nodeDir}`,
+        `logfile ${logFile}`,
+        'daemonize no',
+        `sentinel monitor ${NAME} 127.0.0.1 ${primary} 2`,
+        `sentinel down-after-milliseconds ${NAME} 1000`,
+        `sentinel failover-timeout ${NAME} 5000`,
+        `sentinel parallel-syncs ${NAME} 1`,
+      ];
+      writeFileSync(conf, `${lines.join('\n')}\n`);
+      return { port, logFile, args: [conf, '--sentinel'] };
+    });
+    if (options.fastTimers !== false) {
+      await redisCommand(watcher.port, ['SENTINEL', 'DEBUG', 'info-period', 1000, 'publish-period', 500]);
+    }
+    return watcher;
+  };
+
+  const logs = (): string => logFiles.map((f) => `--- ${f}:\n${fileTail(f)}`).join('\n');
+  const runningWatchers = (): RedisProcess[] => watchers.filter((w) => w.running);
+  const dataNode = (port: number): RedisProcess => {
+    const found = data.find((d) => d.port === port);
+    if (found === undefined) throw new Error(`redis sentinel: no data node on port ${port}`);
+    return found;
+  };
+
+  /** Polls `check` until it returns undefined; rejects with its last answer and the logs. */
+  const waitUntil = async (what: string, check: () => Promise<string | undefined>): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    let reason: string | undefined = 'not checked';
+    while (Date.now() < deadline) {
+      reason = await check().catch((error: Error) => error.message);
+      if (reason === undefined) return;
+      await sleep(50);
+    }
+    throw new Error(`redis sentinel: ${what} did not happen within ${timeoutMs} ms: ${reason}\n${logs()}`);
+  };
+
+  /** The primary every running sentinel reports, if they agree. */
+  const agreedPrimary = async (): Promise<number | string> => {
+    const ports = await Promise.all(
+      runningWatchers().map(async (w) =>
+        masterPort(await redisCommand(w.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME])),
+      ),
+    );
+    const [first] = ports;
+    if (first === undefined || ports.some((p) => p !== first)) return `sentinels report ${ports.join(', ')}`;
+    return first;
+  };
+
+  const isMaster = async (port: number): Promise<boolean> => {
+    const role = await redisCommand(port, ['ROLE']).catch(() => null);
+    return Array.isArray(role) && role[0] === 'master';
+  };
+
+  /** Why `port` is not yet a healthy replica of the primary in every sentinel's eyes (see waitForReplica). */
+  const replicaProblem = async (port: number): Promise<string | undefined> => {
+    const primary = await agreedPrimary();
+    if (typeof primary === 'string') return primary;
+    const info = parseInfo(await redisCommand(port, ['INFO', 'replication']));
+    if (info['role'] !== 'slave' || info['master_port'] !== String(primary))
+      return `${port} is not a replica of ${primary}`;
+    if (info['master_link_status'] !== 'up') return `${port}: link to ${primary} is down`;
+    for (const w of runningWatchers()) {
+      const replicas = records(await redisCommand(w.port, ['SENTINEL', 'REPLICAS', NAME]));
+      const entry = replicas.find((r) => r['port'] === String(port));
+      if (entry?.['flags'] !== 'slave' || entry['master-link-status'] !== 'ok') {
+        return `sentinel ${w.port} sees ${port} as ${entry === undefined ? 'unknown' : `${entry['flags']}, link ${entry['master-link-status']}`}`;
+      }
+    }
+    return undefined;
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all([...watchers, ...data].map((p) => p.kill('SIGKILL')));
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const primary = await startData('primary');
+    data.push(primary);
+    data.push(await startData('replica', primary.port));
+    const started = await Promise.allSettled([0, 1, 2].map((i) => startWatcher(i, primary.port)));
+    for (const result of started) if (result.status === 'fulfilled') watchers.push(result.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    await waitUntil('startup', async () => {
+      for (const w of watchers) {
+        const sentinels = records(await redisCommand(w.port, ['SENTINEL', 'SENTINELS', NAME]));
+        const healthy = sentinels.filter((s) => s['flags'] === 'sentinel');
+        if (healthy.length !== 2) return `sentinel ${w.port} knows ${healthy.length} of 2 other sentinels`;
+      }
+      return replicaProblem(data[1]!.port);
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const tail = message.includes('--- ') ? '' : `\n${logs()}`;
+    await stop();
+    throw new Error(`redis sentinel setup failed to start: ${message}${tail}`, { cause: error });
+  }
+
+  const setup: SentinelSetup = {
+    name: NAME,
+    sentinels: watchers.map((w) => ({ host: '127.0.0.1', port: w.port })),
+    dataPorts: data.map((d) => d.port),
+    dir,
+
+    async primaryPort() {
+      let lastError: unknown = new Error('no running sentinel');
+      for (const w of runningWatchers()) {
+        try {
+          const port = masterPort(await redisCommand(w.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME]));
+          if (port !== undefined) return port;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      throw lastError;
+    },
+
+    async killPrimary() {
+      const port = await setup.primaryPort();
+      await dataNode(port).kill('SIGKILL');
+      kills.set(port, Date.now());
+    },
+
+    async waitForFailover(oldPort) {
+      const began = kills.get(oldPort) ?? Date.now();
+      let newPrimary = 0;
+      await waitUntil(`failover away from ${oldPort}`, async () => {
+        const primary = await agreedPrimary();
+        if (typeof primary === 'string') return primary;
+        if (primary === oldPort) return `sentinels still report ${oldPort}`;
+        if (!(await isMaster(primary))) return `${primary} is not master yet`;
+        newPrimary = primary;
+        return undefined;
+      });
+      return { newPrimary, ms: Date.now() - began };
+    },
+
+    async restartOld(port, restartOptions = {}) {
+      const node = dataNode(port);
+      const extra =
+        restartOptions.asReplica === true ? ['--replicaof', '127.0.0.1', String(await setup.primaryPort())] : [];
+      await node.restart(extra);
+      kills.delete(port);
+      await setup.waitForReplica(port);
+    },
+
+    waitForReplica: (port) => waitUntil(`${port} becoming a replica`, () => replicaProblem(port)),
+
+    async failover() {
+      const oldPort = await setup.primaryPort();
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [watcher] = runningWatchers();
+        if (watcher === undefined) throw new Error('redis sentinel: no running sentinel');
+        try {
+          await redisCommand(watcher.port, ['SENTINEL', 'FAILOVER', NAME]);
+          break;
+        } catch (error) {
+          // Another failover still running, or no replica the sentinels consider fit yet.
+          if (!/INPROG|NOGOODSLAVE/.test((error as Error).message) || Date.now() > deadline) throw error;
+          await sleep(100);
+        }
+      }
+      await setup.waitForFailover(oldPort);
+    },
+
+    stop,
+  };
+  return setup;
+}
