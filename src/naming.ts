@@ -108,6 +108,18 @@ export function isSlotSafe(channel: string): boolean {
   return hashTag(channel) !== undefined || !channel.includes('}');
 }
 
+/**
+ * Whether a channel's auxiliary keys share its slot; on a cluster, a channel whose keys cannot is a
+ * {@link ConfigError} (the library's scripts could not run there), elsewhere only worth a warning.
+ */
+export function slotSafeOn(channel: string, cluster: boolean): boolean {
+  if (isSlotSafe(channel)) return true;
+  if (!cluster) return false;
+  throw new ConfigError(
+    `channel "${channel}" contains "}" without a hash tag: on a Redis Cluster its dead-letter, guard and retry keys would land in other slots than the stream, and the library's scripts could not run; rename it, or give it a hash tag ({app}.orders)`,
+  );
+}
+
 /** The dead-letter stream of a channel, in the channel's slot: `{orders}:dlq`. */
 export function deadLetterKey(channel: string): string {
   return `${slotPrefix(channel)}:dlq`;
@@ -139,4 +151,15 @@ export function replayKey(channel: string, group: string): string {
 /** When this library created or first saw each group of a channel (staleness starts from there). */
 export function groupsKey(channel: string): string {
   return `${slotPrefix(channel)}:groups`;
+}
+
+/** The Redis Cluster hash slot of a key (CRC16/XMODEM of its hash tag, or of the whole key, mod 16384). */
+export function keySlot(key: string): number {
+  const bytes = Buffer.from(hashTag(key) ?? key);
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
 }

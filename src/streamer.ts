@@ -16,13 +16,13 @@ import { ClosedError, ConfigError, toError } from './errors.js';
 import { TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
 import { collectStats } from './inspect/streamer-stats.js';
-import { warnIfEvicting } from './maintenance/eviction-check.js';
+import { EvictionCheck } from './maintenance/eviction-check.js';
 import { Maintenance } from './maintenance/maintenance.js';
 import type { RetentionResult } from './maintenance/retention.js';
 import type { MessageLike } from './message.js';
 import { messageEncoder } from './publish/encoder.js';
 import type { Middleware } from './middleware.js';
-import { groupName, instanceName, isSlotSafe, serviceName } from './naming.js';
+import { groupName, instanceName, serviceName, slotSafeOn } from './naming.js';
 import {
   checkChannel,
   resolveChannelOptions,
@@ -62,7 +62,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly reports: Reports;
   private run: ConsumeRun | undefined;
   private closed = false;
-  private checkedEviction = false;
+  private readonly evictionCheck = new EvictionCheck();
 
   /**
    * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis client (used as a
@@ -91,10 +91,13 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
         this.reports.error(err, { phase: 'hook', channel }),
       ),
     );
-    this.connections = new Connections(portFactory(redis).open, this.listenerName, {
-      logger: this.options.logger,
-      reconnect: (report) => this.reports.reconnect(report),
-    });
+    const source = portFactory(redis);
+    this.connections = new Connections(
+      source.open,
+      this.listenerName,
+      { logger: this.options.logger, reconnect: (report) => this.reports.reconnect(report) },
+      source.cluster,
+    );
     this.maintenance = new Maintenance({
       options: this.options,
       consumer: this.consumerInstance,
@@ -122,7 +125,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       }
       return this;
     }
-    if (!isSlotSafe(channel)) this.reports.slotUnsafe(channel);
+    this.checkSlotSafe(channel);
     const group = groupName(channel, this.listenerName);
     const start = resolved.startFromLatest ? '$' : '0-0';
     await retryTransient(async () => createGroup(await this.command(), channel, group, start));
@@ -183,7 +186,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   setRetention(channel: string, options: ChannelOptions = {}): this {
     this.assertOpen();
     checkChannel(channel);
-    if (!isSlotSafe(channel)) this.reports.slotUnsafe(channel);
+    this.checkSlotSafe(channel);
     this.retention.set(channel, resolveChannelOptions(options));
     return this;
   }
@@ -256,7 +259,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     const env = this.consumeEnv();
     const paths = new ReadPaths({ ...env, blockMs: consume.blockMs, channelCount: () => this.subscriptions.size });
     const run = new ConsumeRun(consume, options.signal, {
-      connect: () => this.connectChecked(),
+      connect: async () => this.evictionCheck.connect(await this.command(), this.options.logger),
       channels: () => [...this.subscriptions.keys()],
       loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume, paths),
       afterLoops: () => paths.close(),
@@ -368,19 +371,15 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     };
   }
 
-  /** Connects and checks the login; once per streamer, warns when the server may evict keys. */
-  private async connectChecked(): Promise<void> {
-    const port = await this.command();
-    await port.connect();
-    if (this.checkedEviction) return;
-    this.checkedEviction = true;
-    await warnIfEvicting(port, this.options.logger);
-  }
-
   /** The shared connection; after cleanup() only a run still shutting down may use it (acks, leases). */
   private command(): Promise<RedisPort> {
     if (this.closed && this.run === undefined) return Promise.reject(new ClosedError());
     return Promise.resolve(this.connections.command());
+  }
+
+  /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */
+  private checkSlotSafe(channel: string): void {
+    if (!slotSafeOn(channel, this.connections.cluster)) this.reports.slotUnsafe(channel);
   }
 
   private assertOpen(): void {

@@ -43,6 +43,8 @@ export class Connections {
     private readonly factory: PortFactory,
     private readonly prefix: string,
     private readonly reporter: ConnectionsReporter,
+    /** Whether they go to a Redis Cluster (multi-key commands then need keys of one slot). */
+    readonly cluster = false,
   ) {}
 
   /** The shared command connection (acknowledgements, scripts, publishing), opened on first use. */

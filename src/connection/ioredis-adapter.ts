@@ -15,6 +15,7 @@ import {
 import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
 import { clusterLink, serverLink, type CommandArgs, type Link } from './ioredis-link.js';
 import {
+  clusterEndpointOf,
   endpointOf,
   readGroupArgs,
   type ClusterClientOptions,
@@ -80,13 +81,7 @@ export class IoredisPort implements RedisPort {
     options: ClusterClientOptions,
     label: string,
   ): IoredisPort {
-    const first = nodes[0];
-    const where: Endpoint = {
-      endpoint: `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`,
-      user: options.redisOptions?.username ?? 'default',
-      db: 0,
-    };
-    if (first === undefined) throw new ConfigError('a cluster needs at least one node');
+    const where = clusterEndpointOf(nodes, options.redisOptions.username);
     return new IoredisPort(clusterLink(new Cluster([...nodes], options)), label, where);
   }
 
@@ -118,9 +113,9 @@ export class IoredisPort implements RedisPort {
     link.onSocketData(() => {
       this.lastDataAt = performance.now();
     });
+    // A new connection may reach a server whose script cache is empty (a restart, a failover).
+    link.onServersChanged(() => this.loaded.clear());
     client.on('close', () => {
-      // A new connection may reach a server whose script cache is empty (a restart, a failover).
-      this.loaded.clear();
       if (this.down === undefined && !this.closed) {
         this.down = new ConnectionError(this.endpoint, `the connection to Redis at ${this.endpoint} was closed`);
       }
@@ -198,10 +193,11 @@ export class IoredisPort implements RedisPort {
    * LOAD sent just before, on the same connection, is executed before it. A NOSCRIPT inside a
    * transaction would come after the read had happened.
    */
-  private ensureLoaded(script: LuaScript): void {
-    if (this.loaded.has(script)) return;
+  private ensureLoaded(script: LuaScript): Promise<void> | undefined {
+    if (this.loaded.has(script)) return undefined;
     this.loaded.add(script);
-    this.run('script', () => this.link.loadScript(script.lua)).catch((err: unknown) => {
+    const loading = this.run('script', () => this.link.loadScript(script.lua));
+    loading.catch((err: unknown) => {
       this.loaded.delete(script);
       // A connection error fails the read too; anything else (an ACL without SCRIPT, say) means
       // every read runs without its guard script: say so, once.
@@ -211,6 +207,8 @@ export class IoredisPort implements RedisPort {
         for (const fn of this.listeners.error) fn(err);
       }
     });
+    // Where ordering on one socket does not hold (a cluster), the caller waits for the load.
+    return this.link.loadBeforeUse ? loading.catch(() => {}) : undefined;
   }
 
   async close(): Promise<void> {
@@ -233,7 +231,7 @@ export class IoredisPort implements RedisPort {
     client.quit().catch(() => client.disconnect(false));
     await Promise.race([ended, giveUp]);
     clearTimeout(timer);
-    if ((client.status as string) !== 'end') client.disconnect(false);
+    client.disconnect(false); // also after QUIT: it releases a client's helpers (Sentinel lookups)
     this.state = 'closed';
   }
 
@@ -265,8 +263,7 @@ export class IoredisPort implements RedisPort {
     before: ScriptCall,
     after: ScriptCall,
   ): Promise<{ before: unknown; entries: RawEntry[]; after: unknown }> {
-    this.ensureLoaded(before.script);
-    this.ensureLoaded(after.script);
+    await Promise.all([this.ensureLoaded(before.script), this.ensureLoaded(after.script)]);
     const commands: CommandArgs[] = [
       ['EVALSHA', before.script.sha, before.keys.length, ...before.keys, ...before.args],
       ['XREADGROUP', ...readGroupArgs(read)],
@@ -298,7 +295,7 @@ export class IoredisPort implements RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
   ): Promise<{ result: unknown; woke: boolean }> {
-    this.ensureLoaded(script);
+    await this.ensureLoaded(script);
     const waited = this.call('XREAD', 'COUNT', 1, 'BLOCK', wait.blockMs, 'STREAMS', waitKey, wait.afterId);
     const ran = this.call('EVALSHA', script.sha, keys.length, ...keys, ...args);
     const [w, r] = await Promise.allSettled([waited, ran]);
@@ -316,9 +313,10 @@ export class IoredisPort implements RedisPort {
   async waitForEntries(
     keys: readonly string[],
     afterIds: readonly string[],
-    blockMs: number,
+    blockMs: number | undefined,
   ): Promise<Array<[key: string, id: string]>> {
-    const reply = await this.call('XREAD', 'COUNT', 1, 'BLOCK', blockMs, 'STREAMS', ...keys, ...afterIds);
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    const reply = await this.call('XREAD', 'COUNT', 1, ...block, 'STREAMS', ...keys, ...afterIds);
     return firstIdsOfStreamsReply(reply, 'XREAD');
   }
 

@@ -38,6 +38,13 @@ export interface Link {
   transaction(commands: readonly CommandArgs[]): Promise<TransactionReply[]>;
   /** Loads a script where transactions will run it. */
   loadScript(lua: string): Promise<void>;
+  /**
+   * Whether a script must be loaded before a transaction that runs it is sent: on one connection a
+   * SCRIPT LOAD sent just before is executed before it; a cluster's nodes may not be connected yet.
+   */
+  readonly loadBeforeUse: boolean;
+  /** Calls `onChange` when the servers behind the client change (a node added or gone, a failover). */
+  onServersChanged(onChange: () => void): void;
   /** The connection's CLIENT ID, or undefined when its waits cannot be ended with CLIENT UNBLOCK. */
   clientId(): Promise<number | undefined>;
   /** Calls `onData` whenever a reply's data arrives on any of the client's sockets. */
@@ -69,6 +76,10 @@ export function serverLink(client: Redis): Link {
     },
     async loadScript(lua) {
       await client.call('SCRIPT', 'LOAD', lua);
+    },
+    loadBeforeUse: false,
+    onServersChanged(onChange) {
+      client.on('close', onChange);
     },
     async clientId() {
       return Number(await client.call('CLIENT', 'ID'));
@@ -106,7 +117,14 @@ export function clusterLink(client: Cluster): Link {
       return result.map(([error, value]) => error ?? value);
     },
     async loadScript(lua) {
+      if (client.status !== 'ready') await client.call('PING'); // connects, and knows the primaries then
       await Promise.all(client.nodes('master').map((node) => node.call('SCRIPT', 'LOAD', lua)));
+    },
+    loadBeforeUse: true,
+    onServersChanged(onChange) {
+      client.on('+node', onChange);
+      client.on('-node', onChange);
+      client.on('close', onChange);
     },
     clientId() {
       return Promise.resolve(undefined);

@@ -61,8 +61,10 @@ export type ServerOptions = Omit<RedisOptions, 'replyMapping'>;
 /**
  * The options of a connection to one server: the user's (from a URL, options or a template client)
  * with the library's forced on top. With `sentinels`, ioredis asks them for the primary on every
- * (re)connect; a primary demoted in a planned failover answers writes with READONLY, which makes
- * the connection reconnect (the command itself is not re-sent: it fails, and is reported).
+ * (re)connect: a crashed primary drops the connections, which then find the new one; a primary
+ * demoted in a planned failover answers writes with READONLY, which makes the connection reconnect
+ * (the command itself is not re-sent: it fails, and is reported). ioredis' failover detector is
+ * left off: its subscriber connections to the sentinels outlive `quit()`.
  */
 export function serverOptions(base: RedisOptions, label: string, connection: ConnectionKind): ServerOptions {
   const { replyMapping: _unused, ...rest } = { ...base, ...ownOptions(label, connection) };
@@ -70,7 +72,6 @@ export function serverOptions(base: RedisOptions, label: string, connection: Con
   return {
     ...rest,
     role: 'master',
-    failoverDetector: true,
     sentinelRetryStrategy: reconnectDelay,
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
   };
@@ -84,8 +85,8 @@ export type ClusterClientOptions = Omit<ClusterOptions, 'redisOptions'> & {
 /**
  * The options of a cluster client. Its node connections get the library's settings; the cluster
  * waits out a failover or a slot moving (MOVED, ASK, TRYAGAIN, CLUSTERDOWN are retried after
- * 300 ms, up to 16 redirections) instead of failing the command at once, and reconnects its nodes
- * with the library's backoff.
+ * 300 ms, up to 16 redirections) instead of failing the command at once, and reconnects with the
+ * library's backoff.
  */
 export function clusterOptions(base: ClusterOptions, label: string, connection: ConnectionKind): ClusterClientOptions {
   const {
@@ -105,7 +106,10 @@ export function clusterOptions(base: ClusterOptions, label: string, connection: 
     enableAutoPipelining: false,
     scaleReads: 'master',
     clusterRetryStrategy: reconnectDelay,
-    clusterNodeRetryStrategy: reconnectDelay,
+    // A node whose connection drops is let go (not retried): ioredis then reads the slot map
+    // again and routes to whoever owns the slots now (a promoted replica). The map is also read
+    // every 2 s, so a move is noticed even when no command is redirected.
+    slotsRefreshInterval: 2000,
     retryDelayOnFailover: 300,
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 100,
@@ -132,6 +136,18 @@ export function endpointOf(options: RedisOptions): Endpoint {
       ? `primary "${options.name ?? ''}" via sentinels ${sentinels.map((s) => `${hostPart(s.host ?? '127.0.0.1')}:${s.port ?? 26379}`).join(',')}`
       : (options.path ?? `${hostPart(options.host ?? '127.0.0.1')}:${options.port ?? 6379}`);
   return { endpoint: host, user: options.username ?? 'default', db: options.db ?? 0 };
+}
+
+/** The endpoint of a cluster: its startup nodes. */
+export function clusterEndpointOf(
+  nodes: ReadonlyArray<{ host: string; port: number }>,
+  user: string | undefined,
+): Endpoint {
+  return {
+    endpoint: `cluster ${nodes.map((n) => `${hostPart(n.host)}:${n.port}`).join(',')}`,
+    user: user ?? 'default',
+    db: 0,
+  };
 }
 
 function hostPart(host: string): string {

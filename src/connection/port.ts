@@ -116,14 +116,15 @@ export interface RedisPort {
     args: ReadonlyArray<string | number>,
   ): Promise<{ result: unknown; woke: boolean }>;
   /**
-   * `XREAD COUNT 1 BLOCK blockMs STREAMS <keys...> <afterIds...>` (which consumes nothing): waits
-   * until one of the streams holds an entry above its id. Resolves to the streams that do, each
-   * with the first such entry's id (none when the block timed out or was ended by CLIENT UNBLOCK).
+   * `XREAD COUNT 1 [BLOCK blockMs] STREAMS <keys...> <afterIds...>` (which consumes nothing): waits
+   * (with `blockMs`; else only looks) until one of the streams holds an entry above its id.
+   * Resolves to the streams that do, each with the first such entry's id (none when the block timed
+   * out or was ended by CLIENT UNBLOCK). On a cluster the keys must share a slot.
    */
   waitForEntries(
     keys: readonly string[],
     afterIds: readonly string[],
-    blockMs: number,
+    blockMs: number | undefined,
   ): Promise<Array<[key: string, id: string]>>;
   /** XRANGE start end COUNT n. */
   xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]>;

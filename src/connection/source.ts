@@ -21,11 +21,15 @@ export type RedisSource = RedisInstance | string | readonly string[] | Redis | C
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
 /** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
-export function portFactory(source: RedisSource): { open: PortFactory; describe: string } {
+export function portFactory(source: RedisSource): { open: PortFactory; describe: string; cluster: boolean } {
   if (typeof source === 'string' || Array.isArray(source)) source = new RedisInstance(source as string | string[]);
   if (source instanceof RedisInstance) {
     const instance = source;
-    return { open: (label, kind) => instance.createPort(label, kind), describe: instance.toString() };
+    return {
+      open: (label, kind) => instance.createPort(label, kind),
+      describe: instance.toString(),
+      cluster: instance.kind === 'cluster',
+    };
   }
   if (source instanceof Cluster) {
     const template = source;
@@ -38,6 +42,7 @@ export function portFactory(source: RedisSource): { open: PortFactory; describe:
     return {
       open: (label, kind) => IoredisPort.cluster(nodes, clusterOptions(template.options, label, kind), label),
       describe: 'ioredis cluster client',
+      cluster: true,
     };
   }
   if (
@@ -51,6 +56,7 @@ export function portFactory(source: RedisSource): { open: PortFactory; describe:
     return {
       open: (label, kind) => IoredisPort.server(serverOptions(template.options, label, kind), label),
       describe: 'ioredis client',
+      cluster: false,
     };
   }
   throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');

@@ -16,6 +16,7 @@ import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
 import type { GuardedReader, GuardedTake } from '../delivery/guarded-read.js';
 import type { ErrorContext } from '../events.js';
+import { keySlot } from '../naming.js';
 import { ReadConnection } from './read-connection.js';
 import { Waiter } from './waiter.js';
 
@@ -57,7 +58,10 @@ export interface ReadPathsDeps {
 /** The read paths of one consume run; closes the shared connections when the run ends. */
 export class ReadPaths {
   private reader: ReadConnection | undefined;
-  private readonly waiters: Array<Waiter | undefined> = [];
+  /** Blocking waiters: by index on one server (channels hashed over them), by slot on a cluster. */
+  private readonly waiters = new Map<number, Waiter>();
+  /** On a cluster, the polling waiter of the slots no blocking waiter serves. */
+  private poller: Waiter | undefined;
 
   constructor(private readonly deps: ReadPathsDeps) {}
 
@@ -67,28 +71,40 @@ export class ReadPaths {
     if (this.deps.channelCount() <= DEDICATED_LIMIT) {
       return new DedicatedPath(new ReadConnection(connections, `channel:${channel}`, blockMs), blockMs, command);
     }
-    this.reader ??= new ReadConnection(connections, 'reads', blockMs);
-    return new SharedPath(channel, this.reader, this.waiterFor(channel), blockMs, stop);
+    const reader = (this.reader ??= new ReadConnection(connections, 'reads', blockMs));
+    return new SharedPath(channel, reader, this.waiterFor(channel, reader), blockMs, stop);
   }
 
   /** Closes the shared connections. */
   async close(): Promise<void> {
-    const waiters = this.waiters.splice(0).filter((w): w is Waiter => w !== undefined);
+    const waiters = [...this.waiters.values(), ...(this.poller === undefined ? [] : [this.poller])];
+    this.waiters.clear();
+    this.poller = undefined;
     await Promise.all(waiters.map((w) => w.close()));
     const reader = this.reader;
     this.reader = undefined;
     await reader?.close();
   }
 
-  private waiterFor(channel: string): Waiter {
-    const index = hash(channel) % MAX_WAITERS;
-    let waiter = this.waiters[index];
-    if (waiter === undefined) {
-      const { connections, blockMs, command, report } = this.deps;
-      waiter = new Waiter(connections, `waits:${index}`, blockMs, command, report);
-      this.waiters[index] = waiter;
+  /**
+   * One server: the channels are hashed over {@link MAX_WAITERS} blocking waiters. A cluster: the
+   * channels of one slot share a blocking waiter while there are at most {@link MAX_WAITERS};
+   * the other slots' channels go to the polling waiter (on the shared read connection).
+   */
+  private waiterFor(channel: string, reader: ReadConnection): Waiter {
+    const { connections, blockMs, command, report } = this.deps;
+    const cluster = connections.cluster;
+    const index = cluster ? keySlot(channel) : hash(channel) % MAX_WAITERS;
+    const existing = this.waiters.get(index);
+    if (existing !== undefined) return existing;
+    if (this.waiters.size < MAX_WAITERS) {
+      const connection = new ReadConnection(connections, `waits:${index}`, blockMs);
+      const waiter = new Waiter(connection, 'block', blockMs, command, report, undefined);
+      this.waiters.set(index, waiter);
+      return waiter;
     }
-    return waiter;
+    this.poller ??= new Waiter(reader, 'poll', blockMs, command, report, keySlot);
+    return this.poller;
   }
 }
 

@@ -4,6 +4,11 @@
  * a connection instead of holding one each. When a stream gets an entry, its loop is woken and
  * reads it on the shared read connection, through the dedup guard as always.
  *
+ * On a Redis Cluster one XREAD may only name keys of one slot, and a connection blocks on one
+ * command at a time: a blocking waiter serves the channels of one slot. Channels of the slots left
+ * over when the blocking waiters are all in use share a polling waiter instead, which looks
+ * (XREAD without BLOCK, one per slot, all sent at once) every {@link POLL_MS}.
+ *
  * A channel stays in the XREAD while its loop reads the one entry it was woken for, with the id of
  * that entry as its position, so a quiet channel costs no re-issue when it goes back to waiting. A
  * channel that gets another entry while its loop is still reading is busy: it leaves the XREAD
@@ -12,12 +17,15 @@
  * connection) and it is sent again with the new set.
  */
 import { backoffDelay } from '../connection/backoff.js';
-import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
 import { compareIds } from '../delivery/ids.js';
 import { isConnectionError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
-import { ReadConnection } from './read-connection.js';
+import { sleep } from '../timers.js';
+import type { ReadConnection } from './read-connection.js';
+
+/** How often a polling waiter looks at its streams. */
+export const POLL_MS = 100;
 
 interface Watch {
   /** Wake when the stream has an entry above this id. */
@@ -29,7 +37,6 @@ interface Watch {
 /** Waits for entries on many streams over one connection. */
 export class Waiter {
   private readonly watched = new Map<string, Watch>();
-  private readonly connection: ReadConnection;
   /** The keys of the XREAD in flight. */
   private inFlight: ReadonlySet<string> | undefined;
   private loopRunning = false;
@@ -37,15 +44,22 @@ export class Waiter {
   private closed = false;
   private errors = 0;
 
+  private pollRest: AbortController | undefined;
+
+  /**
+   * @param connection the connection it waits on (its own when blocking; a polling waiter may use
+   *   a shared one, since it never blocks).
+   * @param slotOf on a cluster, a key's hash slot (a polling waiter sends one XREAD per slot);
+   *   undefined on one server.
+   */
   constructor(
-    connections: Connections,
-    label: string,
+    private readonly connection: ReadConnection,
+    private readonly mode: 'block' | 'poll',
     private readonly blockMs: number,
     private readonly command: () => Promise<RedisPort>,
     private readonly report: (err: unknown, context: ErrorContext) => void,
-  ) {
-    this.connection = new ReadConnection(connections, label, blockMs);
-  }
+    private readonly slotOf: ((key: string) => number) | undefined,
+  ) {}
 
   /** Channels waiting or being read. */
   get size(): number {
@@ -87,10 +101,12 @@ export class Waiter {
     watch?.waiting?.resolve(false);
   }
 
-  /** Ends every wait and closes the connection. */
+  /** Ends every wait, and closes the connection when it is its own (a blocking waiter's). */
   async close(): Promise<void> {
     this.closed = true;
+    this.pollRest?.abort();
     for (const key of [...this.watched.keys()]) this.leave(key);
+    if (this.mode === 'poll') return;
     await this.connection.unblock(this.command);
     await this.connection.close();
   }
@@ -102,7 +118,7 @@ export class Waiter {
       void this.loop();
       return;
     }
-    if (this.inFlight === undefined || this.inFlight.has(key) || this.unblocking) return;
+    if (this.mode === 'poll' || this.inFlight === undefined || this.inFlight.has(key) || this.unblocking) return;
     this.unblocking = true;
     void this.connection.unblock(this.command).finally(() => (this.unblocking = false));
   }
@@ -115,7 +131,10 @@ export class Waiter {
         this.inFlight = new Set(keys);
         let woke: Array<[string, string]>;
         try {
-          woke = await this.connection.watch((port) => port.waitForEntries(keys, ids, this.blockTime()), true);
+          woke =
+            this.mode === 'block'
+              ? await this.connection.watch((port) => port.waitForEntries(keys, ids, this.blockTime()), true)
+              : await this.poll(keys, ids);
           this.errors = 0;
         } catch (err) {
           this.inFlight = undefined;
@@ -125,6 +144,7 @@ export class Waiter {
         this.inFlight = undefined;
         this.wake(woke);
         this.expire();
+        if (this.mode === 'poll' && woke.length === 0) await this.restBetweenPolls();
       }
     } finally {
       this.loopRunning = false;
@@ -134,6 +154,28 @@ export class Waiter {
       this.loopRunning = true;
       void this.loop();
     }
+  }
+
+  /** One look at every stream: an XREAD without BLOCK per slot, sent together. */
+  private async poll(keys: readonly string[], ids: readonly string[]): Promise<Array<[string, string]>> {
+    const bySlot = new Map<number, { keys: string[]; ids: string[] }>();
+    keys.forEach((key, i) => {
+      const slot = this.slotOf?.(key) ?? 0;
+      const group = bySlot.get(slot) ?? { keys: [], ids: [] };
+      group.keys.push(key);
+      group.ids.push(ids[i] as string);
+      bySlot.set(slot, group);
+    });
+    const looks = await this.connection.watch((port) =>
+      Promise.all([...bySlot.values()].map((g) => port.waitForEntries(g.keys, g.ids, undefined))),
+    );
+    return looks.flat();
+  }
+
+  private async restBetweenPolls(): Promise<void> {
+    this.pollRest = new AbortController();
+    await sleep(POLL_MS, this.pollRest.signal);
+    this.pollRest = undefined;
   }
 
   /** The block of the next XREAD: until the earliest waiting loop's deadline, at most blockMs. */

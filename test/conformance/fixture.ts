@@ -4,7 +4,7 @@
  * that only use commands a Redis Cluster accepts for the keys of one channel.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { AssertClient } from '../support/topology.js';
 import {
   groupName,
   RedisStreamer,
@@ -95,13 +95,13 @@ export function increasing(ids: readonly string[]): boolean {
 }
 
 /** The server's clock, in ms (TIME: accepted by any node of a cluster). */
-export async function serverNowMs(client: Redis): Promise<number> {
+export async function serverNowMs(client: AssertClient): Promise<number> {
   const [s, us] = await client.time();
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
 
 /** Appends `count` raw entries whose ids lie `agoMs` in the past by the server's clock. */
-export async function addOld(client: Redis, channel: string, agoMs: number, count: number): Promise<string[]> {
+export async function addOld(client: AssertClient, channel: string, agoMs: number, count: number): Promise<string[]> {
   const base = (await serverNowMs(client)) - agoMs;
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -111,12 +111,12 @@ export async function addOld(client: Redis, channel: string, agoMs: number, coun
 }
 
 /** The number of entries pending in a group (XPENDING summary). */
-export async function pendingCount(client: Redis, channel: string, group: string): Promise<number> {
+export async function pendingCount(client: AssertClient, channel: string, group: string): Promise<number> {
   const [count] = (await client.xpending(channel, group)) as [number | string];
   return Number(count);
 }
 
 /** The ids in a stream, oldest first. */
-export async function streamIds(client: Redis, channel: string): Promise<string[]> {
+export async function streamIds(client: AssertClient, channel: string): Promise<string[]> {
   return (await client.xrange(channel, '-', '+')).map(([id]) => id);
 }

@@ -8,9 +8,14 @@
  * of one channel (XLEN, XRANGE, XADD, XPENDING, XINFO, XGROUP, XREADGROUP, TIME, GET/EXISTS of the
  * channel's `{channel}:...` keys), so a topology may return a cluster client there.
  */
-import { Redis } from 'ioredis';
-import type { RedisSource } from '../../src/index.js';
+import { Cluster, Redis } from 'ioredis';
+import { RedisInstance, type RedisSource } from '../../src/index.js';
+import { startCluster, type RedisCluster } from './redis-cluster.js';
+import { startSentinel, type SentinelSetup } from './redis-sentinel.js';
 import { startRedis, type RedisServer } from './redis-server.js';
+
+/** A raw client for assertions: one server's, or a cluster's (routing by key). */
+export type AssertClient = Redis | Cluster;
 
 /** A Redis setup the conformance suite can run against. */
 export interface Topology {
@@ -23,7 +28,7 @@ export interface Topology {
   /** What `new RedisStreamer(source, ...)` takes to reach it (a URL for `single`). */
   source(): RedisSource | string;
   /** A raw client for assertions, owned by the topology (closed by stop()). */
-  client(): Redis;
+  client(): AssertClient;
 }
 
 /** One private redis-server from {@link startRedis}. */
@@ -52,8 +57,60 @@ export function singleServer(): Topology {
   };
 }
 
+/** A Redis Cluster of 3 primaries with a replica each; channels spread over the primaries. */
+export function cluster(): Topology {
+  let setup: RedisCluster | undefined;
+  let client: Cluster | undefined;
+  return {
+    name: 'cluster',
+    async start() {
+      setup = await startCluster();
+      client = new Cluster(setup.startupNodes(), { retryDelayOnFailover: 300, retryDelayOnClusterDown: 300 });
+      client.on('error', () => {});
+    },
+    async stop() {
+      client?.disconnect();
+      client = undefined;
+      await setup?.stop();
+      setup = undefined;
+    },
+    source: () => new RedisInstance({ cluster: started(setup, 'cluster', 'source()').startupNodes() }),
+    client: () => started(client, 'cluster', 'client()'),
+  };
+}
+
+/** A primary with one replica, watched by three sentinels. */
+export function sentinel(): Topology {
+  let setup: SentinelSetup | undefined;
+  let client: Redis | undefined;
+  return {
+    name: 'sentinel',
+    async start() {
+      setup = await startSentinel();
+      client = new Redis({ sentinels: setup.sentinels, name: setup.name });
+      client.on('error', () => {});
+    },
+    async stop() {
+      client?.disconnect();
+      client = undefined;
+      await setup?.stop();
+      setup = undefined;
+    },
+    source: () => {
+      const s = started(setup, 'sentinel', 'source()');
+      return new RedisInstance({ sentinels: s.sentinels, primaryName: s.name });
+    },
+    client: () => started(client, 'sentinel', 'client()'),
+  };
+}
+
+function started<T>(value: T | undefined, topology: string, what: string): T {
+  if (value === undefined) throw new Error(`topology ${topology}: ${what} before start()`);
+  return value;
+}
+
 /** Every topology this file can build, by name. */
-const KNOWN: Readonly<Record<string, () => Topology>> = { single: singleServer };
+const KNOWN: Readonly<Record<string, () => Topology>> = { single: singleServer, cluster, sentinel };
 
 /** The topology names this file knows. */
 export function knownTopologies(): string[] {
@@ -62,7 +119,7 @@ export function knownTopologies(): string[] {
 
 /**
  * The topology names requested by `RS_TOPOLOGIES` (a comma-separated list, e.g. `single,cluster`),
- * or `['single']` when it is unset or empty. Names are trimmed; duplicates are dropped.
+ * or every known one when it is unset or empty. Names are trimmed; duplicates are dropped.
  */
 export function requestedTopologies(env: NodeJS.ProcessEnv = process.env): string[] {
   const raw = env['RS_TOPOLOGIES'] ?? '';
@@ -70,7 +127,7 @@ export function requestedTopologies(env: NodeJS.ProcessEnv = process.env): strin
     .split(',')
     .map((n) => n.trim())
     .filter((n) => n !== '');
-  return names.length === 0 ? ['single'] : [...new Set(names)];
+  return names.length === 0 ? knownTopologies() : [...new Set(names)];
 }
 
 /**

@@ -1,0 +1,239 @@
+/**
+ * Redis Cluster, on a real 3-primary cluster with a replica each: channels spread over the
+ * primaries with every feature, a primary killed (and a planned failover) during an at-least-once
+ * run, a channel's slot migrated while it is consumed, slot computation, and what cannot work on a
+ * cluster refused.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Cluster } from 'ioredis';
+import { ConfigError, RedisInstance, RedisStreamer, silentLogger, type RedisStreamerOptions } from '../../src/index.js';
+import { keySlot } from '../../src/naming.js';
+import { delay, waitFor } from '../support/harness.js';
+import { startCluster, type RedisCluster } from '../support/redis-cluster.js';
+
+let cluster: RedisCluster;
+let client: Cluster;
+const streamers: RedisStreamer[] = [];
+
+before(async () => {
+  cluster = await startCluster();
+  client = new Cluster(cluster.startupNodes(), { retryDelayOnFailover: 300, retryDelayOnClusterDown: 300 });
+  client.on('error', () => {});
+});
+
+after(async () => {
+  await Promise.all(streamers.map((s) => s.cleanup()));
+  client.disconnect();
+  await cluster.stop();
+});
+
+function streamer(service: string, options: RedisStreamerOptions = {}): RedisStreamer {
+  const s = new RedisStreamer(new RedisInstance({ cluster: cluster.startupNodes() }), service, {
+    logger: silentLogger,
+    ...options,
+  });
+  streamers.push(s);
+  return s;
+}
+
+/** `count` channel names spread over every primary (two per primary for six). */
+async function channelsOverPrimaries(prefix: string, count: number): Promise<string[]> {
+  const byPrimary = new Map<number, string[]>();
+  for (let i = 0; [...byPrimary.values()].flat().length < count && i < 10_000; i++) {
+    const name = `${prefix}-${i}-${Date.now() % 100_000}`;
+    const { port } = await cluster.primaryFor(name);
+    const list = byPrimary.get(port) ?? [];
+    if (list.length < Math.ceil(count / 3)) byPrimary.set(port, [...list, name]);
+  }
+  assert.equal(byPrimary.size, 3, 'the channels live on all three primaries');
+  return [...byPrimary.values()].flat().slice(0, count);
+}
+
+describe('Redis Cluster', () => {
+  it("computes a key's slot as the cluster does", async () => {
+    for (const key of ['orders', '{app}.orders', 'foo{bar}x', 'a', '注文', '{}', 'x{}y', 'ü{ö}']) {
+      assert.equal(keySlot(key), Number(await client.call('CLUSTER', 'KEYSLOT', key)), key);
+    }
+  });
+
+  it('6 channels over 3 primaries: fan-out, load sharing, retries, dead letters, replay and stats', async () => {
+    const channels = await channelsOverPrimaries('six', 6);
+    const options: RedisStreamerOptions = {
+      delivery: 'at-least-once',
+      retryBaseMs: 50,
+      claimIntervalMs: 100,
+      maxAttempts: 2,
+    };
+    const seen = { a: new Map<string, number>(), b: new Map<string, number>() };
+    const failedOnce = new Set<string>();
+    const make = async (service: 'a' | 'b'): Promise<RedisStreamer> => {
+      const s = streamer(`six-${service}`, options);
+      for (const channel of channels) {
+        await s.subscribe(channel, { startFromLatest: false });
+        s.registerHandler(channel, (name, p, ctx) => {
+          const key = `${channel}/${String((p as { i: number }).i)}`;
+          if (name === 'poison') throw new Error('poison');
+          // Service b fails every tenth message once: it is retried.
+          if (service === 'b' && (p as { i: number }).i % 10 === 0 && !failedOnce.has(key) && ctx.attempt === 1) {
+            failedOnce.add(key);
+            throw new Error('transient');
+          }
+          seen[service].set(key, (seen[service].get(key) ?? 0) + 1);
+        });
+      }
+      void s.persistConsume({ blockMs: 500 });
+      return s;
+    };
+    const a = await make('a');
+    await make('b');
+    await make('b'); // a second instance of service b shares its load
+    const pub = streamer('six-pub');
+    for (const channel of channels) {
+      await pub.sendMessages(
+        channel,
+        Array.from({ length: 50 }, (_, i) => ({ name: 'n', body: { i } })),
+      );
+      await pub.sendMessage(channel, { name: 'poison', body: { i: -1 } });
+    }
+    await waitFor(() => seen.a.size === 300 && seen.b.size === 300, 'every message handled by both services', 20_000);
+    assert.ok(
+      [...seen.a.values(), ...seen.b.values()].every((n) => n === 1),
+      'exactly once each',
+    );
+    await waitFor(
+      async () => (await Promise.all(channels.map((c) => a.deadLetters(c).size()))).every((n) => n === 2),
+      'the poison dead-lettered once per service on every channel',
+    );
+    const stats = await a.getStats();
+    for (const channel of channels) {
+      assert.equal(stats.perChannel[channel]?.redis?.deadLetters, 2);
+      assert.equal(stats.perChannel[channel]?.redis?.pending, 0);
+    }
+    const replay = await a.deadLetters(channels[0]!).replay('all');
+    assert.equal(replay.replayed, 2);
+    await waitFor(
+      async () => (await a.deadLetters(channels[0]!).size()) === 2,
+      'dead-lettered again, once per service',
+    );
+    assert.equal(await client.xlen(channels[0]!), 51, 'the channel did not grow');
+  });
+
+  it('a primary killed during an at-least-once run: lost 0, consumption resumes', async () => {
+    const [channel] = await channelsOverPrimaries('failover', 3);
+    const handled = new Map<number, number>();
+    const s = streamer('failover-svc', { delivery: 'at-least-once', claimIdleMs: 1000, claimIntervalMs: 200 });
+    await s.subscribe(channel!, { startFromLatest: false });
+    const handledAt: number[] = [];
+    s.registerHandler(channel!, (_n, p) => {
+      const { i } = p as { i: number };
+      handled.set(i, (handled.get(i) ?? 0) + 1);
+      handledAt.push(Date.now());
+    });
+    void s.persistConsume({ blockMs: 500 });
+    const pub = streamer('failover-pub');
+    const acknowledged: number[] = [];
+    let next = 0;
+    const publish = async (until: number): Promise<void> => {
+      for (; next < until; next++) {
+        for (;;) {
+          try {
+            await pub.sendMessage(channel!, { name: 'n', body: { i: next } });
+            acknowledged.push(next);
+            break;
+          } catch {
+            await delay(100); // refused during the failover: reported, retried by the caller
+          }
+        }
+      }
+    };
+    await publish(200);
+    await waitFor(() => handled.size >= 200, 'before the kill');
+    const { port } = await cluster.primaryFor(channel!);
+    await cluster.killNode(port);
+    const promotion = await cluster.waitForPromotion(port);
+    const backAt = Date.now();
+    await publish(400);
+    await waitFor(() => acknowledged.every((i) => handled.has(i)), 'every acknowledged publish handled', 30_000);
+    const resumeMs = (handledAt.find((t) => t >= backAt) ?? Infinity) - backAt;
+    const duplicated = [...handled.values()].reduce((x, n) => x + n, 0) - handled.size;
+    console.log(
+      `[cluster failover] ${JSON.stringify({ promotedMs: promotion.ms, resumeMs, sent: acknowledged.length, lost: acknowledged.filter((i) => !handled.has(i)).length, duplicated })}`,
+    );
+    assert.ok(resumeMs < 10_000, `consumption resumed ${resumeMs} ms after the promotion`);
+    await cluster.restartNode(port);
+  });
+
+  it('a planned failover (CLUSTER FAILOVER): lost 0', async () => {
+    const [channel] = await channelsOverPrimaries('planned', 3);
+    const handled = new Set<number>();
+    const s = streamer('planned-svc', { delivery: 'at-least-once', claimIdleMs: 1000, claimIntervalMs: 200 });
+    await s.subscribe(channel!, { startFromLatest: false });
+    s.registerHandler(channel!, (_n, p) => void handled.add((p as { i: number }).i));
+    void s.persistConsume({ blockMs: 500 });
+    const pub = streamer('planned-pub');
+    const sent: number[] = [];
+    const publishing = (async () => {
+      for (let i = 0; i < 300; i++) {
+        try {
+          await pub.sendMessage(channel!, { name: 'n', body: { i } });
+          sent.push(i);
+        } catch {
+          // refused while the primary changed: the caller knows
+        }
+        await delay(5);
+      }
+    })();
+    await delay(300);
+    const { port } = await cluster.primaryFor(channel!);
+    await cluster.failover(await cluster.replicaOf(port));
+    await publishing;
+    await waitFor(() => sent.every((i) => handled.has(i)), 'every acknowledged publish handled', 20_000);
+    console.log(`[cluster planned failover] ${JSON.stringify({ sent: sent.length, refused: 300 - sent.length })}`);
+  });
+
+  it("a channel's slot migrated to another primary while it is consumed: lost 0", async () => {
+    const [channel] = await channelsOverPrimaries('migrate', 3);
+    const handled = new Map<number, number>();
+    const s = streamer('migrate-svc', { delivery: 'at-least-once', claimIdleMs: 1000, claimIntervalMs: 200 });
+    await s.subscribe(channel!, { startFromLatest: false });
+    s.registerHandler(channel!, (_n, p) => {
+      const { i } = p as { i: number };
+      handled.set(i, (handled.get(i) ?? 0) + 1);
+    });
+    void s.persistConsume({ blockMs: 500 });
+    const pub = streamer('migrate-pub');
+    const sent: number[] = [];
+    const publishing = (async () => {
+      for (let i = 0; i < 400; i++) {
+        try {
+          await pub.sendMessage(channel!, { name: 'n', body: { i } });
+          sent.push(i);
+        } catch {
+          // refused during the move: the caller knows
+        }
+        await delay(3);
+      }
+    })();
+    await delay(300);
+    const from = await cluster.primaryFor(channel!);
+    const to = cluster.nodes.find((n) => n.role === 'primary' && n.running && n.port !== from.port)!;
+    await cluster.migrateSlotOf(channel!, to.port);
+    assert.equal((await cluster.primaryFor(channel!)).port, to.port, 'the slot moved');
+    await publishing;
+    await waitFor(() => sent.every((i) => handled.has(i)), 'every acknowledged publish handled', 20_000);
+    const duplicated = [...handled.values()].reduce((x, n) => x + n, 0) - handled.size;
+    console.log(
+      `[cluster slot migration] ${JSON.stringify({ sent: sent.length, refused: 400 - sent.length, duplicated })}`,
+    );
+  });
+
+  it('refuses a channel whose keys cannot share its slot', async () => {
+    const s = streamer('unsafe-svc');
+    await assert.rejects(
+      s.subscribe('orders}x'),
+      (err: unknown) => err instanceof ConfigError && /slot/.test(err.message),
+    );
+    assert.throws(() => s.setRetention('orders}x'), ConfigError);
+  });
+});
