@@ -43,4 +43,12 @@ export {
   type ErrorCode,
   type DecodeFailure,
 } from './errors.js';
+export { aclRules, type AclOptions, type AclRole } from './acl.js';
 export { sanitize, listenerName, groupName, instanceName, ledgerKey, deadLetterKey } from './naming.js';
+export {
+  Inspector,
+  type InspectorOptions,
+  type ChannelInfo,
+  type GroupInfo,
+  type ConsumerInfo,
+} from './inspect/inspector.js';

@@ -5,13 +5,8 @@
  * error classes, checks every reply's shape, and follows the connection's state for `getStats()`.
  */
 import { Cluster, Redis } from 'ioredis';
-import {
-  ConfigError,
-  ConnectionError,
-  RedisCommandError,
-  UnexpectedReplyError,
-  type RedisStreamerError,
-} from '../errors.js';
+import { ConnectionError, RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
+import { ConnectionTracker } from './connection-state.js';
 import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
 import { clusterLink, serverLink, type CommandArgs, type Link } from './ioredis-link.js';
 import {
@@ -23,7 +18,6 @@ import {
   type ServerOptions,
 } from './ioredis-options.js';
 import type {
-  ConnectionState,
   ConnectionStatus,
   LuaScript,
   PortEvents,
@@ -51,20 +45,7 @@ export class IoredisPort implements RedisPort {
   private readonly db: number;
   private readonly link: Link;
   private closed = false;
-  private attempts = 0;
-  private reconnects = 0;
-  private state: ConnectionState = 'idle';
-  /** Why the connection is down right now (cleared when it is ready again). */
-  private down: RedisStreamerError | undefined;
-  /** A configuration error that closed the connection for good (a database that does not exist). */
-  private fatal: ConfigError | undefined;
-  private lastError: RedisStreamerError | undefined;
-  private lastErrorAt: number | null = null;
-  private readonly listeners: { [E in keyof PortEvents]: Array<PortEvents[E]> } = {
-    error: [],
-    reconnecting: [],
-    ready: [],
-  };
+  private readonly tracker: ConnectionTracker;
   lastDataAt = 0;
   /** Scripts known to be loaded where this client runs them (cleared when a connection closes). */
   private readonly loaded = new Set<LuaScript>();
@@ -91,24 +72,21 @@ export class IoredisPort implements RedisPort {
     this.endpoint = where.endpoint;
     this.user = where.user;
     this.db = where.db;
+    const tracker = (this.tracker = new ConnectionTracker(label, where.endpoint));
     const client = link.client;
-    client.on('error', (err: unknown) => this.onClientError(err));
-    client.on('node error', (err: unknown) => this.onClientError(err));
-    client.on('connecting', () => {
-      if (this.state === 'idle') this.state = 'connecting';
-    });
-    client.on('reconnecting', (delay: number) => {
-      this.state = 'reconnecting';
-      this.attempts++;
-      this.reconnects++;
-      for (const fn of this.listeners.reconnecting) fn(delay, this.attempts, this.down);
-    });
-    client.on('ready', () => {
-      this.state = 'ready';
-      this.attempts = 0;
-      this.down = undefined;
-      for (const fn of this.listeners.ready) fn();
-    });
+    const onError = (err: unknown): void => {
+      const fatal = tracker.error(translateConnectionError(err, this.endpoint, this.user, this.db));
+      if (!fatal || tracker.fatal === undefined) return;
+      // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
+      this.closed = true;
+      client.disconnect(false);
+      link.failQueued(tracker.fatal);
+    };
+    client.on('error', onError);
+    client.on('node error', onError);
+    client.on('connecting', () => tracker.connecting());
+    client.on('reconnecting', (delay: number) => tracker.reconnecting(delay));
+    client.on('ready', () => tracker.ready());
     // The read watchdog tells a slow reply from none by when data last arrived.
     link.onSocketData(() => {
       this.lastDataAt = performance.now();
@@ -116,46 +94,13 @@ export class IoredisPort implements RedisPort {
     // A new connection may reach a server whose script cache is empty (a restart, a failover).
     link.onServersChanged(() => this.loaded.clear());
     client.on('close', () => {
-      if (this.down === undefined && !this.closed) {
-        this.down = new ConnectionError(this.endpoint, `the connection to Redis at ${this.endpoint} was closed`);
-      }
+      if (!this.closed) tracker.closedUnexpectedly();
     });
-    client.on('end', () => {
-      if (this.state !== 'failed') this.state = 'closed';
-    });
-  }
-
-  /** A connection-level error from the client: recorded, translated, reported. */
-  private onClientError(err: unknown): void {
-    const error = translateConnectionError(err, this.endpoint, this.user, this.db);
-    this.record(error);
-    this.down = error;
-    if (error instanceof ConfigError && this.fatal === undefined) {
-      // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
-      this.fatal = error;
-      this.state = 'failed';
-      this.closed = true;
-      this.link.client.disconnect(false);
-      this.link.failQueued(error);
-    }
-    for (const fn of this.listeners.error) fn(error);
-  }
-
-  private record(error: RedisStreamerError): void {
-    this.lastError = error;
-    this.lastErrorAt = Date.now();
+    client.on('end', () => tracker.ended());
   }
 
   status(): ConnectionStatus {
-    return {
-      name: this.label,
-      endpoint: this.endpoint,
-      state: this.state,
-      lastError: this.lastError?.message ?? null,
-      lastErrorCode: this.lastError?.code ?? null,
-      lastErrorAt: this.lastErrorAt,
-      reconnects: this.reconnects,
-    };
+    return this.tracker.status();
   }
 
   /**
@@ -163,7 +108,7 @@ export class IoredisPort implements RedisPort {
    * decided now: ioredis writes at once when the connection is ready, and queues it otherwise.
    */
   private run<T>(command: string, call: () => Promise<T>): Promise<T> {
-    if (this.fatal !== undefined) return Promise.reject(this.fatal);
+    if (this.tracker.fatal !== undefined) return Promise.reject(this.tracker.fatal);
     const sent = this.link.ready();
     return call().catch((err: unknown) => {
       throw this.translate(err, command, sent);
@@ -180,7 +125,7 @@ export class IoredisPort implements RedisPort {
       user: this.user,
       command,
       sent,
-      connectionFailure: this.fatal ?? this.down,
+      connectionFailure: this.tracker.fatal ?? this.tracker.down,
     });
   }
 
@@ -203,8 +148,7 @@ export class IoredisPort implements RedisPort {
       // every read runs without its guard script: say so, once.
       if (err instanceof RedisCommandError && !this.reportedLoadFailure) {
         this.reportedLoadFailure = true;
-        this.record(err);
-        for (const fn of this.listeners.error) fn(err);
+        this.tracker.report(err);
       }
     });
     // Where ordering on one socket does not hold (a cluster), the caller waits for the load.
@@ -221,25 +165,32 @@ export class IoredisPort implements RedisPort {
       // queued for the reconnect would then wait forever: fail them.
       client.disconnect(false);
       this.link.failQueued(this.closedError());
-      this.state = this.state === 'failed' ? 'failed' : 'closed';
+      this.tracker.closed();
       return;
     }
     // QUIT, then wait (bounded) for the socket to close, so nothing of it outlives close().
-    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+    let hasEnded = false;
+    const ended = new Promise<void>((resolve) =>
+      client.once('end', () => {
+        hasEnded = true;
+        resolve();
+      }),
+    );
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
     client.quit().catch(() => client.disconnect(false));
     await Promise.race([ended, giveUp]);
     clearTimeout(timer);
-    client.disconnect(false); // also after QUIT: it releases a client's helpers (Sentinel lookups)
-    this.state = 'closed';
+    // Once ended, disconnect() would only arm ioredis' 2 s destroy timer on the closed socket.
+    if (!hasEnded) client.disconnect(false);
+    this.tracker.closed();
   }
 
   destroy(): void {
     this.closed = true;
     this.link.client.disconnect(false);
     this.link.failQueued(this.closedError());
-    if (this.state !== 'failed') this.state = 'closed';
+    this.tracker.closed();
   }
 
   private closedError(): ConnectionError {
@@ -247,7 +198,7 @@ export class IoredisPort implements RedisPort {
   }
 
   on<E extends keyof PortEvents>(event: E, listener: PortEvents[E]): void {
-    this.listeners[event].push(listener);
+    this.tracker.on(event, listener);
   }
 
   async xadd(key: string, fields: readonly string[]): Promise<string> {
@@ -365,13 +316,17 @@ export class IoredisPort implements RedisPort {
 
   async runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
-      return await this.call('EVALSHA', script.sha, keys.length, ...keys, ...args);
+      return await this.call(script.readOnly ? 'EVALSHA_RO' : 'EVALSHA', script.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (err instanceof RedisCommandError && err.redisCode === 'NOSCRIPT') {
-        return this.call('EVAL', script.lua, keys.length, ...keys, ...args);
+        return this.call(script.readOnly ? 'EVAL_RO' : 'EVAL', script.lua, keys.length, ...keys, ...args);
       }
       throw err;
     }
+  }
+
+  keysOfType(type: string): Promise<string[]> {
+    return this.run('scan', () => this.link.keysOfType(type));
   }
 
   async configGet(parameter: string): Promise<string | null> {

@@ -51,6 +51,23 @@ export interface Link {
   onSocketData(onData: () => void): void;
   /** Fails the commands queued for a reconnect that will not come. */
   failQueued(error: Error): void;
+  /** Every key of a type (SCAN ... TYPE, on every primary of a cluster), never KEYS. */
+  keysOfType(type: string): Promise<string[]>;
+}
+
+/** SCAN over one server until the cursor comes back to 0. */
+async function scanAll(client: Redis, type: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const reply: unknown = await client.call('SCAN', cursor, 'COUNT', 1000, 'TYPE', type);
+    if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !Array.isArray(reply[1])) {
+      throw new UnexpectedReplyError('SCAN: expected [cursor, keys]');
+    }
+    cursor = reply[0];
+    for (const key of reply[1] as unknown[]) if (typeof key === 'string') keys.push(key);
+  } while (cursor !== '0');
+  return keys;
 }
 
 /** The link of a client to one server. */
@@ -94,6 +111,7 @@ export function serverLink(client: Redis): Link {
       const internal = client as unknown as { flushQueue?: (err: Error) => void };
       if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
     },
+    keysOfType: (type) => scanAll(client, type),
   };
 }
 
@@ -143,6 +161,11 @@ export function clusterLink(client: Cluster): Link {
       const internal = client as unknown as { flushQueue?: (err: Error) => void };
       if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
       for (const node of client.nodes()) serverLink(node).failQueued(error);
+    },
+    async keysOfType(type) {
+      if (client.status !== 'ready') await client.call('PING');
+      const perNode = await Promise.all(client.nodes('master').map((node) => scanAll(node, type)));
+      return perNode.flat();
     },
   };
 }

@@ -42,6 +42,7 @@ export function ownOptions(label: string, connection: ConnectionKind): Partial<R
     lazyConnect: true,
     protocol: 2,
     connectionName: `redis-streamer:${label}`.replace(/\s/g, '_'),
+    disableClientInfo: true, // CLIENT SETINFO: Redis 7.2+ only, one less right to grant
     retryStrategy: reconnectDelay,
     maxRetriesPerRequest: 0,
     enableAutoPipelining: false,

@@ -28,6 +28,11 @@ export interface LuaScript {
   readonly sha: string;
   /** How many leading arguments are keys. */
   readonly numKeys: number;
+  /**
+   * It only reads: run with EVALSHA_RO, so a user with read-only key rights (`%R~`) may run it,
+   * and a replica could.
+   */
+  readonly readOnly: boolean;
 }
 
 /** A wait that precedes a read: `XREAD COUNT 1 BLOCK blockMs STREAMS <key> afterId`. */
@@ -144,6 +149,8 @@ export interface RedisPort {
   xack(key: string, group: string, ids: readonly string[]): Promise<number>;
   /** Runs a Lua script (EVALSHA, loading it on NOSCRIPT). */
   runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+  /** Every key of a type (`stream`), with SCAN (on every primary of a cluster). */
+  keysOfType(type: string): Promise<string[]>;
   /** CONFIG GET of one parameter; null when the server does not have it. */
   configGet(parameter: string): Promise<string | null>;
   /** The server's clock in ms (TIME). */

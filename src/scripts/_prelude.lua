@@ -69,6 +69,14 @@ local function rs_first_seen(seen_key, name, now)
   return now
 end
 
+-- The first-seen time of group `name`, or `now` when none is known yet, without writing (for
+-- read-only scripts: stats, a monitor's inspection).
+local function rs_first_seen_read(seen_key, name, now)
+  local at = redis.call('HGET', seen_key, name)
+  if at then return tonumber(at) end
+  return now
+end
+
 -- Whether a group (its XINFO GROUPS record, as a table) is live: created or first seen within
 -- stale_ms, or one of its consumers interacted with the server within stale_ms, or, with no
 -- consumer at all, its last delivery is that recent. Stale groups stop holding retention back

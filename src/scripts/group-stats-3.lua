@@ -1,4 +1,5 @@
--- group-stats: what getStats reports about one group of a channel, in one round trip.
+-- group-stats: what getStats reports about one group of a channel, in one round trip. It only
+-- reads, so a read-only user (a monitor) may run it.
 --
 -- KEYS[1] the stream
 -- KEYS[2] the channel's dead-letter stream
@@ -20,7 +21,7 @@ for _, raw in ipairs(groups) do
   local g = rs_pairs(raw)
   if g['name'] == ARGV[1] then mine = g end
   local consumers = redis.call('XINFO', 'CONSUMERS', KEYS[1], g['name'])
-  local first_seen = rs_first_seen(KEYS[3], g['name'], now)
+  local first_seen = rs_first_seen_read(KEYS[3], g['name'], now)
   if not rs_group_live(g, consumers, first_seen, now, stale_ms) then stale[#stale + 1] = g['name'] end
 end
 if not mine then return { 0, '', 0, '', 0, dead, now, stale } end

@@ -17,8 +17,9 @@ export class Script<Reply> extends LoadedScript {
   constructor(
     name: string,
     private readonly check: Check<Reply>,
+    readOnly = false,
   ) {
-    super(name);
+    super(name, readOnly);
   }
 
   /** Runs it (EVALSHA, loading it on NOSCRIPT) and checks the reply. */
@@ -50,8 +51,38 @@ const claimRow: Check<ClaimRow> = (v, what) => {
 };
 const claimPage = tuple<[string, ClaimRow[], string[]]>(str, list(claimRow), list(str));
 
+type ConsumerRow = [string, number, number];
+type GroupRow = [string, string, number, string, string, number, ConsumerRow[]];
+const groupRow: Check<GroupRow> = (v, what) => {
+  const [name, lag, pending, delivered, oldest, live, consumers] = tuple<
+    [string, string, number, string, string, number, unknown]
+  >(
+    str,
+    str,
+    int,
+    str,
+    str,
+    int,
+    (x) => x,
+  )(v, what);
+  return [
+    name,
+    lag,
+    pending,
+    delivered,
+    oldest,
+    live,
+    list(tuple<ConsumerRow>(str, int, int))(consumers, `${what} consumers`),
+  ];
+};
+
 /** The scripts, by name. */
 export const scripts = {
+  inspectChannel: new Script(
+    'inspect-channel',
+    tuple<[number, string, string, number, number, GroupRow[]]>(int, str, str, int, int, list(groupRow)),
+    true,
+  ),
   guardBeforeRead: new Script('guard-before-read', tuple<[string, string, number]>(str, str, int)),
   guardAfterRead: new Script('guard-after-read', tuple<[string, number, number]>(str, int, int)),
   guardedRead: new Script(
@@ -84,5 +115,6 @@ export const scripts = {
       int,
       list(str),
     ),
+    true,
   ),
 } as const;

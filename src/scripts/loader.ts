@@ -27,7 +27,14 @@ function catalogue(): Map<string, { file: string; numKeys: number }> {
 export class LoadedScript implements LuaScript {
   private source: { lua: string; sha: string; numKeys: number } | undefined;
 
-  constructor(readonly name: string) {}
+  /**
+   * @param name the file's name without `-<N>.lua`
+   * @param readOnly it writes nothing (run with EVALSHA_RO; Redis refuses a write from it)
+   */
+  constructor(
+    readonly name: string,
+    readonly readOnly = false,
+  ) {}
 
   private load(): { lua: string; sha: string; numKeys: number } {
     if (this.source !== undefined) return this.source;

@@ -1,0 +1,203 @@
+/**
+ * TLS and least-privilege ACL users, on real servers: a connection verified against the CA (and
+ * refused with a clear error under a wrong one), client certificates, and the documented ACL rules
+ * (aclRules) letting each role do its job, while a missing right is a clear error that loses or
+ * half-writes nothing. Credentials appear in no error.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { inspect } from 'node:util';
+import { Redis } from 'ioredis';
+import {
+  aclRules,
+  ConnectionError,
+  Inspector,
+  PublishError,
+  RedisCommandError,
+  RedisInstance,
+  RedisStreamer,
+  silentLogger,
+  type RedisStreamerError,
+} from '../../src/index.js';
+import { uniqueChannel, waitFor } from '../support/harness.js';
+import { startRedis, type RedisServer } from '../support/redis-server.js';
+import { startTlsRedis, type TlsRedis } from '../support/redis-tls.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+function track(s: RedisStreamer): RedisStreamer {
+  cleanups.push(() => s.cleanup());
+  return s;
+}
+
+async function roundTrip(redis: RedisInstance, channel: string): Promise<void> {
+  const s = track(new RedisStreamer(redis, 'tls-svc', { logger: silentLogger }));
+  await s.subscribe(channel);
+  let got: unknown;
+  s.registerHandler(channel, (_n, p) => void (got = p));
+  void s.persistConsume({ blockMs: 500 });
+  await s.sendMessage(channel, { name: 'n', body: { ok: true } });
+  await waitFor(() => got !== undefined, 'the round trip');
+  assert.deepEqual(got, { ok: true });
+  await s.cleanup();
+}
+
+describe('TLS', () => {
+  let server: TlsRedis;
+  let mutual: TlsRedis;
+  before(async () => {
+    server = await startTlsRedis();
+    mutual = await startTlsRedis({ requireClientCert: true });
+  });
+  after(async () => {
+    await server.stop();
+    await mutual.stop();
+  });
+
+  it('connects with the CA verified (rediss:// and tls options)', async () => {
+    await roundTrip(new RedisInstance({ url: server.url, tls: { ca: server.certs.caPem } }), uniqueChannel('tls'));
+  });
+
+  it('refuses a server whose certificate the CA did not sign, with a clear error', async () => {
+    const s = track(
+      new RedisStreamer(new RedisInstance({ url: server.url, tls: { ca: server.certs.wrongCaPem } }), 'wrong-ca', {
+        logger: silentLogger,
+      }),
+    );
+    const err = await s.subscribe(uniqueChannel('wrong')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConnectionError, `got ${inspect(err)}`);
+    assert.match(err.message, /certificate/i);
+    assert.ok(err.message.includes(`localhost:${server.port}`));
+  });
+
+  it('presents a client certificate when the server requires one', async () => {
+    const { caPem, clientCertPem, clientKeyPem } = mutual.certs;
+    await roundTrip(
+      new RedisInstance({ url: mutual.url, tls: { ca: caPem, cert: clientCertPem, key: clientKeyPem } }),
+      uniqueChannel('mtls'),
+    );
+  });
+});
+
+describe('ACL users', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  const PASSWORD = 'acl-pw-never-printed';
+  before(async () => {
+    server = await startRedis();
+    admin = new Redis(server.url);
+  });
+  after(async () => {
+    admin.disconnect();
+    await server.stop();
+  });
+
+  async function user(name: string, rules: readonly string[]): Promise<RedisInstance> {
+    await admin.call('ACL', 'SETUSER', name, 'reset', 'on', `>${PASSWORD}`, ...rules);
+    return new RedisInstance({ port: server.port, username: name, password: PASSWORD });
+  }
+
+  it('a consumer, a publisher and a monitor can each do their job with the documented rules', async () => {
+    const channel = uniqueChannel('acl');
+    const consumer = await user('consumer', aclRules({ role: 'consumer', channels: [channel] }));
+    const publisher = await user('publisher', aclRules({ role: 'publisher', channels: [channel] }));
+    const monitor = await user('monitor', aclRules({ role: 'monitor', channels: [channel] }));
+    for (const [i, delivery] of (['at-most-once', 'at-least-once'] as const).entries()) {
+      const c = track(
+        new RedisStreamer(consumer, `acl-${delivery}`, {
+          logger: silentLogger,
+          delivery,
+          maxAttempts: 2,
+          retryBaseMs: 50,
+          retryMaxMs: 100,
+        }),
+      );
+      const errors: Error[] = [];
+      c.on('error', (e) => errors.push(e));
+      await c.subscribe(channel);
+      c.setRetention(channel, { retentionMs: 3_600_000 });
+      const got: string[] = [];
+      c.registerHandler(channel, (name) => {
+        if (name === 'bad') throw new Error('fails');
+        got.push(name);
+      });
+      const run = c.persistConsume({ blockMs: 300, cleanupIntervalMs: 200, ledgerIntervalMs: 200 });
+      const p = track(new RedisStreamer(publisher, 'acl-pub', { logger: silentLogger }));
+      await p.sendMessages(channel, [
+        { name: 'a', body: 1 },
+        { name: 'bad', body: 2 },
+      ]);
+      await p.sendMessage(channel, { name: 'b', body: 3 });
+      await waitFor(() => got.length === 2, `${delivery}: handled`);
+      await waitFor(async () => (await c.deadLetters(channel).size()) === i + 1, `${delivery}: dead-lettered`);
+      await c.cleanupChannels();
+      await c.stopConsuming();
+      await run;
+      assert.deepEqual(
+        errors.map((e) => e.message),
+        [],
+        `${delivery}: no permission missing`,
+      );
+    }
+    const inspector = new Inspector(monitor);
+    cleanups.push(() => inspector.close());
+    assert.deepEqual(await inspector.channels(), [channel]);
+    const info = await inspector.channel(channel);
+    assert.equal(info.length, 6, 'three messages published for each group');
+    assert.equal(info.deadLetters, 2, 'one dead letter per group');
+    assert.deepEqual(info.groups.map((g) => g.name).sort(), [
+      `${channel}:acl-at-least-once:cg`,
+      `${channel}:acl-at-most-once:cg`,
+    ]);
+    assert.ok(info.groups.every((g) => g.live && g.pending === 0 && g.consumers.length > 0));
+    const letters = await inspector.deadLetters(channel).list();
+    assert.equal(letters.length, 2);
+    const refused = await inspector
+      .deadLetters(channel)
+      .purge('all')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(refused instanceof RedisCommandError && refused.redisCode === 'NOPERM', inspect(refused));
+  });
+
+  it('a missing right is a clear error naming the command, and nothing is half-written', async () => {
+    const channel = uniqueChannel('noperm');
+    const rules = aclRules({ role: 'consumer', channels: [channel] }).filter((r) => r !== '+xack');
+    const consumer = await user('no-xack', rules);
+    const errors: RedisStreamerError[] = [];
+    const c = track(new RedisStreamer(consumer, 'noperm-svc', { logger: silentLogger, delivery: 'at-least-once' }));
+    c.on('error', (e) => errors.push(e as RedisStreamerError));
+    await c.subscribe(channel);
+    c.registerHandler(channel, () => {});
+    const run = c.persistConsume({ blockMs: 300 });
+    await admin.xadd(channel, '*', 'name', 'n', 'body', '1');
+    await waitFor(() => errors.length > 0, 'the refused acknowledgement reported');
+    const err = errors[0];
+    assert.ok(err instanceof RedisCommandError, inspect(err));
+    assert.equal(err.redisCode, 'NOPERM');
+    assert.match(err.message, /xack/i);
+    assert.ok(!inspect(errors).includes(PASSWORD));
+    const [pending] = (await admin.xpending(channel, `${channel}:noperm-svc:cg`)) as [number];
+    assert.equal(Number(pending), 1, 'the entry stays pending: redelivered once the right is granted, not lost');
+    await c.stopConsuming();
+    await run;
+
+    const publisher = await user('no-xadd', aclRules({ role: 'publisher', channels: ['elsewhere'] }));
+    const p = track(new RedisStreamer(publisher, 'noperm-pub', { logger: silentLogger }));
+    const refused = await p.sendMessage(channel, { name: 'n', body: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof PublishError && !refused.inDoubt, inspect(refused));
+    assert.ok(refused.cause instanceof RedisCommandError && refused.cause.redisCode === 'NOPERM');
+    assert.equal(await admin.xlen(channel), 1, 'nothing appended');
+  });
+});
