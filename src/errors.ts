@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ERR_CLOSED'
   | 'ERR_PARTIAL_PUBLISH'
   | 'ERR_PUBLISH'
+  | 'ERR_REPLICATION'
   | 'ERR_UNRECOVERABLE'
   | 'ERR_DECODE'
   | 'ERR_CONNECTION'
@@ -143,7 +144,11 @@ export class PublishError extends RedisStreamerError {
   /** Whether the message may have been appended although the call failed. */
   readonly inDoubt: boolean;
 
-  constructor(channel: string, cause: unknown, code: 'ERR_PUBLISH' | 'ERR_PARTIAL_PUBLISH' = 'ERR_PUBLISH') {
+  constructor(
+    channel: string,
+    cause: unknown,
+    code: 'ERR_PUBLISH' | 'ERR_PARTIAL_PUBLISH' | 'ERR_REPLICATION' = 'ERR_PUBLISH',
+  ) {
     const inDoubt = cause instanceof ConnectionError && cause.sent;
     const why = toError(cause).message;
     const fate = inDoubt
@@ -152,6 +157,32 @@ export class PublishError extends RedisStreamerError {
     super(code, `could not publish to "${channel}": ${why}; ${fate}`, { cause });
     this.channel = channel;
     this.inDoubt = inDoubt;
+  }
+}
+
+/**
+ * A publish that asked for replica acknowledgements (`replicas`) was appended on the primary, but
+ * fewer replicas than asked confirmed it within `timeoutMs` (WAIT's answer). The entry exists (its
+ * ids are here); it could still be lost if the primary failed before a replica received it.
+ * Retrying appends it again, unless it carries an idempotency key.
+ */
+export class ReplicationError extends PublishError {
+  /** The ids of the appended entries (one for `sendMessage`). */
+  readonly ids: readonly string[];
+  /** How many replicas confirmed the write. */
+  readonly acknowledgedBy: number;
+  /** How many were asked for. */
+  readonly replicas: number;
+  /** How long WAIT waited for them, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(channel: string, ids: readonly string[], acknowledgedBy: number, replicas: number, timeoutMs: number) {
+    super(channel, undefined, 'ERR_REPLICATION');
+    this.ids = ids;
+    this.acknowledgedBy = acknowledgedBy;
+    this.replicas = replicas;
+    this.timeoutMs = timeoutMs;
+    this.message = `published to "${channel}" (${ids.length === 1 ? `id ${ids[0]}` : `${ids.length} entries`}), but only ${acknowledgedBy} of ${replicas} replicas confirmed it within ${timeoutMs} ms: it is on the primary and may be lost if the primary fails before a replica has it`;
   }
 }
 

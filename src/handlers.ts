@@ -25,6 +25,11 @@ export interface MessageContext {
   readonly source: 'channel' | 'replay';
   /** The entry's fields other than name and body (metadata added by the producer). */
   readonly fields: Readonly<Record<string, string>>;
+  /**
+   * The idempotency key the message was published with (`sendMessage(..., { idempotencyKey })`,
+   * the stream field `rs-idempotency-key`), for the handler's own idempotency; undefined without.
+   */
+  readonly idempotencyKey: string | undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ export { RedisInstance, type RedisConnectionOptions } from './connection/redis-i
 export type { RedisSource } from './connection/source.js';
 export type { ConnectionStatus, ConnectionState } from './connection/port.js';
 export { Message, type MessageLike } from './message.js';
+export type { PublishOptions, BatchPublishOptions, KeyedMessage } from './publish/publish-options.js';
 export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
 export type {
   RedisStreamerOptions,
@@ -30,6 +31,7 @@ export {
   MessageTooLargeError,
   PartialPublishError,
   PublishError,
+  ReplicationError,
   ClosedError,
   UnrecoverableError,
   DecodeError,

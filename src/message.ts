@@ -47,6 +47,9 @@ export interface MessageLike {
 /** Extra stream fields one message may carry (hooks add them: trace context, schema version). */
 export const MAX_EXTRA_FIELDS = 1000;
 
+/** The stream field that carries a message's idempotency key (dtpyfw ignores it). */
+export const IDEMPOTENCY_FIELD = 'rs-idempotency-key';
+
 /** The field names dtpyfw reads. */
 export const NAME_FIELD = 'name';
 /** The field holding the JSON body. */

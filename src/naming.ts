@@ -148,6 +148,14 @@ export function replayKey(channel: string, group: string): string {
   return `${slotPrefix(channel)}:replay:${group}`;
 }
 
+/**
+ * What an idempotency key of a publish to `channel` is remembered under (the id of the entry it
+ * appended, expiring with the window), in the channel's slot: `{orders}:idem:<key>`.
+ */
+export function publishKey(channel: string, idempotencyKey: string): string {
+  return `${slotPrefix(channel)}:idem:${idempotencyKey}`;
+}
+
 /** When this library created or first saw each group of a channel (staleness starts from there). */
 export function groupsKey(channel: string): string {
   return `${slotPrefix(channel)}:groups`;

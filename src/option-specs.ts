@@ -5,6 +5,7 @@
  */
 import type { RedisConnectionOptions } from './connection/redis-instance.js';
 import type { HandlerOptions } from './handlers.js';
+import type { BatchPublishOptions, PublishOptions } from './publish/publish-options.js';
 import type { ChannelOptions, ConsumeOptions, ListOptions, RedisStreamerOptions, SubscribeOptions } from './options.js';
 import {
   abortSignal,
@@ -57,6 +58,8 @@ export const STREAMER: OptionsSpec<RedisStreamerOptions> = {
     consumerIdleMs: integer(1),
     staleGroupMs: integer(1),
     maxMessageBytes: integer(1),
+    publishDedupWindowMs: integer(1),
+    publishRetries: integer(0, 100),
     shutdownTimeoutMs: timer(1),
     logger: withMethods(
       'logger',
@@ -145,6 +148,22 @@ export const LIST: OptionsSpec<ListOptions> = {
         ? `{ start: ${JSON.stringify(got)} }`
         : '{ count: 100, start: "-" }',
   rules: { count: integer(1), start: string() },
+};
+
+const REPLICAS = { replicas: integer(0, 1000), timeoutMs: timer(1) };
+
+export const PUBLISH: OptionsSpec<PublishOptions> = {
+  call: 'sendMessage()',
+  argument: 'third',
+  example: (got) => (typeof got === 'string' ? `{ idempotencyKey: ${JSON.stringify(got)} }` : '{ replicas: 1 }'),
+  rules: { idempotencyKey: string(), ...REPLICAS },
+};
+
+export const PUBLISH_BATCH: OptionsSpec<BatchPublishOptions> = {
+  call: 'sendMessages()',
+  argument: 'third',
+  example: () => '{ replicas: 1, timeoutMs: 1000 }',
+  rules: REPLICAS,
 };
 
 const NODES = 'a list of nodes: "host:port" strings, redis:// URLs or { host, port } objects';

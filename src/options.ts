@@ -119,6 +119,19 @@ export interface RedisStreamerOptions {
    */
   readonly maxMessageBytes?: number;
   /**
+   * How long (ms) a publish's `idempotencyKey` is remembered per channel: a second publish with the
+   * same key within this window appends nothing and resolves to the first one's id.
+   * @default 86400000 (24 h)
+   */
+  readonly publishDedupWindowMs?: number;
+  /**
+   * How many times a publish with an `idempotencyKey` is sent again (with backoff) after a failure
+   * that leaves it in doubt or that passes (a dropped connection, a failover). Publishes without a
+   * key are never sent again by the library.
+   * @default 5
+   */
+  readonly publishRetries?: number;
+  /**
    * How long `stopConsuming()` waits for running handlers before it closes the connections anyway
    * (at-least-once entries left unfinished are redelivered later), in ms.
    * @default 30000
@@ -231,6 +244,8 @@ export interface ResolvedStreamerOptions {
   readonly consumerIdleMs: number;
   readonly staleGroupMs: number;
   readonly maxMessageBytes: number;
+  readonly publishDedupWindowMs: number;
+  readonly publishRetries: number;
   readonly shutdownTimeoutMs: number;
   readonly logger: Logger;
   readonly hooks: StreamerHooks;
@@ -290,6 +305,8 @@ export function resolveStreamerOptions(options: RedisStreamerOptions = {}): Reso
     consumerIdleMs: o.consumerIdleMs ?? DAY,
     staleGroupMs: o.staleGroupMs ?? DAY,
     maxMessageBytes: o.maxMessageBytes ?? 1024 * 1024,
+    publishDedupWindowMs: o.publishDedupWindowMs ?? DAY,
+    publishRetries: o.publishRetries ?? 5,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? 30_000,
     logger: o.logger ?? defaultLogger,
     hooks: o.hooks ?? {},

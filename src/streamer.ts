@@ -20,7 +20,6 @@ import { EvictionCheck } from './maintenance/eviction-check.js';
 import { Maintenance } from './maintenance/maintenance.js';
 import type { RetentionResult } from './maintenance/retention.js';
 import type { MessageLike } from './message.js';
-import { messageEncoder } from './publish/encoder.js';
 import type { Middleware } from './middleware.js';
 import { groupName, instanceName, serviceName, slotSafeOn } from './naming.js';
 import {
@@ -37,6 +36,7 @@ import {
   type ResolvedStreamerOptions,
   type SubscribeOptions,
 } from './options.js';
+import type { BatchPublishOptions, KeyedMessage, PublishOptions } from './publish/publish-options.js';
 import { Publisher } from './publish/publisher.js';
 import { Reports } from './reports.js';
 import { ChannelCounters, type StreamerStats } from './stats.js';
@@ -85,12 +85,6 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       (c) => this.counters.of(c),
     );
     if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
-    this.publisher = new Publisher(
-      () => this.command(),
-      messageEncoder(this.options.hooks, this.options.maxMessageBytes, (err, channel) =>
-        this.reports.error(err, { phase: 'hook', channel }),
-      ),
-    );
     const source = portFactory(redis);
     this.connections = new Connections(
       source.open,
@@ -98,6 +92,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       { logger: this.options.logger, reconnect: (report) => this.reports.reconnect(report) },
       source.cluster,
     );
+    this.publisher = new Publisher({
+      port: (which) => this.command(which),
+      options: this.options,
+      onHookError: (err, channel) => this.reports.error(err, { phase: 'hook', channel }),
+      onAppended: (channel, appended) => this.counters.of(channel).add('published', appended),
+    });
     this.maintenance = new Maintenance({
       options: this.options,
       consumer: this.consumerInstance,
@@ -191,39 +191,38 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     return this;
   }
 
-  /**
-   * dtpyfw's name for {@link setRetention}.
-   * @deprecated use `setRetention`, which says what it does.
-   */
+  /** @deprecated dtpyfw's name for {@link setRetention}, which says what it does. */
   registerChannel(channel: string, options: ChannelOptions = {}): this {
     return this.setRetention(channel, options);
   }
 
   /**
    * Publishes one message: `XADD <channel> * name <name> body <json>` (plus fields added by the
-   * onPublish hook). Resolves to the entry id. Calls made in the same tick are sent together.
+   * onPublish hook). Resolves to the entry id. Calls made in the same tick are sent together. With
+   * an `idempotencyKey` it is appended once per key within `publishDedupWindowMs` and retried
+   * safely; with `replicas` it resolves once that many replicas have it (see {@link PublishOptions}).
    */
-  async sendMessage(channel: string, message: MessageLike): Promise<string> {
+  async sendMessage(channel: string, message: MessageLike, options?: PublishOptions): Promise<string> {
     this.assertOpen();
     checkChannel(channel);
-    const id = await this.publisher.publish(channel, message);
-    this.counters.of(channel).add('published');
-    return id;
+    return this.publisher.publish(channel, message, options);
   }
 
   /**
    * Publishes several messages in order, in one round trip per 1000 messages (each chunk appended
    * atomically by a script). Every message is checked before any is sent. If a chunk fails, a
    * {@link PartialPublishError} says which messages were appended, which are in doubt and which
-   * were not.
+   * were not. A message may carry its own `idempotencyKey`; `replicas` applies to every chunk.
    */
-  async sendMessages(channel: string, messages: readonly MessageLike[]): Promise<string[]> {
+  async sendMessages(
+    channel: string,
+    messages: readonly KeyedMessage[],
+    options?: BatchPublishOptions,
+  ): Promise<string[]> {
     this.assertOpen();
     checkChannel(channel);
     if (!Array.isArray(messages)) throw new ConfigError('messages must be an array');
-    const ids = await this.publisher.publishMany(channel, messages);
-    this.counters.of(channel).add('published', ids.length);
-    return ids;
+    return this.publisher.publishMany(channel, messages, options);
   }
 
   /**
@@ -316,6 +315,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** Stops consuming and closes everything; the streamer cannot be used afterwards. */
   async cleanup(): Promise<void> {
     this.closed = true;
+    this.publisher.close();
     await this.stopConsuming();
     this.registry.wakeAll();
   }
@@ -371,10 +371,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     };
   }
 
-  /** The shared connection; after cleanup() only a run still shutting down may use it (acks, leases). */
-  private command(): Promise<RedisPort> {
+  /** A connection (the shared one by default); after cleanup() only a run shutting down may use one. */
+  private command(which: 'command' | 'replicaWrites' = 'command'): Promise<RedisPort> {
     if (this.closed && this.run === undefined) return Promise.reject(new ClosedError());
-    return Promise.resolve(this.connections.command());
+    return Promise.resolve(this.connections[which]());
   }
 
   /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */

@@ -74,8 +74,8 @@ describe('architecture', () => {
     const lua = readdirSync(dir).filter((f) => f.endsWith('.lua') && !f.startsWith('_'));
     const catalogue = readFileSync(join(dir, 'index.ts'), 'utf8');
     for (const file of lua) {
-      const match = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
-      assert.ok(match, `${file} is named <name>-<keys>.lua`);
+      const match = /^([a-z-]+)-(\d+)\+?\.lua$/.exec(file);
+      assert.ok(match, `${file} is named <name>-<keys>.lua (or <name>-<keys>+.lua: that many keys or more)`);
       const text = readFileSync(join(dir, file), 'utf8');
       const declared = new Set([...text.matchAll(/^-- KEYS\[(\d+)\]/gm)].map((m) => Number(m[1])));
       assert.equal(declared.size, Number(match[2]), `${file} documents ${match[2]} KEYS`);

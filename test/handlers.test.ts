@@ -16,6 +16,7 @@ const context: MessageContext = Object.freeze({
   attempt: 1,
   source: 'channel',
   fields: Object.freeze({}),
+  idempotencyKey: undefined,
 });
 
 /** A function whose name is '' (so the registry must invent a label). */

@@ -27,6 +27,7 @@ const context: MessageContext = Object.freeze({
   attempt: 2,
   source: 'channel',
   fields: Object.freeze({ traceparent: '00-abc' }),
+  idempotencyKey: undefined,
 });
 
 function message(payload: unknown = { n: 1 }): HandlingMessage {

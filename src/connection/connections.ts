@@ -37,6 +37,7 @@ const LOG_EVERY_MS = 30_000;
 export class Connections {
   private readonly open = new Set<RedisPort>();
   private commandPort: RedisPort | undefined;
+  private replicaPort: RedisPort | undefined;
   private readonly limiter = new ReportLimiter(LOG_EVERY_MS);
 
   constructor(
@@ -51,6 +52,15 @@ export class Connections {
   command(): RedisPort {
     this.commandPort ??= this.openPort('command', { kind: 'command' });
     return this.commandPort;
+  }
+
+  /**
+   * The connection for publishes that wait for replicas (WAIT blocks the connection it runs on, and
+   * counts the writes made on it), opened on first use.
+   */
+  replicaWrites(): RedisPort {
+    this.replicaPort ??= this.openPort('replica-writes', { kind: 'blocking' });
+    return this.replicaPort;
   }
 
   /** Opens a connection for blocking reads; the caller gives it back with {@link release}. */
@@ -94,6 +104,7 @@ export class Connections {
     const ports = [...this.open];
     this.open.clear();
     this.commandPort = undefined;
+    this.replicaPort = undefined;
     await Promise.all(ports.map((p) => p.close()));
   }
 

@@ -261,6 +261,30 @@ export class IoredisPort implements RedisPort {
     throw err;
   }
 
+  async runScriptThenWait(
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    wait: { readonly replicas: number; readonly timeoutMs: number },
+  ): Promise<{ result: unknown; acknowledged: number }> {
+    await this.ensureLoaded(script);
+    const [ran, waited] = await this.run('evalsha', () =>
+      this.link.pipeline([
+        ['EVALSHA', script.sha, keys.length, ...keys, ...args],
+        ['WAIT', wait.replicas, wait.timeoutMs],
+      ]),
+    );
+    if (ran instanceof Error) {
+      const err = this.translate(ran, 'evalsha', true);
+      if (!(err instanceof RedisCommandError) || err.redisCode !== 'NOSCRIPT') throw err;
+      // The script did not run (its cache was flushed behind this connection's back): again, loaded.
+      this.loaded.delete(script);
+      return this.runScriptThenWait(script, keys, args, wait);
+    }
+    if (waited instanceof Error) throw this.translate(waited, 'wait', true);
+    return { result: ran, acknowledged: intReply(waited, 'WAIT') };
+  }
+
   async waitForEntries(
     keys: readonly string[],
     afterIds: readonly string[],

@@ -36,6 +36,12 @@ export interface Link {
    * own error, which is the real cause).
    */
   transaction(commands: readonly CommandArgs[]): Promise<TransactionReply[]>;
+  /**
+   * Sends commands in one write, without a transaction, to one server (on a cluster: the node that
+   * owns the first keyed command's slot, keyless commands going along). Resolves to each reply, or
+   * the Error Redis answered it with.
+   */
+  pipeline(commands: readonly CommandArgs[]): Promise<unknown[]>;
   /** Loads a script where transactions will run it. */
   loadScript(lua: string): Promise<void>;
   /**
@@ -91,6 +97,11 @@ export function serverLink(client: Redis): Link {
         throw refused === undefined ? err : refused.reason;
       }
     },
+    async pipeline(commands) {
+      // Written back to back on one socket: Redis runs them in order, nothing in between from here.
+      const settled = await Promise.allSettled(commands.map(([name, ...args]) => client.call(name, ...args)));
+      return settled.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason)));
+    },
     async loadScript(lua) {
       await client.call('SCRIPT', 'LOAD', lua);
     },
@@ -134,6 +145,11 @@ export function clusterLink(client: Cluster): Link {
       if (result === null) throw new UnexpectedReplyError('EXEC: the transaction was discarded');
       return result.map(([error, value]) => error ?? value);
     },
+    async pipeline(commands) {
+      const result = await client.pipeline(commands.map(([name, ...args]) => ['call', name, ...args])).exec();
+      if (result === null) throw new UnexpectedReplyError('pipeline: no replies');
+      return result.map(([error, value]) => error ?? value);
+    },
     async loadScript(lua) {
       if (client.status !== 'ready') await client.call('PING'); // connects, and knows the primaries then
       await Promise.all(client.nodes('master').map((node) => node.call('SCRIPT', 'LOAD', lua)));
@@ -168,6 +184,10 @@ export function clusterLink(client: Cluster): Link {
       return perNode.flat();
     },
   };
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 function replies(reply: unknown, count: number): TransactionReply[] {

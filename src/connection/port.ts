@@ -131,6 +131,17 @@ export interface RedisPort {
     afterIds: readonly string[],
     blockMs: number | undefined,
   ): Promise<Array<[key: string, id: string]>>;
+  /**
+   * A script, then `WAIT replicas timeoutMs` on the same connection (and the same node of a
+   * cluster), sent in one write: the script's reply and how many replicas acknowledged every write
+   * made on this connection so far. WAIT blocks the connection: use one kept for such writes.
+   */
+  runScriptThenWait(
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    wait: { readonly replicas: number; readonly timeoutMs: number },
+  ): Promise<{ result: unknown; acknowledged: number }>;
   /** XRANGE start end COUNT n. */
   xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]>;
   /** One entry's fields as raw bytes (to check encodings), or null when it no longer exists. */

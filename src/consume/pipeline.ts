@@ -11,7 +11,7 @@ import type { RawEntry } from '../connection/port.js';
 import type { SourceKind } from '../delivery/strategy.js';
 import { DecodeError, toError } from '../errors.js';
 import { runHandlers, type HandlerFailure, type HandlerRegistry, type MessageContext } from '../handlers.js';
-import { decodeFields, mayHoldInvalidUtf8, type DecodedEntry } from '../message.js';
+import { decodeFields, IDEMPOTENCY_FIELD, mayHoldInvalidUtf8, type DecodedEntry } from '../message.js';
 import { callHandlers, compose, errorsOf, handlerError, type HandlingMessage, type Middleware } from '../middleware.js';
 
 /** An entry decoded ahead of handling (so an ordering key can be computed from its payload). */
@@ -132,7 +132,18 @@ export class Pipeline {
 
   private contextOf(id: string, decoded: DecodedEntry, source: SourceKind, attempt: number): MessageContext {
     const { channel, group, consumer, listener } = this.deps;
-    return { channel, id, group, consumer, listener, attempt, source, fields: decoded.fields };
+    const { fields } = decoded;
+    return {
+      channel,
+      id,
+      group,
+      consumer,
+      listener,
+      attempt,
+      source,
+      fields,
+      idempotencyKey: fields[IDEMPOTENCY_FIELD],
+    };
   }
 }
 

@@ -3,99 +3,247 @@
  * pipeline of XADDs, and atomic). Concurrent `sendMessage` calls made in the same tick are coalesced
  * into one such batch per channel; a lone call is a plain XADD, so awaiting one message at a time
  * costs what it always did: one round trip.
+ *
+ * A message with an idempotency key goes through publish-keyed-1+.lua (appended once per key within
+ * the window) and, when the attempt fails in doubt or for a reason that passes, is sent again after
+ * a backoff (`publishRetries`): the key makes that safe. A message without a key is never sent
+ * again. Publishes that ask for replicas go on a connection of their own, each batch followed by
+ * WAIT.
  */
 import type { RedisPort } from '../connection/port.js';
-import { AuthError, ConnectionError, PartialPublishError, PublishError, RedisCommandError } from '../errors.js';
+import {
+  AuthError,
+  ClosedError,
+  ConnectionError,
+  PartialPublishError,
+  PublishError,
+  RedisCommandError,
+  ReplicationError,
+} from '../errors.js';
 import type { MessageLike } from '../message.js';
-import { scripts } from '../scripts/index.js';
-import type { MessageEncoder } from './encoder.js';
+import { appendChunk, withKey, type Appended, type Outgoing } from './append.js';
+import { messageEncoder, type MessageEncoder } from './encoder.js';
+import type { ResolvedStreamerOptions } from '../options.js';
+import {
+  keyOf,
+  resolveBatchPublishOptions,
+  resolvePublishOptions,
+  replicaWait,
+  type BatchPublishOptions,
+  type KeyedMessage,
+  type PublishOptions,
+  type ReplicaWait,
+} from './publish-options.js';
+import { passes, retryDelayMs } from './retry.js';
 
 /** Entries per script call. */
 const MAX_ENTRIES = 1000;
 /** Approximate payload per script call (UTF-16 code units), so no call carries hundreds of MB. */
 const MAX_CHARS = 4 * 1024 * 1024;
 
-interface Waiting {
-  readonly fields: readonly string[];
+/** What the publisher needs. */
+export interface PublisherDeps {
+  /** The shared command connection, or the one kept for publishes followed by WAIT (it blocks). */
+  readonly port: (which: 'command' | 'replicaWrites') => Promise<RedisPort>;
+  /** The streamer's options: hooks, maxMessageBytes, publishDedupWindowMs, publishRetries. */
+  readonly options: Pick<
+    ResolvedStreamerOptions,
+    'hooks' | 'maxMessageBytes' | 'publishDedupWindowMs' | 'publishRetries'
+  >;
+  /** Told of an onPublish hook that threw (the message still goes). */
+  readonly onHookError: (err: unknown, channel: string) => void;
+  /** Told of every append, with how many entries were new (a repeated key appends nothing). */
+  readonly onAppended: (channel: string, appended: number) => void;
+}
+
+interface Waiting extends Outgoing {
+  attempt: number;
   readonly resolve: (id: string) => void;
   readonly reject: (err: unknown) => void;
 }
 
+/** Messages waiting for the next flush, for one channel and one replica wait. */
+interface Queue {
+  readonly channel: string;
+  readonly wait: ReplicaWait | undefined;
+  readonly items: Waiting[];
+}
+
 /** Appends encoded entries to streams, batching where it helps. */
 export class Publisher {
-  private queues = new Map<string, Waiting[]>();
+  private queues = new Map<string, Queue>();
   private scheduled = false;
+  private readonly sleeping = new Map<NodeJS.Timeout, () => void>();
 
-  constructor(
-    private readonly port: () => Promise<RedisPort>,
-    private readonly encode: MessageEncoder,
-  ) {}
+  private readonly encode: MessageEncoder;
+  private readonly windowMs: number;
+  private readonly retries: number;
+
+  constructor(private readonly deps: PublisherDeps) {
+    const { hooks, maxMessageBytes, publishDedupWindowMs, publishRetries } = deps.options;
+    this.encode = messageEncoder(hooks, maxMessageBytes, deps.onHookError);
+    this.windowMs = publishDedupWindowMs;
+    this.retries = publishRetries;
+  }
 
   /** Publishes one message; concurrent calls in the same tick share one round trip. */
-  publish(channel: string, message: MessageLike): Promise<string> {
-    const fields = this.encode(channel, message);
-    return new Promise((resolve, reject) => {
-      let queue = this.queues.get(channel);
-      if (queue === undefined) {
-        queue = [];
-        this.queues.set(channel, queue);
-      }
-      queue.push({ fields, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => void this.flush());
-      }
-    });
+  publish(channel: string, message: MessageLike, given?: PublishOptions): Promise<string> {
+    const options = resolvePublishOptions(given);
+    const key = keyOf(message, options.idempotencyKey);
+    const fields = withKey(this.encode(channel, message), key);
+    const wait = replicaWait(options);
+    return new Promise((resolve, reject) => this.enqueue(channel, wait, { fields, key, attempt: 0, resolve, reject }));
   }
 
   /**
    * Publishes entries in order, one script call per chunk (each chunk is appended atomically). If a
-   * chunk fails, the error is a {@link PartialPublishError} that tells the appended messages, those
-   * in doubt (the failing chunk, when its command was sent before the connection dropped) and those
-   * certainly not appended.
+   * chunk fails for good, the error is a {@link PartialPublishError} that tells the appended
+   * messages, those in doubt (the failing chunk, when its command was sent before the connection
+   * dropped) and those certainly not appended. A chunk whose messages all carry a key is sent again
+   * instead, up to `publishRetries` times. With `replicas`, every chunk is appended, then a chunk
+   * confirmed by too few replicas is a `ReplicationError` carrying every id.
    */
-  async publishMany(channel: string, messages: readonly MessageLike[]): Promise<string[]> {
-    const entries = messages.map((m) => this.encode(channel, m));
-    const port = await this.port();
+  async publishMany(
+    channel: string,
+    messages: readonly KeyedMessage[],
+    given?: BatchPublishOptions,
+  ): Promise<string[]> {
+    const options = resolveBatchPublishOptions(given);
+    const entries = messages.map((m) => {
+      const key = keyOf(m);
+      return { fields: withKey(this.encode(channel, m), key), key };
+    });
+    const wait = replicaWait(options);
+    const port = await this.deps.port(wait === undefined ? 'command' : 'replicaWrites');
     const ids: string[] = [];
+    let shortfall: ReplicationError | undefined;
     for (const chunk of chunks(entries)) {
       try {
-        ids.push(...(await appendBatch(port, channel, chunk)));
+        ids.push(...(await this.appendWithRetries(port, channel, chunk, wait)).ids);
       } catch (err) {
+        if (err instanceof ReplicationError) {
+          // Appended all the same: the other chunks go too, and the error tells every id.
+          ids.push(...err.ids);
+          if (shortfall === undefined || err.acknowledgedBy < shortfall.acknowledgedBy) shortfall = err;
+          continue;
+        }
         if (!isPublishFailure(err)) throw err;
         throw new PartialPublishError(channel, ids, entries.length, chunk.length, err);
       }
     }
+    if (shortfall !== undefined) {
+      throw new ReplicationError(channel, ids, shortfall.acknowledgedBy, shortfall.replicas, shortfall.timeoutMs);
+    }
     return ids;
+  }
+
+  /** Ends retries waiting for their backoff: their publishes reject with a {@link ClosedError}. */
+  close(): void {
+    for (const [timer, cancel] of this.sleeping) {
+      clearTimeout(timer);
+      cancel();
+    }
+    this.sleeping.clear();
+  }
+
+  private enqueue(channel: string, wait: ReplicaWait | undefined, item: Waiting): void {
+    const id = wait === undefined ? channel : `${channel}\n${wait.replicas}\n${wait.timeoutMs}`;
+    let queue = this.queues.get(id);
+    if (queue === undefined) {
+      queue = { channel, wait, items: [] };
+      this.queues.set(id, queue);
+    }
+    queue.items.push(item);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => void this.flush());
+    }
   }
 
   private async flush(): Promise<void> {
     const queues = this.queues;
     this.queues = new Map();
     this.scheduled = false;
-    let port: RedisPort;
-    try {
-      port = await this.port();
-    } catch (err) {
-      for (const queue of queues.values()) for (const w of queue) w.reject(err);
-      return;
-    }
-    for (const [channel, queue] of queues) {
-      const fail = (err: unknown): unknown => publishFailure(channel, err);
-      if (queue.length === 1) {
-        const only = queue[0] as Waiting;
-        port.xadd(channel, only.fields).then(only.resolve, (err: unknown) => only.reject(fail(err)));
+    for (const queue of queues.values()) {
+      let port: RedisPort;
+      try {
+        port = await this.deps.port(queue.wait === undefined ? 'command' : 'replicaWrites');
+      } catch (err) {
+        for (const w of queue.items) w.reject(err);
         continue;
       }
-      // Sent back to back on one connection, so Redis appends them in call order.
-      for (const chunk of chunks(queue.map((w) => w.fields))) {
-        const waiting = queue.splice(0, chunk.length);
-        appendBatch(port, channel, chunk).then(
-          (ids) => waiting.forEach((w, i) => w.resolve(ids[i] as string)),
-          (err: unknown) => waiting.forEach((w) => w.reject(fail(err))),
-        );
+      this.send(port, queue);
+    }
+  }
+
+  /** Sends a queue's messages back to back on one connection, so Redis appends them in call order. */
+  private send(port: RedisPort, { channel, wait, items }: Queue): void {
+    const only = items.length === 1 ? (items[0] as Waiting) : undefined;
+    if (only !== undefined && only.key === undefined && wait === undefined) {
+      port.xadd(channel, only.fields).then(
+        (id) => {
+          this.deps.onAppended(channel, 1);
+          only.resolve(id);
+        },
+        (err: unknown) => only.reject(publishFailure(channel, err)),
+      );
+      return;
+    }
+    for (const chunk of chunks(items)) {
+      const waiting = items.splice(0, chunk.length);
+      appendChunk(port, channel, waiting, this.windowMs, wait).then(
+        (appended) => {
+          this.deps.onAppended(channel, appended.ids.length - appended.repeated.size);
+          waiting.forEach((w, i) => w.resolve(appended.ids[i] as string));
+        },
+        (err: unknown) => this.failed(channel, wait, waiting, err),
+      );
+    }
+  }
+
+  /** A chunk failed: its keyed messages are sent again after a backoff while retries last. */
+  private failed(channel: string, wait: ReplicaWait | undefined, waiting: readonly Waiting[], err: unknown): void {
+    for (const w of waiting) {
+      if (w.key === undefined || !passes(err) || w.attempt >= this.retries) {
+        w.reject(publishFailure(channel, err));
+        continue;
+      }
+      w.attempt++;
+      this.sleep(retryDelayMs(w.attempt)).then(
+        () => this.enqueue(channel, wait, w),
+        (closed: unknown) => w.reject(closed),
+      );
+    }
+  }
+
+  private async appendWithRetries(
+    port: RedisPort,
+    channel: string,
+    chunk: readonly Outgoing[],
+    wait: ReplicaWait | undefined,
+  ): Promise<Appended> {
+    const retriable = chunk.every((e) => e.key !== undefined);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const appended = await appendChunk(port, channel, chunk, this.windowMs, wait);
+        this.deps.onAppended(channel, appended.ids.length - appended.repeated.size);
+        return appended;
+      } catch (err) {
+        if (!retriable || !passes(err) || attempt >= this.retries) throw err;
+        await this.sleep(retryDelayMs(attempt + 1));
       }
     }
+  }
+
+  /** Waits, unless the publisher is closed first (then rejects with a ClosedError). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.sleeping.delete(timer);
+        resolve();
+      }, ms);
+      this.sleeping.set(timer, () => reject(new ClosedError()));
+    });
   }
 }
 
@@ -110,24 +258,15 @@ function isPublishFailure(err: unknown): boolean {
 }
 
 function publishFailure(channel: string, err: unknown): unknown {
+  if (err instanceof PublishError) return err;
   return isPublishFailure(err) ? new PublishError(channel, err) : err;
 }
 
-async function appendBatch(
-  port: RedisPort,
-  channel: string,
-  entries: ReadonlyArray<readonly string[]>,
-): Promise<string[]> {
-  const args: Array<string | number> = [entries.length];
-  for (const fields of entries) args.push(fields.length / 2, ...fields);
-  return scripts.publish.run(port, [channel], args);
-}
-
-function* chunks(entries: ReadonlyArray<readonly string[]>): Generator<ReadonlyArray<readonly string[]>> {
+function* chunks<T extends { readonly fields: readonly string[] }>(entries: readonly T[]): Generator<readonly T[]> {
   let start = 0;
   let chars = 0;
   for (let i = 0; i < entries.length; i++) {
-    for (const value of entries[i] as readonly string[]) chars += value.length;
+    for (const value of (entries[i] as T).fields) chars += value.length;
     if (i + 1 - start >= MAX_ENTRIES || chars >= MAX_CHARS) {
       yield entries.slice(start, i + 1);
       start = i + 1;

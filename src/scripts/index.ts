@@ -24,15 +24,34 @@ export class Script<Reply> extends LoadedScript {
 
   /** Runs it (EVALSHA, loading it on NOSCRIPT) and checks the reply. */
   async run(port: RedisPort, keys: readonly string[], args: ScriptArgs): Promise<Reply> {
-    if (keys.length !== this.numKeys) {
-      throw new InternalError(`script ${this.name} takes ${this.numKeys} keys, was given ${keys.length}`);
-    }
+    this.checkKeys(keys);
     return this.parse(await port.runScript(this, keys, args));
+  }
+
+  /**
+   * Runs it, then WAIT on the same connection (see `RedisPort.runScriptThenWait`): its checked
+   * reply and how many replicas acknowledged.
+   */
+  async runThenWait(
+    port: RedisPort,
+    keys: readonly string[],
+    args: ScriptArgs,
+    wait: { readonly replicas: number; readonly timeoutMs: number },
+  ): Promise<{ reply: Reply; acknowledged: number }> {
+    this.checkKeys(keys);
+    const { result, acknowledged } = await port.runScriptThenWait(this, keys, args, wait);
+    return { reply: this.parse(result), acknowledged };
   }
 
   /** Checks a reply of this script obtained another way (inside a transaction, behind a wait). */
   parse(reply: unknown): Reply {
     return this.check(reply, `reply of ${this.name}.lua`);
+  }
+
+  private checkKeys(keys: readonly string[]): void {
+    if (this.variadic ? keys.length >= this.numKeys : keys.length === this.numKeys) return;
+    const takes = `${this.variadic ? 'at least ' : ''}${this.numKeys}`;
+    throw new InternalError(`script ${this.name} takes ${takes} keys, was given ${keys.length}`);
   }
 }
 
@@ -103,6 +122,7 @@ export const scripts = {
   retention: new Script('retention', tuple<[number, number, number, string[], number]>(int, int, int, list(str), int)),
   consumerHygiene: new Script('consumer-hygiene', list(str)),
   publish: new Script('publish', list(str)),
+  publishKeyed: new Script('publish-keyed', tuple<[string[], number[]]>(list(str), list(int))),
   groupStats: new Script(
     'group-stats',
     tuple<[number, string, number, string, number, number, number, string[]]>(

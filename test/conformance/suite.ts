@@ -439,6 +439,31 @@ export function conformance(topology: Topology): void {
           Array.from({ length: 100 }, (_, i) => i),
         );
       });
+
+      it('idempotency keys append once per key (alone, in one tick, in batches); replicas confirm where there are any', async () => {
+        const channel = uniqueChannel('publish-keyed');
+        const pub = make('publisher');
+        const first = await pub.sendMessage(channel, { name: 'n', body: 0 }, { idempotencyKey: 'a' });
+        const tick = await Promise.all([
+          pub.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'a' }),
+          pub.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'b' }),
+          pub.sendMessage(channel, { name: 'n', body: 3 }, { idempotencyKey: 'b' }),
+        ]);
+        assert.equal(tick[0], first);
+        assert.equal(tick[2], tick[1]);
+        const batch = await pub.sendMessages(channel, [
+          { name: 'n', body: 4, idempotencyKey: 'b' },
+          { name: 'n', body: 5, idempotencyKey: 'c' },
+          { name: 'n', body: 6, idempotencyKey: 'c' },
+        ]);
+        assert.deepEqual(batch, [tick[1], batch[1], batch[1]]);
+        assert.equal(await client().xlen(channel), 3);
+        const replicas = topology.replicas;
+        const id = await pub.sendMessage(channel, { name: 'n', body: 7 }, { replicas, timeoutMs: 5000 });
+        const ids = await pub.sendMessages(channel, [{ name: 'n', body: 8, idempotencyKey: 'd' }], { replicas });
+        assert.ok(increasing([first, batch[1]!, id, ids[0]!]));
+        assert.equal(await client().xlen(channel), 5);
+      });
     });
   });
 }

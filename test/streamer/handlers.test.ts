@@ -66,6 +66,7 @@ describe('handlers', () => {
       attempt: 1,
       source: 'channel',
       fields: { traceparent: '00-abc-01' },
+      idempotencyKey: undefined,
     });
   });
 

@@ -29,6 +29,8 @@ export interface Topology {
   source(): RedisSource | string;
   /** A raw client for assertions, owned by the topology (closed by stop()). */
   client(): AssertClient;
+  /** How many replicas each primary has (what `sendMessage(..., { replicas })` may ask for). */
+  readonly replicas: number;
 }
 
 /** One private redis-server from {@link startRedis}. */
@@ -41,6 +43,7 @@ export function singleServer(): Topology {
   };
   return {
     name: 'single',
+    replicas: 0,
     async start() {
       server = await startRedis();
       client = new Redis(server.url);
@@ -63,6 +66,7 @@ export function cluster(): Topology {
   let client: Cluster | undefined;
   return {
     name: 'cluster',
+    replicas: 1,
     async start() {
       setup = await startCluster();
       client = new Cluster(setup.startupNodes(), { retryDelayOnFailover: 300, retryDelayOnClusterDown: 300 });
@@ -85,6 +89,7 @@ export function sentinel(): Topology {
   let client: Redis | undefined;
   return {
     name: 'sentinel',
+    replicas: 1,
     async start() {
       setup = await startSentinel();
       client = new Redis({ sentinels: setup.sentinels, name: setup.name });

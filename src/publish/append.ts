@@ -1,0 +1,75 @@
+/**
+ * One atomic append of a chunk of entries to a channel: publish-1.lua, or publish-keyed-1+.lua when
+ * an entry carries an idempotency key (the key's check, the append and the key's record in one
+ * step), optionally followed by WAIT on a connection kept for that.
+ */
+import type { RedisPort } from '../connection/port.js';
+import { ReplicationError } from '../errors.js';
+import { IDEMPOTENCY_FIELD } from '../message.js';
+import { publishKey } from '../naming.js';
+import { scripts } from '../scripts/index.js';
+import type { ReplicaWait } from './publish-options.js';
+
+/** An encoded entry and its idempotency key, if any. */
+export interface Outgoing {
+  readonly fields: readonly string[];
+  readonly key: string | undefined;
+}
+
+/** What an append did: each entry's id, and the positions (0-based) of keyed entries already there. */
+export interface Appended {
+  readonly ids: string[];
+  readonly repeated: ReadonlySet<number>;
+}
+
+const NONE: ReadonlySet<number> = new Set();
+
+/** The fields of an entry with its key, as appended. */
+export function withKey(fields: readonly string[], key: string | undefined): readonly string[] {
+  return key === undefined ? fields : [...fields, IDEMPOTENCY_FIELD, key];
+}
+
+/**
+ * Appends the entries (all or none). With `wait`, the write goes through `port` (a connection WAIT
+ * may block) and fewer replicas than asked is a {@link ReplicationError} carrying the ids.
+ */
+export async function appendChunk(
+  port: RedisPort,
+  channel: string,
+  entries: readonly Outgoing[],
+  windowMs: number,
+  wait: ReplicaWait | undefined,
+): Promise<Appended> {
+  const keyed = entries.some((e) => e.key !== undefined);
+  const keys = [channel];
+  const args: Array<string | number> = keyed ? [windowMs, entries.length] : [entries.length];
+  for (const { fields, key } of entries) {
+    if (keyed) {
+      args.push(key === undefined ? 0 : 1);
+      if (key !== undefined) keys.push(publishKey(channel, key));
+    }
+    args.push(fields.length / 2, ...fields);
+  }
+  if (wait === undefined) {
+    return keyed
+      ? keyedResult(await scripts.publishKeyed.run(port, keys, args))
+      : plain(await scripts.publish.run(port, keys, args));
+  }
+  const { reply, acknowledged } = keyed
+    ? await scripts.publishKeyed
+        .runThenWait(port, keys, args, wait)
+        .then((r) => ({ ...r, reply: keyedResult(r.reply) }))
+    : await scripts.publish.runThenWait(port, keys, args, wait).then((r) => ({ ...r, reply: plain(r.reply) }));
+  if (acknowledged < wait.replicas) {
+    throw new ReplicationError(channel, reply.ids, acknowledged, wait.replicas, wait.timeoutMs);
+  }
+  return reply;
+}
+
+function plain(ids: string[]): Appended {
+  return { ids, repeated: NONE };
+}
+
+function keyedResult([ids, repeated]: [string[], number[]]): Appended {
+  return { ids, repeated: new Set(repeated.map((position) => position - 1)) };
+}
