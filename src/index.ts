@@ -54,3 +54,5 @@ export {
   type GroupInfo,
   type ConsumerInfo,
 } from './inspect/inspector.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
+export { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusOptions } from './metrics/prometheus.js';

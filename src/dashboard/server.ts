@@ -1,0 +1,163 @@
+/**
+ * The web dashboard: a page with the channels, their groups (lag and pending over time, live or
+ * stale), consumers, and dead letters (replayable and purgeable after a confirmation), its JSON API,
+ * and `/metrics` for Prometheus. Node's own HTTP server, no dependency.
+ *
+ * Bound to 127.0.0.1 by default. Bound elsewhere, or given a token, every request needs the token
+ * (see `access.ts`); data-changing requests also need the page's CSRF token, and are refused in
+ * read-only mode.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ConfigError } from '../errors.js';
+import type { Inspector } from '../inspect/inspector.js';
+import { defaultLogger, type Logger } from '../logger.js';
+import { AccessControl, generateToken, isLoopback } from './access.js';
+import { History } from './history.js';
+import { handle, type RouterContext } from './routes.js';
+import { Sampler } from './sampler.js';
+
+/** Options of {@link startDashboard}. */
+export interface DashboardOptions {
+  /** What the dashboard reads (and, unless read-only, replays and purges dead letters with). Not closed by the dashboard. */
+  readonly inspector: Inspector;
+  /**
+   * The address to listen on. Anything but a loopback address requires a token.
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
+  /**
+   * The port; 0 picks a free one.
+   * @default 8787
+   */
+  readonly port?: number;
+  /**
+   * The access token every request must carry (`?token=` on the first page load, which sets a
+   * cookie, or `Authorization: Bearer`). Required when the host is not a loopback address: one is
+   * generated (32 random bytes, base64url) when absent. On a loopback address, none by default.
+   * @default undefined (generated when the host is not loopback)
+   */
+  readonly token?: string;
+  /**
+   * Refuse replay and purge (403) and hide them from the page.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * How often the figures are sampled for the history charts, in ms (at least 100); the page
+   * refreshes at the same pace.
+   * @default 2000
+   */
+  readonly refreshMs?: number;
+  /**
+   * Where the dashboard logs (sampling failures, server errors, replays and purges).
+   * @default defaultLogger (warnings and errors on stderr)
+   */
+  readonly logger?: Logger;
+}
+
+/** A running dashboard. */
+export interface Dashboard {
+  /** The page's URL, with `?token=...` when a token is needed (a wildcard host gives a loopback URL). */
+  readonly url: string;
+  /** The access token, undefined when none is needed. */
+  readonly token: string | undefined;
+  /** Stops sampling, closes the server and every connection (keep-alive ones too). */
+  close(): Promise<void>;
+}
+
+/** Samples kept per channel and per group for the charts (20 minutes at the default 2 s). */
+export const HISTORY_SAMPLES = 600;
+
+interface Settings {
+  readonly host: string;
+  readonly port: number;
+  readonly token: string | undefined;
+  readonly readOnly: boolean;
+  readonly refreshMs: number;
+  readonly logger: Logger;
+}
+
+function settingsOf(options: DashboardOptions): Settings {
+  if (typeof options !== 'object' || options === null || typeof options.inspector?.channel !== 'function') {
+    throw new ConfigError('startDashboard: `inspector` must be an Inspector');
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '')
+    throw new ConfigError('startDashboard: `host` must be a non-empty string');
+  const port = options.port ?? 8787;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`startDashboard: \`port\` must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  const refreshMs = options.refreshMs ?? 2000;
+  if (!Number.isInteger(refreshMs) || refreshMs < 100) {
+    throw new ConfigError(`startDashboard: \`refreshMs\` must be an integer >= 100, got ${String(refreshMs)}`);
+  }
+  if (options.token !== undefined && (typeof options.token !== 'string' || !/^[\x21-\x7e]{8,}$/.test(options.token))) {
+    throw new ConfigError('startDashboard: `token` must be at least 8 printable ASCII characters, without spaces');
+  }
+  const token = options.token ?? (isLoopback(host) ? undefined : generateToken());
+  return { host, port, token, readOnly: options.readOnly ?? false, refreshMs, logger: options.logger ?? defaultLogger };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** The page's URL: a wildcard address is reached through loopback; IPv6 goes in brackets. */
+function urlOf(address: AddressInfo, token: string | undefined): string {
+  let host = address.address;
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  if (host === '::') host = '::1';
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${address.port}/${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+}
+
+/**
+ * Starts the dashboard: listens, then samples every `refreshMs`.
+ * @throws ConfigError for an invalid option; rejects with the listen error (EADDRINUSE...).
+ */
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const s = settingsOf(options);
+  const history = new History(HISTORY_SAMPLES);
+  const sampler = new Sampler(options.inspector, history, s.refreshMs, s.logger);
+  const ctx: RouterContext = {
+    inspector: options.inspector,
+    sampler,
+    history,
+    refreshMs: s.refreshMs,
+    readOnly: s.readOnly,
+    access: new AccessControl(s.token),
+    logger: s.logger,
+  };
+  const server = createServer((req, res) => void handle(ctx, req, res));
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const address = await listen(server, s.port, s.host);
+  server.on('error', (err) => s.logger.error({ err }, 'dashboard: server error'));
+  sampler.start();
+  s.logger.info({ host: address.address, port: address.port, readOnly: s.readOnly }, 'dashboard: listening');
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
+    sampler.stop();
+    await closed;
+  };
+  return {
+    url: urlOf(address, s.token),
+    token: s.token,
+    close: () => (closing ??= close()),
+  };
+}
