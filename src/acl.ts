@@ -31,10 +31,14 @@ export interface AclOptions {
   readonly waitForReplicas?: boolean;
 }
 
-/** What ioredis sends on every connection: login and name, and INFO (its ready check). */
-const CONNECTION = ['+ping', '+info', '+client|setname', '+select'];
+/**
+ * What ioredis sends on every connection: login and name, INFO (its ready check), and on a cluster
+ * CLUSTER SLOTS and CLUSTER INFO (the slot map and its ready check).
+ */
+const CONNECTION = ['+ping', '+info', '+client|setname', '+select', '+cluster|slots', '+cluster|info'];
 
-const PUBLISH = ['+xadd', '+evalsha', '+eval'];
+/** Publishing; GET and SET for idempotency keys (`{channel}:idem:<key>`). */
+const PUBLISH = ['+xadd', '+evalsha', '+eval', '+get', '+set'];
 
 const CONSUME = [
   '+multi',
@@ -114,11 +118,9 @@ export function aclRules(options: AclOptions): string[] {
 
 function keysOf(channel: string, options: AclOptions): string[] {
   if (channel === '*') return ['*'];
-  const keys = [channel];
-  if (options.role !== 'publisher') {
-    // The channel's own keys carry its hash tag: {orders}:dlq, {orders}:guard:<group>, ...
-    keys.push(`${slotPrefix(channel)}:*`);
-  }
+  // The channel's own keys carry its hash tag: {orders}:dlq, {orders}:guard:<group>, ...; a
+  // publisher needs only the records of idempotency keys.
+  const keys = [channel, options.role === 'publisher' ? `${slotPrefix(channel)}:idem:*` : `${slotPrefix(channel)}:*`];
   if (options.role === 'consumer' && options.ledger === true) keys.push(`stream:${channel}:group:*`);
   return keys;
 }

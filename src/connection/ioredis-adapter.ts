@@ -267,19 +267,31 @@ export class IoredisPort implements RedisPort {
     args: ReadonlyArray<string | number>,
     wait: { readonly replicas: number; readonly timeoutMs: number },
   ): Promise<{ result: unknown; acknowledged: number }> {
-    await this.ensureLoaded(script);
-    const [ran, waited] = await this.run('evalsha', () =>
+    const cached = await this.scriptThenWait(['EVALSHA', script.sha], keys, args, wait);
+    if (cached !== undefined) return cached;
+    // Not in the server's cache: EVAL caches it as it runs (SCRIPT LOAD may not be granted).
+    const loaded = await this.scriptThenWait(['EVAL', script.lua], keys, args, wait);
+    if (loaded === undefined) throw new UnexpectedReplyError('EVAL: the script was not run');
+    return loaded;
+  }
+
+  /** One script call and WAIT in one write; undefined when the script was not in the cache. */
+  private async scriptThenWait(
+    [command, script]: [string, string],
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    wait: { readonly replicas: number; readonly timeoutMs: number },
+  ): Promise<{ result: unknown; acknowledged: number } | undefined> {
+    const [ran, waited] = await this.run(command.toLowerCase(), () =>
       this.link.pipeline([
-        ['EVALSHA', script.sha, keys.length, ...keys, ...args],
+        [command, script, keys.length, ...keys, ...args],
         ['WAIT', wait.replicas, wait.timeoutMs],
       ]),
     );
     if (ran instanceof Error) {
-      const err = this.translate(ran, 'evalsha', true);
-      if (!(err instanceof RedisCommandError) || err.redisCode !== 'NOSCRIPT') throw err;
-      // The script did not run (its cache was flushed behind this connection's back): again, loaded.
-      this.loaded.delete(script);
-      return this.runScriptThenWait(script, keys, args, wait);
+      const err = this.translate(ran, command.toLowerCase(), true);
+      if (err instanceof RedisCommandError && err.redisCode === 'NOSCRIPT' && command === 'EVALSHA') return undefined;
+      throw err;
     }
     if (waited instanceof Error) throw this.translate(waited, 'wait', true);
     return { result: ran, acknowledged: intReply(waited, 'WAIT') };

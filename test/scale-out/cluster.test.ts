@@ -6,8 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster } from 'ioredis';
-import { ConfigError, RedisInstance, RedisStreamer, silentLogger, type RedisStreamerOptions } from '../../src/index.js';
+import { Cluster, Redis } from 'ioredis';
+import {
+  aclRules,
+  ConfigError,
+  Inspector,
+  RedisInstance,
+  RedisStreamer,
+  silentLogger,
+  type RedisStreamerOptions,
+} from '../../src/index.js';
 import { keySlot } from '../../src/naming.js';
 import { delay, waitFor } from '../support/harness.js';
 import { startCluster, type RedisCluster } from '../support/redis-cluster.js';
@@ -235,5 +243,67 @@ describe('Redis Cluster', () => {
       (err: unknown) => err instanceof ConfigError && /slot/.test(err.message),
     );
     assert.throws(() => s.setRetention('orders}x'), ConfigError);
+  });
+
+  it('the documented ACL rules let a consumer, a publisher (with WAIT) and a monitor do their jobs on a cluster', async () => {
+    const channel = `acl-${Date.now()}`;
+    const password = 'cluster-acl-pw';
+    const roles = {
+      consumer: aclRules({ role: 'consumer', channels: [channel] }),
+      publisher: aclRules({ role: 'publisher', channels: [channel], waitForReplicas: true }),
+      monitor: aclRules({ role: 'monitor', channels: [channel] }),
+    };
+    for (const node of cluster.nodes.filter((n) => n.running)) {
+      const admin = new Redis(node.port, '127.0.0.1');
+      for (const [user, rules] of Object.entries(roles)) {
+        await admin.call('ACL', 'SETUSER', `c-${user}`, 'reset', 'on', `>${password}`, ...rules);
+      }
+      admin.disconnect();
+    }
+    const as = (user: string): RedisInstance =>
+      new RedisInstance({ cluster: cluster.startupNodes(), username: `c-${user}`, password });
+    const errors: Error[] = [];
+    const consumer = new RedisStreamer(as('consumer'), 'acl-svc', {
+      logger: silentLogger,
+      delivery: 'at-least-once',
+      maxAttempts: 2,
+      retryBaseMs: 50,
+    });
+    streamers.push(consumer);
+    consumer.on('error', (e) => errors.push(e));
+    await consumer.subscribe(channel);
+    const got: number[] = [];
+    consumer.registerHandler(channel, (name, p) => {
+      if (name === 'bad') throw new Error('fails');
+      got.push(p as number);
+    });
+    void consumer.persistConsume({ blockMs: 300 });
+    const publisher = new RedisStreamer(as('publisher'), 'acl-pub', { logger: silentLogger });
+    streamers.push(publisher);
+    await publisher.sendMessages(channel, [
+      { name: 'n', body: 1 },
+      { name: 'bad', body: 2 },
+    ]);
+    await publisher.sendMessage(channel, { name: 'n', body: 3 }, { replicas: 1, idempotencyKey: 'k' });
+    await waitFor(() => got.length === 2, 'handled');
+    await waitFor(async () => (await consumer.deadLetters(channel).size()) === 1, 'dead-lettered');
+    const inspector = new Inspector(as('monitor'));
+    try {
+      assert.ok((await inspector.channels()).includes(channel));
+      const info = await inspector.channel(channel);
+      assert.equal(info.length, 3);
+      assert.equal(info.deadLetters, 1);
+      assert.deepEqual(
+        info.groups.map((g) => g.name),
+        [`${channel}:acl-svc:cg`],
+      );
+    } finally {
+      await inspector.close();
+    }
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+      'no permission missing',
+    );
   });
 });

@@ -16,6 +16,7 @@ import {
   RedisCommandError,
   RedisInstance,
   RedisStreamer,
+  ReplicationError,
   silentLogger,
   type RedisStreamerError,
 } from '../../src/index.js';
@@ -166,6 +167,22 @@ describe('ACL users', () => {
         (e: unknown) => e,
       );
     assert.ok(refused instanceof RedisCommandError && refused.redisCode === 'NOPERM', inspect(refused));
+  });
+
+  it('a publisher without SCRIPT LOAD publishes keyed messages with a replica wait (the script cached by EVAL)', async () => {
+    const channel = uniqueChannel('acl-wait');
+    const publisher = await user('waiter', aclRules({ role: 'publisher', channels: [channel], waitForReplicas: true }));
+    await admin.call('SCRIPT', 'FLUSH');
+    const p = track(new RedisStreamer(publisher, 'acl-wait', { logger: silentLogger }));
+    // No replica here: WAIT answers 0 after its timeout, which is a ReplicationError carrying the id.
+    const err = await p
+      .sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k', replicas: 1, timeoutMs: 50 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(err instanceof ReplicationError && err.acknowledgedBy === 0, inspect(err));
+    assert.equal(await admin.xlen(channel), 1);
   });
 
   it('a missing right is a clear error naming the command, and nothing is half-written', async () => {
