@@ -63,6 +63,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private run: ConsumeRun | undefined;
   private closed = false;
   private readonly evictionCheck = new EvictionCheck();
+  /** Whether Redis is a primary found through Sentinel (checked for fencing at start). */
+  private readonly sentinel: boolean;
 
   /**
    * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis client (used as a
@@ -86,6 +88,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     );
     if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
     const source = portFactory(redis);
+    this.sentinel = source.sentinel;
     this.connections = new Connections(
       source.open,
       this.listenerName,
@@ -258,7 +261,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     const env = this.consumeEnv();
     const paths = new ReadPaths({ ...env, blockMs: consume.blockMs, channelCount: () => this.subscriptions.size });
     const run = new ConsumeRun(consume, options.signal, {
-      connect: async () => this.evictionCheck.connect(await this.command(), this.options.logger),
+      connect: async () => this.evictionCheck.connect(await this.command(), this.options.logger, this.sentinel),
       channels: () => [...this.subscriptions.keys()],
       loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume, paths),
       afterLoops: () => paths.close(),

@@ -60,12 +60,26 @@ export function ownOptions(label: string, connection: ConnectionKind): Partial<R
 export type ServerOptions = Omit<RedisOptions, 'replyMapping'>;
 
 /**
+ * How long a sentinel may take to say where the primary is before the next one is asked. Without a
+ * limit, a sentinel that accepts connections but answers nothing (a stopped process, a paused VM)
+ * holds every reconnect that asks it forever, with the commands queued behind it (measured: no read
+ * and no publish settled for 50 s, until that sentinel ran again).
+ */
+const SENTINEL_COMMAND_TIMEOUT_MS = 1000;
+
+/**
  * The options of a connection to one server: the user's (from a URL, options or a template client)
- * with the library's forced on top. With `sentinels`, ioredis asks them for the primary on every
- * (re)connect: a crashed primary drops the connections, which then find the new one; a primary
- * demoted in a planned failover answers writes with READONLY, which makes the connection reconnect
- * (the command itself is not re-sent: it fails, and is reported). ioredis' failover detector is
- * left off: its subscriber connections to the sentinels outlive `quit()`.
+ * with the library's forced on top. With `sentinels`, ioredis asks them in turn for the primary on
+ * every (re)connect: a crashed primary drops the connections, which then find the new one.
+ * A planned failover (SENTINEL FAILOVER) does not fence the old primary: it goes on accepting
+ * writes until the sentinels demote it and cut its clients (4 hello periods after they see it still
+ * claim to be primary: seconds), and what it accepted after its replica was promoted is discarded
+ * when it resyncs. Only the server can refuse those writes (`min-replicas-to-write 1`); see
+ * test/scale-out/sentinel.test.ts, which measures both. A connection that still reaches a demoted
+ * primary gets READONLY and reconnects (the command is not re-sent: it fails, and is reported).
+ * ioredis' failover detector is left off: it would only narrow that window (to the +switch-master
+ * message, about a second after the promotion) and its subscriber connections to the sentinels
+ * outlive `quit()`.
  */
 export function serverOptions(base: RedisOptions, label: string, connection: ConnectionKind): ServerOptions {
   const { replyMapping: _unused, ...rest } = { ...base, ...ownOptions(label, connection) };
@@ -74,6 +88,7 @@ export function serverOptions(base: RedisOptions, label: string, connection: Con
     ...rest,
     role: 'master',
     sentinelRetryStrategy: reconnectDelay,
+    sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
   };
 }

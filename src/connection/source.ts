@@ -21,7 +21,18 @@ export type RedisSource = RedisInstance | string | readonly string[] | Redis | C
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
 /** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
-export function portFactory(source: RedisSource): { open: PortFactory; describe: string; cluster: boolean } {
+/** What {@link portFactory} makes of a source. */
+export interface PortSource {
+  readonly open: PortFactory;
+  /** A safe description for logs. */
+  readonly describe: string;
+  /** A Redis Cluster. */
+  readonly cluster: boolean;
+  /** A primary found through Sentinel. */
+  readonly sentinel: boolean;
+}
+
+export function portFactory(source: RedisSource): PortSource {
   if (typeof source === 'string' || Array.isArray(source)) source = new RedisInstance(source as string | string[]);
   if (source instanceof RedisInstance) {
     const instance = source;
@@ -29,6 +40,7 @@ export function portFactory(source: RedisSource): { open: PortFactory; describe:
       open: (label, kind) => instance.createPort(label, kind),
       describe: instance.toString(),
       cluster: instance.kind === 'cluster',
+      sentinel: instance.kind === 'sentinel',
     };
   }
   if (source instanceof Cluster) {
@@ -43,6 +55,7 @@ export function portFactory(source: RedisSource): { open: PortFactory; describe:
       open: (label, kind) => IoredisPort.cluster(nodes, clusterOptions(template.options, label, kind), label),
       describe: 'ioredis cluster client',
       cluster: true,
+      sentinel: false,
     };
   }
   if (
@@ -57,6 +70,7 @@ export function portFactory(source: RedisSource): { open: PortFactory; describe:
       open: (label, kind) => IoredisPort.server(serverOptions(template.options, label, kind), label),
       describe: 'ioredis client',
       cluster: false,
+      sentinel: Array.isArray(template.options.sentinels) && template.options.sentinels.length > 0,
     };
   }
   throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');

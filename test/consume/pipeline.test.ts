@@ -383,6 +383,7 @@ describe('Pipeline: the context', () => {
         attempt: 1,
         source: 'channel',
         fields: { traceparent: '00-abc', v: '2' },
+        idempotencyKey: undefined,
       },
       {
         channel: 'orders',
@@ -393,6 +394,7 @@ describe('Pipeline: the context', () => {
         attempt: 3,
         source: 'replay',
         fields: { 'rs-replay-of': '1-0' },
+        idempotencyKey: undefined,
       },
     ]);
   });

@@ -8,9 +8,15 @@
  * Sentinel timings to know when writing a test: a sentinel waits `down-after-milliseconds` (1 s
  * here) before it sees the primary down, and up to 1 s more at random before it starts a failover;
  * it does not start another automatic failover of the same master within 2 x failover-timeout
- * (10 s here) of the last one (a planned SENTINEL FAILOVER is not held back); and it turns a
- * former primary that comes back as a primary into a replica only after 4 hello periods and its
- * next INFO poll: 2-3 s with {@link SentinelOptions.fastTimers} (the default), up to 20 s without.
+ * (10 s here, see {@link SentinelOptions.failoverTimeoutMs}) of the last one (a planned SENTINEL
+ * FAILOVER is not held back); and it turns a former primary that comes back as a primary into a
+ * replica only after 4 hello periods and its next INFO poll: 2-3 s with
+ * {@link SentinelOptions.fastTimers} (the default), up to 20 s without.
+ *
+ * That last delay applies to a planned failover too: Sentinel does not fence the old primary, which
+ * goes on accepting writes from the clients still connected to it until it is demoted (its clients
+ * are cut then), and what it accepted after its replica was promoted is discarded when it resyncs.
+ * `configSet('min-replicas-to-write', 1)` makes it refuse them instead.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +45,12 @@ export interface SentinelOptions {
    * failover itself are unchanged. @default true
    */
   readonly fastTimers?: boolean;
+  /**
+   * The sentinels' `failover-timeout`: they start no automatic failover of the master within twice
+   * this of the last one, so a file that kills the primary several times may shorten it.
+   * @default 5000
+   */
+  readonly failoverTimeoutMs?: number;
 }
 
 /** A running Sentinel setup, from {@link startSentinel}. */
@@ -53,8 +65,8 @@ export interface SentinelSetup {
   readonly dir: string;
   /** The current primary's port, as a running sentinel reports it (SENTINEL GET-MASTER-ADDR-BY-NAME). */
   primaryPort(): Promise<number>;
-  /** Kills the current primary (SIGKILL) and waits for the process to exit. */
-  killPrimary(): Promise<void>;
+  /** Kills the current primary (SIGKILL) and waits for the process to exit; resolves to its port. */
+  killPrimary(): Promise<number>;
   /**
    * Waits until every running sentinel reports a primary other than `oldPort` and that server says
    * it is master. `ms` counts from {@link killPrimary} when it killed `oldPort`, else from this call.
@@ -77,9 +89,24 @@ export interface SentinelSetup {
    * A planned failover: SENTINEL FAILOVER (retried while a sentinel answers -INPROG or
    * -NOGOODSLAVE), then waits until every running sentinel reports the new primary and it says it
    * is master. The old primary is turned into a replica by the sentinels 2-3 s later: call
-   * {@link waitForReplica} with its port before a test needs it.
+   * {@link waitForReplica} with its port before a test needs it. Resolves to the old and new
+   * primaries' ports and the ms from the SENTINEL FAILOVER that started it to the new primary being
+   * reported by every sentinel and saying it is master.
    */
-  failover(): Promise<void>;
+  failover(): Promise<{ oldPrimary: number; newPrimary: number; ms: number }>;
+  /**
+   * CONFIG SET on every running data node (e.g. `min-replicas-to-write 1`, which makes a primary
+   * that lost its replicas refuse writes); a node started later gets it only from its config file.
+   */
+  configSet(parameter: string, value: string | number): Promise<void>;
+  /**
+   * Stops sentinel `index` (of {@link sentinels}) with SIGSTOP: it keeps its port and the kernel
+   * still accepts connections to it, but it answers nothing (a hung process, a paused VM). Until
+   * {@link resumeSentinel}, the waits above leave it out.
+   */
+  pauseSentinel(index: number): void;
+  /** Lets a paused sentinel run again (SIGCONT). */
+  resumeSentinel(index: number): void;
   /** Kills every process and removes the directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -107,8 +134,8 @@ function masterPort(reply: RespValue): number | undefined {
 /**
  * Starts a primary, a replica (`replicaof` in its config) and 3 sentinels (`redis-server
  * sentinel.conf --sentinel`, with `sentinel monitor mymaster 127.0.0.1 <primary> 2`,
- * down-after-milliseconds 1000, failover-timeout 5000, parallel-syncs 1; faster internal periods
- * unless `fastTimers: false`), each on a free port,
+ * down-after-milliseconds 1000, failover-timeout 5000 (or `failoverTimeoutMs`), parallel-syncs 1;
+ * faster internal periods unless `fastTimers: false`), each on a free port,
  * logging to `redis.log` / `sentinel.log` in its directory. Resolves once the replica's link is up
  * and every sentinel knows the master, the replica (healthy) and the 2 other sentinels. Prints
  * nothing; on failure stops what it started and rejects with the logs' tails.
@@ -121,6 +148,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
   const watchers: RedisProcess[] = [];
   const logFiles: string[] = [];
   const kills = new Map<number, number>();
+  const paused = new Set<RedisProcess>();
   let stopped = false;
 
   const startData = async (name: string, replicaOf?: number): Promise<RedisProcess> => {
@@ -164,7 +192,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
         'daemonize no',
         `sentinel monitor ${NAME} 127.0.0.1 ${primary} 2`,
         `sentinel down-after-milliseconds ${NAME} 1000`,
-        `sentinel failover-timeout ${NAME} 5000`,
+        `sentinel failover-timeout ${NAME} ${options.failoverTimeoutMs ?? 5000}`,
         `sentinel parallel-syncs ${NAME} 1`,
       ];
       writeFileSync(conf, `${lines.join('\n')}\n`);
@@ -177,7 +205,12 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
   };
 
   const logs = (): string => logFiles.map((f) => `--- ${f}:\n${fileTail(f)}`).join('\n');
-  const runningWatchers = (): RedisProcess[] => watchers.filter((w) => w.running);
+  const runningWatchers = (): RedisProcess[] => watchers.filter((w) => w.running && !paused.has(w));
+  const sentinelAt = (index: number): RedisProcess => {
+    const found = watchers[index];
+    if (found === undefined) throw new Error(`redis sentinel: no sentinel ${index}`);
+    return found;
+  };
   const dataNode = (port: number): RedisProcess => {
     const found = data.find((d) => d.port === port);
     if (found === undefined) throw new Error(`redis sentinel: no data node on port ${port}`);
@@ -284,6 +317,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
       const port = await setup.primaryPort();
       await dataNode(port).kill('SIGKILL');
       kills.set(port, Date.now());
+      return port;
     },
 
     async waitForFailover(oldPort) {
@@ -313,7 +347,8 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
 
     async failover() {
       const oldPort = await setup.primaryPort();
-      const deadline = Date.now() + timeoutMs;
+      const began = Date.now();
+      const deadline = began + timeoutMs;
       for (;;) {
         const [watcher] = runningWatchers();
         if (watcher === undefined) throw new Error('redis sentinel: no running sentinel');
@@ -326,7 +361,25 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
           await sleep(100);
         }
       }
-      await setup.waitForFailover(oldPort);
+      const { newPrimary } = await setup.waitForFailover(oldPort);
+      return { oldPrimary: oldPort, newPrimary, ms: Date.now() - began };
+    },
+
+    async configSet(parameter, value) {
+      const running = data.filter((d) => d.running);
+      await Promise.all(running.map((d) => redisCommand(d.port, ['CONFIG', 'SET', parameter, value])));
+    },
+
+    pauseSentinel(index) {
+      const w = sentinelAt(index);
+      process.kill(w.pid, 'SIGSTOP');
+      paused.add(w);
+    },
+
+    resumeSentinel(index) {
+      const w = sentinelAt(index);
+      if (!paused.delete(w)) return;
+      process.kill(w.pid, 'SIGCONT');
     },
 
     stop,
