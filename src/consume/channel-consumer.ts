@@ -5,11 +5,12 @@
  * through the same door, from the pending keeper.
  *
  * Per batch, one round trip on the read connection: `MULTI; EVALSHA guard-before-read;
- * XREADGROUP ... >; EVALSHA guard-after-read; EXEC`. The next read is sent as soon as the handlers
- * have room, so it overlaps the handling of the batch before. When a read comes back short, the
- * next one first waits with `XREAD BLOCK` (which consumes nothing) and reads behind it in the same
- * round trip. Only after a wait that timed out empty does the loop rest (restMs, doubling to 2 s);
- * data resets the rest.
+ * XREADGROUP ... >; EVALSHA guard-after-read; EXEC`. After a full batch the next read is written
+ * before the batch's handlers start (as soon as the handlers have room), so Redis serves it while
+ * they run. After a short one (the stream is drained) the handlers run at once, and the next read
+ * first waits with `XREAD BLOCK` (which consumes nothing) and reads behind it in the same round trip
+ * (or, among many channels, waits on a shared waiter). Only after a wait that timed out empty does
+ * the loop rest (restMs, doubling to 2 s); data resets the rest.
  */
 import { backoffDelay } from '../connection/backoff.js';
 import type { RedisPort } from '../connection/port.js';
@@ -130,8 +131,8 @@ export class ChannelConsumer {
         continue;
       }
       this.errorStreak = 0;
-      this.accept(take);
       const total = take.entries.length + take.skipped.length;
+      this.accept(take, total >= requested);
       if (total > 0) {
         rest = this.consume.restMs;
         this.adapt(total, waitedForHandlers);
@@ -152,8 +153,8 @@ export class ChannelConsumer {
     return waitAfter === undefined ? path.take(reader, count) : path.waitThenTake(reader, waitAfter, count);
   }
 
-  /** Hands a read to the entries' owner. */
-  private accept(take: GuardedTake): void {
+  /** Hands a read to the entries' owner; `full`: the batch came back full (more is waiting). */
+  private accept(take: GuardedTake, full: boolean): void {
     const { deliveries, logger, channel, group, counters } = this.parts;
     deliveries.noteRead(take.pending, take.replays);
     if (take.movedForward !== undefined) {
@@ -170,7 +171,7 @@ export class ChannelConsumer {
     deliveries.skip('channel', take.skipped);
     const last = take.entries.at(-1);
     if (last !== undefined) this.lastSeenId = last[0];
-    deliveries.admitRead('channel', take.entries);
+    deliveries.admitRead('channel', take.entries, full);
   }
 
   /** Reads the group's replay stream (dead letters replayed to this group) until it is drained. */

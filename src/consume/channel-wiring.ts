@@ -98,7 +98,7 @@ export function createChannelConsumer(
   );
   const { consumer, registry, command, logger } = env;
   const shared = { consumer, registry, command, logger, report: env.reporter.error };
-  const path = paths.forChannel(channel, stop.signal);
+  const path = paths.forChannel(channel, group, stop.signal);
   const parts = { ...shared, channel, group, reader, path, deliveries, keeper, counters, stop };
   return new ChannelConsumer(
     { ...parts, noAck: strategy.noAck, shutdownTimeoutMs: options.shutdownTimeoutMs },

@@ -98,8 +98,13 @@ export class Deliveries implements PendingHolder {
     this.replaysAtRead = replays;
   }
 
-  /** Entries read (attempt 1), in stream order. */
-  admitRead(source: SourceKind, entries: readonly RawEntry[]): void {
+  /**
+   * Entries read (attempt 1), in stream order. With `overlap` (a full batch: more is waiting), an
+   * in-order batch starts after the current event-loop turn, once the next read has been written,
+   * so Redis serves it while this batch is handled; otherwise the handlers start at once (the
+   * lowest latency for a lone entry).
+   */
+  admitRead(source: SourceKind, entries: readonly RawEntry[], overlap = false): void {
     if (entries.length === 0) return;
     this.deps.counters.add('delivered', entries.length);
     if (!this.inOrder) {
@@ -109,7 +114,7 @@ export class Deliveries implements PendingHolder {
     // One at a time, in order: the whole batch is one job, which runs its entries back to back
     // (no promise per entry while handlers are synchronous).
     const tracked = this.inFlightBy[source].addBatch(entries);
-    this.scheduler.submit(() => this.runBatch(source, entries, tracked), undefined, entries.length);
+    this.scheduler.submit(() => this.runBatch(source, entries, tracked, overlap), undefined, entries.length);
   }
 
   /**
@@ -220,10 +225,15 @@ export class Deliveries implements PendingHolder {
   }
 
   /** Entries are decoded as they come up, so each one's objects are short-lived garbage. */
-  private async runBatch(source: SourceKind, batch: readonly RawEntry[], tracked: TrackedBatch): Promise<void> {
-    // Start on the next microtask: by then the loop has sent its next read, so Redis works on it
-    // while this batch is handled (with synchronous handlers the batch would otherwise run first).
-    await Promise.resolve();
+  private async runBatch(
+    source: SourceKind,
+    batch: readonly RawEntry[],
+    tracked: TrackedBatch,
+    overlap: boolean,
+  ): Promise<void> {
+    // After this turn's microtasks, in which the loop writes its next read (the write may itself
+    // wait a microtask or two), so Redis works on it while this batch is handled.
+    if (overlap) await new Promise((resolve) => setImmediate(resolve));
     const inFlight = this.inFlightBy[source];
     let slice = performance.now();
     for (const raw of batch) {

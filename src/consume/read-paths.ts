@@ -7,18 +7,22 @@
  *   so a new entry reaches the handler in one round trip (the lowest latency).
  * - With more, channels share: idle channels wait together on at most {@link MAX_WAITERS}
  *   connections (one `XREAD BLOCK` over many streams each, see waiter.ts), and every read goes
- *   through one shared read connection, pipelined.
+ *   through one shared read connection, pipelined. An idle channel does no read of its own until
+ *   an entry comes (or, once per half staleGroupMs, one read that keeps its consumer seen).
  *
  * Connections of one process on one server: 1 (commands) + one per channel when there are at most
- * two channels; otherwise 1 + 1 (reads) + up to 4 (waits), whatever the number of channels.
+ * two channels; otherwise 1 + 1 (reads) + up to 4 (waits), whatever the number of channels. On a
+ * cluster: 1 + 1 + one wait connection per hash slot for up to 4 slots (channels of further slots
+ * are polled every 100 ms on the reads connection); each of these is a cluster client, with a
+ * socket to each primary it sends to.
  */
 import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
 import type { GuardedReader, GuardedTake } from '../delivery/guarded-read.js';
 import type { ErrorContext } from '../events.js';
-import { keySlot } from '../naming.js';
+import { keySlot, replayKey } from '../naming.js';
 import { ReadConnection } from './read-connection.js';
-import { Waiter } from './waiter.js';
+import { Waiter, type WaiterTiming } from './waiter.js';
 
 /** Channels up to which each has a connection of its own. */
 export const DEDICATED_LIMIT = 2;
@@ -53,6 +57,8 @@ export interface ReadPathsDeps {
   /** How many channels are subscribed now. */
   readonly channelCount: () => number;
   readonly report: (err: unknown, context: ErrorContext) => void;
+  /** staleGroupMs: a group whose consumers read less often than this looks stale. */
+  readonly options: { readonly staleGroupMs: number };
 }
 
 /** The read paths of one consume run; closes the shared connections when the run ends. */
@@ -65,14 +71,21 @@ export class ReadPaths {
 
   constructor(private readonly deps: ReadPathsDeps) {}
 
-  /** The path of a channel starting to consume. */
-  forChannel(channel: string, stop: AbortSignal): ReadPath {
+  /** The path of a channel starting to consume for `group`. */
+  forChannel(channel: string, group: string, stop: AbortSignal): ReadPath {
     const { connections, blockMs, command } = this.deps;
     if (this.deps.channelCount() <= DEDICATED_LIMIT) {
       return new DedicatedPath(new ReadConnection(connections, `channel:${channel}`, blockMs), blockMs, command);
     }
     const reader = (this.reader ??= new ReadConnection(connections, 'reads', blockMs));
-    return new SharedPath(channel, reader, this.waiterFor(channel, reader), blockMs, stop);
+    const watch = { key: channel, replayKey: replayKey(channel, group) };
+    return new SharedPath(watch, reader, this.waiterFor(channel, reader), stop);
+  }
+
+  /** When the shared waiters block and look: a liveness read every half staleGroupMs, at least blockMs. */
+  private timing(): WaiterTiming {
+    const { blockMs, options } = this.deps;
+    return { blockMs, livenessMs: Math.max(blockMs, Math.floor(options.staleGroupMs / 2)) };
   }
 
   /** Closes the shared connections. */
@@ -99,11 +112,11 @@ export class ReadPaths {
     if (existing !== undefined) return existing;
     if (this.waiters.size < MAX_WAITERS) {
       const connection = new ReadConnection(connections, `waits:${index}`, blockMs);
-      const waiter = new Waiter(connection, 'block', blockMs, command, report, undefined);
+      const waiter = new Waiter(connection, 'block', this.timing(), command, report, undefined);
       this.waiters.set(index, waiter);
       return waiter;
     }
-    this.poller ??= new Waiter(reader, 'poll', blockMs, command, report, keySlot);
+    this.poller ??= new Waiter(reader, 'poll', this.timing(), command, report, keySlot);
     return this.poller;
   }
 }
@@ -155,10 +168,9 @@ class SharedPath implements ReadPath {
   private unlisten: (() => void) | undefined;
 
   constructor(
-    private readonly channel: string,
+    private readonly watch: { readonly key: string; readonly replayKey: string },
     private readonly connection: ReadConnection,
     private readonly waiter: Waiter,
-    private readonly blockMs: number,
     private readonly stop: AbortSignal,
   ) {}
 
@@ -166,10 +178,13 @@ class SharedPath implements ReadPath {
     return this.connection.watch((port) => reader.take(port, count));
   }
 
+  /** Waits without a deadline of its own (the waiter wakes it when there is something to read). */
   async waitThenTake(reader: GuardedReader, afterId: string, count: number): Promise<GuardedTake> {
-    const woke = await this.waiter.wait(this.channel, afterId, this.blockMs, this.stop);
-    const take = await this.take(reader, count);
-    return { ...take, woke: woke || take.entries.length + take.skipped.length > 0 };
+    const { key, replayKey } = this.watch;
+    const woke = await this.waiter.wait(key, afterId, replayKey, this.stop);
+    // Stopped while waiting: nothing is read any more.
+    if (!woke && this.stop.aborted) return nothingRead(afterId);
+    return { ...(await this.take(reader, count)), woke: true };
   }
 
   run<T>(read: (port: RedisPort) => Promise<T>): Promise<T> {
@@ -193,10 +208,25 @@ class SharedPath implements ReadPath {
   }
 
   close(): Promise<void> {
-    this.waiter.leave(this.channel);
+    this.waiter.leave(this.watch.key);
     this.unlisten?.();
     return Promise.resolve();
   }
+}
+
+/** The outcome of a wait that ended without a read (the loop is stopping). */
+function nothingRead(afterId: string): GuardedTake {
+  const lastDeliveredId = afterId === '$' ? '' : afterId;
+  return {
+    entries: [],
+    skipped: [],
+    lastDeliveredId,
+    pending: -1,
+    replays: false,
+    woke: false,
+    movedForward: undefined,
+    unguarded: false,
+  };
 }
 
 /** A small string hash (FNV-1a), to spread channels over the waiters. */

@@ -4,6 +4,13 @@
  * a connection instead of holding one each. When a stream gets an entry, its loop is woken and
  * reads it on the shared read connection, through the dedup guard as always.
  *
+ * An idle channel costs nothing per channel: its loop waits here without a deadline of its own and
+ * does no read until it is woken. What a read would also have noticed is looked at for all the
+ * channels of the waiter together, once per blockMs: dead letters replayed to a group (one XREAD
+ * without BLOCK over their replay streams); and a channel idle for half of staleGroupMs is woken
+ * for one read, so its consumer stays seen and its group live. So the cost of waiting grows with
+ * the traffic, not with the number of channels.
+ *
  * On a Redis Cluster one XREAD may only name keys of one slot, and a connection blocks on one
  * command at a time: a blocking waiter serves the channels of one slot. Channels of the slots left
  * over when the blocking waiters are all in use share a polling waiter instead, which looks
@@ -14,7 +21,8 @@
  * channel that gets another entry while its loop is still reading is busy: it leaves the XREAD
  * (its loop reads on until the stream is drained) and joins again when its loop waits again. A
  * join while the XREAD is blocked ends it (CLIENT UNBLOCK, or on a cluster by cutting the
- * connection) and it is sent again with the new set.
+ * connection) and it is sent again with the new set. After a wake the XREAD is sent again only
+ * once the woken loops have sent their reads, which then reach Redis first.
  */
 import { backoffDelay } from '../connection/backoff.js';
 import type { RedisPort } from '../connection/port.js';
@@ -27,11 +35,21 @@ import type { ReadConnection } from './read-connection.js';
 /** How often a polling waiter looks at its streams. */
 export const POLL_MS = 100;
 
+/** When a waiter looks and blocks. */
+export interface WaiterTiming {
+  /** The longest block of one XREAD, and how often replay streams are looked at. */
+  readonly blockMs: number;
+  /** A channel waiting this long is woken for one read (its consumer stays seen by Redis). */
+  readonly livenessMs: number;
+}
+
 interface Watch {
   /** Wake when the stream has an entry above this id. */
   afterId: string;
-  /** The loop waiting now, if any. */
-  waiting: { resolve: (woke: boolean) => void; deadline: number } | undefined;
+  /** The group's replay stream (dead letters replayed to it), looked at once per blockMs. */
+  readonly replayKey: string;
+  /** The loop waiting now, if any; `due` is when it is woken for a liveness read. */
+  waiting: { resolve: (woke: boolean) => void; due: number } | undefined;
 }
 
 /** Waits for entries on many streams over one connection. */
@@ -39,23 +57,25 @@ export class Waiter {
   private readonly watched = new Map<string, Watch>();
   /** The keys of the XREAD in flight. */
   private inFlight: ReadonlySet<string> | undefined;
+  /** Bumped when a channel joins or leaves: the keys of the next XREAD are listed again. */
+  private version = 0;
+  private listed: { version: number; keys: string[]; set: ReadonlySet<string> } | undefined;
   private loopRunning = false;
   private unblocking = false;
   private closed = false;
   private errors = 0;
-
+  private lastLook = performance.now();
   private pollRest: AbortController | undefined;
 
   /**
    * @param connection the connection it waits on (its own when blocking; a polling waiter may use
    *   a shared one, since it never blocks).
-   * @param slotOf on a cluster, a key's hash slot (a polling waiter sends one XREAD per slot);
-   *   undefined on one server.
+   * @param slotOf on a cluster, a key's hash slot (one XREAD per slot); undefined on one server.
    */
   constructor(
     private readonly connection: ReadConnection,
     private readonly mode: 'block' | 'poll',
-    private readonly blockMs: number,
+    private readonly timing: WaiterTiming,
     private readonly command: () => Promise<RedisPort>,
     private readonly report: (err: unknown, context: ErrorContext) => void,
     private readonly slotOf: ((key: string) => number) | undefined,
@@ -67,16 +87,16 @@ export class Waiter {
   }
 
   /**
-   * Waits until `key` holds an entry above `afterId`, up to about `timeoutMs` (the shared block
-   * may make it up to one more block longer). Resolves true when one came, false on timeout or
-   * abort.
+   * Waits until `key` holds an entry above `afterId`, dead letters were replayed to `replayKey`,
+   * or a liveness read is due. Resolves true then, false when `signal` aborts or the channel left.
    */
-  wait(key: string, afterId: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  wait(key: string, afterId: string, replayKey: string, signal: AbortSignal): Promise<boolean> {
     if (this.closed || signal.aborted) return Promise.resolve(false);
     let watch = this.watched.get(key);
     if (watch === undefined) {
-      watch = { afterId, waiting: undefined };
+      watch = { afterId, replayKey, waiting: undefined };
       this.watched.set(key, watch);
+      this.version++;
     } else if (isAfter(afterId, watch.afterId)) {
       watch.afterId = afterId;
     }
@@ -88,7 +108,7 @@ export class Waiter {
         signal.removeEventListener('abort', onAbort);
         resolve(woke);
       };
-      w.waiting = { resolve: settle, deadline: performance.now() + timeoutMs };
+      w.waiting = { resolve: settle, due: performance.now() + this.timing.livenessMs };
       signal.addEventListener('abort', onAbort, { once: true });
       this.kick(key);
     });
@@ -97,7 +117,7 @@ export class Waiter {
   /** Stops watching a channel (unsubscribed, or its loop stopped). */
   leave(key: string): void {
     const watch = this.watched.get(key);
-    this.watched.delete(key);
+    if (this.watched.delete(key)) this.version++;
     watch?.waiting?.resolve(false);
   }
 
@@ -126,15 +146,15 @@ export class Waiter {
   private async loop(): Promise<void> {
     try {
       while (!this.closed && this.watched.size > 0) {
-        const keys = [...this.watched.keys()];
+        const { keys, set } = this.keys();
         const ids = keys.map((k) => (this.watched.get(k) as Watch).afterId);
-        this.inFlight = new Set(keys);
+        this.inFlight = set;
         let woke: Array<[string, string]>;
         try {
           woke =
             this.mode === 'block'
               ? await this.connection.watch((port) => port.waitForEntries(keys, ids, this.blockTime()), true)
-              : await this.poll(keys, ids);
+              : await this.look(keys, ids);
           this.errors = 0;
         } catch (err) {
           this.inFlight = undefined;
@@ -142,9 +162,10 @@ export class Waiter {
           continue;
         }
         this.inFlight = undefined;
-        this.wake(woke);
-        this.expire();
-        if (this.mode === 'poll' && woke.length === 0) await this.restBetweenPolls();
+        const woken = this.wake(woke) + (await this.upkeep());
+        // The woken loops send their reads in this turn's microtasks: the next XREAD goes after them.
+        if (woken > 0) await new Promise((resolve) => setImmediate(resolve));
+        else if (this.mode === 'poll' && woke.length === 0) await this.restBetweenPolls();
       }
     } finally {
       this.loopRunning = false;
@@ -156,8 +177,17 @@ export class Waiter {
     }
   }
 
-  /** One look at every stream: an XREAD without BLOCK per slot, sent together. */
-  private async poll(keys: readonly string[], ids: readonly string[]): Promise<Array<[string, string]>> {
+  /** The channels watched now (listed again only when one joined or left). */
+  private keys(): { keys: string[]; set: ReadonlySet<string> } {
+    if (this.listed?.version !== this.version) {
+      const keys = [...this.watched.keys()];
+      this.listed = { version: this.version, keys, set: new Set(keys) };
+    }
+    return this.listed;
+  }
+
+  /** One look at some streams: an XREAD without BLOCK per slot, sent together. */
+  private async look(keys: readonly string[], ids: readonly string[]): Promise<Array<[string, string]>> {
     const bySlot = new Map<number, { keys: string[]; ids: string[] }>();
     keys.forEach((key, i) => {
       const slot = this.slotOf?.(key) ?? 0;
@@ -178,30 +208,66 @@ export class Waiter {
     this.pollRest = undefined;
   }
 
-  /** The block of the next XREAD: until the earliest waiting loop's deadline, at most blockMs. */
+  /** The block of the next XREAD: until the next upkeep is due, at most blockMs. */
   private blockTime(): number {
-    let earliest = Infinity;
-    for (const w of this.watched.values())
-      if (w.waiting !== undefined) earliest = Math.min(earliest, w.waiting.deadline);
-    const until = Math.ceil(earliest - performance.now());
-    return Math.max(1, Math.min(this.blockMs, Number.isFinite(until) ? until : this.blockMs));
+    const { blockMs } = this.timing;
+    let earliest = this.lastLook + blockMs;
+    for (const w of this.watched.values()) if (w.waiting !== undefined) earliest = Math.min(earliest, w.waiting.due);
+    return Math.max(1, Math.min(blockMs, Math.ceil(earliest - performance.now())));
   }
 
-  private wake(woke: ReadonlyArray<[string, string]>): void {
+  /** Wakes the loops of the streams that got entries; returns how many it woke. */
+  private wake(woke: ReadonlyArray<[string, string]>): number {
+    let woken = 0;
     for (const [key, id] of woke) {
       const watch = this.watched.get(key);
       if (watch === undefined || !isAfter(id, watch.afterId)) continue; // spurious: already read past it
       watch.afterId = id;
-      if (watch.waiting !== undefined) watch.waiting.resolve(true);
-      else this.watched.delete(key); // busy: its loop reads on, and comes back when drained
+      if (watch.waiting === undefined) {
+        this.watched.delete(key); // busy: its loop reads on, and comes back when drained
+        this.version++;
+        continue;
+      }
+      watch.waiting.resolve(true);
+      woken++;
     }
+    return woken;
   }
 
-  private expire(): void {
+  /**
+   * What the waiting loops' reads would have noticed: a liveness read due, and (once per blockMs)
+   * dead letters replayed to their groups. Returns how many loops it woke.
+   */
+  private async upkeep(): Promise<number> {
+    let woken = 0;
     const now = performance.now();
     for (const watch of this.watched.values()) {
-      if (watch.waiting !== undefined && now >= watch.waiting.deadline) watch.waiting.resolve(false);
+      if (watch.waiting !== undefined && now >= watch.waiting.due) {
+        watch.waiting.resolve(true);
+        woken++;
+      }
     }
+    if (now - this.lastLook < this.timing.blockMs || this.closed) return woken;
+    this.lastLook = now;
+    const waiting = [...this.watched.values()].filter((w) => w.waiting !== undefined);
+    if (waiting.length === 0) return woken;
+    let found: Array<[string, string]>;
+    try {
+      found = await this.look(
+        waiting.map((w) => w.replayKey),
+        waiting.map(() => '0-0'),
+      );
+    } catch (err) {
+      await this.onError(err);
+      return woken;
+    }
+    const replayed = new Set(found.map(([key]) => key));
+    for (const watch of waiting) {
+      if (watch.waiting === undefined || !replayed.has(watch.replayKey)) continue;
+      watch.waiting.resolve(true);
+      woken++;
+    }
+    return woken;
   }
 
   private async onError(err: unknown): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RedisStreamer } from '../../src/index.js';
+import type { RedisStreamer, RedisStreamerOptions } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 
 const redis = useRedis();
@@ -25,6 +25,7 @@ async function consumeAll(
   streamer: RedisStreamer,
   channels: readonly string[],
   seen: Map<string, number>,
+  blockMs = 1000,
 ): Promise<{ run: Promise<void> }> {
   for (const channel of channels) {
     await streamer.subscribe(channel, { startFromLatest: false });
@@ -33,12 +34,50 @@ async function consumeAll(
       seen.set(key, (seen.get(key) ?? 0) + 1);
     });
   }
-  return { run: streamer.persistConsume({ blockMs: 1000 }) };
+  return { run: streamer.persistConsume({ blockMs }) };
 }
 
 async function publishOneEach(channels: readonly string[], i: number): Promise<void> {
   const pub = redis.streamer('pub');
   await Promise.all(channels.map((c) => pub.sendMessage(c, { name: 'n', body: { i } })));
+}
+
+/** Calls per command since the server started (INFO commandstats), e.g. `exec`, `xread`. */
+async function commandCalls(): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const m of String(await redis.client.info('commandstats')).matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) {
+    calls.set(m[1]!, Number(m[2]));
+  }
+  return calls;
+}
+
+/** Commands run by the server while `during` ran, by name (this file's own queries left out). */
+async function commandsDuring(during: () => Promise<void>): Promise<Map<string, number>> {
+  const before = await commandCalls();
+  await during();
+  const diff = new Map<string, number>();
+  for (const [name, calls] of await commandCalls()) {
+    const n = calls - (before.get(name) ?? 0);
+    if (n > 0 && name !== 'info') diff.set(name, n);
+  }
+  return diff;
+}
+
+/** A streamer consuming `count` fresh channels that have all read one message and wait now. */
+async function parked(
+  service: string,
+  count: number,
+  blockMs: number,
+  options: RedisStreamerOptions = {},
+): Promise<{ s: RedisStreamer; channels: string[]; seen: Map<string, number>; run: Promise<void> }> {
+  const channels = Array.from({ length: count }, () => uniqueChannel(service));
+  const seen = new Map<string, number>();
+  const s = redis.streamer(service, options);
+  const { run } = await consumeAll(s, channels, seen, blockMs);
+  await delay(200);
+  await publishOneEach(channels, 0);
+  await waitFor(() => seen.size === count, 'the first round handled');
+  return { s, channels, seen, run };
 }
 
 function exactlyOnce(seen: Map<string, number>, expected: number): void {
@@ -166,6 +205,64 @@ describe('many channels', () => {
     assert.ok(flood < 40_000, 'measured while the flood was still going');
     assert.ok(latency < 250, `the quiet channel waited ${latency.toFixed(1)} ms behind the flood`);
     await flooding;
+    await s.cleanup();
+    await run;
+  });
+
+  it('idle channels among many do no reads of their own, and still wake at once', async () => {
+    const blockMs = 300;
+    const { s, channels, seen, run } = await parked('idle-svc', 100, blockMs);
+    await delay(100);
+    // Each loop waits without a deadline: no read (a transaction) in 2 s, where a wait timing out
+    // every blockMs would read a few times per channel. The waits cost, per waiter (at most 4), one
+    // XREAD per blockMs and one look at the replay streams per blockMs, whatever the channels.
+    const idleMs = 2000;
+    const ran = await commandsDuring(() => delay(idleMs));
+    const seenRan = JSON.stringify([...ran]);
+    assert.equal((ran.get('exec') ?? 0) + (ran.get('xreadgroup') ?? 0), 0, `reads while idle: ${seenRan}`);
+    const perWaiter = 2 * Math.ceil(idleMs / blockMs + 1);
+    assert.ok((ran.get('xread') ?? 0) <= 4 * perWaiter, `waits while idle: ${seenRan}`);
+    await publishOneEach(channels, 1);
+    await waitFor(() => seen.size === 200, 'the second round handled');
+    exactlyOnce(seen, 200);
+    await s.cleanup();
+    await run;
+  });
+
+  it('an idle channel among many reads once per half staleGroupMs (its consumer stays seen)', async () => {
+    const staleGroupMs = 2400; // the smallest allowed with blockMs 300: a read every 1.2 s
+    const { s, run } = await parked('live-svc', 20, 300, { staleGroupMs });
+    await delay(100);
+    const ran = await commandsDuring(() => delay(3000));
+    const reads = ran.get('exec') ?? 0;
+    assert.ok(reads >= 20 && reads <= 20 * 4, `${reads} reads of 20 channels in 3 s`);
+    await s.cleanup();
+    await run;
+  });
+
+  it('dead letters replayed to an idle channel among many are handled', async () => {
+    const channels = Array.from({ length: 20 }, () => uniqueChannel('replay'));
+    const [target] = channels as [string];
+    const s = redis.streamer('replay-svc');
+    let broken = true;
+    let handled = 0;
+    for (const channel of channels) {
+      await s.subscribe(channel);
+      s.registerHandler(channel, () => {
+        if (channel !== target) return;
+        if (broken) throw new Error('not yet');
+        handled++;
+      });
+    }
+    const run = s.persistConsume({ blockMs: 300 });
+    await delay(200);
+    await redis.streamer('replay-pub').sendMessage(target, { name: 'n', body: 1 });
+    const dlq = s.deadLetters(target);
+    await waitFor(async () => (await dlq.size()) === 1, 'dead-lettered');
+    broken = false;
+    await delay(700); // every loop waits again
+    assert.equal((await dlq.replay('all')).replayed, 1);
+    await waitFor(() => handled === 1, 'the replayed entry handled', 5000);
     await s.cleanup();
     await run;
   });
