@@ -240,4 +240,35 @@ main().catch((error) => {
 EOF
 roundtrip cjs node roundtrip.cjs
 
+# 7. The CLI (package.json "bin"), run as a user runs it: npx finds the installed bin. Every run must exit by
+# itself within 10 s with the expected code.
+[ -x "$work/app/node_modules/.bin/redis-streamer" ] || fail "node_modules/.bin/redis-streamer is missing or not executable"
+cli() {
+  local expected="$1" label="$2"
+  shift 2
+  local status=0
+  timeout -k 2 10 npx --no -- redis-streamer "$@" >"$work/log/cli-$label.out" 2>"$work/log/cli-$label.err" || status=$?
+  if [ "$status" -ne "$expected" ]; then
+    sed 's/^/    /' "$work/log/cli-$label.out" "$work/log/cli-$label.err" >&2
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then fail "cli $label: did not exit within 10 s"; fi
+    fail "cli $label: exit status $status, expected $expected (redis-streamer $*)"
+  fi
+}
+cli 0 help --help
+grep -q 'dlq' "$work/log/cli-help.out" || fail "cli help: the commands are not listed"
+cli 0 publish publish pack-check:cli order.created '{"orderId": "ORD-3"}'
+id="$(cat "$work/log/cli-publish.out")"
+[[ "$id" =~ ^[0-9]+-[0-9]+$ ]] || fail "cli publish: printed \"$id\", not an entry id"
+cli 0 channels channels --json
+node -e '
+  const { channels } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const c = channels.find((x) => x.channel === "pack-check:cli");
+  if (!c || c.length !== 1 || c.lastEntryMs !== Number(process.argv[2].split("-")[0])) {
+    console.error("channels --json does not show the published entry:", JSON.stringify(channels));
+    process.exit(1);
+  }' "$work/log/cli-channels.out" "$id" || fail "cli channels: unexpected output"
+cli 2 usage trim pack-check:cli --retention 7x
+cli 1 unreachable channels --url "redis://127.0.0.1:1"
+step "cli: npx redis-streamer --help, publish ($id), channels --json; exit 2 on a usage error, 1 when Redis is unreachable"
+
 step "passed"

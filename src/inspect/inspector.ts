@@ -1,19 +1,31 @@
 /**
  * Inspector: what an operator wants to see, for any channel (this library's or dtpyfw's), without
  * consuming anything: the channels, each channel's length and age, its groups with their lag,
- * pending entries and consumers, stale or live, and its dead letters. It only reads, so a
- * read-only ACL user (`aclRules({ role: 'monitor' })`) may use it; replaying or purging dead
- * letters needs the consumer's rights.
+ * pending entries and consumers, stale or live, its dead letters, and its entries as they arrive
+ * (`tail`, which reads without a consumer group). Those only read, so a read-only ACL user
+ * (`aclRules({ role: 'monitor' })`) may use them; replaying or purging dead letters and trimming
+ * need the consumer's rights (a trim's dry run too: it runs the retention script, writing nothing).
  */
 import { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
 import { portFactory, type RedisSource } from '../connection/source.js';
 import { DeadLetterQueue } from '../delivery/dead-letters.js';
+import type { ReplayResult } from '../delivery/dead-letters.js';
 import { idTimeMs } from '../delivery/ids.js';
-import { ClosedError } from '../errors.js';
+import { ClosedError, ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import {
+  previewTrim,
+  trimChannel,
+  type RetentionPreview,
+  type RetentionResult,
+  type RetentionRule,
+} from '../maintenance/retention.js';
+import { checkChannel } from '../options.js';
 import { deadLetterKey, groupsKey } from '../naming.js';
 import { scripts } from '../scripts/index.js';
+import { replayInBatches, type ReplayOptions } from './replay.js';
+import { tailChannel, type TailEntry, type TailOptions } from './tail.js';
 
 /** A consumer of a group. */
 export interface ConsumerInfo {
@@ -73,6 +85,28 @@ export interface InspectorOptions {
   readonly logger?: Logger;
 }
 
+/** Options of `inspector.trim(channel, options)` and `inspector.previewTrim(channel, options)`. */
+export interface TrimOptions {
+  /** Entries older than this (ms, by the server's clock) go, unless a live group still needs them. */
+  readonly retentionMs: number;
+  /**
+   * Dead letters older than this (ms) go too.
+   * @default undefined (dead letters are left alone)
+   */
+  readonly deadLetterRetentionMs?: number;
+}
+
+/** Options of `inspector.previewTrim(channel, options)`. */
+export interface PreviewTrimOptions extends TrimOptions {
+  /**
+   * Each count reads at most this many entries from each end of the stream; beyond, it is a lower
+   * bound (see {@link RetentionPreview}). About 2 × this many entries are read per count at worst
+   * (some milliseconds of Redis time per thousand entries).
+   * @default 5000
+   */
+  readonly countLimit?: number;
+}
+
 /** Reads the state of channels, groups and dead letters. */
 export class Inspector implements AsyncDisposable {
   private readonly connections: Connections;
@@ -124,6 +158,77 @@ export class Inspector implements AsyncDisposable {
   /** A channel's dead letters: list, replay (to the group that failed), purge. */
   deadLetters(channel: string): DeadLetterQueue {
     return new DeadLetterQueue(channel, () => this.port());
+  }
+
+  /**
+   * Replays dead letters (`'all'`, or these dead-letter ids) to the groups that failed them, in
+   * batches (each one `replay(ids)` of {@link DeadLetterQueue}), reporting progress after each.
+   * Replaying all stops at the last dead letter there was when it started.
+   */
+  async replayDeadLetters(
+    channel: string,
+    ids: readonly string[] | 'all',
+    options: ReplayOptions = {},
+  ): Promise<ReplayResult> {
+    const queue = this.deadLetters(channel);
+    return replayInBatches(queue, ids, async () => (await this.port()).xrevrangeLast(queue.key), options);
+  }
+
+  /** The id of a channel's last entry, null when it is empty or missing (XREVRANGE + - COUNT 1). */
+  async lastEntryId(channel: string): Promise<string | null> {
+    checkChannel(channel);
+    return (await this.port()).xrevrangeLast(channel);
+  }
+
+  /**
+   * Follows a channel without consuming anything (XRANGE pages and XREAD BLOCK, never a consumer
+   * group): its entries, decoded as consumers decode them, until the signal aborts or the caller
+   * stops iterating. Uses a connection of its own for the waits, closed when the iteration ends.
+   */
+  tail(channel: string, options: TailOptions = {}): AsyncGenerator<TailEntry> {
+    checkChannel(channel);
+    return tailChannel(
+      {
+        command: () => this.port(),
+        openWait: () => this.connections.blocking(`tail:${channel}`),
+        release: (port) => this.connections.release(port),
+        discard: (port) => this.connections.discard(port),
+      },
+      channel,
+      options,
+    );
+  }
+
+  /**
+   * Trims a channel by age with the library's group-aware rule (retention-3.lua): entries older
+   * than `retentionMs` go, except what a live group has not read or acknowledged; a stale group
+   * (see `staleGroupMs`) holds nothing back. Needs write rights.
+   */
+  async trim(channel: string, options: TrimOptions): Promise<RetentionResult> {
+    const rule = this.trimRule(channel, options);
+    return trimChannel(await this.port(), rule, this.staleGroupMs, options.deadLetterRetentionMs);
+  }
+
+  /** What {@link trim} would remove now, changing nothing (see {@link RetentionPreview}). */
+  async previewTrim(channel: string, options: PreviewTrimOptions): Promise<RetentionPreview> {
+    const rule = this.trimRule(channel, options);
+    const limit = options.countLimit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new ConfigError(`countLimit must be an integer >= 1, got ${limit}`);
+    }
+    return previewTrim(await this.port(), rule, this.staleGroupMs, options.deadLetterRetentionMs, limit);
+  }
+
+  private trimRule(channel: string, options: TrimOptions): RetentionRule {
+    checkChannel(channel);
+    for (const key of ['retentionMs', 'deadLetterRetentionMs'] as const) {
+      const value = options[key];
+      if (value === undefined && key === 'deadLetterRetentionMs') continue;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+        throw new ConfigError(`${key} must be an integer number of ms >= 1, got ${String(value)}`);
+      }
+    }
+    return { channel, retentionMs: options.retentionMs, maxLen: undefined };
   }
 
   /** Closes its connection. */

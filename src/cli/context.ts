@@ -1,0 +1,73 @@
+/**
+ * What every command gets: its output, the Redis location from the global flags, a logger, and
+ * helpers that open an Inspector (or a streamer) and always close it, so the process exits by
+ * itself. The Redis client is loaded only when a command needs it, so `--help` and usage errors
+ * answer at once.
+ */
+import type { Command } from 'commander';
+import type { RedisInstance } from '../connection/redis-instance.js';
+import type { Inspector } from '../inspect/inspector.js';
+import { defaultLogger, silentLogger, type Logger } from '../logger.js';
+import type { ConnectionFlags } from './connection.js';
+import { Output, type Io } from './output.js';
+
+/** The default Redis when neither `--url` nor `REDIS_URL` is given. */
+export const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/** The options every command takes (declared once, on the program). */
+export interface GlobalFlags extends ConnectionFlags {
+  /** `--json`: results as JSON on stdout. */
+  readonly json?: boolean;
+  /** `--verbose`: errors with their stack, the library's warnings on stderr. */
+  readonly verbose?: boolean;
+}
+
+/** The command's context. */
+export class Context {
+  /** Results go here. */
+  readonly out: Output;
+  /** The global flags. */
+  readonly flags: GlobalFlags;
+
+  /**
+   * @param io the process's streams (or a test's).
+   * @param env the environment (REDIS_URL).
+   * @param command the commander command being run (its options merged with the program's).
+   */
+  constructor(
+    readonly io: Io,
+    readonly env: NodeJS.ProcessEnv,
+    command: Command,
+  ) {
+    this.flags = command.optsWithGlobals<GlobalFlags>();
+    this.out = new Output(io, this.flags.json === true);
+  }
+
+  /** The library's log: silent unless `--verbose`. */
+  get logger(): Logger {
+    return this.flags.verbose === true ? defaultLogger : silentLogger;
+  }
+
+  /** Where Redis is. */
+  async redis(): Promise<RedisInstance> {
+    const { redisOf } = await import('./connection.js');
+    return redisOf(this.flags, this.env);
+  }
+
+  /** A new Inspector (the caller closes it). */
+  async inspector(staleGroupMs?: number): Promise<Inspector> {
+    const redis = await this.redis();
+    const { Inspector } = await import('../inspect/inspector.js');
+    return new Inspector(redis, { logger: this.logger, ...(staleGroupMs === undefined ? {} : { staleGroupMs }) });
+  }
+
+  /** Runs `use` with an Inspector and closes it afterwards, whatever happens. */
+  async withInspector<T>(use: (inspector: Inspector) => Promise<T>, staleGroupMs?: number): Promise<T> {
+    const inspector = await this.inspector(staleGroupMs);
+    try {
+      return await use(inspector);
+    } finally {
+      await inspector.close();
+    }
+  }
+}
