@@ -37,8 +37,11 @@ export interface AclOptions {
  */
 const CONNECTION = ['+ping', '+info', '+client|setname', '+select', '+cluster|slots', '+cluster|info'];
 
-/** Publishing; GET and SET for idempotency keys (`{channel}:idem:<key>`). */
-const PUBLISH = ['+xadd', '+evalsha', '+eval', '+get', '+set'];
+/**
+ * Publishing; for idempotency keys, what publish-keyed-3.lua runs on `{channel}:idem` (a hash) and
+ * `{channel}:idem:log` (a stream), and TIME (the window runs on the server's clock).
+ */
+const PUBLISH = ['+xadd', '+evalsha', '+eval', '+time', '+hmget', '+hset', '+hdel', '+xrange', '+xdel', '+pexpire'];
 
 const CONSUME = [
   '+multi',
@@ -110,7 +113,8 @@ export function aclRules(options: AclOptions): string[] {
       ? [...PUBLISH, ...(options.waitForReplicas === true ? ['+wait'] : [])]
       : options.role === 'monitor'
         ? MONITOR
-        : [...CONSUME, ...(options.ledger === true ? LEDGER : [])];
+        : // A consuming service publishes too (idempotent publishes included).
+          [...CONSUME, ...PUBLISH, ...(options.ledger === true ? LEDGER : [])];
   const keys = channels.flatMap((channel) => keysOf(channel, options));
   const read = options.role === 'monitor' ? '%R~' : '~';
   return ['resetchannels', '-@all', ...new Set([...CONNECTION, ...commands]), ...keys.map((k) => `${read}${k}`)];
@@ -120,7 +124,7 @@ function keysOf(channel: string, options: AclOptions): string[] {
   if (channel === '*') return ['*'];
   // The channel's own keys carry its hash tag: {orders}:dlq, {orders}:guard:<group>, ...; a
   // publisher needs only the records of idempotency keys.
-  const keys = [channel, options.role === 'publisher' ? `${slotPrefix(channel)}:idem:*` : `${slotPrefix(channel)}:*`];
+  const keys = [channel, options.role === 'publisher' ? `${slotPrefix(channel)}:idem*` : `${slotPrefix(channel)}:*`];
   if (options.role === 'consumer' && options.ledger === true) keys.push(`stream:${channel}:group:*`);
   return keys;
 }

@@ -149,11 +149,13 @@ export function replayKey(channel: string, group: string): string {
 }
 
 /**
- * What an idempotency key of a publish to `channel` is remembered under (the id of the entry it
- * appended, expiring with the window), in the channel's slot: `{orders}:idem:<key>`.
+ * Where the idempotency keys of publishes to `channel` are remembered, in the channel's slot: a
+ * hash from key to the id of the entry it appended (`{orders}:idem`), and a stream logging each
+ * batch's new keys (`{orders}:idem:log`), from which keys older than the window are forgotten.
  */
-export function publishKey(channel: string, idempotencyKey: string): string {
-  return `${slotPrefix(channel)}:idem:${idempotencyKey}`;
+export function publishKeys(channel: string): readonly [records: string, log: string] {
+  const records = `${slotPrefix(channel)}:idem`;
+  return [records, `${records}:log`];
 }
 
 /** When this library created or first saw each group of a channel (staleness starts from there). */

@@ -1,16 +1,16 @@
 /**
- * One atomic append of a chunk of entries to a channel: publish-1.lua, or publish-keyed-1+.lua when
- * an entry carries an idempotency key (the key's check, the append and the key's record in one
+ * One atomic append of a chunk of entries to a channel: publish-1.lua, or publish-keyed-3.lua when
+ * an entry carries an idempotency key (the keys' check, the append and the keys' records in one
  * step), optionally followed by WAIT on a connection kept for that.
  */
 import type { RedisPort } from '../connection/port.js';
 import { ReplicationError } from '../errors.js';
 import { IDEMPOTENCY_FIELD } from '../message.js';
-import { publishKey } from '../naming.js';
+import { publishKeys } from '../naming.js';
 import { scripts } from '../scripts/index.js';
 import type { ReplicaWait } from './publish-options.js';
 
-/** An encoded entry and its idempotency key, if any. */
+/** An encoded entry and its idempotency key, if any (the script adds it to the entry's fields). */
 export interface Outgoing {
   readonly fields: readonly string[];
   readonly key: string | undefined;
@@ -24,11 +24,6 @@ export interface Appended {
 
 const NONE: ReadonlySet<number> = new Set();
 
-/** The fields of an entry with its key, as appended. */
-export function withKey(fields: readonly string[], key: string | undefined): readonly string[] {
-  return key === undefined ? fields : [...fields, IDEMPOTENCY_FIELD, key];
-}
-
 /**
  * Appends the entries (all or none). With `wait`, the write goes through `port` (a connection WAIT
  * may block) and fewer replicas than asked is a {@link ReplicationError} carrying the ids.
@@ -41,14 +36,12 @@ export async function appendChunk(
   wait: ReplicaWait | undefined,
 ): Promise<Appended> {
   const keyed = entries.some((e) => e.key !== undefined);
-  const keys = [channel];
-  const args: Array<string | number> = keyed ? [windowMs, entries.length] : [entries.length];
+  const keys = keyed ? [channel, ...publishKeys(channel)] : [channel];
+  const args: Array<string | number> = keyed ? [windowMs, IDEMPOTENCY_FIELD, entries.length] : [entries.length];
   for (const { fields, key } of entries) {
-    if (keyed) {
-      args.push(key === undefined ? 0 : 1);
-      if (key !== undefined) keys.push(publishKey(channel, key));
-    }
-    args.push(fields.length / 2, ...fields);
+    // A keyed entry: its pair count negated, its fields, then its key (written as IDEMPOTENCY_FIELD).
+    if (key === undefined) args.push(fields.length / 2, ...fields);
+    else args.push(-fields.length / 2, ...fields, key);
   }
   if (wait === undefined) {
     return keyed

@@ -4,7 +4,7 @@
  * into one such batch per channel; a lone call is a plain XADD, so awaiting one message at a time
  * costs what it always did: one round trip.
  *
- * A message with an idempotency key goes through publish-keyed-1+.lua (appended once per key within
+ * A message with an idempotency key goes through publish-keyed-3.lua (appended once per key within
  * the window) and, when the attempt fails in doubt or for a reason that passes, is sent again after
  * a backoff (`publishRetries`): the key makes that safe. A message without a key is never sent
  * again. Publishes that ask for replicas go on a connection of their own, each batch followed by
@@ -21,7 +21,7 @@ import {
   ReplicationError,
 } from '../errors.js';
 import type { MessageLike } from '../message.js';
-import { appendChunk, withKey, type Appended, type Outgoing } from './append.js';
+import { appendChunk, type Appended, type Outgoing } from './append.js';
 import { messageEncoder, type MessageEncoder } from './encoder.js';
 import type { ResolvedStreamerOptions } from '../options.js';
 import {
@@ -90,7 +90,7 @@ export class Publisher {
   publish(channel: string, message: MessageLike, given?: PublishOptions): Promise<string> {
     const options = resolvePublishOptions(given);
     const key = keyOf(message, options.idempotencyKey);
-    const fields = withKey(this.encode(channel, message), key);
+    const fields = this.encode(channel, message);
     const wait = replicaWait(options);
     return new Promise((resolve, reject) => this.enqueue(channel, wait, { fields, key, attempt: 0, resolve, reject }));
   }
@@ -111,7 +111,7 @@ export class Publisher {
     const options = resolveBatchPublishOptions(given);
     const entries = messages.map((m) => {
       const key = keyOf(m);
-      return { fields: withKey(this.encode(channel, m), key), key };
+      return { fields: this.encode(channel, m), key };
     });
     const wait = replicaWait(options);
     const port = await this.deps.port(wait === undefined ? 'command' : 'replicaWrites');

@@ -4,11 +4,12 @@
  * again; consumers see the key; and under a CLIENT KILL storm 10,000 keyed publishes, retried by
  * the library, all resolve and leave exactly one entry per key.
  */
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { InvalidMessageError, PublishError, type MessageContext } from '../../src/index.js';
-import { publishKey } from '../../src/naming.js';
+import { publishKeys } from '../../src/naming.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 
 const redis = useRedis();
@@ -40,12 +41,39 @@ describe('idempotent publishing', () => {
     const channel = uniqueChannel('idem-window');
     const s = redis.streamer('idem-window', { publishDedupWindowMs: 300 });
     const first = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' });
-    const ttl = await redis.client.pttl(publishKey(channel, 'k'));
-    assert.ok(ttl > 0 && ttl <= 300, `the key's record expires with the window (pttl ${ttl})`);
+    for (const key of publishKeys(channel)) {
+      const ttl = await redis.client.pttl(key);
+      assert.ok(ttl > 0 && ttl <= 300, `${key} expires with the window (pttl ${ttl})`);
+    }
     await delay(400);
     const second = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' });
     assert.notEqual(second, first);
     assert.equal(await redis.client.xlen(channel), 2);
+  });
+
+  it('forgets a key once it is older than the window, while newer keys keep the records alive', async () => {
+    const channel = uniqueChannel('idem-forget');
+    const s = redis.streamer('idem-forget', { publishDedupWindowMs: 500 });
+    const [records, log] = publishKeys(channel);
+    const first = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'old' });
+    await delay(300);
+    const newer = await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' });
+    await delay(300); // 'old' is 600 ms old; the records live on, refreshed by 'new'
+    assert.equal(await redis.client.hget(records, 'old'), first, 'not yet forgotten: no publish since');
+    const again = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'old' });
+    assert.notEqual(again, first, 'an expired key appends again');
+    assert.equal(await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' }), newer);
+    assert.equal(await redis.client.xlen(channel), 3);
+    assert.deepEqual(await redis.client.hgetall(records), { old: again, new: newer });
+    const logged = (await redis.client.xrange(log, '-', '+')).map(([, fields]) => fields);
+    assert.deepEqual(
+      logged,
+      [
+        ['new', newer],
+        ['old', again],
+      ],
+      'the first batch was forgotten',
+    );
   });
 
   it('calls in one tick with one key append one entry, all resolving to its id', async () => {
@@ -113,12 +141,17 @@ describe('idempotent publishing', () => {
   it('costs a bounded amount of memory per key', async () => {
     const channel = uniqueChannel('idem-mem');
     const s = redis.streamer('idem-mem');
-    await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: '3f2b8c1e-9a4d-4c6b-8e2f-1a2b3c4d5e6f' });
-    const bytes = Number(
-      await redis.client.call('MEMORY', 'USAGE', publishKey(channel, '3f2b8c1e-9a4d-4c6b-8e2f-1a2b3c4d5e6f')),
+    const keys = 1000;
+    await s.sendMessages(
+      channel,
+      Array.from({ length: keys }, (_, i) => ({ name: 'n', body: i, idempotencyKey: randomUUID() })),
     );
-    console.log(`[idempotency] ${JSON.stringify({ keyChars: 36, bytesPerKey: bytes })}`);
-    assert.ok(bytes > 0 && bytes < 256, `one key's record takes ${bytes} bytes`);
+    let bytes = 0;
+    for (const key of publishKeys(channel))
+      bytes += Number(await redis.client.call('MEMORY', 'USAGE', key, 'SAMPLES', 0));
+    const perKey = bytes / keys;
+    console.log(`[idempotency] ${JSON.stringify({ keyChars: 36, bytesPerKey: Math.round(perKey) })}`);
+    assert.ok(perKey > 36 && perKey < 300, `one key's record takes ${perKey} bytes`);
   });
 
   it('under a CLIENT KILL storm, 10,000 keyed publishes all resolve and leave one entry per key', async (t) => {
