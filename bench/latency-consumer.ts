@@ -1,29 +1,43 @@
 /**
- * The consumer side of the latency benchmark, in its own process (as a real consuming service
- * would be): it records publish->handler latency from a wall-clock stamp in each body. Prints
- * "ready", then on any stdin input stops and prints the samples as JSON.
+ * The consumer side of the paced benchmarks, in its own process (as a real consuming service
+ * would be): it records publish->handler latency from a wall-clock stamp in each body, and the CPU
+ * time the process spends. Prints "ready" once consuming; then reads commands from stdin, one a
+ * line: "go" forgets what came before (warm-up) and starts counting CPU time, "stop" stops and
+ * prints `{ "samples": [ms...], "cpuMicros": n }` as one JSON line.
  *
- * argv: <redis url> <stream> <library | loop>
+ * argv: <redis url> <library | loop> <service> <channel prefix> <channel count>
+ * (`loop` is the hand-written blocking XREADGROUP loop, on one channel.)
  */
+import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { RedisStreamer, silentLogger } from '../src/index.js';
+import { channelNames, wallNow } from './support.js';
 
-const [url, stream, kind] = process.argv.slice(2) as [string, string, 'library' | 'loop'];
-const now = (): number => performance.timeOrigin + performance.now();
-const samples: number[] = [];
+const [url, kind, service, prefix, count] = process.argv.slice(2) as [
+  string,
+  'library' | 'loop',
+  string,
+  string,
+  string,
+];
+const channels = channelNames(prefix, Number(count));
+let samples: number[] = [];
 let stop: () => Promise<void>;
 
 if (kind === 'library') {
-  const consumer = new RedisStreamer(url, 'latency', { logger: silentLogger });
-  await consumer.subscribe(stream);
-  consumer.registerHandler(stream, (_n, p) => void samples.push(now() - (p as { t: number }).t));
+  const consumer = new RedisStreamer(url, service, { logger: silentLogger });
+  for (const channel of channels) {
+    await consumer.subscribe(channel);
+    consumer.registerHandler(channel, (_n, p) => void samples.push(wallNow() - (p as { t: number }).t));
+  }
   const run = consumer.persistConsume();
   stop = async () => {
     await consumer.cleanup();
     await run;
   };
 } else {
-  // The hand-written loop, blocking on XREADGROUP.
+  // The hand-written loop, blocking on XREADGROUP, one XACK per batch.
+  const stream = channels[0]!;
   const client = new Redis(url);
   await client.xgroup('CREATE', stream, 'loop', '$', 'MKSTREAM');
   let running = true;
@@ -44,7 +58,7 @@ if (kind === 'library') {
       if (reply === null) continue;
       const ids: string[] = [];
       for (const [id, fields] of reply[0]![1]) {
-        samples.push(now() - (JSON.parse(fields[3]!) as { t: number }).t);
+        samples.push(wallNow() - (JSON.parse(fields[3]!) as { t: number }).t);
         ids.push(id);
       }
       await client.xack(stream, 'loop', ...ids);
@@ -56,10 +70,21 @@ if (kind === 'library') {
     client.disconnect();
   };
 }
-process.stdout.write('ready\n');
-process.stdin.once('data', () => {
-  void stop().then(() => {
-    process.stdout.write(`${JSON.stringify(samples)}\n`);
-    process.stdin.destroy();
-  });
+
+let cpu0 = process.cpuUsage();
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  if (line === 'go') {
+    samples = [];
+    cpu0 = process.cpuUsage();
+  } else if (line === 'stop') {
+    const cpu = process.cpuUsage(cpu0);
+    const result = { samples, cpuMicros: cpu.user + cpu.system };
+    lines.close();
+    void stop().then(() => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.stdin.destroy();
+    });
+  }
 });
+process.stdout.write('ready\n');
