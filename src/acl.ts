@@ -85,6 +85,7 @@ const CONSUME = [
 const LEDGER = ['+zadd', '+zcount', '+zremrangebyrank'];
 
 const MONITOR = [
+  '+xread', // tail: follows a channel with XREAD BLOCK, without a group
   '+evalsha_ro',
   '+eval_ro',
   '+xinfo|groups',

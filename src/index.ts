@@ -22,7 +22,7 @@ export type { StreamerHooks, PublishHookEvent, HandleHookEvent, HandledHookEvent
 export type { StreamerStats, ChannelStats, GroupStats, Counters } from './stats.js';
 export { DeadLetterQueue, type DeadLetter, type ReplayResult } from './delivery/dead-letters.js';
 export type { DeadLetterReason } from './events.js';
-export type { RetentionResult } from './maintenance/retention.js';
+export type { RetentionResult, RetentionPreview, RetentionPreviewExact } from './maintenance/retention.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export {
   RedisStreamerError,
@@ -53,6 +53,10 @@ export {
   type ChannelInfo,
   type GroupInfo,
   type ConsumerInfo,
+  type TrimOptions,
+  type PreviewTrimOptions,
 } from './inspect/inspector.js';
+export type { TailEntry, TailOptions } from './inspect/tail.js';
+export type { ReplayOptions, ReplayProgress } from './inspect/replay.js';
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusOptions } from './metrics/prometheus.js';

@@ -20,7 +20,7 @@ import {
   silentLogger,
   type RedisStreamerError,
 } from '../../src/index.js';
-import { uniqueChannel, waitFor } from '../support/harness.js';
+import { delay, uniqueChannel, waitFor } from '../support/harness.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTlsRedis, type TlsRedis } from '../support/redis-tls.js';
 
@@ -167,6 +167,15 @@ describe('ACL users', () => {
         (e: unknown) => e,
       );
     assert.ok(refused instanceof RedisCommandError && refused.redisCode === 'NOPERM', inspect(refused));
+    // The monitor may follow the channel (XREAD BLOCK, no group), as `redis-streamer tail` does.
+    const tail = inspector.tail(channel, { blockMs: 200 });
+    const next = tail.next();
+    await delay(100); // waiting in XREAD BLOCK
+    await admin.xadd(channel, '*', 'name', 'followed', 'body', '{}');
+    const followed = await next;
+    await tail.return(undefined);
+    assert.equal(followed.done, false);
+    assert.equal(followed.value?.message?.name, 'followed');
   });
 
   it('a publisher without SCRIPT LOAD publishes keyed messages with a replica wait (the script cached by EVAL)', async () => {
