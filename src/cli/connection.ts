@@ -1,8 +1,10 @@
 /**
  * Where Redis is, from the command line: `--url` (or `REDIS_URL`, default
  * `redis://127.0.0.1:6379`), several `--url` or `--cluster` for a Redis Cluster, `--sentinel` with
- * `--primary-name` for Sentinel, and TLS files (a `rediss://` URL turns TLS on by itself). The
- * result is a {@link RedisInstance}, whose description never shows a password.
+ * `--primary-name` for Sentinel (sentinels that require a login read it from
+ * `REDIS_SENTINEL_USERNAME` and `REDIS_SENTINEL_PASSWORD`: a password on the command line would show in
+ * the process list), and TLS files (a `rediss://` URL turns TLS on by itself). The result is a
+ * {@link RedisInstance}, whose description never shows a password.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
@@ -61,6 +63,10 @@ export function tlsOf(flags: ConnectionFlags): TlsOptions | undefined {
   return Object.keys(tls).length === 0 ? undefined : tls;
 }
 
+function nonEmpty(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
 /** The {@link RedisInstance} the flags describe (a ConfigError, exit 2, when they make no sense). */
 export function redisOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): RedisInstance {
   const urls = urlsOf(flags, env);
@@ -75,7 +81,11 @@ export function redisOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process
     if (urls.length > 1) throw new UsageError('with --sentinel, give at most one --url (for the login and db)');
     const primaryName = flags.primaryName;
     if (primaryName === undefined) throw new UsageError('--sentinel needs --primary-name');
-    return new RedisInstance({ ...common, url: urls[0] as string, sentinels, primaryName });
+    const login = {
+      ...(nonEmpty(env['REDIS_SENTINEL_USERNAME']) ? { sentinelUsername: env['REDIS_SENTINEL_USERNAME'] } : {}),
+      ...(nonEmpty(env['REDIS_SENTINEL_PASSWORD']) ? { sentinelPassword: env['REDIS_SENTINEL_PASSWORD'] } : {}),
+    };
+    return new RedisInstance({ ...common, ...login, url: urls[0] as string, sentinels, primaryName });
   }
   if (flags.primaryName !== undefined) throw new UsageError('--primary-name goes with --sentinel');
   if (flags.cluster === true || urls.length > 1) return new RedisInstance({ ...common, cluster: urls });

@@ -35,7 +35,9 @@ function version(): string {
 
 const EPILOG = `
 Redis: --url (repeat it for the nodes of a Redis Cluster), else REDIS_URL, else ${DEFAULT_URL}.
-A rediss:// URL turns TLS on; --tls-* files do too. Passwords are never printed.
+With --sentinel, the URL gives the data nodes' login and db; REDIS_SENTINEL_USERNAME and
+REDIS_SENTINEL_PASSWORD the sentinels' login, if they need one. A rediss:// URL turns TLS on;
+--tls-* files do too. Passwords are never printed.
 
 Output: human tables; --json for scripts (shapes documented in src/cli/shapes.ts). Exit codes:
 0 ok, 1 failure (Redis unreachable, a command refused or declined), 2 usage error.`;

@@ -146,6 +146,10 @@ function fail(logger: Logger, req: IncomingMessage, res: ServerResponse, err: un
   if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
   if (err instanceof ConfigError) return sendError(res, 400, err.message);
   if (err instanceof RedisCommandError && err.redisCode === 'WRONGTYPE') return sendError(res, 404, 'not a stream');
+  if (err instanceof RedisCommandError && err.redisCode === 'NOPERM') {
+    // The dashboard's Redis user lacks a right (a monitor's rules, say): the user should see which.
+    return sendError(res, 403, `the dashboard's Redis user may not do this: ${err.message}`);
+  }
   if (err instanceof ConnectionError || err instanceof ClosedError) {
     logger.warn({ err, method: req.method, path: pathOf(req) }, 'dashboard: Redis is unavailable');
     return sendError(res, 503, `Redis is unavailable: ${err.message}`);

@@ -1,12 +1,14 @@
 /**
- * The built CLI against a Redis Cluster (several --url, or --cluster) and a TLS server that wants a
- * client certificate (rediss:// with --tls-ca, --tls-cert, --tls-key).
+ * The built CLI against a Redis Cluster (several --url, or --cluster), Sentinel (--sentinel with
+ * --primary-name) and a TLS server that wants a client certificate (rediss:// with --tls-ca,
+ * --tls-cert, --tls-key).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ChannelsJson, PublishJson, TailJson } from '../../src/cli/shapes.js';
 import { needsPrivateServer } from '../support/harness.js';
 import { startCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { startSentinel, type SentinelSetup } from '../support/redis-sentinel.js';
 import { startTlsRedis, type TlsRedis } from '../support/redis-tls.js';
 import { builtCli, cli, cliJson, LiveCli, startCli } from './support.js';
 
@@ -78,5 +80,32 @@ describe('cli: TLS with a client certificate', { skip: needsPrivateServer }, () 
     const halfPair = await cli(['--url', url, '--tls-cert', certs.clientCert, 'channels']);
     assert.equal(halfPair.code, 2);
     assert.match(halfPair.stderr, /--tls-cert and --tls-key go together/);
+  });
+});
+
+describe('cli: Sentinel', { skip: needsPrivateServer }, () => {
+  let setup: SentinelSetup | undefined;
+  before(async () => {
+    [setup] = await Promise.all([startSentinel(), builtCli()]);
+  });
+  after(() => setup?.stop());
+
+  it('publishes and lists through --sentinel and --primary-name (the --url host is not used); refuses --sentinel alone', async () => {
+    const flags = [
+      ...setup!.sentinels.flatMap((s) => ['--sentinel', `${s.host}:${s.port}`]),
+      '--primary-name',
+      setup!.name,
+      '--url',
+      'redis://ignored.invalid:1',
+    ];
+    const published = await cliJson<PublishJson>([...flags, 'publish', 'cli-sentinel', 'created', '{}']);
+    const listed = await cliJson<ChannelsJson>([...flags, 'channels']);
+    assert.deepEqual(
+      listed.channels.map((c) => [c.channel, c.lastEntryMs]),
+      [['cli-sentinel', Number(published.id.split('-')[0])]],
+    );
+    const alone = await cli(['--sentinel', `${setup!.sentinels[0]!.host}:1`, 'channels']);
+    assert.equal(alone.code, 2, alone.stderr);
+    assert.match(alone.stderr, /--primary-name/);
   });
 });

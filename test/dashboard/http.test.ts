@@ -10,6 +10,7 @@ import { networkInterfaces } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { Inspector } from '../../src/index.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/server.js';
+import { aclRules } from '../../src/acl.js';
 import { uniqueChannel, useRedis } from '../support/harness.js';
 import type { ChannelReply, ChannelsReply, DeadLettersReply } from '../../src/dashboard/api.js';
 import { csrfOf, errorOf, http, jsonOf, parsePrometheus, sampleOf } from './helpers.js';
@@ -298,6 +299,27 @@ describe('changing data: CSRF, origin, read-only', () => {
     assert.equal(replayed.length, 1);
     assert.deepEqual(replayed[0]![1], ['name', 'order.created', 'body', '{"i":9}', 'rs-replay-of', '1-1']);
     assert.equal((await redis.client.xrange(`{${channel}}:dlq`, deadLetterId, deadLetterId)).length, 0);
+  });
+
+  it('answers 403 naming the missing right when its Redis user may not replay or purge (a monitor)', async () => {
+    const user = `dash-monitor-${process.pid}`;
+    await redis.client.call('ACL', 'SETUSER', user, 'reset', 'on', '>monitor-secret', ...aclRules({ role: 'monitor' }));
+    const url = new URL(redis.url);
+    const monitor = new Inspector(`redis://${user}:monitor-secret@${url.host}`);
+    try {
+      const { channel, deadLetterId, csrf, post } = await setup({ inspector: monitor });
+      for (const action of ['replay', 'purge']) {
+        const reply = await post(action, { ...json, 'X-CSRF-Token': csrf }, { ids: [deadLetterId] });
+        assert.equal(reply.status, 403, `${action}: ${reply.body}`);
+        assert.match(errorOf(reply), /may not do this: .*NOPERM/);
+        assert.doesNotMatch(reply.body, /monitor-secret/);
+      }
+      assert.equal(await redis.client.xlen(`{${channel}}:dlq`), 1, 'nothing changed');
+    } finally {
+      await Promise.all(open.splice(0).map((d) => d.close()));
+      await monitor.close();
+      await redis.client.call('ACL', 'DELUSER', user);
+    }
   });
 
   it('read-only refuses replay and purge (403) even with a valid CSRF token', async () => {
