@@ -60,6 +60,36 @@ for (const ledger of ['hwm', 'zset'] as const) {
       );
     });
 
+    it('skips a whole batch below the mark read by a waiting loop, and the rest behind it', async () => {
+      // The loop waits (XREAD BLOCK, then the guarded read in the same write) when the group is moved
+      // back by 50 entries: its first read (16) is all below the mark, the other 34 are skipped by
+      // moving the group forward, and only the new entry is handled.
+      const channel = uniqueChannel(`batch-${ledger}`);
+      const publisher = redis.streamer('publisher');
+      await publisher.sendMessages(
+        channel,
+        Array.from({ length: 50 }, (_, i) => ({ name: 'n', body: { i } })),
+      );
+      const seen: number[] = [];
+      const s = redis.streamer('batch-svc', { ledger });
+      await s.subscribe(channel, { startFromLatest: false });
+      s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
+      const run = s.persistConsume({ blockMs: 2000, count: 16, maxCount: 16 });
+      await waitFor(() => seen.length >= 50, 'first pass');
+      await delay(200); // waiting now
+      await redis.client.xgroup('SETID', channel, `${channel}:batch-svc:cg`, '0-0');
+      await publisher.sendMessage(channel, { name: 'n', body: { i: 50 } });
+      await waitFor(() => seen.length >= 51, 'the new one');
+      await waitFor(async () => (await s.getStats()).deduplicated === 50, 'fifty skipped');
+      await delay(300);
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 51 }, (_, i) => i),
+      );
+      await s.cleanup();
+      await run;
+    });
+
     it('counts the skipped entries as deduplicated', async () => {
       const channel = uniqueChannel(`count-${ledger}`);
       const publisher = redis.streamer('publisher');
