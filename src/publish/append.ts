@@ -37,12 +37,15 @@ export async function appendChunk(
 ): Promise<Appended> {
   const keyed = entries.some((e) => e.key !== undefined);
   const keys = keyed ? [channel, ...publishKeys(channel)] : [channel];
-  const args: Array<string | number> = keyed ? [windowMs, IDEMPOTENCY_FIELD, entries.length] : [entries.length];
-  for (const { fields, key } of entries) {
-    // A keyed entry: its pair count negated, its fields, then its key (written as IDEMPOTENCY_FIELD).
-    if (key === undefined) args.push(fields.length / 2, ...fields);
-    else args.push(-fields.length / 2, ...fields, key);
+  const args: Array<string | number> = [entries.length];
+  if (keyed) {
+    // The keys first (looked up in one call), then the entries; a keyed entry's pair count is negated.
+    const given = entries.flatMap((e) => (e.key === undefined ? [] : [e.key]));
+    args.unshift(windowMs, IDEMPOTENCY_FIELD);
+    args.push(given.length, ...given);
   }
+  for (const { fields, key } of entries)
+    args.push(key === undefined ? fields.length / 2 : -fields.length / 2, ...fields);
   if (wait === undefined) {
     return keyed
       ? keyedResult(await scripts.publishKeyed.run(port, keys, args))
