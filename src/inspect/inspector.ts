@@ -123,11 +123,12 @@ export class Inspector implements AsyncDisposable {
 
   /**
    * The channels: every stream key (found with SCAN ... TYPE stream, on every primary of a
-   * cluster), without this library's own streams (dead letters and replays), sorted.
+   * cluster), without this library's own streams (dead letters, replays, the log of idempotency
+   * keys), sorted.
    */
   async channels(): Promise<string[]> {
     const keys = await (await this.port()).keysOfType('stream');
-    return keys.filter((k) => !/:(dlq|replay:.+)$/.test(k) || !k.startsWith('{')).sort();
+    return keys.filter((k) => !/:(dlq|replay:.+|idem:log)$/.test(k) || !k.startsWith('{')).sort();
   }
 
   /** One channel: its length, first and last entry times, dead letters, and groups. */

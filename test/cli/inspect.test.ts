@@ -29,12 +29,12 @@ function idMs(id: string): number {
 }
 
 describe('cli: channels', () => {
-  it('lists channels with length, first and last entry time, groups and dead letters; not the dead-letter streams', async () => {
+  it('lists channels with length, first and last entry time, groups and dead letters; not the library’s own streams', async () => {
     const channel = uniqueChannel('cli-ch');
     const s = redis.streamer('cli-ch-svc');
     await s.subscribe(channel);
     const first = await s.sendMessage(channel, { name: 'a', body: { n: 1 } });
-    const last = await s.sendMessage(channel, { name: 'b', body: { n: 2 } });
+    const last = await s.sendMessage(channel, { name: 'b', body: { n: 2 } }, { idempotencyKey: 'b' });
     await redis.client.xadd(`{${channel}}:dlq`, '*', 'name', 'x', 'body', '{}', 'dlq-group', 'g', 'dlq-id', first);
 
     const { channels } = await cliJson<ChannelsJson>(['channels'], { url: redis.url });
@@ -49,6 +49,8 @@ describe('cli: channels', () => {
       [[`${channel}:cli-ch-svc:cg`, true, 2, 0]],
     );
     assert.ok(!channels.some((c) => c.channel.includes(':dlq')), 'dead-letter streams are not channels');
+    assert.equal(await redis.client.type(`{${channel}}:idem:log`), 'stream');
+    assert.ok(!channels.some((c) => c.channel.includes(':idem')), 'the log of idempotency keys is not a channel');
 
     const table = await cli(['channels'], { url: redis.url });
     assert.equal(table.code, 0, table.stderr);
