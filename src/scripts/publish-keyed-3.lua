@@ -14,7 +14,9 @@
 -- ARGV[1] the window in ms
 -- ARGV[2] the field name the key is written under in the entry (rs-idempotency-key)
 -- ARGV[3] the number of entries
--- ARGV[4] the number of keyed entries m; ARGV[5 .. 4+m] their keys, in order
+-- ARGV[4] the number of keyed entries m, negated when two of them have the same key
+-- ARGV[5] their keys as the log writes them (each after its length in bytes and a colon)
+-- ARGV[6 .. 5+m] their keys, in order
 -- then, per entry, its number of field/value pairs n followed by the 2n field and value strings; a
 -- keyed entry gives -n instead (its key is the next of the keys above)
 --
@@ -25,6 +27,8 @@ local window = tonumber(ARGV[1])
 local key_field = ARGV[2]
 local count = tonumber(ARGV[3])
 local keyed = tonumber(ARGV[4])
+local shared = keyed < 0 -- two entries of the batch have the same key: the second repeats the first
+if shared then keyed = -keyed end
 
 -- Forget the keys logged longer ago than the window. A log entry holds its keys as one string,
 -- each key preceded by its length and a colon.
@@ -43,18 +47,18 @@ for _, logged in ipairs(redis.call('XRANGE', KEYS[3], '-', cut, 'COUNT', 2)) do
 end
 
 local found = {}
-if keyed > 0 then found = redis.call('HMGET', KEYS[2], unpack(ARGV, 5, 4 + keyed)) end
+if keyed > 0 then found = redis.call('HMGET', KEYS[2], unpack(ARGV, 6, 5 + keyed)) end
 
-local ids, repeated, records, logged, fresh = {}, {}, {}, {}, {}
-local at, k = 5 + keyed, 0
+local ids, repeated, records, fresh = {}, {}, {}, {}
+local at, k = 6 + keyed, 0
 for e = 1, count do
   local n = tonumber(ARGV[at])
   local key, first_id = nil, nil
   if n < 0 then
     n = -n
     k = k + 1
-    key = ARGV[4 + k]
-    first_id = found[k] or fresh[key]
+    key = ARGV[5 + k]
+    first_id = found[k] or (shared and fresh[key])
   end
   if first_id then
     ids[e] = first_id
@@ -76,10 +80,9 @@ for e = 1, count do
       ids[e] = redis.call(unpack(args))
     end
     if key then
-      fresh[key] = ids[e] -- a second entry with the same key in this batch repeats this one
+      if shared then fresh[key] = ids[e] end
       records[#records + 1] = key
       records[#records + 1] = ids[e]
-      logged[#logged + 1] = #key .. ':' .. key
     end
   end
   at = at + 1 + n * 2
@@ -87,7 +90,15 @@ end
 
 if #records > 0 then
   redis.call('HSET', KEYS[2], unpack(records))
-  redis.call('XADD', KEYS[3], '*', 'keys', table.concat(logged))
+  -- Only the keys recorded now are logged (a repeated key's record is forgotten with its first log
+  -- entry): ARGV[5] when they all were, else the recorded ones written out again.
+  local text = ARGV[5]
+  if #records < 2 * keyed then
+    local logged = {}
+    for i = 1, #records, 2 do logged[#logged + 1] = #records[i] .. ':' .. records[i] end
+    text = table.concat(logged)
+  end
+  redis.call('XADD', KEYS[3], '*', 'keys', text)
 end
 if keyed > 0 then
   redis.call('PEXPIRE', KEYS[2], window)

@@ -55,26 +55,50 @@ describe('idempotent publishing', () => {
     const channel = uniqueChannel('idem-forget');
     const s = redis.streamer('idem-forget', { publishDedupWindowMs: 500 });
     const [records, log] = publishKeys(channel);
-    const first = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'old' });
+    const old = 'заказ-7✓'; // not ASCII: the log writes lengths in bytes
+    const first = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: old });
     await delay(300);
     const newer = await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' });
-    await delay(300); // 'old' is 600 ms old; the records live on, refreshed by 'new'
-    assert.equal(await redis.client.hget(records, 'old'), first, 'not yet forgotten: no publish since');
-    const again = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'old' });
+    await delay(300); // the old key is 600 ms old; the records live on, refreshed by 'new'
+    assert.equal(await redis.client.hget(records, old), first, 'not yet forgotten: no publish since');
+    const again = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: old });
     assert.notEqual(again, first, 'an expired key appends again');
     assert.equal(await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' }), newer);
     assert.equal(await redis.client.xlen(channel), 3);
-    assert.deepEqual(await redis.client.hgetall(records), { old: again, new: newer });
+    assert.deepEqual(await redis.client.hgetall(records), { [old]: again, new: newer });
     const logged = (await redis.client.xrange(log, '-', '+')).map(([, fields]) => fields);
-    // Each batch logs its new keys as one string, each key after its length in two bytes.
+    // Each batch logs the keys it recorded as one string, each key after its length in bytes and a
+    // colon; the repeat of 'new' logged nothing.
     assert.deepEqual(
       logged,
       [
         ['keys', '3:new'],
-        ['keys', '3:old'],
+        ['keys', `${Buffer.byteLength(old)}:${old}`],
       ],
       'the first batch was forgotten',
     );
+  });
+
+  it('a key repeated in a batch is logged once, so its record is not forgotten early later', async () => {
+    const channel = uniqueChannel('idem-relog');
+    const s = redis.streamer('idem-relog', { publishDedupWindowMs: 400 });
+    const [records, log] = publishKeys(channel);
+    const ids = await s.sendMessages(channel, [
+      { name: 'n', body: 0, idempotencyKey: 'a' },
+      { name: 'n', body: 1, idempotencyKey: 'b' },
+      { name: 'n', body: 2, idempotencyKey: 'a' },
+    ]);
+    assert.equal(ids[2], ids[0]);
+    await delay(200);
+    assert.deepEqual(await s.sendMessages(channel, [{ name: 'n', body: 3, idempotencyKey: 'a' }]), [ids[0]]);
+    const logged = (await redis.client.xrange(log, '-', '+')).map(([, fields]) => fields);
+    assert.deepEqual(logged, [['keys', '1:a1:b']], 'the repeats were not logged again');
+    await delay(250); // 'a' and 'b' are forgotten at the next publish
+    const fresh = await s.sendMessage(channel, { name: 'n', body: 4 }, { idempotencyKey: 'a' });
+    assert.notEqual(fresh, ids[0]);
+    assert.equal(await redis.client.hget(records, 'a'), fresh);
+    assert.equal(await redis.client.hget(records, 'b'), null);
+    assert.equal(await redis.client.xlen(channel), 3);
   });
 
   it('calls in one tick with one key append one entry, all resolving to its id', async () => {
