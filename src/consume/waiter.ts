@@ -65,6 +65,11 @@ export class Waiter {
   private closed = false;
   private errors = 0;
   private lastLook = performance.now();
+  /**
+   * No liveness read is due before this (the earliest `due` when the waits were last scanned, or
+   * a later wait's): the waits are scanned only then, not on every wake.
+   */
+  private nextDue = Infinity;
   private pollRest: AbortController | undefined;
 
   /**
@@ -109,6 +114,7 @@ export class Waiter {
         resolve(woke);
       };
       w.waiting = { resolve: settle, due: performance.now() + this.timing.livenessMs };
+      this.nextDue = Math.min(this.nextDue, w.waiting.due);
       signal.addEventListener('abort', onAbort, { once: true });
       this.kick(key);
     });
@@ -211,8 +217,7 @@ export class Waiter {
   /** The block of the next XREAD: until the next upkeep is due, at most blockMs. */
   private blockTime(): number {
     const { blockMs } = this.timing;
-    let earliest = this.lastLook + blockMs;
-    for (const w of this.watched.values()) if (w.waiting !== undefined) earliest = Math.min(earliest, w.waiting.due);
+    const earliest = Math.min(this.lastLook + blockMs, this.nextDue);
     return Math.max(1, Math.min(blockMs, Math.ceil(earliest - performance.now())));
   }
 
@@ -241,10 +246,16 @@ export class Waiter {
   private async upkeep(): Promise<number> {
     let woken = 0;
     const now = performance.now();
-    for (const watch of this.watched.values()) {
-      if (watch.waiting !== undefined && now >= watch.waiting.due) {
-        watch.waiting.resolve(true);
-        woken++;
+    if (now >= this.nextDue) {
+      this.nextDue = Infinity;
+      for (const watch of this.watched.values()) {
+        if (watch.waiting === undefined) continue;
+        if (now >= watch.waiting.due) {
+          watch.waiting.resolve(true);
+          woken++;
+        } else {
+          this.nextDue = Math.min(this.nextDue, watch.waiting.due);
+        }
       }
     }
     if (now - this.lastLook < this.timing.blockMs || this.closed) return woken;

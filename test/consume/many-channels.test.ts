@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RedisStreamer, RedisStreamerOptions } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { MAX_WAITERS } from '../../src/consume/read-paths.js';
 
 const redis = useRedis();
 
@@ -214,14 +215,14 @@ describe('many channels', () => {
     const { s, channels, seen, run } = await parked('idle-svc', 100, blockMs);
     await delay(100);
     // Each loop waits without a deadline: no read (a transaction) in 2 s, where a wait timing out
-    // every blockMs would read a few times per channel. The waits cost, per waiter (at most 4), one
+    // every blockMs would read a few times per channel. The waits cost, per waiter (at most MAX_WAITERS), one
     // XREAD per blockMs and one look at the replay streams per blockMs, whatever the channels.
     const idleMs = 2000;
     const ran = await commandsDuring(() => delay(idleMs));
     const seenRan = JSON.stringify([...ran]);
     assert.equal((ran.get('exec') ?? 0) + (ran.get('xreadgroup') ?? 0), 0, `reads while idle: ${seenRan}`);
     const perWaiter = 2 * Math.ceil(idleMs / blockMs + 1);
-    assert.ok((ran.get('xread') ?? 0) <= 4 * perWaiter, `waits while idle: ${seenRan}`);
+    assert.ok((ran.get('xread') ?? 0) <= MAX_WAITERS * perWaiter, `waits while idle: ${seenRan}`);
     await publishOneEach(channels, 1);
     await waitFor(() => seen.size === 200, 'the second round handled');
     exactlyOnce(seen, 200);
