@@ -6,7 +6,7 @@
 import type { RedisStreamerOptions } from '../../src/index.js';
 import { handWrittenLoop, seedPerMessagePath } from '../baselines.js';
 import { timeConsume } from '../library-consume.js';
-import { check, fmt, freshStream, ratio, repeat, type BenchContext, type Scenario } from '../support.js';
+import { check, fmt, freshStream, median, ratio, repeat, type BenchContext, type Scenario } from '../support.js';
 
 /** msg/s of a baseline consumer over a pre-filled stream. */
 async function baseline(ctx: BenchContext, kind: 'loop' | 'seed', n: number): Promise<number> {
@@ -38,14 +38,22 @@ export const consume: Scenario = {
   async run(ctx) {
     const n = ctx.smoke ? 2_000 : 200_000;
     const seedN = ctx.smoke ? 500 : 20_000;
+    // The loop and the library's modes take turns in every round, so that each ratio compares runs
+    // made under the same conditions (the loop's own figure moved by up to a third between runs).
+    const runs = { loop: [] as number[], amo: [] as number[], alo: [] as number[], ledger: [] as number[] };
+    for (let r = 0; r < ctx.runs; r++) {
+      runs.loop.push(await baseline(ctx, 'loop', n));
+      runs.amo.push(await library(ctx, { delivery: 'at-most-once' }, n));
+      runs.alo.push(await library(ctx, { delivery: 'at-least-once' }, n));
+      runs.ledger.push(await library(ctx, { delivery: 'at-most-once', dedupGuard: 'ledger' }, n));
+    }
     const c = {
-      handWrittenLoop: await repeat(ctx.runs, () => baseline(ctx, 'loop', n)),
+      handWrittenLoop: median(runs.loop),
       seedPerMessagePath: await repeat(ctx.runs, () => baseline(ctx, 'seed', seedN)),
-      atMostOnce: await repeat(ctx.runs, () => library(ctx, { delivery: 'at-most-once' }, n)),
-      atLeastOnce: await repeat(ctx.runs, () => library(ctx, { delivery: 'at-least-once' }, n)),
-      atMostOnceZsetLedger: await repeat(ctx.runs, () =>
-        library(ctx, { delivery: 'at-most-once', dedupGuard: 'ledger' }, n),
-      ),
+      atMostOnce: median(runs.amo),
+      atLeastOnce: median(runs.alo),
+      atMostOnceZsetLedger: median(runs.ledger),
+      runs,
     };
     const loop = c.handWrittenLoop;
     return {
