@@ -39,12 +39,14 @@ export async function appendChunk(
   const keys = keyed ? [channel, ...publishKeys(channel)] : [channel];
   const args: Array<string | number> = [entries.length];
   if (keyed) {
-    // The keys first (looked up in one call; their count negated when two are the same), also as
-    // the log of keys writes them, then the entries, a keyed entry's pair count negated.
+    // The keys first (looked up in one call; their count negated when two are the same), padded to
+    // an even count with an empty string (the log writes them as pairs), then the entries, a keyed
+    // entry's pair count negated.
     const given = entries.flatMap((e) => (e.key === undefined ? [] : [e.key]));
-    const logged = given.map((k) => `${Buffer.byteLength(k)}:${k}`).join('');
+    const padded = given.length % 2 === 0 ? given.length : given.length + 1;
     args.unshift(windowMs, IDEMPOTENCY_FIELD);
-    args.push(new Set(given).size < given.length ? -given.length : given.length, logged, ...given);
+    args.push(new Set(given).size < given.length ? -given.length : given.length, padded, ...given);
+    if (padded > given.length) args.push('');
   }
   for (const { fields, key } of entries)
     args.push(key === undefined ? fields.length / 2 : -fields.length / 2, ...fields);

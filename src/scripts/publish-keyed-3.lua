@@ -3,8 +3,8 @@
 -- record of the key are one step, so two publishers racing with one key append one entry.
 --
 -- The keys of a channel are remembered in a hash from key to the id it appended, looked up and
--- written once per batch. Each batch's new keys are also logged, as one string, in one entry of a
--- stream whose id carries the server time; each call first forgets the keys of (at most two) log
+-- written once per batch. Each batch's new keys are also logged in one entry of a stream (as its
+-- fields and values, in pairs), whose id carries the server time; each call first forgets the keys of (at most two) log
 -- entries older than the window, more than it adds, so forgetting keeps up in small steps. Both keys
 -- expire a window after the last keyed publish, so a channel that goes quiet leaves nothing behind.
 --
@@ -15,8 +15,8 @@
 -- ARGV[2] the field name the key is written under in the entry (rs-idempotency-key)
 -- ARGV[3] the number of entries
 -- ARGV[4] the number of keyed entries m, negated when two of them have the same key
--- ARGV[5] their keys as the log writes them (each after its length in bytes and a colon)
--- ARGV[6 .. 5+m] their keys, in order
+-- ARGV[5] m rounded up to an even number p
+-- ARGV[6 .. 5+p] their keys, in order, and an empty string when m is odd (keys are never empty)
 -- then, per entry, its number of field/value pairs n followed by the 2n field and value strings; a
 -- keyed entry gives -n instead (its key is the next of the keys above)
 --
@@ -30,19 +30,11 @@ local keyed = tonumber(ARGV[4])
 local shared = keyed < 0 -- two entries of the batch have the same key: the second repeats the first
 if shared then keyed = -keyed end
 
--- Forget the keys logged longer ago than the window. A log entry holds its keys as one string,
--- each key preceded by its length and a colon.
+-- Forget the keys logged longer ago than the window (a log entry's fields and values are keys).
 local time = redis.call('TIME')
 local cut = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - window
 for _, logged in ipairs(redis.call('XRANGE', KEYS[3], '-', cut, 'COUNT', 2)) do
-  local text, old, at = logged[2][2], {}, 1
-  while at <= #text do
-    local colon = string.find(text, ':', at, true)
-    local len = tonumber(string.sub(text, at, colon - 1))
-    old[#old + 1] = string.sub(text, colon + 1, colon + len)
-    at = colon + len + 1
-  end
-  if #old > 0 then redis.call('HDEL', KEYS[2], unpack(old)) end
+  redis.call('HDEL', KEYS[2], unpack(logged[2]))
   redis.call('XDEL', KEYS[3], logged[1])
 end
 
@@ -50,7 +42,7 @@ local found = {}
 if keyed > 0 then found = redis.call('HMGET', KEYS[2], unpack(ARGV, 6, 5 + keyed)) end
 
 local ids, repeated, records, fresh = {}, {}, {}, {}
-local at, k = 6 + keyed, 0
+local at, k = 6 + tonumber(ARGV[5]), 0
 for e = 1, count do
   local n = tonumber(ARGV[at])
   local key, first_id = nil, nil
@@ -91,14 +83,15 @@ end
 if #records > 0 then
   redis.call('HSET', KEYS[2], unpack(records))
   -- Only the keys recorded now are logged (a repeated key's record is forgotten with its first log
-  -- entry): ARGV[5] when they all were, else the recorded ones written out again.
-  local text = ARGV[5]
-  if #records < 2 * keyed then
+  -- entry): all the keys given when they all were, else the recorded ones.
+  if #records == 2 * keyed then
+    redis.call('XADD', KEYS[3], '*', unpack(ARGV, 6, 5 + tonumber(ARGV[5])))
+  else
     local logged = {}
-    for i = 1, #records, 2 do logged[#logged + 1] = #records[i] .. ':' .. records[i] end
-    text = table.concat(logged)
+    for i = 1, #records, 2 do logged[#logged + 1] = records[i] end
+    if #logged % 2 == 1 then logged[#logged + 1] = '' end
+    redis.call('XADD', KEYS[3], '*', unpack(logged))
   end
-  redis.call('XADD', KEYS[3], '*', 'keys', text)
 end
 if keyed > 0 then
   redis.call('PEXPIRE', KEYS[2], window)
