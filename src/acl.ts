@@ -41,19 +41,7 @@ const CONNECTION = ['+ping', '+info', '+client|setname', '+select', '+cluster|sl
  * Publishing; for idempotency keys, what publish-keyed-3.lua runs on `{channel}:idem` (a hash) and
  * `{channel}:idem:log` (a stream), and TIME (the window runs on the server's clock).
  */
-const PUBLISH = [
-  '+xadd',
-  '+evalsha',
-  '+eval',
-  '+time',
-  '+hget',
-  '+hmget',
-  '+hset',
-  '+hdel',
-  '+xrange',
-  '+xdel',
-  '+pexpire',
-];
+const PUBLISH = ['+xadd', '+evalsha', '+eval', '+time', '+hmget', '+hset', '+hdel', '+xrange', '+xdel', '+pexpire'];
 
 const CONSUME = [
   '+multi',

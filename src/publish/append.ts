@@ -40,13 +40,13 @@ export async function appendChunk(
   const args: Array<string | number> = [entries.length];
   if (keyed) {
     // The keys first (looked up in one call; their count negated when two are the same), padded to
-    // an even count with the last one again (the log writes them as pairs), then the entries, a
-    // keyed entry's pair count negated.
+    // an even count with an empty string (the log writes them as pairs), then the entries, a keyed
+    // entry's pair count negated.
     const given = entries.flatMap((e) => (e.key === undefined ? [] : [e.key]));
     const padded = given.length % 2 === 0 ? given.length : given.length + 1;
     args.unshift(windowMs, IDEMPOTENCY_FIELD);
     args.push(new Set(given).size < given.length ? -given.length : given.length, padded, ...given);
-    if (padded > given.length) args.push(given[given.length - 1] as string);
+    if (padded > given.length) args.push('');
   }
   for (const { fields, key } of entries)
     args.push(key === undefined ? fields.length / 2 : -fields.length / 2, ...fields);

@@ -46,9 +46,6 @@ export interface KeyedMessage extends MessageLike {
   readonly idempotencyKey?: string;
 }
 
-/** A UTF-16 surrogate without its pair. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** Longest idempotency key, in characters. */
 export const MAX_KEY_LENGTH = 512;
 
@@ -76,10 +73,6 @@ export function keyOf(message: MessageLike, fromOptions?: string): string | unde
     throw new InvalidMessageError(
       `an idempotency key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
     );
-  }
-  // A lone surrogate is sent as U+FFFD: two different keys would be one key in Redis.
-  if (LONE_SURROGATE.test(key)) {
-    throw new InvalidMessageError('an idempotency key must be valid Unicode (it has a lone surrogate)');
   }
   return key;
 }

@@ -16,10 +16,7 @@
 -- ARGV[3] the number of entries
 -- ARGV[4] the number of keyed entries m, negated when two of them have the same key
 -- ARGV[5] m rounded up to an even number p
--- ARGV[6 .. 5+p] their keys, in order, and the last one again when m is odd
---
--- Publishers of one channel may use different windows: the longest one given is kept in the hash
--- under the field '' (never a key: keys are not empty), and keys are remembered that long.
+-- ARGV[6 .. 5+p] their keys, in order, and an empty string when m is odd (keys are never empty)
 -- then, per entry, its number of field/value pairs n followed by the 2n field and value strings; a
 -- keyed entry gives -n instead (its key is the next of the keys above)
 --
@@ -32,14 +29,6 @@ local count = tonumber(ARGV[3])
 local keyed = tonumber(ARGV[4])
 local shared = keyed < 0 -- two entries of the batch have the same key: the second repeats the first
 if shared then keyed = -keyed end
-
--- The longest window of the channel's publishers.
-local kept = tonumber(redis.call('HGET', KEYS[2], '') or '0')
-if window > kept then
-  redis.call('HSET', KEYS[2], '', window)
-else
-  window = kept
-end
 
 -- Forget the keys logged longer ago than the window (a log entry's fields and values are keys).
 local time = redis.call('TIME')
@@ -100,10 +89,12 @@ if #records > 0 then
   else
     local logged = {}
     for i = 1, #records, 2 do logged[#logged + 1] = records[i] end
-    if #logged % 2 == 1 then logged[#logged + 1] = logged[#logged] end
+    if #logged % 2 == 1 then logged[#logged + 1] = '' end
     redis.call('XADD', KEYS[3], '*', unpack(logged))
   end
 end
-redis.call('PEXPIRE', KEYS[2], window)
-redis.call('PEXPIRE', KEYS[3], window)
+if keyed > 0 then
+  redis.call('PEXPIRE', KEYS[2], window)
+  redis.call('PEXPIRE', KEYS[3], window)
+end
 return { ids, repeated }
