@@ -26,9 +26,9 @@ if ARGV[5] == '1' then
   if reply and reply[1] then entries = reply[1][2] end
   local replays = redis.call('EXISTS', KEYS[3])
   if #entries == 0 then
-    -- Nothing above the group's position: wait for entries above the stream's last one.
-    local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-    return { '', '', 0, last[1] and last[1][1] or '', 0, replays, entries }
+    -- Nothing above the group's position (a wait that timed out): the loop waits after it next.
+    local g = rs_group(KEYS[1], ARGV[1])
+    return { '', '', 0, g and g['last-delivered-id'] or '', 0, replays, entries }
   end
   local delivered = entries[#entries][1]
   local from, skipped = '', 0

@@ -236,3 +236,24 @@ describe('a group that disappears while consuming', () => {
     await run;
   });
 });
+
+describe('at-most-once wake-up on an empty channel', () => {
+  it('a message published while the loop rests after an empty wait is handled at once, not a block later', async () => {
+    // The wait times out on the empty stream; the loop rests (restMs) and waits again. It must wait
+    // after the group's position: waiting after "$" would miss a message published during the rest
+    // until that next wait timed out (blockMs).
+    const channel = uniqueChannel('empty-wake');
+    const s = redis.streamer('empty-wake-svc');
+    await s.subscribe(channel);
+    let handledAt = 0;
+    s.registerHandler(channel, () => void (handledAt = Date.now()));
+    const run = s.persistConsume({ blockMs: 1000, restMs: 400 });
+    await delay(1200); // the first wait timed out at about 1,000 ms; resting until about 1,400
+    const publishedAt = Date.now();
+    await redis.streamer('empty-wake-pub').sendMessage(channel, { name: 'n', body: 1 });
+    await waitFor(() => handledAt > 0, 'handled', 3000);
+    assert.ok(handledAt - publishedAt < 700, `handled ${handledAt - publishedAt} ms after publishing`);
+    await s.cleanup();
+    await run;
+  });
+});
