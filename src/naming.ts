@@ -158,6 +158,15 @@ export function publishKeys(channel: string): readonly [records: string, log: st
   return [records, `${records}:log`];
 }
 
+/**
+ * Whether a stream key is one of this library's own streams beside a channel (dead letters,
+ * replays, the log of idempotency keys) rather than a channel: the forms of {@link deadLetterKey},
+ * {@link replayKey} and {@link publishKeys}, next to which it is kept so that a new one is not missed.
+ */
+export function isAuxiliaryStream(key: string): boolean {
+  return key.startsWith('{') && /:(dlq|replay:.+|idem:log)$/.test(key);
+}
+
 /** When this library created or first saw each group of a channel (staleness starts from there). */
 export function groupsKey(channel: string): string {
   return `${slotPrefix(channel)}:groups`;

@@ -12,7 +12,10 @@ import {
   hashTag,
   hostIdentity,
   instanceName,
+  isAuxiliaryStream,
   isSlotSafe,
+  publishKeys,
+  replayKey,
   ledgerKey,
   listenerName,
   retryKey,
@@ -254,5 +257,16 @@ void describe('auxiliary keys and slots', () => {
       assert.equal(keySlot(retryKey(channel, 'g')), slot, channel);
     }
     assert.ok(safe > 100, `only ${safe} safe channels generated`);
+  });
+});
+
+void describe('isAuxiliaryStream', () => {
+  void it("recognises the library's own streams as the key builders make them, and no channel", () => {
+    for (const channel of ['orders', '{app}.orders', 'a:dlq', 'x:replay:g']) {
+      assert.equal(isAuxiliaryStream(channel), false, channel);
+      assert.equal(isAuxiliaryStream(deadLetterKey(channel)), true, deadLetterKey(channel));
+      assert.equal(isAuxiliaryStream(replayKey(channel, `${channel}:svc:cg`)), true);
+      assert.equal(isAuxiliaryStream(publishKeys(channel)[1]), true, publishKeys(channel)[1]);
+    }
   });
 });

@@ -22,7 +22,7 @@ import {
   type RetentionRule,
 } from '../maintenance/retention.js';
 import { checkChannel } from '../options.js';
-import { deadLetterKey, groupsKey } from '../naming.js';
+import { deadLetterKey, groupsKey, isAuxiliaryStream } from '../naming.js';
 import { scripts } from '../scripts/index.js';
 import { replayInBatches, type ReplayOptions } from './replay.js';
 import { tailChannel, type TailEntry, type TailOptions } from './tail.js';
@@ -128,7 +128,7 @@ export class Inspector implements AsyncDisposable {
    */
   async channels(): Promise<string[]> {
     const keys = await (await this.port()).keysOfType('stream');
-    return keys.filter((k) => !/:(dlq|replay:.+|idem:log)$/.test(k) || !k.startsWith('{')).sort();
+    return keys.filter((k) => !isAuxiliaryStream(k)).sort();
   }
 
   /** One channel: its length, first and last entry times, dead letters, and groups. */
