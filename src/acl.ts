@@ -38,10 +38,11 @@ export interface AclOptions {
 const CONNECTION = ['+ping', '+info', '+client|setname', '+select', '+cluster|slots', '+cluster|info'];
 
 /**
- * Publishing; for idempotency keys, what publish-keyed-3.lua runs on `{channel}:idem` (a hash) and
- * `{channel}:idem:log` (a stream), and TIME (the window runs on the server's clock).
+ * Publishing; for idempotency keys, what publish-keyed-3.lua runs on the two generations of records
+ * `{channel}:idem` and `{channel}:idem:prev` (hashes), and TIME (the window runs on the server's
+ * clock).
  */
-const PUBLISH = ['+xadd', '+evalsha', '+eval', '+time', '+hmget', '+hset', '+hdel', '+xrange', '+xdel', '+pexpire'];
+const PUBLISH = ['+xadd', '+evalsha', '+eval', '+time', '+hmget', '+hset', '+exists', '+unlink', '+rename', '+pexpire'];
 
 const CONSUME = [
   '+multi',

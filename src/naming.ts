@@ -149,22 +149,23 @@ export function replayKey(channel: string, group: string): string {
 }
 
 /**
- * Where the idempotency keys of publishes to `channel` are remembered, in the channel's slot: a
- * hash from key to the id of the entry it appended (`{orders}:idem`), and a stream logging each
- * batch's new keys (`{orders}:idem:log`), from which keys older than the window are forgotten.
+ * Where the idempotency keys of publishes to `channel` are remembered, in the channel's slot: two
+ * generations of a hash from key to the id of the entry it appended, the current one
+ * (`{orders}:idem`) and the previous one (`{orders}:idem:prev`), dropped when the current one is a
+ * window old (see publish-keyed-3.lua).
  */
-export function publishKeys(channel: string): readonly [records: string, log: string] {
-  const records = `${slotPrefix(channel)}:idem`;
-  return [records, `${records}:log`];
+export function publishKeys(channel: string): readonly [current: string, previous: string] {
+  const current = `${slotPrefix(channel)}:idem`;
+  return [current, `${current}:prev`];
 }
 
 /**
  * Whether a stream key is one of this library's own streams beside a channel (dead letters,
- * replays, the log of idempotency keys) rather than a channel: the forms of {@link deadLetterKey},
- * {@link replayKey} and {@link publishKeys}, next to which it is kept so that a new one is not missed.
+ * replays) rather than a channel: the forms of {@link deadLetterKey} and {@link replayKey}, next to
+ * which it is kept so that a new one is not missed. (The library's other keys are not streams.)
  */
 export function isAuxiliaryStream(key: string): boolean {
-  return key.startsWith('{') && /:(dlq|replay:.+|idem:log)$/.test(key);
+  return key.startsWith('{') && /:(dlq|replay:.+)$/.test(key);
 }
 
 /** When this library created or first saw each group of a channel (staleness starts from there). */

@@ -98,6 +98,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.publisher = new Publisher({
       port: (which) => this.command(which),
       options: this.options,
+      cluster: this.connections.cluster,
       onHookError: (err, channel) => this.reports.error(err, { phase: 'hook', channel }),
       onAppended: (channel, appended) => this.counters.of(channel).add('published', appended),
     });

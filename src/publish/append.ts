@@ -37,19 +37,11 @@ export async function appendChunk(
 ): Promise<Appended> {
   const keyed = entries.some((e) => e.key !== undefined);
   const keys = keyed ? [channel, ...publishKeys(channel)] : [channel];
-  const args: Array<string | number> = [entries.length];
-  if (keyed) {
-    // The keys first (looked up in one call; their count negated when two are the same), padded to
-    // an even count with an empty string (the log writes them as pairs), then the entries, a keyed
-    // entry's pair count negated.
-    const given = entries.flatMap((e) => (e.key === undefined ? [] : [e.key]));
-    const padded = given.length % 2 === 0 ? given.length : given.length + 1;
-    args.unshift(windowMs, IDEMPOTENCY_FIELD);
-    args.push(new Set(given).size < given.length ? -given.length : given.length, padded, ...given);
-    if (padded > given.length) args.push('');
+  const args = keyed ? keyedArgs(entries, windowMs) : [entries.length];
+  for (const { fields, key } of entries) {
+    args.push(key === undefined ? fields.length / 2 : -fields.length / 2);
+    for (const value of fields) args.push(value);
   }
-  for (const { fields, key } of entries)
-    args.push(key === undefined ? fields.length / 2 : -fields.length / 2, ...fields);
   if (wait === undefined) {
     return keyed
       ? keyedResult(await scripts.publishKeyed.run(port, keys, args))
@@ -64,6 +56,25 @@ export async function appendChunk(
     throw new ReplicationError(channel, reply.ids, acknowledged, wait.replicas, wait.timeoutMs);
   }
   return reply;
+}
+
+/**
+ * The arguments of publish-keyed-3.lua before the entries: the keys first (looked up in one call;
+ * their count negated when two are the same). The entries follow, a keyed entry's pair count
+ * negated.
+ */
+function keyedArgs(entries: readonly Outgoing[], windowMs: number): Array<string | number> {
+  const given: string[] = [];
+  for (const { key } of entries) if (key !== undefined) given.push(key);
+  const repeats = given.length > 1 && new Set(given).size < given.length;
+  const args: Array<string | number> = [
+    windowMs,
+    IDEMPOTENCY_FIELD,
+    entries.length,
+    repeats ? -given.length : given.length,
+  ];
+  for (const key of given) args.push(key);
+  return args;
 }
 
 function plain(ids: string[]): Appended {

@@ -74,6 +74,10 @@ export function keyOf(message: MessageLike, fromOptions?: string): string | unde
       `an idempotency key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
     );
   }
+  // A lone surrogate is sent as U+FFFD: two different keys would be one key in Redis.
+  if (!key.isWellFormed()) {
+    throw new InvalidMessageError('an idempotency key must be valid Unicode (it has a lone surrogate)');
+  }
   return key;
 }
 

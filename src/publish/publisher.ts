@@ -21,6 +21,7 @@ import {
   ReplicationError,
 } from '../errors.js';
 import type { MessageLike } from '../message.js';
+import { slotSafeOn } from '../naming.js';
 import { appendChunk, type Appended, type Outgoing } from './append.js';
 import { messageEncoder, type MessageEncoder } from './encoder.js';
 import type { ResolvedStreamerOptions } from '../options.js';
@@ -50,6 +51,11 @@ export interface PublisherDeps {
     ResolvedStreamerOptions,
     'hooks' | 'maxMessageBytes' | 'publishDedupWindowMs' | 'publishRetries'
   >;
+  /**
+   * Whether the server is a Redis Cluster: a keyed publish to a channel whose keys cannot share its
+   * slot is then a ConfigError (its script could not run).
+   */
+  readonly cluster: boolean;
   /** Told of an onPublish hook that threw (the message still goes). */
   readonly onHookError: (err: unknown, channel: string) => void;
   /** Told of every append, with how many entries were new (a repeated key appends nothing). */
@@ -90,6 +96,7 @@ export class Publisher {
   publish(channel: string, message: MessageLike, given?: PublishOptions): Promise<string> {
     const options = resolvePublishOptions(given);
     const key = keyOf(message, options.idempotencyKey);
+    if (key !== undefined) slotSafeOn(channel, this.deps.cluster);
     const fields = this.encode(channel, message);
     const wait = replicaWait(options);
     return new Promise((resolve, reject) => this.enqueue(channel, wait, { fields, key, attempt: 0, resolve, reject }));
@@ -113,6 +120,7 @@ export class Publisher {
       const key = keyOf(m);
       return { fields: this.encode(channel, m), key };
     });
+    if (entries.some((e) => e.key !== undefined)) slotSafeOn(channel, this.deps.cluster);
     const wait = replicaWait(options);
     const port = await this.deps.port(wait === undefined ? 'command' : 'replicaWrites');
     const ids: string[] = [];

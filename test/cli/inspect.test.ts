@@ -49,8 +49,8 @@ describe('cli: channels', () => {
       [[`${channel}:cli-ch-svc:cg`, true, 2, 0]],
     );
     assert.ok(!channels.some((c) => c.channel.includes(':dlq')), 'dead-letter streams are not channels');
-    assert.equal(await redis.client.type(`{${channel}}:idem:log`), 'stream');
-    assert.ok(!channels.some((c) => c.channel.includes(':idem')), 'the log of idempotency keys is not a channel');
+    assert.equal(await redis.client.type(`{${channel}}:idem`), 'hash');
+    assert.ok(!channels.some((c) => c.channel.includes(':idem')), 'the idempotency records are not a channel');
 
     const table = await cli(['channels'], { url: redis.url });
     assert.equal(table.code, 0, table.stderr);

@@ -41,63 +41,78 @@ describe('idempotent publishing', () => {
     const channel = uniqueChannel('idem-window');
     const s = redis.streamer('idem-window', { publishDedupWindowMs: 300 });
     const first = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' });
-    for (const key of publishKeys(channel)) {
-      const ttl = await redis.client.pttl(key);
-      assert.ok(ttl > 0 && ttl <= 300, `${key} expires with the window (pttl ${ttl})`);
-    }
+    const [current, previous] = publishKeys(channel);
+    const ttl = await redis.client.pttl(current);
+    assert.ok(ttl > 0 && ttl <= 300, `the records expire with the window (pttl ${ttl})`);
+    assert.equal(await redis.client.exists(previous), 0, 'no previous generation yet');
     await delay(400);
     const second = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' });
     assert.notEqual(second, first);
     assert.equal(await redis.client.xlen(channel), 2);
   });
 
-  it('forgets a key once it is older than the window, while newer keys keep the records alive', async () => {
+  it('keeps keys through a generation change and forgets each once it is older than the window', async () => {
     const channel = uniqueChannel('idem-forget');
     const s = redis.streamer('idem-forget', { publishDedupWindowMs: 500 });
-    const [records, log] = publishKeys(channel);
+    const [current, previous] = publishKeys(channel);
     const old = 'заказ-7✓'; // not ASCII
     const first = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: old });
     await delay(300);
     const newer = await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' });
-    await delay(300); // the old key is 600 ms old; the records live on, refreshed by 'new'
-    assert.equal(await redis.client.hget(records, old), first, 'not yet forgotten: no publish since');
+    await delay(300); // the generation is 600 ms old: this publish moves it to the previous one
     const again = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: old });
-    assert.notEqual(again, first, 'an expired key appends again');
+    assert.notEqual(again, first, 'a key older than the window appends again');
+    assert.deepEqual(
+      await redis.client.hmget(previous, old, 'new'),
+      [first, newer],
+      'the previous generation holds the records made before the change',
+    );
+    assert.equal(await redis.client.hget(current, old), again);
+    // 'new' is 300 ms old, in the previous generation: still remembered.
     assert.equal(await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' }), newer);
     assert.equal(await redis.client.xlen(channel), 3);
-    assert.deepEqual(await redis.client.hgetall(records), { [old]: again, new: newer });
-    const logged = (await redis.client.xrange(log, '-', '+')).map(([, fields]) => fields);
-    // Each batch logs the keys it recorded as the fields and values of one entry (an empty string
-    // makes an odd count even); the repeat of 'new' logged nothing.
-    assert.deepEqual(
-      logged,
-      [
-        ['new', ''],
-        [old, ''],
-      ],
-      'the first batch was forgotten',
-    );
+    await delay(250);
+    const mid = await s.sendMessage(channel, { name: 'n', body: 3 }, { idempotencyKey: 'mid' });
+    await delay(300); // the next change: the previous generation goes (its records are all stale)
+    const later = await s.sendMessage(channel, { name: 'n', body: 4 }, { idempotencyKey: 'later' });
+    assert.deepEqual(await redis.client.hmget(previous, old, 'mid', 'new', 'later'), [again, mid, null, null]);
+    assert.deepEqual(await redis.client.hmget(current, old, 'mid', 'new', 'later'), [null, null, null, later]);
   });
 
-  it('a key repeated in a batch is logged once, so its record is not forgotten early later', async () => {
-    const channel = uniqueChannel('idem-relog');
-    const s = redis.streamer('idem-relog', { publishDedupWindowMs: 400 });
-    const [records, log] = publishKeys(channel);
+  it('counts the window from the first publish of a key: repeats do not extend it', async () => {
+    const channel = uniqueChannel('idem-first');
+    const s = redis.streamer('idem-first', { publishDedupWindowMs: 400 });
     const ids = await s.sendMessages(channel, [
       { name: 'n', body: 0, idempotencyKey: 'a' },
       { name: 'n', body: 1, idempotencyKey: 'b' },
       { name: 'n', body: 2, idempotencyKey: 'a' },
     ]);
-    assert.equal(ids[2], ids[0]);
-    await delay(200);
+    assert.equal(ids[2], ids[0], 'a key repeated in a batch resolves to its first entry');
+    await delay(250);
     assert.deepEqual(await s.sendMessages(channel, [{ name: 'n', body: 3, idempotencyKey: 'a' }]), [ids[0]]);
-    const logged = (await redis.client.xrange(log, '-', '+')).map(([, fields]) => fields);
-    assert.deepEqual(logged, [['a', 'b']], 'the repeats were not logged again');
-    await delay(250); // 'a' and 'b' are forgotten at the next publish
+    await delay(200); // 'a' was first published 450 ms ago, repeated 200 ms ago
     const fresh = await s.sendMessage(channel, { name: 'n', body: 4 }, { idempotencyKey: 'a' });
     assert.notEqual(fresh, ids[0]);
-    assert.equal(await redis.client.hget(records, 'a'), fresh);
-    assert.equal(await redis.client.hget(records, 'b'), null);
+    assert.equal(await redis.client.xlen(channel), 3);
+  });
+
+  it("keeps the longest window of a channel's publishers; each publisher's own window decides a repeat", async () => {
+    const channel = uniqueChannel('idem-windows');
+    const long = redis.streamer('idem-long', { publishDedupWindowMs: 1500 });
+    const short = redis.streamer('idem-short', { publishDedupWindowMs: 200 });
+    const [current] = publishKeys(channel);
+    const first = await long.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' });
+    await short.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'other' });
+    const ttl = await redis.client.pttl(current);
+    assert.ok(ttl > 1000, `a short-window publish does not shorten the records' life (pttl ${ttl})`);
+    await delay(300);
+    assert.equal(
+      await long.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' }),
+      first,
+      "the long window's key is still remembered after the short window's generation time",
+    );
+    const byShort = await short.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' });
+    assert.notEqual(byShort, first, 'for the short-window publisher, the 300 ms old key has expired');
     assert.equal(await redis.client.xlen(channel), 3);
   });
 
@@ -159,6 +174,10 @@ describe('idempotent publishing', () => {
         { name: 'n', body: 2, idempotencyKey: 'x'.repeat(513) },
       ]),
       InvalidMessageError,
+    );
+    await assert.rejects(
+      s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'order-\uD800' }),
+      (err: unknown) => err instanceof InvalidMessageError && /lone surrogate/.test(err.message),
     );
     assert.equal(await redis.client.exists(channel), 0);
   });

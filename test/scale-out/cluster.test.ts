@@ -243,6 +243,20 @@ describe('Redis Cluster', () => {
       (err: unknown) => err instanceof ConfigError && /slot/.test(err.message),
     );
     assert.throws(() => s.setRetention('orders}x'), ConfigError);
+    // A keyed publish needs the idempotency records in the stream's slot; an unkeyed one does not.
+    for (const publish of [
+      () => s.sendMessage('orders}x', { name: 'n', body: 1 }, { idempotencyKey: 'k' }),
+      () =>
+        s.sendMessages('orders}x', [
+          { name: 'n', body: 1 },
+          { name: 'n', body: 2, idempotencyKey: 'k' },
+        ]),
+    ]) {
+      await assert.rejects(publish(), (err: unknown) => err instanceof ConfigError && /slot/.test(err.message));
+    }
+    assert.equal(await client.exists('orders}x'), 0, 'nothing was appended');
+    await s.sendMessage('orders}x', { name: 'n', body: 1 });
+    assert.equal(await client.xlen('orders}x'), 1);
   });
 
   it('the documented ACL rules let a consumer, a publisher (with WAIT) and a monitor do their jobs on a cluster', async () => {

@@ -20,6 +20,7 @@ import {
   silentLogger,
   type RedisStreamerError,
 } from '../../src/index.js';
+import { publishKeys } from '../../src/naming.js';
 import { delay, uniqueChannel, waitFor } from '../support/harness.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTlsRedis, type TlsRedis } from '../support/redis-tls.js';
@@ -192,6 +193,22 @@ describe('ACL users', () => {
       );
     assert.ok(err instanceof ReplicationError && err.acknowledgedBy === 0, inspect(err));
     assert.equal(await admin.xlen(channel), 1);
+  });
+
+  it('a publisher keeps idempotency keys across generation changes with the documented rules', async () => {
+    const channel = uniqueChannel('acl-idem');
+    const publisher = await user('keyed', aclRules({ role: 'publisher', channels: [channel] }));
+    const p = track(new RedisStreamer(publisher, 'acl-idem', { logger: silentLogger, publishDedupWindowMs: 100 }));
+    const first = await p.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'a' });
+    for (let round = 0; round < 3; round++) {
+      await delay(60);
+      // Each second round changes generation (RENAME, UNLINK) while 'b' stays within its window.
+      const b = await p.sendMessage(channel, { name: 'n', body: round }, { idempotencyKey: `b${round}` });
+      assert.equal(await p.sendMessage(channel, { name: 'n', body: round }, { idempotencyKey: `b${round}` }), b);
+    }
+    assert.notEqual(await p.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'a' }), first);
+    assert.equal(await admin.xlen(channel), 5);
+    assert.equal(await admin.exists(...publishKeys(channel)), 2, 'both generations exist');
   });
 
   it('a missing right is a clear error naming the command, and nothing is half-written', async () => {
