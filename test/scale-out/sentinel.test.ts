@@ -413,7 +413,14 @@ function registerTests(): void {
       () => checkpoints.stop(),
     );
     await beforeFailover(channel);
-    await waitFor(() => handled.size >= 200 && checkpoints.confirmed >= 150, 'consuming before the failover');
+    // The replica may still be resyncing after the test before (a demoted or restarted primary): the
+    // checkpoints count only once it is linked; the wait is for that, not a figure of the test.
+    await setup.waitForReplica(setup.dataPorts.find((p) => p !== oldPrimary)!);
+    await waitFor(
+      () => handled.size >= 200 && checkpoints.confirmed >= 150,
+      'consuming before the failover, with checkpoints confirmed by the replica',
+      20_000,
+    );
 
     const startedAt = Date.now();
     let failover: { newPrimary: number; ms: number };
