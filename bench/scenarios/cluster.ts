@@ -6,7 +6,7 @@
  */
 import { Cluster } from 'ioredis';
 import { RedisInstance } from '../../src/index.js';
-import { startCluster, type RedisCluster } from '../../test/support/redis-cluster.js';
+import { CLUSTER_CLIENT_OPTIONS, startCluster, type RedisCluster } from '../../test/support/redis-cluster.js';
 import { timeConsume, type Consumed } from '../library-consume.js';
 import { body, check, fmt, median, nextName, ratio, type BenchContext, type Scenario } from '../support.js';
 
@@ -70,7 +70,7 @@ export const cluster: Scenario = {
   async run(ctx) {
     const perChannel = ctx.smoke ? 500 : 30_000;
     const redisCluster = await startCluster({ primaries: 3, replicasPerPrimary: 0 });
-    const client = new Cluster(redisCluster.startupNodes());
+    const client = new Cluster(redisCluster.startupNodes(), CLUSTER_CLIENT_OPTIONS);
     client.on('error', () => {});
     const onCl: Array<Consumed & { connections: number }> = [];
     const single: Consumed[] = [];

@@ -164,6 +164,7 @@ export class IoredisPort implements RedisPort {
       // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited. Commands
       // queued for the reconnect would then wait forever: fail them.
       client.disconnect(false);
+      this.link.afterClose();
       this.link.failQueued(this.closedError());
       this.tracker.closed();
       return;
@@ -179,6 +180,7 @@ export class IoredisPort implements RedisPort {
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
     client.quit().catch(() => client.disconnect(false));
+    this.link.afterClose();
     await Promise.race([ended, giveUp]);
     clearTimeout(timer);
     // Once ended, disconnect() would only arm ioredis' 2 s destroy timer on the closed socket.
@@ -189,6 +191,7 @@ export class IoredisPort implements RedisPort {
   destroy(): void {
     this.closed = true;
     this.link.client.disconnect(false);
+    this.link.afterClose();
     this.link.failQueued(this.closedError());
     this.tracker.closed();
   }

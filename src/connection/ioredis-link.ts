@@ -57,6 +57,8 @@ export interface Link {
   onSocketData(onData: () => void): void;
   /** Fails the commands queued for a reconnect that will not come. */
   failQueued(error: Error): void;
+  /** Called once the client was told to close (QUIT or disconnect): stops what it would still schedule. */
+  afterClose(): void;
   /** Every key of a type (SCAN ... TYPE, on every primary of a cluster), never KEYS. */
   keysOfType(type: string): Promise<string[]>;
 }
@@ -138,8 +140,19 @@ export function serverLink(client: Redis): Link {
       const internal = client as unknown as { flushQueue?: (err: Error) => void };
       if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
     },
+    afterClose() {},
     keysOfType: (type) => scanAll(client, type),
   };
+}
+
+/**
+ * ioredis 6 stops its periodic slot-map refresh on QUIT/disconnect, but a refresh in flight then
+ * schedules the next one as it completes, and so on every slotsRefreshInterval: the process would
+ * never exit. This stops that one as it completes (callbacks run in order, after its own).
+ */
+function stopSlotRefresh(client: Cluster): void {
+  const internal = client as unknown as { isRefreshing?: boolean; clearNodesRefreshInterval?: () => void };
+  if (internal.isRefreshing === true) client.refreshSlotsCache(() => internal.clearNodesRefreshInterval?.());
 }
 
 /** The link of a cluster client. */
@@ -194,6 +207,7 @@ export function clusterLink(client: Cluster): Link {
       if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
       for (const node of client.nodes()) serverLink(node).failQueued(error);
     },
+    afterClose: () => stopSlotRefresh(client),
     async keysOfType(type) {
       if (client.status !== 'ready') await client.call('PING');
       const perNode = await Promise.all(client.nodes('master').map((node) => scanAll(node, type)));

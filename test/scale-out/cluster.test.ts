@@ -2,9 +2,10 @@
  * Redis Cluster, on a real 3-primary cluster with a replica each: channels spread over the
  * primaries with every feature, a primary killed (and a planned failover) during an at-least-once
  * run, a channel's slot migrated while it is consumed, slot computation, and what cannot work on a
- * cluster refused.
+ * cluster refused; and a process exits by itself after cleanup() on a cluster.
  */
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import {
@@ -18,7 +19,10 @@ import {
 } from '../../src/index.js';
 import { keySlot } from '../../src/naming.js';
 import { delay, waitFor } from '../support/harness.js';
-import { startCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { startChild } from '../support/processes.js';
+import { CLUSTER_CLIENT_OPTIONS, startCluster, type RedisCluster } from '../support/redis-cluster.js';
+
+const CLUSTER_EXIT_CHILD = fileURLToPath(new URL('../support/child-cluster-exit.ts', import.meta.url));
 
 let cluster: RedisCluster;
 let client: Cluster;
@@ -26,7 +30,11 @@ const streamers: RedisStreamer[] = [];
 
 before(async () => {
   cluster = await startCluster();
-  client = new Cluster(cluster.startupNodes(), { retryDelayOnFailover: 300, retryDelayOnClusterDown: 300 });
+  client = new Cluster(cluster.startupNodes(), {
+    ...CLUSTER_CLIENT_OPTIONS,
+    retryDelayOnFailover: 300,
+    retryDelayOnClusterDown: 300,
+  });
   client.on('error', () => {});
 });
 
@@ -319,5 +327,25 @@ describe('Redis Cluster', () => {
       [],
       'no permission missing',
     );
+  });
+
+  it('a process exits by itself after cleanup() even when a slot-map refresh was in flight', async () => {
+    // ioredis re-arms its periodic refresh (every 2 s here) when one is in flight as the client
+    // closes; pausing every node for longer than that makes sure one is.
+    const ports = cluster.nodes.filter((n) => n.running).map((n) => n.port);
+    const child = await startChild(CLUSTER_EXIT_CHILD, [ports.join(',')], 30_000);
+    const admins = ports.map((port) => new Redis(port, '127.0.0.1'));
+    try {
+      await Promise.all(admins.map((a) => a.call('CLIENT', 'PAUSE', 3000, 'ALL')));
+      await delay(2200);
+      child.process.stdin?.write('stop\n');
+      const exited = await Promise.race([child.exited.then(() => true), delay(8000).then(() => false)]);
+      if (!exited) child.process.kill('SIGKILL');
+      assert.ok(exited, `the process did not exit within 8 s of cleanup(): ${child.output()}`);
+      assert.match(child.output(), /cleaned/);
+    } finally {
+      await Promise.all(admins.map((a) => a.call('CLIENT', 'UNPAUSE').catch(() => {})));
+      admins.forEach((a) => a.disconnect());
+    }
   });
 });

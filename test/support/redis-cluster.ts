@@ -23,6 +23,13 @@ import {
   type RespValue,
 } from './redis-server.js';
 
+/**
+ * Options for a test's own ioredis Cluster client: no periodic slot-map refresh (MOVED and failures
+ * still trigger one). ioredis 6 re-arms that refresh when one is in flight at disconnect(), which
+ * keeps the process alive (the library stops it in its own clients; see ioredis-link.ts).
+ */
+export const CLUSTER_CLIENT_OPTIONS = { slotsRefreshInterval: 0 } as const;
+
 /** Options for {@link startCluster}. */
 export interface ClusterOptions {
   /** How many primaries (at least 3: redis-cli refuses fewer). @default 3 */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
-import { startCluster, type RedisCluster } from './redis-cluster.js';
+import { CLUSTER_CLIENT_OPTIONS, startCluster, type RedisCluster } from './redis-cluster.js';
 import { startSentinel, type SentinelSetup } from './redis-sentinel.js';
 import { startTlsRedis, type TlsRedis } from './redis-tls.js';
 
@@ -50,13 +50,13 @@ describe('redis-cluster harness', () => {
       const replica = await c().replicaOf(node.port);
       assert.equal(c().nodes.find((n) => n.port === replica)?.role, 'replica');
     }
-    const client = clients.add(new Cluster(c().startupNodes()));
+    const client = clients.add(new Cluster(c().startupNodes(), CLUSTER_CLIENT_OPTIONS));
     await client.set('harness:a', '1');
     assert.equal(await client.get('harness:a'), '1');
   });
 
   it('migrates a slot with its keys to another primary', async () => {
-    const client = clients.add(new Cluster(c().startupNodes()));
+    const client = clients.add(new Cluster(c().startupNodes(), CLUSTER_CLIENT_OPTIONS));
     const keys = Array.from({ length: 250 }, (_, i) => `{harness:m}:${i}`);
     for (const key of keys) await client.set(key, key);
     const before = await c().primaryFor('{harness:m}');
@@ -72,7 +72,7 @@ describe('redis-cluster harness', () => {
   });
 
   it('promotes a replica when a primary is killed, takes the old one back as a replica, fails over to it', async (t) => {
-    const client = clients.add(new Cluster(c().startupNodes()));
+    const client = clients.add(new Cluster(c().startupNodes(), CLUSTER_CLIENT_OPTIONS));
     await client.set('{harness:k}', 'before');
     const old = await c().primaryFor('{harness:k}');
     const replica = await c().replicaOf(old.port);

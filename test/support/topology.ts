@@ -10,7 +10,7 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import { RedisInstance, type RedisSource } from '../../src/index.js';
-import { startCluster, type RedisCluster } from './redis-cluster.js';
+import { CLUSTER_CLIENT_OPTIONS, startCluster, type RedisCluster } from './redis-cluster.js';
 import { startSentinel, type SentinelSetup } from './redis-sentinel.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
@@ -69,7 +69,11 @@ export function cluster(): Topology {
     replicas: 1,
     async start() {
       setup = await startCluster();
-      client = new Cluster(setup.startupNodes(), { retryDelayOnFailover: 300, retryDelayOnClusterDown: 300 });
+      client = new Cluster(setup.startupNodes(), {
+        ...CLUSTER_CLIENT_OPTIONS,
+        retryDelayOnFailover: 300,
+        retryDelayOnClusterDown: 300,
+      });
       client.on('error', () => {});
     },
     async stop() {
