@@ -7,7 +7,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { ConnectionError, RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
 import { ConnectionTracker } from './connection-state.js';
-import { translateCommandError, translateConnectionError } from './ioredis-errors.js';
+import { isSentinelLoginRefused, translateCommandError, translateConnectionError } from './ioredis-errors.js';
 import { clusterLink, serverLink, type CommandArgs, type Link } from './ioredis-link.js';
 import {
   clusterEndpointOf,
@@ -75,7 +75,10 @@ export class IoredisPort implements RedisPort {
     const tracker = (this.tracker = new ConnectionTracker(label, where.endpoint));
     const client = link.client;
     const onError = (err: unknown): void => {
-      const fatal = tracker.error(translateConnectionError(err, this.endpoint, this.user, this.db));
+      const translated = translateConnectionError(err, this.endpoint, this.user, this.db);
+      const fatal = tracker.error(translated);
+      // Sentinels that refuse the login: the commands waiting would wait for ever.
+      if (isSentinelLoginRefused(err)) link.failQueued(translated);
       if (!fatal || tracker.fatal === undefined) return;
       // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
       this.closed = true;

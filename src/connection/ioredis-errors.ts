@@ -67,6 +67,17 @@ function copyOf(failure: RedisStreamerError): RedisStreamerError {
  * Translates an error the client reports about the connection itself (its 'error' event): a
  * refused TCP connection, a refused login, a database that does not exist.
  */
+/** ioredis' error when every sentinel refused the login. */
+const SENTINEL_LOGIN_REFUSED = /All sentinels are unreachable.*Last error: (WRONGPASS|NOAUTH)/s;
+
+/**
+ * Whether an ioredis connection error says every sentinel refused the login. ioredis then asks them
+ * again and again within its connect, without failing the commands waiting for it.
+ */
+export function isSentinelLoginRefused(err: unknown): err is Error {
+  return err instanceof Error && SENTINEL_LOGIN_REFUSED.test(err.message);
+}
+
 export function translateConnectionError(err: unknown, endpoint: string, user: string, db: number): RedisStreamerError {
   if (err instanceof RedisStreamerError) return err;
   if (isReply(err)) {
@@ -81,6 +92,10 @@ export function translateConnectionError(err: unknown, endpoint: string, user: s
       );
     }
     return new RedisCommandError(endpoint, command ?? 'connect', err.message);
+  }
+  // ioredis asks the sentinels again and again in itself; a refused login is only in its message.
+  if (isSentinelLoginRefused(err)) {
+    return new AuthError(endpoint, 'the sentinel user', describe(err));
   }
   return new ConnectionError(endpoint, `cannot reach Redis at ${endpoint} (${describe(err)})`, {
     cause: sanitized(err),

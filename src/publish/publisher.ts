@@ -197,8 +197,8 @@ export class Publisher {
       );
       return;
     }
-    for (const chunk of chunks(items)) {
-      const waiting = items.splice(0, chunk.length);
+    // (chunks() reads the list lazily: it is given its own copy, never the queue it empties.)
+    for (const waiting of chunks(items.splice(0))) {
       appendChunk(port, channel, waiting, this.windowMs, wait).then(
         (appended) => {
           this.deps.onAppended(channel, appended.ids.length - appended.repeated.size);

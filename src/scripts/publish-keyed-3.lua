@@ -45,6 +45,8 @@ local s, w = string.match(found[1] or '', '^(%d+):(%d+)$')
 if s then
   start, kept = tonumber(s), tonumber(w)
   described = window <= kept
+  -- The server's clock stepped back: the generation starts now, or it would not change for that long.
+  if start > now then start, described = now, false end
 end
 if window > kept then kept = window end
 

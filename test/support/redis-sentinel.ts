@@ -17,6 +17,10 @@
  * goes on accepting writes from the clients still connected to it until it is demoted (its clients
  * are cut then), and what it accepted after its replica was promoted is discarded when it resyncs.
  * `configSet('min-replicas-to-write', 1)` makes it refuse them instead.
+ *
+ * With {@link SentinelOptions.sentinelPassword} the sentinels require a login (`requirepass`) from
+ * every client, this harness included (it sends AUTH ahead of each of its commands to them), and
+ * log in to one another with it (`sentinel sentinel-pass`). The data nodes are not affected.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +55,12 @@ export interface SentinelOptions {
    * @default 5000
    */
   readonly failoverTimeoutMs?: number;
+  /**
+   * Make every sentinel require this password from its clients (`requirepass`, for the default
+   * user) and use it with the other sentinels (`sentinel sentinel-pass`), as a Sentinel deployment
+   * with authentication does. The harness logs in with it too. @default no login required
+   */
+  readonly sentinelPassword?: string;
 }
 
 /** A running Sentinel setup, from {@link startSentinel}. */
@@ -63,6 +73,8 @@ export interface SentinelSetup {
   readonly dataPorts: number[];
   /** The temporary directory holding one directory per process. */
   readonly dir: string;
+  /** The password the sentinels require ({@link SentinelOptions.sentinelPassword}), if any. */
+  readonly sentinelPassword: string | undefined;
   /** The current primary's port, as a running sentinel reports it (SENTINEL GET-MASTER-ADDR-BY-NAME). */
   primaryPort(): Promise<number>;
   /** Kills the current primary (SIGKILL) and waits for the process to exit; resolves to its port. */
@@ -126,6 +138,11 @@ function records(reply: RespValue): Array<Record<string, string>> {
   });
 }
 
+/** A config file value as one argument, whatever it holds (spaces, quotes, `#`). */
+function configValue(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n')}"`;
+}
+
 /** The port in a GET-MASTER-ADDR-BY-NAME reply, or undefined. */
 function masterPort(reply: RespValue): number | undefined {
   return Array.isArray(reply) && reply.length === 2 ? Number(reply[1]) : undefined;
@@ -135,7 +152,8 @@ function masterPort(reply: RespValue): number | undefined {
  * Starts a primary, a replica (`replicaof` in its config) and 3 sentinels (`redis-server
  * sentinel.conf --sentinel`, with `sentinel monitor mymaster 127.0.0.1 <primary> 2`,
  * down-after-milliseconds 1000, failover-timeout 5000 (or `failoverTimeoutMs`), parallel-syncs 1;
- * faster internal periods unless `fastTimers: false`), each on a free port,
+ * faster internal periods unless `fastTimers: false`; `requirepass` and `sentinel sentinel-pass`
+ * with `sentinelPassword`), each on a free port,
  * logging to `redis.log` / `sentinel.log` in its directory. Resolves once the replica's link is up
  * and every sentinel knows the master, the replica (healthy) and the 2 other sentinels. Prints
  * nothing; on failure stops what it started and rejects with the logs' tails.
@@ -150,6 +168,10 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
   const kills = new Map<number, number>();
   const paused = new Set<RedisProcess>();
   let stopped = false;
+  const password = options.sentinelPassword;
+  /** A command to the sentinel on `port`, logged in when the sentinels require it. */
+  const sentinelCommand = (port: number, args: ReadonlyArray<string | number>): Promise<RespValue> =>
+    redisCommand(port, args, password === undefined ? {} : { password });
 
   const startData = async (name: string, replicaOf?: number): Promise<RedisProcess> => {
     const nodeDir = join(dir, name);
@@ -194,12 +216,15 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
         `sentinel down-after-milliseconds ${NAME} 1000`,
         `sentinel failover-timeout ${NAME} ${options.failoverTimeoutMs ?? 5000}`,
         `sentinel parallel-syncs ${NAME} 1`,
+        ...(password === undefined
+          ? []
+          : [`requirepass ${configValue(password)}`, `sentinel sentinel-pass ${configValue(password)}`]),
       ];
       writeFileSync(conf, `${lines.join('\n')}\n`);
-      return { port, logFile, args: [conf, '--sentinel'] };
+      return { port, logFile, args: [conf, '--sentinel'], ...(password === undefined ? {} : { password }) };
     });
     if (options.fastTimers !== false) {
-      await redisCommand(watcher.port, ['SENTINEL', 'DEBUG', 'info-period', 1000, 'publish-period', 500]);
+      await sentinelCommand(watcher.port, ['SENTINEL', 'DEBUG', 'info-period', 1000, 'publish-period', 500]);
     }
     return watcher;
   };
@@ -233,7 +258,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
   const agreedPrimary = async (): Promise<number | string> => {
     const ports = await Promise.all(
       runningWatchers().map(async (w) =>
-        masterPort(await redisCommand(w.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME])),
+        masterPort(await sentinelCommand(w.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME])),
       ),
     );
     const [first] = ports;
@@ -255,7 +280,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
       return `${port} is not a replica of ${primary}`;
     if (info['master_link_status'] !== 'up') return `${port}: link to ${primary} is down`;
     for (const w of runningWatchers()) {
-      const replicas = records(await redisCommand(w.port, ['SENTINEL', 'REPLICAS', NAME]));
+      const replicas = records(await sentinelCommand(w.port, ['SENTINEL', 'REPLICAS', NAME]));
       const entry = replicas.find((r) => r['port'] === String(port));
       if (entry?.['flags'] !== 'slave' || entry['master-link-status'] !== 'ok') {
         return `sentinel ${w.port} sees ${port} as ${entry === undefined ? 'unknown' : `${entry['flags']}, link ${entry['master-link-status']}`}`;
@@ -281,7 +306,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
     if (failed !== undefined) throw failed.reason;
     await waitUntil('startup', async () => {
       for (const w of watchers) {
-        const sentinels = records(await redisCommand(w.port, ['SENTINEL', 'SENTINELS', NAME]));
+        const sentinels = records(await sentinelCommand(w.port, ['SENTINEL', 'SENTINELS', NAME]));
         const healthy = sentinels.filter((s) => s['flags'] === 'sentinel');
         if (healthy.length !== 2) return `sentinel ${w.port} knows ${healthy.length} of 2 other sentinels`;
       }
@@ -299,12 +324,13 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
     sentinels: watchers.map((w) => ({ host: '127.0.0.1', port: w.port })),
     dataPorts: data.map((d) => d.port),
     dir,
+    sentinelPassword: password,
 
     async primaryPort() {
       let lastError: unknown = new Error('no running sentinel');
       for (const w of runningWatchers()) {
         try {
-          const port = masterPort(await redisCommand(w.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME]));
+          const port = masterPort(await sentinelCommand(w.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME]));
           if (port !== undefined) return port;
         } catch (error) {
           lastError = error;
@@ -353,7 +379,7 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
         const [watcher] = runningWatchers();
         if (watcher === undefined) throw new Error('redis sentinel: no running sentinel');
         try {
-          await redisCommand(watcher.port, ['SENTINEL', 'FAILOVER', NAME]);
+          await sentinelCommand(watcher.port, ['SENTINEL', 'FAILOVER', NAME]);
           break;
         } catch (error) {
           // Another failover still running, or no replica the sentinels consider fit yet.

@@ -222,6 +222,14 @@ export interface RawCommandOptions {
   readonly timeoutMs?: number;
   /** Connect with TLS using these options (`ca`, `cert`, `key`; servername defaults to `localhost`). */
   readonly tls?: TlsConnectionOptions;
+  /**
+   * Log in first: `AUTH [username] password` goes ahead of the commands on the same connection;
+   * when it is refused, the call rejects with that {@link RedisReplyError} (which never shows the
+   * password). @default no AUTH
+   */
+  readonly password?: string;
+  /** The ACL user for {@link password}. @default the default user */
+  readonly username?: string;
 }
 
 /** Parses one RESP2 reply from `buf` at `at`: [value, next offset], or undefined when incomplete. */
@@ -265,13 +273,25 @@ function parseReply(buf: Buffer, at: number): [RespValue | RedisReplyError, numb
 /**
  * Sends commands to host:port on a fresh connection (pipelined, plain or TLS) and resolves with
  * one reply per command, error replies as {@link RedisReplyError} values. Rejects when it cannot
- * connect or the replies do not all arrive within `timeoutMs`. For harness code that must not
- * depend on a client library's reconnects or cluster redirections.
+ * connect, the login (`password`) is refused, or the replies do not all arrive within `timeoutMs`.
+ * For harness code that must not depend on a client library's reconnects or cluster redirections.
  */
-export function redisCommands(
+export async function redisCommands(
   port: number,
   commands: ReadonlyArray<ReadonlyArray<string | number>>,
   options: RawCommandOptions = {},
+): Promise<Array<RespValue | RedisReplyError>> {
+  if (options.password === undefined) return sendCommands(port, commands, options);
+  const auth = options.username === undefined ? [] : [options.username];
+  const [login, ...replies] = await sendCommands(port, [['AUTH', ...auth, options.password], ...commands], options);
+  if (login instanceof RedisReplyError) throw login;
+  return replies;
+}
+
+function sendCommands(
+  port: number,
+  commands: ReadonlyArray<ReadonlyArray<string | number>>,
+  options: RawCommandOptions,
 ): Promise<Array<RespValue | RedisReplyError>> {
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
@@ -359,6 +379,8 @@ export interface SpawnRedisOptions {
   readonly logFile?: string;
   /** Check readiness over TLS with these options. */
   readonly tls?: TlsConnectionOptions;
+  /** Check readiness logged in with this password (for a server with `requirepass`). */
+  readonly password?: string;
   /** How long to wait for it to answer. @default 10000 */
   readonly timeoutMs?: number;
 }
@@ -422,11 +444,11 @@ export async function spawnRedis(options: SpawnRedisOptions): Promise<RedisProce
       if (child.exitCode !== null || child.signalCode !== null) {
         throw failure(`exited with ${child.exitCode ?? child.signalCode}`);
       }
-      const replies = await redisCommands(
-        options.port,
-        [['PING'], ['INFO', 'server']],
-        options.tls === undefined ? { timeoutMs: 500 } : { timeoutMs: 500, tls: options.tls },
-      ).catch(() => undefined);
+      const replies = await redisCommands(options.port, [['PING'], ['INFO', 'server']], {
+        timeoutMs: 500,
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+        ...(options.password === undefined ? {} : { password: options.password }),
+      }).catch(() => undefined);
       const pid = replies === undefined ? undefined : parseInfo(replies[1] ?? null)['process_id'];
       if (replies?.[0] === 'PONG' && pid === String(child.pid)) return child;
       await new Promise((r) => setTimeout(r, 25));
