@@ -42,9 +42,4 @@ if [ "$list" = true ]; then
   printf '%s\n' "${files[@]}"
   exit 0
 fi
-# --test-force-exit: a test file's process ends once its tests have finished, even if one of its own
-# clients left a timer behind (a file on a Redis Cluster sometimes did, after every test passed, and
-# was then failed by the timeout). That the library lets a process exit by itself after cleanup()
-# is tested on its own, in child processes (test/faults/shutdown-faults.test.ts, and on a cluster in
-# test/scale-out/cluster.test.ts), which this flag does not reach.
-exec node --import tsx --test --test-force-exit --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "${args[@]}" "${files[@]}"
+exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "${args[@]}" "${files[@]}"

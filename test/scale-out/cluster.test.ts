@@ -42,6 +42,13 @@ after(async () => {
   await Promise.all(streamers.map((s) => s.cleanup()));
   client.disconnect();
   await cluster.stop();
+  // This file's process has been seen to stay alive after every test passed, held by a timer not
+  // yet traced (not the library's slot-map refresh: the last test covers that in a child process).
+  // Should that happen, say what is left and end, keeping the outcome; this fires only then.
+  setTimeout(() => {
+    console.error(`[cluster.test] still active 5 s after cleanup: ${process.getActiveResourcesInfo().join(', ')}`);
+    process.exit(process.exitCode ?? 0);
+  }, 5000).unref();
 });
 
 function streamer(service: string, options: RedisStreamerOptions = {}): RedisStreamer {
@@ -339,7 +346,12 @@ describe('Redis Cluster', () => {
       await Promise.all(admins.map((a) => a.call('CLIENT', 'PAUSE', 3000, 'ALL')));
       await delay(2200);
       child.process.stdin?.write('stop\n');
-      const exited = await Promise.race([child.exited.then(() => true), delay(8000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const exited = await Promise.race([
+        child.exited.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 8000))),
+      ]);
+      clearTimeout(timer);
       if (!exited) child.process.kill('SIGKILL');
       assert.ok(exited, `the process did not exit within 8 s of cleanup(): ${child.output()}`);
       assert.match(child.output(), /cleaned/);
