@@ -42,9 +42,10 @@ after(async () => {
   await Promise.all(streamers.map((s) => s.cleanup()));
   client.disconnect();
   await cluster.stop();
-  // This file's process has been seen to stay alive after every test passed, held by a timer not
-  // yet traced (not the library's slot-map refresh: the last test covers that in a child process).
-  // Should that happen, say what is left and end, keeping the outcome; this fires only then.
+  // This file's process has been seen to stay alive after every test passed: ioredis' slot-map
+  // refresh re-armed on a closed library cluster client in a case the library does not yet stop
+  // (see stopSlotRefresh in ioredis-link.ts). Should that happen, say what is left and end, keeping
+  // the outcome; this fires only then.
   setTimeout(() => {
     console.error(`[cluster.test] still active 5 s after cleanup: ${process.getActiveResourcesInfo().join(', ')}`);
     process.exit(process.exitCode ?? 0);
