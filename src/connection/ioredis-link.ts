@@ -153,13 +153,19 @@ export function serverLink(client: Redis): Link {
 
 /**
  * ioredis 6 stops its periodic slot-map refresh on QUIT/disconnect, but a refresh in flight then
- * schedules the next one as it completes, and so on every slotsRefreshInterval: the process would
- * never exit. This stops that one as it completes (callbacks run in order, after its own). Known
- * gap: a closed client whose refresh is armed again later (seen under load) is not stopped yet.
+ * schedules the next one as it completes, and so does one started later on the closed client (one
+ * closed while connecting), every slotsRefreshInterval: the process would never exit. After close,
+ * every refresh is followed by a stop of that schedule (callbacks run in order, after its own).
  */
 function stopSlotRefresh(client: Cluster): void {
   const internal = client as unknown as { isRefreshing?: boolean; clearNodesRefreshInterval?: () => void };
-  if (internal.isRefreshing === true) client.refreshSlotsCache(() => internal.clearNodesRefreshInterval?.());
+  const stop = (): void => internal.clearNodesRefreshInterval?.();
+  const refresh = client.refreshSlotsCache.bind(client);
+  client.refreshSlotsCache = (callback) => {
+    refresh(callback);
+    refresh(stop);
+  };
+  if (internal.isRefreshing === true) refresh(stop);
 }
 
 /** The link of a cluster client. */
