@@ -28,6 +28,11 @@ import {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
+/**
+ * The longest idempotency window: publish-keyed-3.lua writes it into its generation's record as a
+ * Lua number, whose text stays plain digits far beyond this (from 1e14 on it would be 1e+14).
+ */
+const MAX_PUBLISH_DEDUP_WINDOW_MS = 10 * 365 * 24 * 3600 * 1000;
 const timer = (min: number): Rule => integer(min, MAX_TIMER_MS, ' (about 24.8 days)');
 
 const MS_NOT_SECONDS = 'milliseconds, not seconds';
@@ -58,7 +63,7 @@ export const STREAMER: OptionsSpec<RedisStreamerOptions> = {
     consumerIdleMs: integer(1),
     staleGroupMs: integer(1),
     maxMessageBytes: integer(1),
-    publishDedupWindowMs: integer(1),
+    publishDedupWindowMs: integer(1, MAX_PUBLISH_DEDUP_WINDOW_MS, ' (10 years)'),
     publishRetries: integer(0, 100),
     shutdownTimeoutMs: timer(1),
     logger: withMethods(

@@ -120,7 +120,8 @@ export interface RedisStreamerOptions {
   readonly maxMessageBytes?: number;
   /**
    * How long (ms) a publish's `idempotencyKey` is remembered per channel: a second publish with the
-   * same key within this window appends nothing and resolves to the first one's id.
+   * same key within this window appends nothing and resolves to the first one's id. At most
+   * 315360000000 (10 years).
    * @default 86400000 (24 h)
    */
   readonly publishDedupWindowMs?: number;

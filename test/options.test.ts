@@ -137,6 +137,15 @@ void describe('resolveStreamerOptions', () => {
     });
   }
 
+  void it('rejects a bad publishDedupWindowMs (an integer >= 1, at most 10 years)', () => {
+    for (const [why, value] of [...badNumbers({ integer: true, zeroAllowed: false }), ['1e14', 1e14] as const]) {
+      const options = { publishDedupWindowMs: value } as unknown as RedisStreamerOptions;
+      assert.throws(() => resolveStreamerOptions(options), configError('publishDedupWindowMs'), why);
+    }
+    const tenYears = 10 * 365 * 24 * 3600 * 1000;
+    assert.equal(resolveStreamerOptions({ publishDedupWindowMs: tenYears }).publishDedupWindowMs, tenYears);
+  });
+
   void it('rejects an unknown delivery mode or ledger kind', () => {
     for (const delivery of ['exactly-once', 'AT-MOST-ONCE', '', 1]) {
       const options = { delivery } as unknown as RedisStreamerOptions;
