@@ -85,11 +85,14 @@ export interface SentinelSetup {
    */
   waitForFailover(oldPort: number): Promise<{ newPrimary: number; ms: number }>;
   /**
-   * Starts the killed data node on `port` again with its config file, then waits (see
-   * {@link waitForReplica}) until it is a replica of the current primary. By default the sentinels
-   * turn it into one, which takes 2-3 s (see {@link SentinelOptions.fastTimers}), during which it
-   * is an empty primary of its own; with `asReplica` it starts with `--replicaof <current primary>`
-   * and is ready sooner.
+   * Starts the killed data node on `port` again with its config file, then waits until the pair
+   * is healthy again: the sentinels agree on a primary and the other data node is its replica (see
+   * {@link waitForReplica}). That is usually `port` a replica of the current primary, but a loaded
+   * machine can make the sentinels fail the new primary over once more (a PING answered later than
+   * `down-after-milliseconds`), to the node just restarted: then `port` is the primary. By default
+   * the sentinels turn the restarted node into a replica, which takes 2-3 s (see
+   * {@link SentinelOptions.fastTimers}), during which it is an empty primary of its own; with
+   * `asReplica` it starts with `--replicaof <current primary>` and is ready sooner.
    */
   restartOld(port: number, options?: { asReplica?: boolean }): Promise<void>;
   /**
@@ -366,7 +369,12 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
         restartOptions.asReplica === true ? ['--replicaof', '127.0.0.1', String(await setup.primaryPort())] : [];
       await node.restart(extra);
       kills.delete(port);
-      await setup.waitForReplica(port);
+      await waitUntil(`${port} back, a primary and its replica`, async () => {
+        const primary = await agreedPrimary();
+        if (typeof primary === 'string') return primary;
+        const other = data.find((d) => d.port !== primary);
+        return other === undefined ? `no data node besides ${primary}` : replicaProblem(other.port);
+      });
     },
 
     waitForReplica: (port) => waitUntil(`${port} becoming a replica`, () => replicaProblem(port)),
