@@ -20,7 +20,9 @@ export interface PublishHookEvent {
   readonly message: MessageLike;
   /**
    * Extra stream fields to write with this message (besides name and body). A hook may add to it,
-   * for example `traceparent`. dtpyfw consumers ignore extra fields.
+   * for example `traceparent`. Values must be strings: another value fails the publish with an
+   * InvalidMessageError naming the field. `name`, `body` and `rs-idempotency-key` are reserved and
+   * ignored here. dtpyfw consumers ignore extra fields.
    */
   readonly fields: Record<string, string>;
 }

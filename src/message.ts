@@ -112,12 +112,21 @@ export function encodeMessage(
       throw new InvalidMessageError(`a message may carry at most ${MAX_EXTRA_FIELDS} extra fields`);
     }
     for (const key in extraFields) {
-      if (key === NAME_FIELD || key === BODY_FIELD) continue;
-      const value = extraFields[key];
-      if (value !== undefined) fields.push(key, value);
+      // Reserved: the message's own name and body, and the idempotency key only a publish sets.
+      if (key === NAME_FIELD || key === BODY_FIELD || key === IDEMPOTENCY_FIELD) continue;
+      const value: unknown = extraFields[key];
+      if (value === undefined) continue;
+      if (typeof value !== 'string') {
+        throw new InvalidMessageError(`extra field "${key}" must be a string, got ${describeType(value)}`);
+      }
+      fields.push(key, value);
     }
   }
   return fields;
+}
+
+function describeType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 
 /** A decoded entry: its name, parsed body and the fields other than name and body. */

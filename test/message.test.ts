@@ -68,6 +68,21 @@ void describe('encodeMessage', () => {
     assert.deepEqual(fields, ['name', 'n', 'body', '{"a":1}', 'x', '1']);
   });
 
+  void it('ignores the idempotency key field in the extra fields: only a publish sets it', () => {
+    const fields = encodeMessage({ name: 'n', body: 1 }, MIB, { 'rs-idempotency-key': 'forged', x: '1' });
+    assert.deepEqual(fields, ['name', 'n', 'body', '1', 'x', '1']);
+  });
+
+  void it('rejects an extra field that is not a string, naming it (never written as "[object Object]")', () => {
+    for (const value of [{ a: 1 }, 42, null, ['a'], true]) {
+      const extra = { ok: 'yes', bad: value } as unknown as Record<string, string>;
+      assert.throws(
+        () => encodeMessage({ name: 'n', body: {} }, MIB, extra),
+        (err: unknown) => isInvalid(err) && /extra field "bad" must be a string/.test((err as Error).message),
+      );
+    }
+  });
+
   void it('rejects a name that is not a string', () => {
     for (const name of [undefined, null, 42, Symbol('s'), { toString: () => 'n' }]) {
       assert.throws(() => encodeMessage({ name, body: {} } as unknown as Message, MIB), isInvalid);
