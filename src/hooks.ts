@@ -20,8 +20,9 @@ export interface PublishHookEvent {
   readonly message: MessageLike;
   /**
    * Extra stream fields to write with this message (besides name and body). A hook may add to it,
-   * for example `traceparent`. Values must be strings: another value fails the publish with an
-   * InvalidMessageError naming the field. `name`, `body` and `rs-idempotency-key` are reserved and
+   * for example `traceparent`. Values are strings (a finite number, boolean or bigint is
+   * written as its text); another value fails the publish with an InvalidMessageError naming the
+   * field. `name`, `body` and `rs-idempotency-key` are reserved and
    * ignored here. dtpyfw consumers ignore extra fields.
    */
   readonly fields: Record<string, string>;

@@ -116,17 +116,28 @@ export function encodeMessage(
       if (key === NAME_FIELD || key === BODY_FIELD || key === IDEMPOTENCY_FIELD) continue;
       const value: unknown = extraFields[key];
       if (value === undefined) continue;
-      if (typeof value !== 'string') {
-        throw new InvalidMessageError(`extra field "${key}" must be a string, got ${describeType(value)}`);
-      }
-      fields.push(key, value);
+      fields.push(key, fieldText(key, value));
     }
   }
   return fields;
 }
 
-function describeType(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+/**
+ * An extra field's value as written: a string as it is, a finite number, a boolean or a bigint as
+ * its text (what a JavaScript hook means by it); anything else would be written as text such as
+ * "[object Object]", so it is refused.
+ */
+function fieldText(key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    typeof value === 'boolean' ||
+    typeof value === 'bigint'
+  ) {
+    return String(value);
+  }
+  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  throw new InvalidMessageError(`extra field "${key}" must be a string, got ${got}`);
 }
 
 /** A decoded entry: its name, parsed body and the fields other than name and body. */

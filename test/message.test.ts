@@ -73,8 +73,18 @@ void describe('encodeMessage', () => {
     assert.deepEqual(fields, ['name', 'n', 'body', '1', 'x', '1']);
   });
 
-  void it('rejects an extra field that is not a string, naming it (never written as "[object Object]")', () => {
-    for (const value of [{ a: 1 }, 42, null, ['a'], true]) {
+  void it('writes number and boolean extra fields as text, rejects other non-strings naming the field (never "[object Object]")', () => {
+    const written = encodeMessage({ name: 'n', body: 1 }, MIB, {
+      a: 42,
+      b: true,
+      c: 7n,
+    } as unknown as Record<string, string>);
+    assert.deepEqual(
+      written,
+      ['name', 'n', 'body', '1', 'a', '42', 'b', 'true', 'c', '7'],
+      'numbers, booleans as text',
+    );
+    for (const value of [{ a: 1 }, NaN, Infinity, null, ['a'], Symbol('s'), () => 1]) {
       const extra = { ok: 'yes', bad: value } as unknown as Record<string, string>;
       assert.throws(
         () => encodeMessage({ name: 'n', body: {} }, MIB, extra),

@@ -1,11 +1,12 @@
 /**
  * Publishing edge cases on a real server: many concurrent sendMessage calls in one tick (coalesced
- * into several chunks) all append and settle; a hook that writes a non-string field value does not
- * crash the process (the value is written as ioredis writes it, as a string).
+ * into several chunks) all append and settle; a hook that writes a number or boolean field has it
+ * written as text, one that writes an object fails the publish with an InvalidMessageError (no
+ * crash, nothing appended).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { silentLogger } from '../../src/index.js';
+import { InvalidMessageError, silentLogger } from '../../src/index.js';
 import { uniqueChannel, useRedis } from '../support/harness.js';
 
 const redis = useRedis();
@@ -27,7 +28,7 @@ describe('publishing, coalesced and hooked', () => {
     );
   });
 
-  it('a hook field that is not a string is written as a string, without crashing', async () => {
+  it('a hook field that is a number or boolean is written as text, without crashing', async () => {
     const channel = uniqueChannel('hook-field');
     const s = redis.streamer('hook-field-pub', {
       logger: silentLogger,
@@ -49,5 +50,30 @@ describe('publishing, coalesced and hooked', () => {
       assert.equal(fields[fields.indexOf('sampled') + 1], 'true');
       assert.equal(fields[fields.indexOf('attempt') + 1], '2');
     }
+  });
+
+  it('a hook field that is an object fails the publish, naming the field; nothing is appended', async () => {
+    const channel = uniqueChannel('hook-object');
+    const s = redis.streamer('hook-object-pub', {
+      logger: silentLogger,
+      hooks: {
+        onPublish: ({ fields, message }) => {
+          if (message.name === 'bad') (fields as Record<string, unknown>)['ctx'] = { span: 1 };
+        },
+      },
+    });
+    const invalid = (err: unknown): boolean =>
+      err instanceof InvalidMessageError && /extra field "ctx" must be a string, got object/.test(err.message);
+    await assert.rejects(s.sendMessage(channel, { name: 'bad', body: 1 }), invalid);
+    await assert.rejects(
+      s.sendMessages(channel, [
+        { name: 'good', body: 2 },
+        { name: 'bad', body: 3 },
+      ]),
+      invalid,
+    );
+    assert.equal(await redis.client.xlen(channel), 0, 'nothing of the refused batch appended');
+    await s.sendMessage(channel, { name: 'good', body: 4 });
+    assert.equal(await redis.client.xlen(channel), 1, 'the streamer goes on publishing');
   });
 });
