@@ -42,6 +42,7 @@ export class IoredisPort implements RedisPort {
   readonly label: string;
   readonly endpoint: string;
   private readonly user: string;
+  private readonly sentinelUser: string | undefined;
   private readonly db: number;
   private readonly link: Link;
   private closed = false;
@@ -71,11 +72,12 @@ export class IoredisPort implements RedisPort {
     this.label = label;
     this.endpoint = where.endpoint;
     this.user = where.user;
+    this.sentinelUser = where.sentinelUser;
     this.db = where.db;
     const tracker = (this.tracker = new ConnectionTracker(label, where.endpoint));
     const client = link.client;
     const onError = (err: unknown): void => {
-      const translated = translateConnectionError(err, this.endpoint, this.user, this.db);
+      const translated = translateConnectionError(err, this.endpoint, this.user, this.db, this.sentinelUser);
       const fatal = tracker.error(translated);
       // Sentinels that refuse the login: the commands waiting would wait for ever.
       if (isSentinelLoginRefused(err)) link.failQueued(translated);

@@ -78,7 +78,13 @@ export function isSentinelLoginRefused(err: unknown): err is Error {
   return err instanceof Error && SENTINEL_LOGIN_REFUSED.test(err.message);
 }
 
-export function translateConnectionError(err: unknown, endpoint: string, user: string, db: number): RedisStreamerError {
+export function translateConnectionError(
+  err: unknown,
+  endpoint: string,
+  user: string,
+  db: number,
+  sentinelUser = 'default',
+): RedisStreamerError {
   if (err instanceof RedisStreamerError) return err;
   if (isReply(err)) {
     const code = replyCode(err);
@@ -95,7 +101,7 @@ export function translateConnectionError(err: unknown, endpoint: string, user: s
   }
   // ioredis asks the sentinels again and again in itself; a refused login is only in its message.
   if (isSentinelLoginRefused(err)) {
-    return new AuthError(endpoint, 'the sentinel user', describe(err));
+    return new AuthError(endpoint, sentinelUser, describe(err));
   }
   return new ConnectionError(endpoint, `cannot reach Redis at ${endpoint} (${describe(err)})`, {
     cause: sanitized(err),

@@ -142,6 +142,8 @@ export interface Endpoint {
   readonly user: string;
   /** The database index. */
   readonly db: number;
+  /** The ACL user logging in to the sentinels, when the server is found through them. */
+  readonly sentinelUser?: string;
 }
 
 /** The endpoint described by ioredis options. */
@@ -151,7 +153,12 @@ export function endpointOf(options: RedisOptions): Endpoint {
     sentinels !== undefined && sentinels !== null
       ? `primary "${options.name ?? ''}" via sentinels ${sentinels.map((s) => `${hostPart(s.host ?? '127.0.0.1')}:${s.port ?? 26379}`).join(',')}`
       : (options.path ?? `${hostPart(options.host ?? '127.0.0.1')}:${options.port ?? 6379}`);
-  return { endpoint: host, user: options.username ?? 'default', db: options.db ?? 0 };
+  return {
+    endpoint: host,
+    user: options.username ?? 'default',
+    db: options.db ?? 0,
+    ...(sentinels !== undefined && sentinels !== null ? { sentinelUser: options.sentinelUsername ?? 'default' } : {}),
+  };
 }
 
 /** The endpoint of a cluster: its startup nodes. */

@@ -151,6 +151,7 @@ describe('Sentinel with a password', { skip: needsPrivateServer }, () => {
             const err = outcome.error;
             assert.ok(err instanceof AuthError, `${label}: ${call} failed with ${inspect(err)}`);
             assert.equal(err.code, 'ERR_AUTH');
+            assert.equal(err.user, 'default', 'the user that logged in to the sentinels (no sentinelUsername given)');
             assert.match(err.message, /WRONGPASS|NOAUTH|refused the login/);
             const shown = inspect(err, { depth: 10, showHidden: true });
             assert.ok(!shown.includes(PASSWORD), `${label}: ${call}'s error shows the password`);
