@@ -56,6 +56,8 @@ void describe('resolveStreamerOptions', () => {
     assert.equal(o.deadLetterRetentionMs, 604_800_000);
     assert.deepEqual(o.middleware, []);
     assert.equal(o.maxAttempts, 5);
+    assert.equal(o.publishRetries, 10);
+    assert.equal(o.publishDedupWindowMs, 24 * 3600 * 1000);
     assert.equal(o.retryBaseMs, 1000);
     assert.equal(o.retryMaxMs, 60_000);
     assert.equal(o.claimIdleMs, 30_000);

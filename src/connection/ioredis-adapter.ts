@@ -7,7 +7,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { ConnectionError, RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
 import { ConnectionTracker } from './connection-state.js';
-import { isSentinelLoginRefused, translateCommandError, translateConnectionError } from './ioredis-errors.js';
+import { isSentinelsUnreachable, translateCommandError, translateConnectionError } from './ioredis-errors.js';
 import { clusterLink, serverLink, type CommandArgs, type Link } from './ioredis-link.js';
 import {
   clusterEndpointOf,
@@ -79,8 +79,9 @@ export class IoredisPort implements RedisPort {
     const onError = (err: unknown): void => {
       const translated = translateConnectionError(err, this.endpoint, this.user, this.db, this.sentinelUser);
       const fatal = tracker.error(translated);
-      // Sentinels that refuse the login: the commands waiting would wait for ever.
-      if (isSentinelLoginRefused(err)) link.failQueued(translated);
+      // No sentinel said where the primary is (each was asked once): the commands waiting for the
+      // connection would wait until one does; they fail now, never sent (the caller may retry).
+      if (isSentinelsUnreachable(err)) link.failQueued(translated);
       if (!fatal || tracker.fatal === undefined) return;
       // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
       this.closed = true;

@@ -69,6 +69,18 @@ function copyOf(failure: RedisStreamerError): RedisStreamerError {
  */
 /** ioredis' error when every sentinel refused the login. */
 const SENTINEL_LOGIN_REFUSED = /All sentinels are unreachable.*Last error: (WRONGPASS|NOAUTH)/s;
+/** ioredis' error when no sentinel told where the primary is (refused, timed out, or did not know). */
+const SENTINELS_UNREACHABLE = /^All sentinels are unreachable/;
+
+/**
+ * Whether an ioredis connection error says that no sentinel told where the primary is, in one round
+ * of asking each. ioredis then asks them again and again within its connect, without failing the
+ * commands waiting for it: a sentinel that is down or hung (each answer waited for 1 s) would hold
+ * them for as long as that lasts.
+ */
+export function isSentinelsUnreachable(err: unknown): err is Error {
+  return err instanceof Error && SENTINELS_UNREACHABLE.test(err.message);
+}
 
 /**
  * Whether an ioredis connection error says every sentinel refused the login. ioredis then asks them
