@@ -27,12 +27,12 @@ import {
 /** The longest delay a Node.js timer takes (longer ones fire at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
 /**
  * The longest idempotency window: publish-keyed-3.lua writes it into its generation's record as a
  * Lua number, whose text stays plain digits far beyond this (from 1e14 on it would be 1e+14).
  */
 const MAX_PUBLISH_DEDUP_WINDOW_MS = 10 * 365 * 24 * 3600 * 1000;
+/** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
 const timer = (min: number): Rule => integer(min, MAX_TIMER_MS, ' (about 24.8 days)');
 
 const MS_NOT_SECONDS = 'milliseconds, not seconds';

@@ -157,7 +157,7 @@ export function endpointOf(options: RedisOptions): Endpoint {
     endpoint: host,
     user: options.username ?? 'default',
     db: options.db ?? 0,
-    ...(sentinels !== undefined && sentinels !== null ? { sentinelUser: options.sentinelUsername ?? 'default' } : {}),
+    ...(sentinels !== undefined && sentinels !== null ? { sentinelUser: options.sentinelUsername || 'default' } : {}),
   };
 }
 
