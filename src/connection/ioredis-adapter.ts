@@ -81,7 +81,7 @@ export class IoredisPort implements RedisPort {
       const fatal = tracker.error(translated);
       // No sentinel said where the primary is (each was asked once): the commands waiting for the
       // connection would wait until one does; they fail now, never sent (the caller may retry).
-      if (isSentinelsUnreachable(err)) link.failQueued(translated);
+      if (isSentinelsUnreachable(err)) link.failQueued(translated, { unsentOnly: true });
       if (!fatal || tracker.fatal === undefined) return;
       // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
       this.closed = true;

@@ -55,8 +55,11 @@ export interface Link {
   clientId(): Promise<number | undefined>;
   /** Calls `onData` whenever a reply's data arrives on any of the client's sockets. */
   onSocketData(onData: () => void): void;
-  /** Fails the commands queued for a reconnect that will not come. */
-  failQueued(error: Error): void;
+  /**
+   * Fails the commands queued for a reconnect that will not come. With `unsentOnly`, only those not
+   * yet written to a socket (the offline queue), never one that may have run.
+   */
+  failQueued(error: Error, options?: { unsentOnly?: boolean }): void;
   /** Called once the client was told to close (QUIT or disconnect): stops what it would still schedule. */
   afterClose(): void;
   /** Every key of a type (SCAN ... TYPE, on every primary of a cluster), never KEYS. */
@@ -142,9 +145,12 @@ export function serverLink(client: Redis): Link {
         stream?.on('data', onData);
       });
     },
-    failQueued(error) {
-      const internal = client as unknown as { flushQueue?: (err: Error) => void };
-      if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
+    failQueued(error, options = {}) {
+      const internal = client as unknown as {
+        flushQueue?: (err: Error, which?: { offlineQueue?: boolean; commandQueue?: boolean }) => void;
+      };
+      if (typeof internal.flushQueue !== 'function') return;
+      internal.flushQueue(error, options.unsentOnly === true ? { commandQueue: false } : {});
     },
     afterClose() {},
     keysOfType: (type) => scanAll(client, type),
@@ -215,10 +221,10 @@ export function clusterLink(client: Cluster): Link {
       for (const node of client.nodes()) watch(node);
       client.on('+node', watch);
     },
-    failQueued(error) {
+    failQueued(error, options = {}) {
       const internal = client as unknown as { flushQueue?: (err: Error) => void };
       if (typeof internal.flushQueue === 'function') internal.flushQueue(error);
-      for (const node of client.nodes()) serverLink(node).failQueued(error);
+      for (const node of client.nodes()) serverLink(node).failQueued(error, options);
     },
     afterClose: () => stopSlotRefresh(client),
     async keysOfType(type) {
