@@ -63,10 +63,6 @@ function copyOf(failure: RedisStreamerError): RedisStreamerError {
   return failure;
 }
 
-/**
- * Translates an error the client reports about the connection itself (its 'error' event): a
- * refused TCP connection, a refused login, a database that does not exist.
- */
 /** ioredis' error when every sentinel refused the login. */
 const SENTINEL_LOGIN_REFUSED = /All sentinels are unreachable.*Last error: (WRONGPASS|NOAUTH)/s;
 /** ioredis' error when no sentinel told where the primary is (refused, timed out, or did not know). */
@@ -90,6 +86,10 @@ export function isSentinelLoginRefused(err: unknown): err is Error {
   return err instanceof Error && SENTINEL_LOGIN_REFUSED.test(err.message);
 }
 
+/**
+ * Translates an error the client reports about the connection itself (its 'error' event): a
+ * refused TCP connection, a refused login, a database that does not exist.
+ */
 export function translateConnectionError(
   err: unknown,
   endpoint: string,

@@ -91,13 +91,8 @@ const BUFFER = { replyEncoding: null } as const;
  * strings as ioredis does. (No argument transformer applies: those are for object arguments.)
  */
 function send(client: Redis | Cluster, name: string, args: Array<string | number>, encoding: object): Promise<unknown> {
-  for (let i = 0; i < args.length; i++) {
-    // As ioredis writes a value that is not a string (a hook may give one despite the types):
-    // never a crash in the middle of a write.
-    const arg: unknown = args[i];
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- ioredis' own conversion, kept
-    if (typeof arg !== 'string') args[i] = arg === null || arg === undefined ? '' : String(arg);
-  }
+  // (Every value is a string or a number: encodeMessage turns a hook's field into text or refuses it.)
+  for (let i = 0; i < args.length; i++) if (typeof args[i] === 'number') args[i] = String(args[i]);
   const command = new Command(name, [], encoding);
   command.args = args;
   return client.sendCommand(command) as Promise<unknown>;
