@@ -56,8 +56,12 @@ step "packed $(basename "$tarball") ($(tar -tzf "$tarball" | wc -l) files)"
 # 2. A fresh project with only the tarball installed.
 cd "$work/app"
 quietly "npm init" npm init -y
-step "npm install <tarball> into a fresh project"
-quietly "npm install of the tarball" npm install --no-audit --no-fund --prefer-offline "$tarball"
+# Dependencies are resolved as on a fresh machine: an empty npm cache of its own and --prefer-online, so
+# the check installs what `^x.y.z` resolves to today for a new user (a cached older release would hide an
+# upstream release that breaks users, as ioredis 6.1.0's declarations did).
+step "npm install <tarball> into a fresh project (empty npm cache, newest matching dependencies)"
+quietly "npm install of the tarball" npm install --no-audit --no-fund --prefer-online --cache "$work/npm-cache" "$tarball"
+step "resolved: $(node -p "['ioredis','commander'].map((d) => d + ' ' + require('./node_modules/' + d + '/package.json').version).join(', ')")"
 pkg="$work/app/node_modules/redis-streamer"
 [ -f "$pkg/dist/index.js" ] || fail "the installed package has no dist/index.js"
 [ -f "$pkg/dist/index.d.ts" ] || fail "the installed package has no dist/index.d.ts"
@@ -89,6 +93,18 @@ for (const file of files) {
   }
 }
 if (maps === 0) problems.push('no source map in dist/');
+// The public declarations must not reach a Redis client's own: a user's strict build (skipLibCheck: false)
+// would then depend on the client's declarations being correct for their compiler settings.
+const seen = new Set();
+const visit = (file) => {
+  if (seen.has(file) || !existsSync(file)) return;
+  seen.add(file);
+  for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+    if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')));
+    else if (!spec.startsWith('node:')) problems.push(`${relative(root, file)} imports types from '${spec}'`);
+  }
+};
+visit(join(root, 'dist', 'index.d.ts'));
 if (problems.length > 0) {
   console.error(problems.join('\n'));
   process.exit(1);
@@ -199,7 +215,7 @@ console.log(`roundtrip ok: ${got.name} ${JSON.stringify(got.payload)} id ${id}`)
 EOF
 step "esm: type-check roundtrip.mts (strict, nodenext) against the installed package and compile it"
 quietly "tsc on roundtrip.mts" node "$tsc" --strict --noUncheckedIndexedAccess --exactOptionalPropertyTypes \
-  --module nodenext --moduleResolution nodenext --target es2023 \
+  --module nodenext --moduleResolution nodenext --target es2023 --skipLibCheck false \
   --types node --typeRoots "$repo/node_modules/@types" --noEmitOnError roundtrip.mts
 [ -f roundtrip.mjs ] || fail "tsc did not emit roundtrip.mjs"
 roundtrip esm node roundtrip.mjs

@@ -178,7 +178,7 @@ export class RedisInstance {
     return `RedisInstance <${this.toString()}>`;
   }
 
-  /** ioredis options for these settings (for one server or Sentinel; on a cluster, each node's). */
+  /** @internal ioredis options for these settings (for one server or Sentinel; on a cluster, each node's). */
   ioredisOptions(): RedisOptions {
     const { topology: t, db, username, password, tls, connectTimeoutMs } = this.settings;
     const options: RedisOptions = { db, connectTimeout: connectTimeoutMs };

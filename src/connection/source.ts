@@ -12,10 +12,23 @@ import { RedisInstance } from './redis-instance.js';
 import { parseNode } from './redis-url.js';
 
 /**
+ * An ioredis client (`Redis` or `Cluster`) given as a template: the library copies its options into
+ * connections of its own and never uses nor closes the client. Described by its shape, so the
+ * library's public types do not pull in ioredis's declarations (whose correctness under a strict
+ * `skipLibCheck: false` build is ioredis's, not the user's, concern).
+ */
+export interface IoredisTemplate {
+  /** The client's options (`RedisOptions`, or `ClusterOptions` on a cluster client). */
+  readonly options: object;
+  /** ioredis' `duplicate()`, by which a client is told apart from other objects. */
+  duplicate(...args: never[]): unknown;
+}
+
+/**
  * What `new RedisStreamer(redis, ...)` accepts: a {@link RedisInstance}, a URL, a list of cluster
  * node URLs, or an ioredis client (`Redis`, or `Cluster`) used as a template.
  */
-export type RedisSource = RedisInstance | string | readonly string[] | Redis | Cluster;
+export type RedisSource = RedisInstance | string | readonly string[] | IoredisTemplate;
 
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
@@ -44,7 +57,7 @@ export function portFactory(source: RedisSource): PortSource {
     };
   }
   if (source instanceof Cluster) {
-    const template = source;
+    const template: Cluster = source;
     refusePrefix(template.options.keyPrefix ?? template.options.redisOptions?.keyPrefix);
     const startup = (template as unknown as { startupNodes: unknown[] }).startupNodes;
     const nodes = startup.map((n, i) => {
@@ -64,7 +77,7 @@ export function portFactory(source: RedisSource): PortSource {
     'duplicate' in source &&
     typeof source.duplicate === 'function'
   ) {
-    const template = source;
+    const template = source as unknown as Redis;
     refusePrefix(template.options.keyPrefix);
     return {
       open: (label, kind) => IoredisPort.server(serverOptions(template.options, label, kind), label),
