@@ -57,7 +57,7 @@ export function portFactory(source: RedisSource): PortSource {
     };
   }
   if (source instanceof Cluster) {
-    const template: Cluster = source;
+    const template = source as Cluster;
     refusePrefix(template.options.keyPrefix ?? template.options.redisOptions?.keyPrefix);
     const startup = (template as unknown as { startupNodes: unknown[] }).startupNodes;
     const nodes = startup.map((n, i) => {
