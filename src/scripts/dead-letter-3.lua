@@ -18,7 +18,8 @@
 -- the script returns false. That makes the move safe to repeat.
 --
 -- Returns { the id of the dead-letter record, how many old records the cap dropped }. Its fields:
--- dlq-id, dlq-channel, dlq-group, dlq-consumer, dlq-reason, dlq-error, dlq-stack, dlq-attempts,
+-- dlq-id (the entry's id in the channel: for an entry of a replay stream, its rs-replay-of field,
+-- so a dead letter replayed and failed again still names the original), dlq-channel, dlq-group, dlq-consumer, dlq-reason, dlq-error, dlq-stack, dlq-attempts,
 -- dlq-first-failure-ms, dlq-last-failure-ms, then every original field as it was.
 
 if ARGV[9] == '1' then
@@ -43,9 +44,16 @@ else
   for i = 12, #ARGV do fields[#fields + 1] = ARGV[i] end
 end
 
+local original = ARGV[2]
+if ARGV[11] == '1' then
+  for i = 1, #fields - 1, 2 do
+    if fields[i] == 'rs-replay-of' then original = fields[i + 1] end
+  end
+end
+
 local args = {
   KEYS[2], '*',
-  'dlq-id', ARGV[2], 'dlq-channel', ARGV[3], 'dlq-group', ARGV[1], 'dlq-consumer', ARGV[4],
+  'dlq-id', original, 'dlq-channel', ARGV[3], 'dlq-group', ARGV[1], 'dlq-consumer', ARGV[4],
   'dlq-reason', ARGV[5], 'dlq-error', ARGV[6], 'dlq-stack', ARGV[7], 'dlq-attempts', ARGV[8],
   'dlq-first-failure-ms', first, 'dlq-last-failure-ms', now,
 }

@@ -9,7 +9,8 @@
 -- ARGV[1] the group    ARGV[2..] dead-letter ids (of that group)
 --
 -- Each replayed entry carries the original fields, byte for byte (every field not starting with
--- "dlq-"), plus rs-replay-of (the original entry id). The replay stream gets the consumer group
+-- "dlq-"), plus rs-replay-of (the original entry id in the channel, also for a dead letter that
+-- was itself a replay: the rs-replay-of it carried, else its dlq-id). The replay stream gets the consumer group
 -- ARGV[1] (from its beginning) when it has none.
 -- Returns, per id, the new entry id in the replay stream, or false when no such dead letter of this
 -- group exists.
@@ -26,15 +27,17 @@ for i = 2, #ARGV do
     local args = { KEYS[2], '*' }
     local fields = f
     if meta['dlq-fields-json'] then fields = cjson.decode(meta['dlq-fields-json']) end
+    local original = nil
     for j = 1, #fields, 2 do
       local k = fields[j]
+      if k == 'rs-replay-of' then original = fields[j + 1] end
       if string.sub(k, 1, 4) ~= 'dlq-' and k ~= 'rs-replay-of' and k ~= 'rs-replay-group' then
         args[#args + 1] = k
         args[#args + 1] = fields[j + 1]
       end
     end
     args[#args + 1] = 'rs-replay-of'
-    args[#args + 1] = meta['dlq-id'] or ARGV[i]
+    args[#args + 1] = original or meta['dlq-id'] or ARGV[i]
     out[i - 1] = redis.call('XADD', unpack(args))
     redis.call('XDEL', KEYS[1], ARGV[i])
   end
