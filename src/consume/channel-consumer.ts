@@ -21,7 +21,6 @@ import { isConnectionError, isNoGroupError, ShutdownTimeoutError, toError } from
 import type { ErrorContext } from '../events.js';
 import type { HandlerRegistry } from '../handlers.js';
 import type { Logger } from '../logger.js';
-import { replayKey } from '../naming.js';
 import type { ResolvedConsumeOptions } from '../options.js';
 import { ReportLimiter } from '../report-limiter.js';
 import type { CounterSet } from '../stats.js';
@@ -174,21 +173,24 @@ export class ChannelConsumer {
     deliveries.admitRead('channel', take.entries, full);
   }
 
-  /** Reads the group's replay stream (dead letters replayed to this group) until it is drained. */
+  /**
+   * Reads the group's replay stream (dead letters replayed to this group) until it is drained,
+   * through the reader (which records them in dtpyfw's ledger when the group writes it).
+   */
   private async readReplays(): Promise<void> {
-    const { channel, group, consumer, noAck, deliveries, path } = this.parts;
-    const read = { group, consumer, key: replayKey(channel, group), count: this.batchSize, noAck };
+    const { reader, deliveries, path } = this.parts;
+    const count = this.batchSize;
     for (;;) {
       let entries;
       try {
-        entries = await path.run((port) => port.xreadgroup(read));
+        entries = await path.run((port) => reader.takeReplays(port, count));
       } catch (err) {
         // The replay stream was removed meanwhile (drained by another instance): nothing to do.
         if (isNoGroupError(err)) return;
         throw err;
       }
       deliveries.admitRead('replay', entries);
-      if (entries.length < read.count || this.stopping) return;
+      if (entries.length < count || this.stopping) return;
       await untilAborted(deliveries.waitForLoadAtMost(this.lowWater()), this.stopController.signal);
     }
   }

@@ -87,7 +87,6 @@ export function createChannelConsumer(
       warn: (fields, message) => env.logger.warn(fields, message),
     },
   });
-  const keeper = strategy.keepsPending ? keeperFor(env, sub, writer, deliveries, report) : undefined;
   const reader = new GuardedReader(
     channel,
     group,
@@ -96,6 +95,7 @@ export function createChannelConsumer(
     options.dedupWindowMs,
     strategy.noAck,
   );
+  const keeper = strategy.keepsPending ? keeperFor(env, sub, writer, deliveries, reader, report) : undefined;
   const { consumer, registry, command, logger } = env;
   const shared = { consumer, registry, command, logger, report: env.reporter.error };
   const path = paths.forChannel(channel, group, stop.signal);
@@ -164,6 +164,7 @@ function keeperFor(
   sub: Subscription,
   writer: GroupWriter,
   deliveries: Deliveries,
+  reader: GuardedReader,
   report: Report,
 ): PendingKeeper {
   const { options } = env;
@@ -174,6 +175,7 @@ function keeperFor(
     minIdleMs: Math.min(options.claimIdleMs, Math.floor(options.retryBaseMs / 2)),
     pageSize: 100,
     claimIntervalMs: options.claimIntervalMs,
+    ledger: reader.ledger,
   };
   return new PendingKeeper(
     env.command,

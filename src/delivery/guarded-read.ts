@@ -14,17 +14,16 @@
  *
  * Guard kinds: `watermark` is the mark alone. `ledger` keeps dtpyfw's ZSET ledger as well (a
  * second round trip per batch reserves the ids with ZADD NX), for groups shared with dtpyfw
- * processes, which consult it; ids it already holds are skipped.
+ * processes, which consult it; ids it already holds are skipped. Replayed dead letters read here,
+ * and entries taken over from the pending list, are recorded in it too (see ./ledger.ts).
  */
 import type { RawEntry, ReadGroup, RedisPort, WaitBeforeRead } from '../connection/port.js';
-import { guardKey, ledgerKey, replayKey } from '../naming.js';
+import { guardKey, replayKey } from '../naming.js';
 import { scripts } from '../scripts/index.js';
+import { DtpyfwLedger } from './ledger.js';
 
 /** The dedup guard kinds. */
 export type GuardKind = 'watermark' | 'ledger';
-
-/** Ledger members removed per script call (each call keeps Redis busy for milliseconds only). */
-const TRIM_CHUNK = 10_000;
 
 /** One atomic read through the guard. */
 export interface GuardedTake {
@@ -49,7 +48,8 @@ export interface GuardedTake {
 /** The reads of one group on one channel, through its guard. */
 export class GuardedReader {
   private readonly keys: readonly [string, string, string];
-  private readonly ledger: string | undefined;
+  /** dtpyfw's ledger of the group (`ledger` kind), undefined otherwise. */
+  readonly ledger: DtpyfwLedger | undefined;
 
   constructor(
     private readonly channel: string,
@@ -60,7 +60,7 @@ export class GuardedReader {
     private readonly noAck: boolean,
   ) {
     this.keys = [channel, guardKey(channel, group), replayKey(channel, group)];
-    this.ledger = kind === 'ledger' ? ledgerKey(channel, group) : undefined;
+    this.ledger = kind === 'ledger' ? new DtpyfwLedger(channel, group, windowMs) : undefined;
   }
 
   /**
@@ -113,13 +113,12 @@ export class GuardedReader {
     let entries = read;
     let skipped: RawEntry[] = [];
     if (this.ledger !== undefined && read.length > 0) {
-      const reserved = await scripts.ledgerReserve.run(
+      const reserved = await this.ledger.reserve(
         port,
-        [this.ledger],
         read.map((e) => e[0]),
       );
-      entries = read.filter((_, i) => reserved[i] === 1);
-      skipped = read.filter((_, i) => reserved[i] !== 1);
+      entries = read.filter((_, i) => reserved[i] === true);
+      skipped = read.filter((_, i) => reserved[i] !== true);
     }
     return {
       entries,
@@ -133,15 +132,20 @@ export class GuardedReader {
     };
   }
 
+  /**
+   * Reads up to `count` dead letters replayed to the group (its replay stream), recording them in
+   * dtpyfw's ledger (`ledger` kind) before they are handled: a second round trip per batch.
+   */
+  async takeReplays(port: RedisPort, count: number): Promise<RawEntry[]> {
+    const { group, consumer, noAck } = this;
+    const entries = await port.xreadgroup({ group, consumer, key: this.keys[2], count, noAck });
+    if (this.ledger !== undefined && entries.length > 0) await this.ledger.record(port, 'replay', entries);
+    return entries;
+  }
+
   /** Forgets ledger records older than the dedup window (`ledger` kind); resolves to the count removed. */
   async trim(port: RedisPort): Promise<number> {
-    if (this.ledger === undefined) return 0;
-    let total = 0;
-    for (;;) {
-      const [removed, left] = await scripts.ledgerTrim.run(port, [this.ledger], [this.windowMs, TRIM_CHUNK]);
-      total += removed;
-      if (left === 0 || removed === 0) return total;
-    }
+    return this.ledger === undefined ? 0 : this.ledger.trim(port);
   }
 
   /** The group's mark: where to re-create a lost group so that nothing handed out is replayed. */

@@ -8,13 +8,24 @@
  *   stream is quiet);
  * - recover: after this consumer's read connection was replaced, take back at once its entries
  *   whose read reply was lost.
- * Taken-over entries go to the holder, which feeds them into the same path as entries read.
+ * Taken-over entries go to the holder, which feeds them into the same path as entries read. In a
+ * group that writes dtpyfw's ledger, each page of them is recorded in it first (one more script
+ * call per page); if that fails, the page stays pending on this consumer and is taken over again
+ * after claimIdleMs.
  */
 import type { RedisPort } from '../connection/port.js';
 import { isNoGroupError } from '../errors.js';
 import { Ticker } from '../timers.js';
 import type { EntrySource } from './dead-letterer.js';
-import { recoverOwnPage, renewLeases, sweepPage, type ClaimedEntry, type SweepSettings } from './reclaim.js';
+import type { DtpyfwLedger } from './ledger.js';
+import {
+  recoverOwnPage,
+  renewLeases,
+  sweepPage,
+  type ClaimedEntry,
+  type ClaimPage,
+  type SweepSettings,
+} from './reclaim.js';
 import type { SourceKind } from './strategy.js';
 
 const PAGES_PER_SWEEP = 10;
@@ -42,6 +53,8 @@ export interface PendingHolder {
 /** Settings of the keeper. */
 export interface KeeperSettings extends SweepSettings {
   readonly claimIntervalMs: number;
+  /** dtpyfw's ledger of the group (`dedupGuard: 'ledger'`): what is taken over is recorded in it. */
+  readonly ledger: DtpyfwLedger | undefined;
 }
 
 /** Keeps one group's pending entries moving (at-least-once mode only). */
@@ -104,10 +117,24 @@ export class PendingKeeper {
           this.holder.replaysGone();
           break;
         }
-        if (page.claimed.length > 0) this.holder.admitClaimed(kind, page.claimed, 'recovered');
+        await this.admit(port, kind, page, 'recovered');
         cursor = page.next;
       } while (cursor !== '0-0');
     }
+  }
+
+  /** Hands a page's entries to the holder, recorded in dtpyfw's ledger first when the group writes it. */
+  private async admit(port: RedisPort, kind: SourceKind, page: ClaimPage, how: 'claimed' | 'recovered'): Promise<void> {
+    if (page.claimed.length === 0) return;
+    const { ledger } = this.settings;
+    if (ledger !== undefined) {
+      await ledger.record(
+        port,
+        kind,
+        page.claimed.map((c) => c.entry),
+      );
+    }
+    this.holder.admitClaimed(kind, page.claimed, how);
   }
 
   private kinds(): SourceKind[] {
@@ -145,7 +172,7 @@ export class PendingKeeper {
     for (let pages = 0; pages < PAGES_PER_SWEEP && this.holder.hasRoom(); pages++) {
       const page = await sweepPage(port, this.sources(kind), this.settings, this.cursor[kind]);
       this.cursor[kind] = page.next === '0-0' ? '-' : page.next;
-      if (page.claimed.length > 0) this.holder.admitClaimed(kind, page.claimed, 'claimed');
+      await this.admit(port, kind, page, 'claimed');
       if (this.cursor[kind] === '-') break;
     }
   }

@@ -109,6 +109,7 @@ export const scripts = {
     tuple<[string, string, number, string, number, number, Entry[]]>(str, str, int, str, int, int, list(entry)),
   ),
   ledgerReserve: new Script('ledger-reserve', list(int)),
+  ledgerRecord: new Script('ledger-record', int),
   ledgerTrim: new Script('ledger-trim', tuple<[number, number, number]>(int, int, int)),
   createGroup: new Script('create-group', str),
   deadLetter: new Script('dead-letter', orNull(tuple<[string, number]>(str, int))),
