@@ -162,27 +162,44 @@ export class PublishError extends RedisStreamerError {
 
 /**
  * A publish that asked for replica acknowledgements (`replicas`) was appended on the primary, but
- * fewer replicas than asked confirmed it within `timeoutMs` (WAIT's answer). The entry exists (its
- * ids are here); it could still be lost if the primary failed before a replica received it.
- * Retrying appends it again, unless it carries an idempotency key.
+ * fewer replicas than asked confirmed it within `timeoutMs` (WAIT's answer), or WAIT itself failed
+ * after the append (refused, or its connection dropped: `cause` says why, and `acknowledgedBy` is
+ * 0). The entry exists (its ids are here); it could still be lost if the primary failed before a
+ * replica received it. Retrying appends it again, unless it carries an idempotency key.
  */
 export class ReplicationError extends PublishError {
   /** The ids of the appended entries (one for `sendMessage`). */
   readonly ids: readonly string[];
-  /** How many replicas confirmed the write. */
+  /** How many replicas confirmed the write (0 when WAIT failed). */
   readonly acknowledgedBy: number;
   /** How many were asked for. */
   readonly replicas: number;
   /** How long WAIT waited for them, in ms. */
   readonly timeoutMs: number;
 
-  constructor(channel: string, ids: readonly string[], acknowledgedBy: number, replicas: number, timeoutMs: number) {
+  /** @param waitError why WAIT failed after the append (undefined: WAIT answered too few replicas). */
+  constructor(
+    channel: string,
+    ids: readonly string[],
+    acknowledgedBy: number,
+    replicas: number,
+    timeoutMs: number,
+    waitError?: unknown,
+  ) {
     super(channel, undefined, 'ERR_REPLICATION');
     this.ids = ids;
     this.acknowledgedBy = acknowledgedBy;
     this.replicas = replicas;
     this.timeoutMs = timeoutMs;
-    this.message = `published to "${channel}" (${ids.length === 1 ? `id ${ids[0]}` : `${ids.length} entries`}), but only ${acknowledgedBy} of ${replicas} replicas confirmed it within ${timeoutMs} ms: it is on the primary and may be lost if the primary fails before a replica has it`;
+    const what = `published to "${channel}" (${ids.length === 1 ? `id ${ids[0]}` : `${ids.length} entries`})`;
+    const risk = 'it is on the primary and may be lost if the primary fails before a replica has it';
+    if (waitError === undefined) {
+      this.message = `${what}, but only ${acknowledgedBy} of ${replicas} replicas confirmed it within ${timeoutMs} ms: ${risk}`;
+    } else {
+      this.cause = waitError;
+      const why = toError(waitError).message;
+      this.message = `${what}, but WAIT for ${replicas} replicas failed after the append (${why}), so no replica is known to have it: ${risk}`;
+    }
   }
 }
 
