@@ -275,7 +275,7 @@ export class IoredisPort implements RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
     wait: { readonly replicas: number; readonly timeoutMs: number },
-  ): Promise<{ result: unknown; acknowledged: number }> {
+  ): Promise<{ result: unknown; waited: number | RedisStreamerError }> {
     const cached = await this.scriptThenWait(['EVALSHA', script.sha], keys, args, wait);
     if (cached !== undefined) return cached;
     // Not in the server's cache: EVAL caches it as it runs (SCRIPT LOAD may not be granted).
@@ -290,7 +290,7 @@ export class IoredisPort implements RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
     wait: { readonly replicas: number; readonly timeoutMs: number },
-  ): Promise<{ result: unknown; acknowledged: number } | undefined> {
+  ): Promise<{ result: unknown; waited: number | RedisStreamerError } | undefined> {
     const [ran, waited] = await this.run(command.toLowerCase(), () =>
       this.link.pipeline([
         [command, script, keys.length, ...keys, ...args],
@@ -302,8 +302,9 @@ export class IoredisPort implements RedisPort {
       if (err instanceof RedisCommandError && err.redisCode === 'NOSCRIPT' && command === 'EVALSHA') return undefined;
       throw err;
     }
-    if (waited instanceof Error) throw this.translate(waited, 'wait', true);
-    return { result: ran, acknowledged: intReply(waited, 'WAIT') };
+    // The script ran: a WAIT that failed after it is returned, not thrown (its writes happened).
+    if (waited instanceof Error) return { result: ran, waited: this.translate(waited, 'wait', true) };
+    return { result: ran, waited: intReply(waited, 'WAIT') };
   }
 
   async waitForEntries(

@@ -135,13 +135,16 @@ export interface RedisPort {
    * A script, then `WAIT replicas timeoutMs` on the same connection (and the same node of a
    * cluster), sent in one write: the script's reply and how many replicas acknowledged every write
    * made on this connection so far. WAIT blocks the connection: use one kept for such writes.
+   * Rejects when the script's reply did not arrive (it was refused, or the connection dropped
+   * first); once it arrived, resolves, with `waited` the number of replicas or the error WAIT failed
+   * with (refused, or its connection dropped): the script's writes happened all the same.
    */
   runScriptThenWait(
     script: LuaScript,
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
     wait: { readonly replicas: number; readonly timeoutMs: number },
-  ): Promise<{ result: unknown; acknowledged: number }>;
+  ): Promise<{ result: unknown; waited: number | RedisStreamerError }>;
   /** XRANGE start end COUNT n. */
   xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]>;
   /** One entry's fields as raw bytes (to check encodings), or null when it no longer exists. */

@@ -26,7 +26,9 @@ const NONE: ReadonlySet<number> = new Set();
 
 /**
  * Appends the entries (all or none). With `wait`, the write goes through `port` (a connection WAIT
- * may block) and fewer replicas than asked is a {@link ReplicationError} carrying the ids.
+ * may block), and fewer replicas than asked is a {@link ReplicationError} carrying the ids; so is a
+ * WAIT that failed after the append (refused, or its connection dropped once the script's reply
+ * was in), with WAIT's error as its cause: the entries are appended, whatever became of WAIT.
  */
 export async function appendChunk(
   port: RedisPort,
@@ -47,13 +49,16 @@ export async function appendChunk(
       ? keyedResult(await scripts.publishKeyed.run(port, keys, args))
       : plain(await scripts.publish.run(port, keys, args));
   }
-  const { reply, acknowledged } = keyed
+  const { reply, waited } = keyed
     ? await scripts.publishKeyed
         .runThenWait(port, keys, args, wait)
         .then((r) => ({ ...r, reply: keyedResult(r.reply) }))
     : await scripts.publish.runThenWait(port, keys, args, wait).then((r) => ({ ...r, reply: plain(r.reply) }));
-  if (acknowledged < wait.replicas) {
-    throw new ReplicationError(channel, reply.ids, acknowledged, wait.replicas, wait.timeoutMs);
+  if (typeof waited !== 'number') {
+    throw new ReplicationError(channel, reply.ids, 0, wait.replicas, wait.timeoutMs, waited);
+  }
+  if (waited < wait.replicas) {
+    throw new ReplicationError(channel, reply.ids, waited, wait.replicas, wait.timeoutMs);
   }
   return reply;
 }

@@ -8,7 +8,9 @@
  * the window) and, when the attempt fails in doubt or for a reason that passes, is sent again after
  * a backoff (`publishRetries`): the key makes that safe. A message without a key is never sent
  * again. Publishes that ask for replicas go on a connection of their own, each batch followed by
- * WAIT.
+ * WAIT; before the first, that connection's right to run WAIT is checked once (./wait-right.ts), so
+ * a user without it is refused before anything is appended. A WAIT that fails after the append is
+ * a ReplicationError carrying the ids, never sent again.
  */
 import type { RedisPort } from '../connection/port.js';
 import {
@@ -36,6 +38,7 @@ import {
   type ReplicaWait,
 } from './publish-options.js';
 import { passes, retryDelayMs } from './retry.js';
+import { waitRefused, WaitRight } from './wait-right.js';
 
 /** Entries per script call. */
 const MAX_ENTRIES = 1000;
@@ -80,6 +83,7 @@ export class Publisher {
   private queues = new Map<string, Queue>();
   private scheduled = false;
   private readonly sleeping = new Map<NodeJS.Timeout, () => void>();
+  private readonly waitRight = new WaitRight();
 
   private readonly encode: MessageEncoder;
   private readonly windowMs: number;
@@ -123,6 +127,9 @@ export class Publisher {
     if (entries.some((e) => e.key !== undefined)) slotSafeOn(channel, this.deps.cluster);
     const wait = replicaWait(options);
     const port = await this.deps.port(wait === undefined ? 'command' : 'replicaWrites');
+    const refusal =
+      wait === undefined || entries.length === 0 ? undefined : await this.waitRight.refusal(port, channel);
+    if (refusal !== undefined) throw waitRefused(channel, refusal, entries.length);
     const ids: string[] = [];
     let shortfall: ReplicationError | undefined;
     for (const chunk of chunks(entries)) {
@@ -132,7 +139,7 @@ export class Publisher {
         if (err instanceof ReplicationError) {
           // Appended all the same: the other chunks go too, and the error tells every id.
           ids.push(...err.ids);
-          if (shortfall === undefined || err.acknowledgedBy < shortfall.acknowledgedBy) shortfall = err;
+          if (shortfall === undefined || worse(err, shortfall)) shortfall = err;
           continue;
         }
         if (!isPublishFailure(err)) throw err;
@@ -140,7 +147,8 @@ export class Publisher {
       }
     }
     if (shortfall !== undefined) {
-      throw new ReplicationError(channel, ids, shortfall.acknowledgedBy, shortfall.replicas, shortfall.timeoutMs);
+      const { acknowledgedBy, replicas, timeoutMs, cause } = shortfall;
+      throw new ReplicationError(channel, ids, acknowledgedBy, replicas, timeoutMs, cause);
     }
     return ids;
   }
@@ -180,6 +188,11 @@ export class Publisher {
         for (const w of queue.items) w.reject(err);
         continue;
       }
+      const refusal = queue.wait === undefined ? undefined : await this.waitRight.refusal(port, queue.channel);
+      if (refusal !== undefined) {
+        for (const w of queue.items) w.reject(waitRefused(queue.channel, refusal));
+        continue;
+      }
       this.send(port, queue);
     }
   }
@@ -199,7 +212,7 @@ export class Publisher {
     }
     // (chunks() reads the list lazily: it is given its own copy, never the queue it empties.)
     for (const waiting of chunks(items.splice(0))) {
-      appendChunk(port, channel, waiting, this.windowMs, wait).then(
+      this.append(port, channel, waiting, wait).then(
         (appended) => {
           this.deps.onAppended(channel, appended.ids.length - appended.repeated.size);
           waiting.forEach((w, i) => w.resolve(appended.ids[i] as string));
@@ -233,13 +246,28 @@ export class Publisher {
     const retriable = chunk.every((e) => e.key !== undefined);
     for (let attempt = 0; ; attempt++) {
       try {
-        const appended = await appendChunk(port, channel, chunk, this.windowMs, wait);
+        const appended = await this.append(port, channel, chunk, wait);
         this.deps.onAppended(channel, appended.ids.length - appended.repeated.size);
         return appended;
       } catch (err) {
         if (!retriable || !passes(err) || attempt >= this.retries) throw err;
         await this.sleep(retryDelayMs(attempt + 1));
       }
+    }
+  }
+
+  /** One atomic append; a WAIT refused after it makes the next publish that waits check the right again. */
+  private async append(
+    port: RedisPort,
+    channel: string,
+    chunk: readonly Outgoing[],
+    wait: ReplicaWait | undefined,
+  ): Promise<Appended> {
+    try {
+      return await appendChunk(port, channel, chunk, this.windowMs, wait);
+    } catch (err) {
+      if (err instanceof ReplicationError) this.waitRight.failedAfterAppend(port, err.cause);
+      throw err;
     }
   }
 
@@ -263,6 +291,11 @@ export class Publisher {
  */
 function isPublishFailure(err: unknown): boolean {
   return (err instanceof ConnectionError && !(err instanceof AuthError)) || err instanceof RedisCommandError;
+}
+
+/** Which of two replication failures of a batch to report: the fewer replicas, or WAIT failing outright. */
+function worse(a: ReplicationError, b: ReplicationError): boolean {
+  return a.acknowledgedBy < b.acknowledgedBy || (a.cause !== undefined && b.cause === undefined);
 }
 
 function publishFailure(channel: string, err: unknown): unknown {

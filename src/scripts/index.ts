@@ -5,7 +5,7 @@
  * channel's stream and keys hash-tagged with it, or dtpyfw's ledger alone).
  */
 import type { RedisPort } from '../connection/port.js';
-import { InternalError } from '../errors.js';
+import { InternalError, type RedisStreamerError } from '../errors.js';
 import { LoadedScript } from './loader.js';
 import { entry, int, list, orNull, str, tuple, type Check } from './reply.js';
 
@@ -30,17 +30,17 @@ export class Script<Reply> extends LoadedScript {
 
   /**
    * Runs it, then WAIT on the same connection (see `RedisPort.runScriptThenWait`): its checked
-   * reply and how many replicas acknowledged.
+   * reply, and how many replicas acknowledged or the error WAIT failed with after the script ran.
    */
   async runThenWait(
     port: RedisPort,
     keys: readonly string[],
     args: ScriptArgs,
     wait: { readonly replicas: number; readonly timeoutMs: number },
-  ): Promise<{ reply: Reply; acknowledged: number }> {
+  ): Promise<{ reply: Reply; waited: number | RedisStreamerError }> {
     this.checkKeys(keys);
-    const { result, acknowledged } = await port.runScriptThenWait(this, keys, args, wait);
-    return { reply: this.parse(result), acknowledged };
+    const { result, waited } = await port.runScriptThenWait(this, keys, args, wait);
+    return { reply: this.parse(result), waited };
   }
 
   /** Checks a reply of this script obtained another way (inside a transaction, behind a wait). */

@@ -12,6 +12,8 @@ export class TcpProxy {
   private readonly frozen: Socket[] = [];
   /** Set by {@link cutAfterReplies}: replies still allowed through before the cut. */
   private repliesLeft: number | undefined;
+  /** Set by {@link cutAfterNextReply}. */
+  private cutAfterForwarding = false;
   /** Listening port (after {@link start}). */
   port = 0;
 
@@ -49,6 +51,20 @@ export class TcpProxy {
       this.repliesLeft--;
     }
     client.write(data);
+    if (this.cutAfterForwarding) {
+      // The reply reaches the client, then its connection closes (the next reply is never sent).
+      this.cutAfterForwarding = false;
+      client.end();
+      upstream.destroy();
+    }
+  }
+
+  /**
+   * Passes the next reply chunk on, then closes the connection that carried it: the client gets
+   * the reply to a command, and loses the connection before the next (WAIT behind a script).
+   */
+  cutAfterNextReply(): void {
+    this.cutAfterForwarding = true;
   }
 
   /**
