@@ -116,7 +116,7 @@ export class DeadLetterer {
     if (dropped > 0) this.report.dropped(dropped);
     this.report.moved({
       channel,
-      id,
+      id: req.source.deleteEntries ? (replayOf(fields) ?? id) : id,
       group,
       reason: req.reason,
       error: message,
@@ -126,6 +126,12 @@ export class DeadLetterer {
     });
     return true;
   }
+}
+
+/** A replayed entry's original id in the channel (its `rs-replay-of` field). */
+function replayOf(fields: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'rs-replay-of') return fields[i + 1];
+  return undefined;
 }
 
 function describeError(error: unknown): { message: string; stack: string } {

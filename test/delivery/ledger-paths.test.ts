@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UnrecoverableError, type MessageContext } from '../../src/index.js';
+import { UnrecoverableError, type DeadLetterEvent, type MessageContext } from '../../src/index.js';
 import { ledgerKey } from '../../src/naming.js';
 import { dtpyfwRead } from '../support/dtpyfw-model.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
@@ -114,6 +114,8 @@ describe("dtpyfw's ledger, whatever path brought the entry", () => {
     await beforeRun;
 
     const s = redis.streamer(service, { dedupGuard: 'ledger' });
+    const events: DeadLetterEvent[] = [];
+    s.on('deadLetter', (e) => events.push(e));
     await s.subscribe(channel, { startFromLatest: false });
     const handled: string[] = [];
     let failures = 0;
@@ -125,6 +127,16 @@ describe("dtpyfw's ledger, whatever path brought the entry", () => {
     const run = s.persistConsume({ blockMs: 200 });
     assert.equal((await s.deadLetters(channel).replay('all')).replayed, 3);
     await waitFor(async () => (await s.getStats()).deadLettered === 3, 'dead-lettered again');
+    assert.deepEqual(
+      (await s.deadLetters(channel).list()).map((d) => d.id),
+      ids,
+      'the dead letters of the replays name the original ids',
+    );
+    assert.deepEqual(
+      events.map((e) => e.id),
+      ids,
+      'so do the deadLetter events',
+    );
     assert.equal((await s.deadLetters(channel).replay('all')).replayed, 3);
     await waitFor(() => handled.length === 3, 'handled on the second replay');
     await s.cleanup();
