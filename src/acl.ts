@@ -77,6 +77,7 @@ const CONSUME = [
   '+hdel',
   '+hexists',
   '+hkeys',
+  '+hscan',
   '+time',
   '+client|id',
   '+client|unblock',

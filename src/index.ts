@@ -23,6 +23,7 @@ export type { StreamerStats, ChannelStats, GroupStats, Counters } from './stats.
 export { DeadLetterQueue, type DeadLetter, type ReplayResult } from './delivery/dead-letters.js';
 export type { DeadLetterReason } from './events.js';
 export type { RetentionResult, RetentionPreview, RetentionPreviewExact } from './maintenance/retention.js';
+export type { ChannelCleanup } from './maintenance/maintenance.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export {
   RedisStreamerError,

@@ -104,6 +104,15 @@ export class Reports {
     );
   }
 
+  /** Maintenance removed failure records of entries no longer pending in their group (destroyed). */
+  retryRecordsRemoved(channel: string, group: string, count: number): void {
+    this.counters(channel).add('retryRecordsRemoved', count);
+    this.logger.warn(
+      { channel, group, count },
+      `${count} failure records removed: their entries were no longer pending in group "${group}" (it was destroyed, which drops its pending list), so they will not be retried`,
+    );
+  }
+
   /** Old dead letters were dropped. */
   deadLettersDropped(channel: string, count: number): void {
     this.counters(channel).add('deadLettersDropped', count);

@@ -46,6 +46,12 @@ export interface Counters {
   trimmedUnread: number;
   /** Dead letters dropped by the dead-letter stream's cap or age limit. */
   deadLettersDropped: number;
+  /**
+   * Failure records (retry schedules) removed by maintenance because their entry was no longer
+   * pending in its group: the group was destroyed, which drops its pending list (those entries are
+   * not retried).
+   */
+  retryRecordsRemoved: number;
 }
 
 /** A zeroed {@link Counters}. */
@@ -61,6 +67,7 @@ export function newCounters(): Counters {
     reclaimed: 0,
     trimmedUnread: 0,
     deadLettersDropped: 0,
+    retryRecordsRemoved: 0,
   };
 }
 

@@ -17,8 +17,7 @@ import { TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
 import { collectStats } from './inspect/streamer-stats.js';
 import { EvictionCheck } from './maintenance/eviction-check.js';
-import { Maintenance } from './maintenance/maintenance.js';
-import type { RetentionResult } from './maintenance/retention.js';
+import { Maintenance, type ChannelCleanup } from './maintenance/maintenance.js';
 import type { MessageLike } from './message.js';
 import type { Middleware } from './middleware.js';
 import { groupName, instanceName, serviceName, slotSafeOn } from './naming.js';
@@ -287,8 +286,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     return this.maintenance.maintainLedgers();
   }
 
-  /** Applies retention to the registered channels and removes idle consumers of subscribed groups. */
-  async cleanupChannels(): Promise<RetentionResult[]> {
+  /** Applies retention to the registered channels; removes destroyed groups' failure records and idle consumers. */
+  async cleanupChannels(): Promise<ChannelCleanup[]> {
     this.assertOpen();
     return this.maintenance.cleanupChannels();
   }

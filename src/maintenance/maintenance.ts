@@ -1,7 +1,7 @@
 /**
  * Background maintenance while consuming: dedup-ledger trimming every ledgerIntervalMs, and
- * retention (channels and their dead letters) plus consumer hygiene every cleanupIntervalMs. Both
- * run once at start.
+ * retention (channels and their dead letters), the failure records of destroyed groups
+ * (./retry-records.ts) and consumer hygiene every cleanupIntervalMs. Both run once at start.
  */
 import type { RedisPort } from '../connection/port.js';
 import { GuardedReader } from '../delivery/guarded-read.js';
@@ -10,6 +10,17 @@ import type { ResolvedStreamerOptions } from '../options.js';
 import { Ticker } from '../timers.js';
 import { removeIdleConsumers } from './consumers.js';
 import { trimChannel, type RetentionResult, type RetentionRule } from './retention.js';
+import { forgetGoneGroups, removeOrphanRecords } from './retry-records.js';
+
+/** What one maintenance run did to a channel: its retention, and the failure records it removed. */
+export interface ChannelCleanup extends RetentionResult {
+  /**
+   * Failure records (retry schedules) removed because their entry was no longer pending in its
+   * group: the group was destroyed (and maybe re-created), which drops its pending list, so those
+   * entries would never be retried.
+   */
+  readonly retryRecordsRemoved: number;
+}
 
 /** What maintenance needs from the streamer. */
 export interface MaintenanceDeps {
@@ -25,6 +36,7 @@ export interface MaintenanceDeps {
     error(err: unknown, context: ErrorContext): void;
     trimmedUnread(event: TrimmedUnreadEvent): void;
     deadLettersDropped(channel: string, count: number): void;
+    retryRecordsRemoved(channel: string, group: string, count: number): void;
   };
 }
 
@@ -74,10 +86,11 @@ export class Maintenance {
   }
 
   /**
-   * Trims channels with a retention, drops old dead letters of those and of subscribed channels,
-   * and removes idle consumers of subscribed groups.
+   * Removes the failure records of destroyed groups, trims channels with a retention, drops old
+   * dead letters of those and of subscribed channels, and removes idle consumers of subscribed
+   * groups.
    */
-  async cleanupChannels(): Promise<RetentionResult[]> {
+  async cleanupChannels(): Promise<ChannelCleanup[]> {
     const { options, consumer } = this.deps;
     const port = await this.deps.command();
     const rules = new Map<string, RetentionRule>();
@@ -85,11 +98,12 @@ export class Maintenance {
       rules.set(channel, { channel, retentionMs: undefined, maxLen: undefined });
     }
     for (const rule of this.deps.retention()) rules.set(rule.channel, rule);
-    const results: RetentionResult[] = [];
+    const records = await this.removeRetryRecords(port, [...rules.keys()]);
+    const results: ChannelCleanup[] = [];
     for (const rule of rules.values()) {
       try {
         const result = await trimChannel(port, rule, options.staleGroupMs, options.deadLetterRetentionMs);
-        results.push(result);
+        results.push({ ...result, retryRecordsRemoved: records.get(rule.channel) ?? 0 });
         this.report(result);
       } catch (err) {
         this.deps.reports.error(err, { phase: 'maintenance', channel: rule.channel });
@@ -104,6 +118,37 @@ export class Maintenance {
       }
     }
     return results;
+  }
+
+  /**
+   * The failure records of groups whose pending list is gone: of the channels' destroyed groups,
+   * and those of the subscribed groups whose entry is no longer pending. Resolves to the count
+   * removed per channel (each group's count is reported).
+   */
+  private async removeRetryRecords(port: RedisPort, channels: readonly string[]): Promise<Map<string, number>> {
+    const { reports, options } = this.deps;
+    const perChannel = new Map<string, number>();
+    const counted = (channel: string, group: string, n: number): void => {
+      if (n === 0) return;
+      perChannel.set(channel, (perChannel.get(channel) ?? 0) + n);
+      reports.retryRecordsRemoved(channel, group, n);
+    };
+    for (const channel of channels) {
+      try {
+        const gone = await forgetGoneGroups(port, channel, options.dedupWindowMs);
+        for (const [group, n] of gone) counted(channel, group, n);
+      } catch (err) {
+        reports.error(err, { phase: 'maintenance', channel });
+      }
+    }
+    for (const { channel, group } of this.deps.subscriptions()) {
+      try {
+        counted(channel, group, await removeOrphanRecords(port, channel, group));
+      } catch (err) {
+        reports.error(err, { phase: 'maintenance', channel });
+      }
+    }
+    return perChannel;
   }
 
   private report(result: RetentionResult): void {

@@ -122,6 +122,9 @@ export const scripts = {
   ackUnlessRetrying: new Script('ack-unless-retrying', int),
   retention: new Script('retention', tuple<[number, number, number, string[], number]>(int, int, int, list(str), int)),
   consumerHygiene: new Script('consumer-hygiene', list(str)),
+  retryOrphans: new Script('retry-orphans', tuple<[string, number]>(str, int)),
+  goneGroups: new Script('gone-groups', list(str), true),
+  forgetGroup: new Script('forget-group', tuple<[number, number]>(int, int)),
   publish: new Script('publish', list(str)),
   publishKeyed: new Script('publish-keyed', tuple<[string[], number[]]>(list(str), list(int))),
   groupStats: new Script(

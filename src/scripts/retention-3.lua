@@ -10,8 +10,8 @@
 -- ARGV[3] staleGroupMs: a group is stale when it was created or first seen longer ago than this and
 --         all its consumers have been idle longer (or it has none and its last delivery is that old)
 -- ARGV[4] dead letters older than this many ms are dropped ('' for none)
--- ARGV[5] '1' for a dry run: nothing is written (no XTRIM, no first-seen record added or removed);
---         the reply says what a real run would remove now. Absent or '' for a real run.
+-- ARGV[5] '1' for a dry run: nothing is written (no XTRIM, no first-seen record added); the reply
+--         says what a real run would remove now. Absent or '' for a real run.
 -- ARGV[6] dry run only: how many entries each count may read from each end of the stream (default
 --         5000), so a dry run on a stream of millions stays cheap (see count_between)
 --
@@ -24,6 +24,8 @@
 --      or pending on a dead consumer
 --   3. when longer than the cap: MINID (what any group needs), then MAXLEN cap
 --                                                          -> the last one removed unread entries
+-- The first-seen records of groups that no longer exist are left to forget-group-4.lua, which
+-- cleans up after such a group (its failure records, then its mark) before forgetting it.
 -- Returns { removed read, removed unread (stale groups, dead consumers), removed unread by the cap,
 --           { stale group names }, dead letters dropped by age }
 -- In a dry run the same shape holds what would be removed. A count that could not be made within
@@ -92,12 +94,10 @@ end
 
 local need_all, need_live = nil, nil
 local stale = {}
-local present = {}
 local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', stream)
 if not ok then groups = {} end
 for _, raw in ipairs(groups) do
   local g = rs_pairs(raw)
-  present[g['name']] = true
   local consumers = redis.call('XINFO', 'CONSUMERS', stream, g['name'])
   need_all = min_id(need_all, rs_group_need(stream, g, consumers, stale_ms, true))
   local seen = dry and rs_first_seen_read(KEYS[2], g['name'], now) or rs_first_seen(KEYS[2], g['name'], now)
@@ -107,13 +107,6 @@ for _, raw in ipairs(groups) do
     stale[#stale + 1] = g['name']
   end
 end
--- First-seen records of groups that no longer exist.
-if not dry then
-  for _, name in ipairs(redis.call('HKEYS', KEYS[2])) do
-    if not present[name] then redis.call('HDEL', KEYS[2], name) end
-  end
-end
-
 local cutoff = nil
 if retention then cutoff = rs_int(math.max(0, now - retention)) .. '-0' end
 

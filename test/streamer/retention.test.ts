@@ -41,6 +41,7 @@ describe('retention', () => {
       removedUnreadMaxLen: 0,
       staleGroups: [],
       deadLettersDropped: 0,
+      retryRecordsRemoved: 0,
     });
     const left = (await redis.client.xrange(channel, '-', '+')).map(([id]) => id);
     assert.deepEqual(left, [recent]);
