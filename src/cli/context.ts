@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import type { RedisInstance } from '../connection/redis-instance.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { defaultLogger, silentLogger, type Logger } from '../logger.js';
+import { ConfigError } from '../errors.js';
 import type { ConnectionFlags } from './connection.js';
+import { UsageError } from './errors.js';
 import { Output, type Io } from './output.js';
 
 /** The default Redis when neither `--url` nor `REDIS_URL` is given. */
@@ -48,10 +50,22 @@ export class Context {
     return this.flags.verbose === true ? defaultLogger : silentLogger;
   }
 
-  /** Where Redis is. */
+  /**
+   * Where Redis is. Whatever the flags (or REDIS_URL) fail with before connecting is a usage error
+   * (exit 2): a malformed URL is a wrong command line, not an unreachable Redis.
+   */
   async redis(): Promise<RedisInstance> {
     const { redisOf } = await import('./connection.js');
-    return redisOf(this.flags, this.env);
+    try {
+      return redisOf(this.flags, this.env);
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof ConfigError) throw err;
+      // Not the library's error (a URIError from a bad %-escape, say). Its message is not shown: only
+      // the library's messages are known to mask a password the URL may hold.
+      const reason =
+        err instanceof URIError ? 'a %-escape is malformed (write a literal % as %25)' : 'it cannot be read';
+      throw new UsageError(`the Redis URL (--url or REDIS_URL) is not valid: ${reason}`);
+    }
   }
 
   /** A new Inspector (the caller closes it). */

@@ -1,7 +1,8 @@
 /**
  * `redis-streamer dashboard`: serves the web dashboard (src/dashboard/server.ts) on top of an
- * Inspector until Ctrl-C. The dashboard module is imported only when this command runs, so the
- * other commands never load it.
+ * Inspector until Ctrl-C, once Redis has answered (a refused login or an unreachable server is a
+ * failure, exit 1, before anything listens). The dashboard module is imported only when this
+ * command runs, so the other commands never load it.
  */
 import type { Command } from 'commander';
 import { Context } from './context.js';
@@ -27,6 +28,9 @@ async function serve(ctx: Context, flags: DashboardFlags): Promise<void> {
   const inspector = await ctx.inspector();
   const token = flags.token ?? (ctx.env[TOKEN_ENV] || undefined);
   try {
+    // Redis is asked once before listening, as every other command does: a wrong password or an
+    // unreachable server ends the command (exit 1, one line) instead of serving a page of errors.
+    await inspector.channels();
     const dashboard = await startDashboard({
       inspector,
       logger: ctx.logger,

@@ -6,13 +6,14 @@
 import type { Command } from 'commander';
 import type { DeadLetter } from '../delivery/dead-letters.js';
 import { Context } from './context.js';
-import { registerPurge, registerReplay } from './dlq-change.js';
+import { checkIds, registerPurge, registerReplay } from './dlq-change.js';
 import { CommandFailure } from './errors.js';
 import { formatBody, formatTime } from './format.js';
 import type { Io } from './output.js';
 import { parseCount } from './numbers.js';
 import type { DlqListJson, DlqShowJson } from './shapes.js';
-import { renderTable, truncate } from './table.js';
+import { renderTable } from './table.js';
+import { printable } from './terminal.js';
 
 /** The human table of dead letters. */
 export function deadLettersTable(list: readonly DeadLetter[]): string {
@@ -25,7 +26,7 @@ export function deadLettersTable(list: readonly DeadLetter[]): string {
       { header: 'ATTEMPTS', right: true },
       { header: 'LAST FAILURE' },
       { header: 'NAME' },
-      { header: 'ERROR' },
+      { header: 'ERROR', max: 60 },
     ],
     list.map((d) => [
       d.deadLetterId,
@@ -35,12 +36,15 @@ export function deadLettersTable(list: readonly DeadLetter[]): string {
       String(d.attempts),
       formatTime(d.lastFailureMs || null),
       d.name ?? '-',
-      truncate(d.error, 60),
+      d.error,
     ]),
   );
 }
 
-/** One dead letter in full, for `dlq show`. */
+/**
+ * One dead letter in full, for `dlq show`: every value whole, on one line (control characters,
+ * line feeds among them, escaped), the stack line by line.
+ */
 export function deadLetterDetail(d: DeadLetter): string {
   const rows: Array<[string, string]> = [
     ['dead letter', d.deadLetterId],
@@ -57,9 +61,12 @@ export function deadLetterDetail(d: DeadLetter): string {
     ['body', d.body === undefined ? '-' : formatBody(d.name ?? '', d.body)],
   ];
   for (const [key, value] of Object.entries(d.fields)) if (key !== 'name' && key !== 'body') rows.push([key, value]);
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const text = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
-  return d.stack === '' ? `${text}\n` : `${text}\nstack:\n${d.stack.replace(/^/gm, '  ')}\n`;
+  const shown = rows.map(([k, v]) => [printable(k), printable(v)] as const);
+  const width = Math.max(...shown.map(([k]) => k.length));
+  const text = shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+  if (d.stack === '') return `${text}\n`;
+  const stack = d.stack.split('\n').map((line) => `  ${printable(line)}`);
+  return `${text}\nstack:\n${stack.join('\n')}\n`;
 }
 
 function registerList(dlq: Command, io: Io, env: NodeJS.ProcessEnv): void {
@@ -77,7 +84,7 @@ function registerList(dlq: Command, io: Io, env: NodeJS.ProcessEnv): void {
         return { total: await queue.size(), deadLetters: await queue.list(options) };
       });
       if (ctx.out.json) return ctx.out.value({ channel, total, deadLetters } satisfies DlqListJson);
-      if (total === 0) return ctx.out.line(`channel ${channel} has no dead letters`);
+      if (total === 0) return ctx.out.line(`channel ${printable(channel)} has no dead letters`);
       ctx.out.text(deadLettersTable(deadLetters));
       if (deadLetters.length < total) ctx.out.line(`(${deadLetters.length} of ${total}; see --count and --start)`);
     });
@@ -90,6 +97,7 @@ function registerShow(dlq: Command, io: Io, env: NodeJS.ProcessEnv): void {
     .argument('<channel>', 'the channel')
     .argument('<id>', 'the dead-letter id (as `dlq list` shows it)')
     .action(async (channel: string, id: string, _flags: object, command: Command) => {
+      checkIds([id], 'dlq show');
       const ctx = new Context(io, env, command);
       const [found] = await ctx.withInspector((i) => i.deadLetters(channel).list({ start: id, count: 1 }));
       if (found === undefined || found.deadLetterId !== id) {

@@ -6,6 +6,7 @@
 import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
 import { ConfigError, InvalidMessageError, MessageTooLargeError } from '../errors.js';
+import { printable, printableLines } from './terminal.js';
 
 /** Exit codes. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -35,10 +36,13 @@ export function exitCodeOf(err: unknown): number {
   return EXIT.failure;
 }
 
-/** The error as one line (`redis-streamer: <message>`), or with its stack and causes when verbose. */
+/**
+ * The error as one line (`redis-streamer: <message>`), or with its stack and causes when verbose,
+ * printable: a message may quote names and replies from Redis (terminal.ts).
+ */
 export function describeError(err: unknown, verbose: boolean): string {
   const message = err instanceof Error ? err.message : String(err);
-  const line = `redis-streamer: ${oneLine(message)}`;
+  const line = `redis-streamer: ${printable(oneLine(message))}`;
   if (!verbose || !(err instanceof Error)) return line;
   const parts = [line, err.stack ?? ''];
   let cause: unknown = err.cause;
@@ -46,7 +50,7 @@ export function describeError(err: unknown, verbose: boolean): string {
     parts.push(`caused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : inspect(cause)}`);
     cause = cause instanceof Error ? cause.cause : undefined;
   }
-  return parts.join('\n');
+  return printableLines(parts.join('\n'));
 }
 
 function oneLine(text: string): string {

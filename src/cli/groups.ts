@@ -10,13 +10,14 @@ import { formatAge, formatCount } from './format.js';
 import type { Io } from './output.js';
 import type { GroupsJson } from './shapes.js';
 import { renderTable } from './table.js';
+import { printable } from './terminal.js';
 
 /** The Inspector's default staleness threshold (24 h). */
 const DEFAULT_STALE_MS = 86_400_000;
 
 /** The human tables of a channel's groups and their consumers. */
 export function groupsTables(channel: string, groups: readonly GroupInfo[], staleGroupMs: number): string {
-  if (groups.length === 0) return `channel ${channel} has no consumer groups\n`;
+  if (groups.length === 0) return `channel ${printable(channel)} has no consumer groups\n`;
   const table = renderTable(
     [
       { header: 'GROUP' },

@@ -1,8 +1,12 @@
 /**
  * Where the CLI writes: results on stdout (human text, or JSON with `--json`), progress, prompts
  * and errors on stderr. A closed stdout (`redis-streamer tail x | head`) ends the command quietly.
+ * Nothing reaches the terminal unescaped: every line written here goes through terminal.ts
+ * (control characters escaped, line feeds kept; JSON keeps exact values in `\u` escapes), whatever
+ * the command put in it. Values inside a line are escaped by the command too (line feeds there).
  */
 import type { Writable } from 'node:stream';
+import { printableJson, printableLines } from './terminal.js';
 
 /** The CLI's streams (the process's, or a test's). */
 export interface Io {
@@ -38,9 +42,9 @@ export class Output {
     return () => this.onClosed.delete(listener);
   }
 
-  /** Writes text to stdout as it is. */
+  /** Writes text to stdout, its control characters but line feeds escaped. */
   text(text: string): void {
-    if (!this.closed) this.io.stdout.write(text);
+    this.raw(printableLines(text));
   }
 
   /** Writes one line to stdout. */
@@ -50,16 +54,20 @@ export class Output {
 
   /** Writes a value as pretty JSON (`--json`). */
   value(value: unknown): void {
-    this.text(`${JSON.stringify(value, null, 2)}\n`);
+    this.raw(`${printableJson(JSON.stringify(value, null, 2))}\n`);
   }
 
   /** Writes a value as one line of JSON (streams: NDJSON). */
   record(value: unknown): void {
-    this.text(`${JSON.stringify(value)}\n`);
+    this.raw(`${printableJson(JSON.stringify(value))}\n`);
   }
 
-  /** Writes a line to stderr (progress, notes). */
+  /** Writes a line to stderr (progress, notes, errors), its control characters but line feeds escaped. */
   note(text: string): void {
-    this.io.stderr.write(`${text}\n`);
+    this.io.stderr.write(`${printableLines(text)}\n`);
+  }
+
+  private raw(text: string): void {
+    if (!this.closed) this.io.stdout.write(text);
   }
 }

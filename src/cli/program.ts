@@ -16,6 +16,7 @@ import { registerGroups } from './groups.js';
 import type { Io } from './output.js';
 import { registerPublish } from './publish.js';
 import { registerTail } from './tail.js';
+import { printableLines } from './terminal.js';
 import { registerTrim } from './trim.js';
 
 function collect(value: string, previous: readonly string[] | undefined): string[] {
@@ -76,8 +77,9 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', EPILOG)
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // Commander's messages quote the command line: printable, as everything the CLI writes.
+      writeOut: (text) => io.stdout.write(printableLines(text)),
+      writeErr: (text) => io.stderr.write(printableLines(text)),
     });
   globalOptions(program);
   registerChannels(program, io, env);

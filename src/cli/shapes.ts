@@ -84,7 +84,7 @@ export interface DlqReplayJson {
   readonly replayed: number;
   /** Their new ids in the groups' replay streams. */
   readonly ids: readonly string[];
-  /** Dead-letter ids asked for that did not exist. */
+  /** Dead-letter ids asked for that did not exist (the command then exits 1). */
   readonly missing: readonly string[];
 }
 
@@ -93,6 +93,8 @@ export interface DlqPurgeJson {
   readonly channel: string;
   /** How many dead letters were deleted. */
   readonly purged: number;
+  /** Dead-letter ids asked for that did not exist (the command then exits 1). */
+  readonly missing: readonly string[];
 }
 
 /** `trim --json`: what was removed or, with `--dry-run`, what would be. */

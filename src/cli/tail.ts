@@ -14,6 +14,7 @@ import { formatBody, formatTime } from './format.js';
 import type { Io } from './output.js';
 import type { TailJson } from './shapes.js';
 import { interruptSignal } from './signals.js';
+import { printable } from './terminal.js';
 
 /** Every field of a raw entry, as an object (a field given twice keeps its last value). */
 function fieldsOf(raw: readonly string[], skip: ReadonlySet<string>): Record<string, string> {
@@ -45,19 +46,19 @@ export function tailJson(channel: string, entry: TailEntry): TailJson {
   };
 }
 
-/** The human line of an entry. */
+/** The human line of an entry: every value from Redis printable (terminal.ts), on one line. */
 export function tailLine(entry: TailEntry): string {
-  const head = `${formatTime(entry.timeMs)}  ${entry.id}`;
+  const head = `${formatTime(entry.timeMs)}  ${printable(entry.id)}`;
   const extra = (fields: Readonly<Record<string, string>>): string =>
     Object.entries(fields)
-      .map(([k, v]) => `  ${k}=${v}`)
+      .map(([k, v]) => `  ${printable(k)}=${printable(v)}`)
       .join('');
   if (entry.message !== null) {
     const { name, body, fields } = entry.message;
-    return `${head}  ${name}  ${formatBody(name, body)}${extra(fields)}`;
+    return `${head}  ${printable(name)}  ${printable(formatBody(name, body))}${extra(fields)}`;
   }
   const reason = entry.error === null ? 'undecodable' : `${entry.error.reason}: ${entry.error.message}`;
-  return `${head}  [${reason}]${extra(fieldsOf(entry.raw, NOTHING))}`;
+  return `${head}  [${printable(reason)}]${extra(fieldsOf(entry.raw, NOTHING))}`;
 }
 
 interface TailFlags {
@@ -77,7 +78,7 @@ async function follow(ctx: Context, inspector: Inspector, channel: string, flags
   const both = AbortSignal.any([signal, controller.signal]);
   let after = flags.fromStart === true ? '0-0' : ((await inspector.lastEntryId(channel)) ?? '0-0');
   const from = flags.fromStart === true ? 'from its first entry' : after === '0-0' ? 'from now' : `after ${after}`;
-  ctx.out.note(`following ${channel} ${from} (Ctrl-C to stop)`);
+  ctx.out.note(`following ${printable(channel)} ${from} (Ctrl-C to stop)`);
   let lastProblem = '';
   try {
     while (!both.aborted) {
@@ -92,7 +93,7 @@ async function follow(ctx: Context, inspector: Inspector, channel: string, flags
       } catch (err) {
         if (both.aborted || !transient(err)) throw err;
         const problem = (err as Error).message;
-        if (problem !== lastProblem) ctx.out.note(`redis-streamer: ${problem}; retrying`);
+        if (problem !== lastProblem) ctx.out.note(`redis-streamer: ${printable(problem)}; retrying`);
         lastProblem = problem;
         await sleep(1000, undefined, { signal: both }).catch(() => {});
       }

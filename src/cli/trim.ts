@@ -11,6 +11,7 @@ import { formatDuration, parseDuration } from './duration.js';
 import { parseCount } from './numbers.js';
 import type { Io } from './output.js';
 import type { TrimJson } from './shapes.js';
+import { printable } from './terminal.js';
 
 const ALL_EXACT: RetentionPreviewExact = {
   removedRead: true,
@@ -32,7 +33,7 @@ export function trimSummary(result: TrimJson): string {
   const n = (value: number, exact: boolean): string => (exact ? String(value) : `at least ${value}`);
   const verb = result.dryRun ? 'would remove' : 'removed';
   const lines = [
-    `${result.dryRun ? 'dry run: ' : ''}${result.channel}: ${verb} entries older than ${formatDuration(result.retentionMs)}`,
+    `${result.dryRun ? 'dry run: ' : ''}${printable(result.channel)}: ${verb} entries older than ${formatDuration(result.retentionMs)}`,
     `  read and acknowledged by every group: ${n(result.removedRead, result.exact.removedRead)}`,
     `  unread by stale groups or dead consumers only: ${n(result.removedUnreadStale, result.exact.removedUnreadStale)}`,
   ];
@@ -40,7 +41,7 @@ export function trimSummary(result: TrimJson): string {
     lines.push(`  dead letters: ${n(result.deadLettersDropped, result.exact.deadLettersDropped)}`);
   }
   if (result.staleGroups.length > 0)
-    lines.push(`  stale groups (not holding entries back): ${result.staleGroups.join(', ')}`);
+    lines.push(`  stale groups (not holding entries back): ${result.staleGroups.map(printable).join(', ')}`);
   lines.push(`  entries in the channel ${result.dryRun ? 'now' : 'after'}: ${result.length}`);
   if (result.dryRun) lines.push('  nothing was changed');
   return `${lines.join('\n')}\n`;

@@ -9,11 +9,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ConfigError } from '../errors.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { defaultLogger, type Logger } from '../logger.js';
 import { AccessControl, generateToken, isLoopback } from './access.js';
 import { History } from './history.js';
+import { checkDashboardOptions } from './options.js';
 import { handle, type RouterContext } from './routes.js';
 import { Sampler } from './sampler.js';
 
@@ -70,6 +70,7 @@ export interface Dashboard {
 export const HISTORY_SAMPLES = 600;
 
 interface Settings {
+  readonly inspector: Inspector;
   readonly host: string;
   readonly port: number;
   readonly token: string | undefined;
@@ -79,25 +80,18 @@ interface Settings {
 }
 
 function settingsOf(options: DashboardOptions): Settings {
-  if (typeof options !== 'object' || options === null || typeof options.inspector?.channel !== 'function') {
-    throw new ConfigError('startDashboard: `inspector` must be an Inspector');
-  }
-  const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '')
-    throw new ConfigError('startDashboard: `host` must be a non-empty string');
-  const port = options.port ?? 8787;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`startDashboard: \`port\` must be an integer from 0 to 65535, got ${String(port)}`);
-  }
-  const refreshMs = options.refreshMs ?? 2000;
-  if (!Number.isInteger(refreshMs) || refreshMs < 100) {
-    throw new ConfigError(`startDashboard: \`refreshMs\` must be an integer >= 100, got ${String(refreshMs)}`);
-  }
-  if (options.token !== undefined && (typeof options.token !== 'string' || !/^[\x21-\x7e]{8,}$/.test(options.token))) {
-    throw new ConfigError('startDashboard: `token` must be at least 8 printable ASCII characters, without spaces');
-  }
-  const token = options.token ?? (isLoopback(host) ? undefined : generateToken());
-  return { host, port, token, readOnly: options.readOnly ?? false, refreshMs, logger: options.logger ?? defaultLogger };
+  const checked = checkDashboardOptions(options);
+  const host = checked.host ?? '127.0.0.1';
+  const token = checked.token ?? (isLoopback(host) ? undefined : generateToken());
+  return {
+    inspector: checked.inspector,
+    host,
+    port: checked.port ?? 8787,
+    token,
+    readOnly: checked.readOnly ?? false,
+    refreshMs: checked.refreshMs ?? 2000,
+    logger: checked.logger ?? defaultLogger,
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -122,14 +116,16 @@ function urlOf(address: AddressInfo, token: string | undefined): string {
 
 /**
  * Starts the dashboard: listens, then samples every `refreshMs`.
- * @throws ConfigError for an invalid option; rejects with the listen error (EADDRINUSE...).
+ * @throws ConfigError for an invalid option (an unknown key, a wrong type, no inspector); rejects
+ *   with the listen error (EADDRINUSE...).
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  // Checked before anything starts, so a typo (`readonly` for `readOnly`) never serves a dashboard.
   const s = settingsOf(options);
   const history = new History(HISTORY_SAMPLES);
-  const sampler = new Sampler(options.inspector, history, s.refreshMs, s.logger);
+  const sampler = new Sampler(s.inspector, history, s.refreshMs, s.logger);
   const ctx: RouterContext = {
-    inspector: options.inspector,
+    inspector: s.inspector,
     sampler,
     history,
     refreshMs: s.refreshMs,

@@ -1,6 +1,7 @@
 /**
  * The built CLI's `dashboard`: it serves until Ctrl-C (exit 0), prints its URL (with the token when
- * one is needed), passes --read-only and --token on, and fails in one line (exit 1) on a port in use.
+ * one is needed), passes --read-only and --token on, and fails in one line (exit 1) on a port in use
+ * or when Redis refuses the login or cannot be reached.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -45,6 +46,26 @@ describe('cli: dashboard', () => {
     assert.equal(busy.code, 1, busy.stderr);
     assert.match(busy.stderr, /^redis-streamer: the dashboard cannot listen there: .*EADDRINUSE.*\n$/);
     await stop(live);
+  });
+
+  it('exits 1 with the reason, serving nothing, when Redis refuses the login or cannot be reached', async () => {
+    const login = new URL(redis.url);
+    login.username = 'admin';
+    login.password = 'hunter2-secret';
+    const [refused, unreachable] = await Promise.all([
+      cli(['dashboard', '--port', '0'], { url: login.toString(), timeoutMs: 10_000 }),
+      cli(['dashboard', '--port', '0', '--connect-timeout', '1s'], {
+        url: 'redis://127.0.0.1:1',
+        timeoutMs: 10_000,
+      }),
+    ]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.stdout, '', 'no URL printed');
+    assert.match(refused.stderr, /^redis-streamer: .*refused the login of user "admin".*\n$/);
+    assert.doesNotMatch(refused.stderr, /hunter2/);
+    assert.equal(unreachable.code, 1, unreachable.stderr);
+    assert.equal(unreachable.stdout, '');
+    assert.match(unreachable.stderr, /^redis-streamer: .*127\.0\.0\.1:1.*\n$/);
   });
 
   it('on a non-loopback address needs a token: from --token or REDIS_STREAMER_DASHBOARD_TOKEN', async () => {

@@ -109,7 +109,7 @@ describe('cli: dlq', () => {
     assert.equal(unconfirmed.code, 2);
     assert.equal(await dlqLength(channel), 1);
     const purged = await cliJson<DlqPurgeJson>(['dlq', 'purge', channel, '--all', '--yes'], { url: redis.url });
-    assert.deepEqual(purged, { channel, purged: 1 });
+    assert.deepEqual(purged, { channel, purged: 1, missing: [] });
     assert.equal(await redis.client.exists(`{${channel}}:dlq`), 0);
     await stop();
   });

@@ -2,9 +2,10 @@
  * The dashboard in a real browser (Debian's chromium driven by playwright-core), against a real
  * Redis and a running RedisStreamer: a group's lag rises on the page after publishing, a dead
  * letter is replayed from the page (button, confirmation dialog) and handled by the consumer, data
- * that looks like HTML stays text, and a browser without the token is refused. Screenshots of each
- * state go to test-artifacts/dashboard/ (git-ignored); with UPDATE_DASHBOARD_SCREENSHOT=1 the
- * README's docs/dashboard.png is written too.
+ * that looks like HTML stays text, and a browser without the token is refused. On a 390 px phone
+ * and in a 1400 px window, nothing is wider than the window, no tile is cut short and every action
+ * button can be clicked where it is. Screenshots of each state go to test-artifacts/dashboard/
+ * (git-ignored); with UPDATE_DASHBOARD_SCREENSHOT=1 the README's docs/dashboard.png is written too.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -165,6 +166,162 @@ describe('the dashboard in chromium', { skip }, () => {
     await context.close();
   });
 });
+
+describe('the dashboard on a phone and in a wide window', { skip }, () => {
+  let inspector: Inspector;
+  let dashboard: Dashboard;
+  let browser: Browser;
+  let channel: string;
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    channel = await busyChannel();
+    inspector = new Inspector(redis.url);
+    // Sampled once at start, then rarely: the page stays as it is while it is measured.
+    dashboard = await startDashboard({ inspector, port: 0, refreshMs: 60_000, logger: quiet });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dashboard?.close();
+    await inspector?.close();
+  });
+
+  for (const [width, height, phone] of [
+    [390, 844, true],
+    [1400, 900, false],
+  ] as const) {
+    it(`at ${width} px: nothing wider than the window, no age cut short, every action button reachable`, async () => {
+      const context = await browser.newContext({
+        viewport: { width, height },
+        ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+      });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${dashboard.url}#/c/${encodeURIComponent(channel)}`);
+        await page.locator('#dead-letters tr[data-dead-letter-id]').first().waitFor({ timeout: 10_000 });
+        await page.screenshot({ path: join(ARTIFACTS, `layout-${width}.png`), fullPage: true });
+        const layout = await page.evaluate<Layout>(LAYOUT);
+        assert.equal(layout.innerWidth, width, 'the page is laid out at the width of the screen (not zoomed out)');
+        assert.ok(
+          layout.documentWidth <= width,
+          `the document is ${layout.documentWidth} px wide in a ${width} px window (widest: ${layout.widest})`,
+        );
+        assert.deepEqual(layout.cut, [], 'tiles, cells or buttons cut short or outside the window');
+        assert.ok(layout.tiles >= 9, `${layout.tiles} tiles measured`);
+        assert.match(layout.ages.join(' | '), /23 h 5\d min ago/, 'the age of the oldest entry is shown whole');
+        await assertButtonsReachable(page, width);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
+
+/**
+ * A channel whose figures are as wide as they get in practice: its oldest entry and oldest pending
+ * entry nearly a day old ("23 h 50 min", as wide as ages get), a group of a dtpyfw-named service
+ * with consumers of long names, and dead letters with long errors and group names.
+ */
+async function busyChannel(): Promise<string> {
+  const channel = uniqueChannel('orders-eu-west-1-payments');
+  const old = Date.now() - (23 * 3600 + 50 * 60) * 1000;
+  await redis.client.xadd(channel, `${old}-0`, 'name', 'order.created', 'body', '{"order":1}');
+  for (let i = 0; i < 30; i++) await redis.client.xadd(channel, '*', 'name', 'order.created', 'body', '{}');
+  const group = `${channel}:billing-service-reconciliation:cg`;
+  await redis.client.xgroup('CREATE', channel, group, '0');
+  for (const consumer of [
+    'billing-service-reconciliation-7f3a9c2e4b1d',
+    'billing-service-reconciliation-0c9d8e7f6a5b',
+  ]) {
+    await redis.client.xreadgroup('GROUP', group, consumer, 'COUNT', 3, 'STREAMS', channel, '>');
+  }
+  for (let i = 0; i < 3; i++) {
+    await redis.client.xadd(
+      `{${channel}}:dlq`,
+      '*',
+      ...['dlq-id', `${old}-0`, 'dlq-channel', channel, 'dlq-group', group],
+      ...['dlq-consumer', 'billing-service-reconciliation-7f3a9c2e4b1d', 'dlq-reason', 'max-attempts'],
+      ...['dlq-error', `PaymentGatewayTimeoutError: the acquirer did not answer within 30000 ms (attempt ${i + 1})`],
+      ...['dlq-stack', 'PaymentGatewayTimeoutError: the acquirer did not answer\n    at charge (billing.py:120)'],
+      ...['dlq-first-failure-ms', String(Date.now() - 600_000), 'dlq-last-failure-ms', String(Date.now() - 5000)],
+      ...['dlq-attempts', '5', 'name', 'payment.capture.failed', 'body', '{"order":1,"amount":129.5}'],
+    );
+  }
+  return channel;
+}
+
+/** What {@link LAYOUT} measures. */
+interface Layout {
+  readonly innerWidth: number;
+  readonly documentWidth: number;
+  /** The element reaching furthest right, and where. */
+  readonly widest: string;
+  /** Tiles whose label or value is cut short, outside the tile, or the tile outside the window; table cells and buttons outside the window. */
+  readonly cut: readonly string[];
+  /** The values of the tiles that show an age ("… ago"). */
+  readonly ages: readonly string[];
+  readonly tiles: number;
+}
+
+/** What the page measures of itself (run in the page: plain JavaScript, no closure over the test). */
+const LAYOUT = `(() => {
+  const innerWidth = window.innerWidth;
+  const documentWidth = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+  let widest = '';
+  let widestRight = 0;
+  for (const el of document.querySelectorAll('body *')) {
+    const right = el.getBoundingClientRect().right;
+    if (right > widestRight) {
+      widestRight = right;
+      widest = el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(right) + ' px';
+    }
+  }
+  const cut = [];
+  const ages = [];
+  const tiles = document.querySelectorAll('.card');
+  for (const tile of tiles) {
+    const value = tile.querySelector('.value');
+    const label = tile.querySelector('.label');
+    const box = tile.getBoundingClientRect();
+    for (const part of [label, value]) {
+      const r = part.getBoundingClientRect();
+      const name = (label.textContent || '') + ': ' + (part.textContent || '');
+      if (part.scrollWidth > part.clientWidth + 0.5) cut.push(name + ' (cut short)');
+      else if (r.left < box.left - 0.5 || r.right > box.right + 0.5) cut.push(name + ' (outside its tile)');
+      else if (box.right > innerWidth + 0.5) cut.push(name + ' (tile outside the window)');
+    }
+    if (/ago$/.test(value.textContent || '')) ages.push(value.textContent);
+  }
+  for (const cell of document.querySelectorAll('th, td, button')) {
+    const r = cell.getBoundingClientRect();
+    if (r.width > 0 && (r.left < -0.5 || r.right > innerWidth + 0.5)) {
+      cut.push(cell.tagName.toLowerCase() + ' "' + (cell.textContent || '').slice(0, 30) + '" (outside the window)');
+    }
+  }
+  return { innerWidth, documentWidth, widest, cut, ages, tiles: tiles.length };
+})()`;
+
+/**
+ * Every action button of the dead-letter panel and of each dead letter is visible, inside the
+ * window without scrolling sideways, and would receive a click (Playwright's trial click: visible,
+ * stable, enabled, not covered).
+ */
+async function assertButtonsReachable(page: Page, width: number): Promise<void> {
+  const buttons = page.locator('#dead-letters button[data-action]');
+  const count = await buttons.count();
+  assert.ok(count >= 4 + 3 * 3, `${count} buttons`);
+  for (let i = 0; i < count; i++) {
+    const button = buttons.nth(i);
+    const name = `${(await button.getAttribute('data-action')) ?? '?'} #${i}`;
+    assert.ok(await button.isVisible(), `${name} is visible`);
+    const box = await button.boundingBox();
+    assert.ok(box !== null, `${name} has a box`);
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `${name} is inside the window: x ${box.x}, width ${box.width}`);
+    if (await button.isEnabled()) await button.click({ trial: true, timeout: 5000 });
+  }
+}
 
 const CHROMIUM_ARGS = [
   '--headless',

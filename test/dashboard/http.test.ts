@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, describe, it } from 'node:test';
-import { Inspector } from '../../src/index.js';
+import { ConfigError, Inspector } from '../../src/index.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/server.js';
 import { aclRules } from '../../src/acl.js';
 import { uniqueChannel, useRedis } from '../support/harness.js';
@@ -146,6 +146,45 @@ describe('binding and the token', () => {
     await assert.rejects(startDashboard({ inspector: inspector(), token: 'short' }), /at least 8/);
     await assert.rejects(startDashboard({ inspector: inspector(), refreshMs: 10 }), /refreshMs/);
     await assert.rejects(startDashboard({ inspector: inspector(), port: 70_000 }), /port/);
+  });
+
+  it('refuses a misspelled or mistyped option (readonly for readOnly) instead of serving read-write', async () => {
+    const refused = async (options: unknown, message: RegExp): Promise<void> => {
+      await assert.rejects(startDashboard(options as DashboardOptions), (err: unknown) => {
+        assert.ok(err instanceof ConfigError, `a ConfigError for ${String(message)}: ${String(err)}`);
+        assert.equal(err.code, 'ERR_CONFIG');
+        assert.match(err.message, message);
+        return true;
+      });
+    };
+    const i = inspector();
+    await refused(
+      { inspector: i, readonly: true },
+      /^startDashboard\(\): unknown option `readonly`; did you mean `readOnly`\?$/,
+    );
+    await refused({ inspector: i, read_only: true }, /did you mean `readOnly`/);
+    await refused({ inspector: i, refresh_ms: 500 }, /did you mean `refreshMs`/);
+    await refused({ inspector: i, tokn: 'abcdefgh12' }, /did you mean `token`/);
+    for (const readOnly of ['true', 1, null, 'yes']) {
+      await refused({ inspector: i, readOnly }, /option `readOnly` must be a boolean/);
+    }
+    for (const token of [null, 12345678, 'short', 'has spaces in it']) {
+      await refused(
+        { inspector: i, token },
+        /option `token` must be a string of at least 8 printable .*\(the value is not shown\)$/,
+      );
+    }
+    await refused({ inspector: i, host: null }, /option `host` must be a non-empty string/);
+    await refused({ inspector: i, host: '' }, /option `host` must be a non-empty string/);
+    await refused({ inspector: i, port: '8787' }, /option `port` must be an integer >= 0 and at most 65535/);
+    await refused({ inspector: i, refreshMs: 99 }, /option `refreshMs` must be an integer >= 100/);
+    await refused({ inspector: i, logger: console.log }, /option `logger` must be an object with debug/);
+    await refused({ readOnly: true }, /option `inspector` is required/);
+    await refused({ inspector: redis.url }, /option `inspector` must be an Inspector/);
+    await refused({ inspector: null }, /option `inspector` must be an Inspector/);
+    await refused(null, /startDashboard\(\) takes an options object as its first argument/);
+    await refused(undefined, /option `inspector` is required/);
+    await refused(i, /startDashboard\(\) takes an options object|unknown option/);
   });
 });
 

@@ -58,10 +58,10 @@ function consumersTable(consumers) {
       h('td', { class: 'num' }, fmtDuration(k.idleMs))
     ]);
   });
-  return h('table', { class: 'consumers' }, [
+  return h('div', { class: 'scroll' }, h('table', { class: 'consumers' }, [
     h('thead', null, h('tr', null, [h('th', null, 'Consumer'), h('th', { class: 'num' }, 'Pending'), h('th', { class: 'num' }, 'Idle')])),
     h('tbody', null, rows)
-  ]);
+  ]));
 }
 
 function groupCard(g, samples) {
@@ -109,13 +109,21 @@ function groupsSection(c, history) {
   ]);
 }
 
+// The viewBox follows the room on the page, so the chart keeps its height and its ticks their size
+// from a phone to a wide screen.
+function streamChartWidth() {
+  var main = document.getElementById('main');
+  var room = main ? main.clientWidth - 60 : 880;
+  return Math.max(300, Math.round(room));
+}
+
 function streamSection(history) {
   var samples = history.samples;
   return h('section', { class: 'panel' }, [
     h('h3', null, 'Stream'),
     lineChart({
       label: 'stream length and dead letters',
-      width: 880,
+      width: streamChartWidth(),
       height: 150,
       series: [
         { name: 'length', cls: 's3', points: samples.map(function (s) { return [s.t, s.length]; }) },

@@ -104,9 +104,9 @@ function dlqRow(d) {
     h('td', { class: 'nowrap', title: 'last failure' }, d.lastFailureMs ? [fmtTime(d.lastFailureMs).slice(0, 10), h('br'), fmtClock(d.lastFailureMs)] : '\u2013'),
     h('td', { class: 'nowrap' }, h('span', { class: 'badge reason' }, d.reason)),
     h('td', { class: 'event' }, [h('span', { class: 'mono name' }, d.name === undefined ? '(no name)' : d.name), h('span', { class: 'mono grp', title: 'group' }, d.group)]),
-    h('td', { class: 'num' }, fmtNum(d.attempts)),
+    h('td', { class: 'num attempts' }, fmtNum(d.attempts)),
     h('td', { class: 'error-cell', title: d.error }, d.error),
-    h('td', { class: 'nowrap' }, [
+    h('td', { class: 'nowrap row-actions' }, [
       button(open ? 'Hide' : 'Details', { class: 'btn small', 'data-action': 'details' }, function () { state.expanded[id] = !open; renderMain(); }),
       READ_ONLY ? null : button('Replay', { class: 'btn small', 'data-action': 'replay' }, function () { act('replay', [id]); }),
       READ_ONLY ? null : button('Purge', { class: 'btn small danger', 'data-action': 'purge' }, function () { act('purge', [id]); })

@@ -1,6 +1,11 @@
 /**
  * The page's stylesheet, served at `assets/app.css` (the Content-Security-Policy allows no inline
  * style). Series colours: s1 lag, s2 pending, s3 length, s4 dead letters.
+ *
+ * Responsive from a 360 px phone up: nothing is wider than the window. Tiles wrap (a tile is never
+ * narrower than its value, so an age is never cut short), group cards shrink to the window, wide
+ * tables scroll inside their own box, and below 700 px each dead letter is a card whose buttons
+ * sit on their own line.
  */
 export const APP_STYLES = String.raw`
 :root {
@@ -14,8 +19,8 @@ export const APP_STYLES = String.raw`
 html, body { margin: 0; padding: 0; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--text); }
 .mono { font-family: var(--mono); font-size: 12.5px; word-break: break-all; }
-.top { display: flex; align-items: center; gap: 14px; padding: 10px 20px; background: #1d2330; color: #fff; }
-.top h1 { margin: 0; font-size: 17px; font-weight: 600; display: flex; align-items: center; gap: 8px; }
+.top { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 14px; padding: 10px 20px; background: #1d2330; color: #fff; }
+.top h1 { margin: 0; font-size: 17px; font-weight: 600; display: flex; align-items: center; gap: 8px; white-space: nowrap; }
 .logo { width: 14px; height: 14px; border-radius: 3px; background: var(--accent); display: inline-block; }
 .top .status { margin-left: auto; color: #c9cfdb; font-size: 12.5px; }
 .top .status.error { color: #ffb4ae; }
@@ -38,10 +43,14 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 .flash { padding: 6px 12px; border-radius: 6px; margin-bottom: 12px; font-size: 13px; }
 .flash.ok { background: #e3f6ea; color: var(--ok); }
 .flash.bad { background: #fde4e2; color: var(--bad); }
-.cards, .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 10px; margin-bottom: 14px; }
-.card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
+/* Flex, not a grid of equal columns: a tile is as wide as its value at least, so an age is never
+   cut short, and tiles wrap when a line is full. They grow to fill a line up to 280 px (a tile
+   alone on its line stays a tile); only a value wider than that, or than the window, is cut. */
+.cards, .figures { display: flex; flex-wrap: wrap; gap: 10px; margin-bottom: 14px; }
+.card { flex: 1 1 150px; max-width: min(100%, 280px); background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
 .figures .card { background: #fafbfc; }
-.group .figures { grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; margin-bottom: 8px; }
+.group .figures { gap: 6px; margin-bottom: 8px; }
+.group .figures .card { flex-basis: 80px; }
 .group .card { padding: 5px 8px; }
 .group .card .label { font-size: 11px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .group .card .value { font-size: 16px; }
@@ -51,8 +60,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 .panel h3 { margin: 0 0 10px; font-size: 15px; }
 .panel-head { display: flex; align-items: center; justify-content: space-between; gap: 10px; flex-wrap: wrap; margin-bottom: 8px; }
 .panel-head h3 { margin: 0; }
-.groups { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 14px; }
-.group { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.groups { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(420px, 100%), 1fr)); gap: 14px; }
+.group { min-width: 0; border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .group.stale { background: #f7f7f9; }
 .group header { display: flex; align-items: center; justify-content: space-between; gap: 8px; margin-bottom: 8px; }
 .group h4 { margin: 0; font-weight: 600; }
@@ -78,7 +87,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 table { width: 100%; border-collapse: collapse; font-size: 13px; }
 th { white-space: nowrap; text-align: left; color: var(--muted); font-weight: 500; font-size: 12px; border-bottom: 1px solid var(--line); padding: 4px 6px; }
 td { border-bottom: 1px solid #f0f1f4; padding: 5px 6px; vertical-align: top; }
-.num { text-align: right; font-variant-numeric: tabular-nums; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .nowrap { white-space: nowrap; }
 tr.idle td { color: var(--muted); }
 .scroll { overflow-x: auto; }
@@ -101,4 +110,26 @@ dl.meta dd { margin: 0; }
 .empty { color: var(--muted); margin: 6px 0; }
 .empty.big { font-size: 15px; margin-top: 40px; text-align: center; }
 @media (max-width: 800px) { .layout { grid-template-columns: 1fr; } .channels { border-right: 0; border-bottom: 1px solid var(--line); } }
+@media (max-width: 700px) {
+  .top { padding: 8px 12px; }
+  .main { padding: 12px 12px 32px; }
+  .panel { padding: 10px 12px; }
+  .group { padding: 8px 10px; }
+}
+/* Where the dead-letter panel is too narrow for its table (a phone, a narrow window, a window
+   beside the channel list), each dead letter is a card: checkbox, time, reason and attempts on a
+   line, then the event, the error, and the buttons on their own line, all within the panel. */
+#dead-letters { container-type: inline-size; }
+@container (max-width: 760px) {
+  table.dlq thead { display: none; }
+  table.dlq, table.dlq tbody { display: block; }
+  table.dlq tr[data-dead-letter-id] { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; padding: 8px 0; border-bottom: 1px solid #f0f1f4; }
+  table.dlq tr[data-dead-letter-id] td { border: 0; padding: 0; }
+  table.dlq td.event, table.dlq td.error-cell, table.dlq td.row-actions { flex: 1 1 100%; min-width: 0; }
+  table.dlq td.error-cell { max-width: none; width: auto; white-space: normal; overflow-wrap: anywhere; }
+  table.dlq tr.details { display: block; }
+  table.dlq tr.details td { display: block; }
+  table.dlq td.attempts::before { content: "attempts "; color: var(--muted); }
+  table.dlq .btn.small { padding: 4px 10px; font-size: 12.5px; }
+}
 `;
