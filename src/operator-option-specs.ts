@@ -10,7 +10,7 @@ import type { ReplayOptions } from './inspect/replay.js';
 import type { TailOptions } from './inspect/tail.js';
 import type { PrometheusOptions } from './metrics/prometheus.js';
 import { abortSignal, boolean, func, integer, oneOf, stringList, timer, withMethods } from './rules.js';
-import type { OptionsSpec, Rule } from './validate.js';
+import { describe, type OptionsSpec, type Rule } from './validate.js';
 
 const LOGGER = withMethods(
   'logger',
@@ -83,8 +83,9 @@ export const PROMETHEUS: OptionsSpec<PrometheusOptions> = {
   example: (got) => `{ prefix: ${typeof got === 'string' && METRIC_NAME.test(got) ? JSON.stringify(got) : '"app"'} }`,
   rules: {
     prefix: {
-      expected: 'a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
-      test: (v) => typeof v === 'string' && METRIC_NAME.test(v),
+      expected: 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+      test: (v) =>
+        typeof v !== 'string' ? false : METRIC_NAME.test(v) || `got ${describe(v)}, which is not a valid metric name`,
     },
   },
 };

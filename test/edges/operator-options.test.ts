@@ -163,7 +163,7 @@ describe('renderPrometheus(channels, options)', () => {
     );
     assert.throws(
       () => renderPrometheus([], { prefix: 'my-app' }),
-      configError('option `prefix` must be a valid metric name'),
+      configError('option `prefix` must be a metric name', 'got "my-app", which is not a valid metric name'),
     );
   });
 });
