@@ -9,8 +9,8 @@ import type { InspectorOptions, PreviewTrimOptions, TrimOptions } from './inspec
 import type { ReplayOptions } from './inspect/replay.js';
 import type { TailOptions } from './inspect/tail.js';
 import type { PrometheusOptions } from './metrics/prometheus.js';
-import { abortSignal, boolean, func, integer, oneOf, stringList, timer, withMethods } from './rules.js';
-import { describe, type OptionsSpec, type Rule } from './validate.js';
+import { abortSignal, boolean, func, integer, oneOf, streamId, stringList, timer, withMethods } from './rules.js';
+import { describe, type OptionsSpec } from './validate.js';
 
 const LOGGER = withMethods(
   'logger',
@@ -44,15 +44,6 @@ export const PREVIEW_TRIM: OptionsSpec<PreviewTrimOptions> = {
   rules: { ...TRIM_RULES, countLimit: integer(1) },
   required: ['retentionMs'],
 };
-
-/** A stream id, complete (`1700000000000-0`) or its time part alone (`1700000000000`). */
-function streamId(): Rule {
-  return {
-    expected: 'a stream entry id such as "1700000000000-0"',
-    test: (v) => typeof v === 'string' && /^\d{1,20}(-\d{1,20})?$/.test(v),
-    nullable: true,
-  };
-}
 
 export const TAIL: OptionsSpec<TailOptions> = {
   call: 'inspector.tail()',

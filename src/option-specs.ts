@@ -18,6 +18,7 @@ import {
   oneOf,
   plainObject,
   positiveNumber,
+  streamId,
   string,
   timer,
   withMethods,
@@ -147,7 +148,7 @@ export const LIST: OptionsSpec<ListOptions> = {
       : typeof got === 'string'
         ? `{ start: ${JSON.stringify(got)} }`
         : '{ count: 100, start: "-" }',
-  rules: { count: integer(1), start: string() },
+  rules: { count: integer(1), start: streamId(true) },
 };
 
 const REPLICAS = { replicas: integer(0, 1000), timeoutMs: timer(1) };

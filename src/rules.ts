@@ -21,6 +21,23 @@ export function timer(min: number): Rule {
   return integer(min, MAX_TIMER_MS, ' (about 24.8 days)');
 }
 
+/**
+ * A stream entry id, complete (`1700000000000-0`) or its time part alone (`1700000000000`), as
+ * XRANGE takes it; with `range`, also `-` (the first) and an id after `(` (exclusive). `null` means
+ * the default.
+ */
+export function streamId(range = false): Rule {
+  const id = /^\d{1,20}(-\d{1,20})?$/;
+  return {
+    expected: range
+      ? 'a stream entry id such as "1700000000000-0" (after "(" to exclude it), or "-"'
+      : 'a stream entry id such as "1700000000000-0"',
+    test: (v) =>
+      typeof v === 'string' && (id.test(v) || (range && (v === '-' || (v.startsWith('(') && id.test(v.slice(1)))))),
+    nullable: true,
+  };
+}
+
 /** A number `> 0` and at most `max`; `null` means the default. */
 export function positiveNumber(max: number): Rule {
   return {

@@ -668,12 +668,16 @@ void describe('options of the wrong type', () => {
     assert.deepEqual(resolveHandlerOptions(), { name: undefined });
   });
 
-  void it('deadLetters().list(): count an integer >= 1, start a non-empty string', () => {
+  void it('deadLetters().list(): count an integer >= 1, start a stream id (or "-")', () => {
     for (const count of [0, -1, 1.5, '10', NaN]) {
       throwsConfig(() => checkListOptions({ count } as never), 'deadLetters().list()', '`count`', 'an integer >= 1');
     }
-    for (const start of [0, '', ['-'], true]) {
-      throwsConfig(() => checkListOptions({ start } as never), '`start`', 'a non-empty string');
+    // Redis would refuse these with "Invalid stream ID" (or take "+" as the end): refused at the call.
+    for (const start of [0, '', ['-'], true, 'abc', '+', '((1-0', '1-0-0']) {
+      throwsConfig(() => checkListOptions({ start } as never), '`start`', 'a stream entry id');
+    }
+    for (const start of ['-', '1', '1-0', '(1-0', '(1700000000000']) {
+      assert.deepEqual(checkListOptions({ start }), { start });
     }
     assert.deepEqual(checkListOptions({ count: 10, start: '(1-0' }), { count: 10, start: '(1-0' });
     assert.deepEqual(checkListOptions({ count: null } as never), {});
