@@ -81,8 +81,16 @@ export interface StreamerEvents {
   trimmedUnread: [event: TrimmedUnreadEvent];
 }
 
+/** Every event of {@link StreamerEvents} (the compiler checks that none is missing). */
+const EVENT_NAMES: Readonly<Record<keyof StreamerEvents, true>> = {
+  error: true,
+  deadLetter: true,
+  reconnect: true,
+  trimmedUnread: true,
+};
+
 /** The streamer's event names, for the run-time check of `on()` and the like. */
-export const STREAMER_EVENTS: readonly (keyof StreamerEvents)[] = ['error', 'deadLetter', 'reconnect', 'trimmedUnread'];
+export const STREAMER_EVENTS = Object.keys(EVENT_NAMES) as readonly (keyof StreamerEvents)[];
 
 type Listener<Args extends unknown[]> = (...args: Args) => void;
 
