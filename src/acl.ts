@@ -5,14 +5,22 @@
  * NOPERM error naming the command; the library reports it, and a refused transaction or script
  * changes nothing.
  */
+import { ConfigError } from './errors.js';
 import { slotPrefix } from './naming.js';
+import { ACL } from './operator-option-specs.js';
+import { checkOptions } from './validate.js';
 
 /** What a service does with Redis. */
 export type AclRole = 'consumer' | 'publisher' | 'monitor';
 
 /** Options of {@link aclRules}. */
 export interface AclOptions {
-  /** The role. */
+  /**
+   * The role: `consumer` (consumes, retries, dead-letters and publishes: reads and writes its
+   * channels), `publisher` (appends only) or `monitor` (reads only: the Inspector, the CLI's read
+   * commands, the dashboard in read-only mode). Required, and never guessed: an unknown role is a
+   * ConfigError, not the consumer's rights.
+   */
   readonly role: AclRole;
   /**
    * The channels (stream names) the user works on; a trailing `*` is a pattern (`orders.*`).
@@ -20,12 +28,14 @@ export interface AclOptions {
    */
   readonly channels?: readonly string[];
   /**
-   * The consumer uses dtpyfw's ledger (`dedupGuard: 'ledger'`): its ZSET keys are needed too.
+   * The consumer uses dtpyfw's ledger (`dedupGuard: 'ledger'`): its ZSET keys are needed too. For
+   * the consumer role only.
    * @default false
    */
   readonly ledger?: boolean;
   /**
-   * The publisher asks for replica acknowledgements (`sendMessage(..., { replicas })`: WAIT).
+   * The service asks for replica acknowledgements (`sendMessage(..., { replicas })`: WAIT). For
+   * the publisher and consumer roles (a consumer publishes too).
    * @default false
    */
   readonly waitForReplicas?: boolean;
@@ -104,23 +114,45 @@ const MONITOR = [
   '+type',
 ];
 
+/** The commands of each role. */
+const COMMANDS: Readonly<Record<AclRole, (options: AclOptions) => readonly string[]>> = {
+  publisher: (o) => [...PUBLISH, ...(o.waitForReplicas === true ? ['+wait'] : [])],
+  monitor: () => MONITOR,
+  // A consuming service publishes too (idempotent publishes included, and WAIT when asked).
+  consumer: (o) => [
+    ...CONSUME,
+    ...PUBLISH,
+    ...(o.ledger === true ? LEDGER : []),
+    ...(o.waitForReplicas === true ? ['+wait'] : []),
+  ],
+};
+
 /**
  * The rules for a role, such as
  * `['resetchannels', '-@all', '+ping', ..., '~orders', '~{orders}:*']`. Give them to
  * `ACL SETUSER <user> on ><password> ...rules`.
+ * @throws ConfigError when the options are wrong: no role or an unknown one (never taken as some
+ *   role), an unknown key, `channels` not an array of names, or an option the role does not use.
  */
 export function aclRules(options: AclOptions): string[] {
-  const channels = options.channels ?? ['*'];
-  const commands =
-    options.role === 'publisher'
-      ? [...PUBLISH, ...(options.waitForReplicas === true ? ['+wait'] : [])]
-      : options.role === 'monitor'
-        ? MONITOR
-        : // A consuming service publishes too (idempotent publishes included).
-          [...CONSUME, ...PUBLISH, ...(options.ledger === true ? LEDGER : [])];
-  const keys = channels.flatMap((channel) => keysOf(channel, options));
-  const read = options.role === 'monitor' ? '%R~' : '~';
-  return ['resetchannels', '-@all', ...new Set([...CONNECTION, ...commands]), ...keys.map((k) => `${read}${k}`)];
+  const o = checkOptions(ACL, options);
+  if (o.ledger === true && o.role !== 'consumer') {
+    throw new ConfigError(
+      `aclRules(): option \`ledger\` is for the consumer role (it writes dtpyfw's ledger), not '${o.role}'`,
+    );
+  }
+  if (o.waitForReplicas === true && o.role === 'monitor') {
+    throw new ConfigError("aclRules(): option `waitForReplicas` is for roles that publish, not 'monitor'");
+  }
+  const channels = o.channels ?? ['*'];
+  const keys = channels.flatMap((channel) => keysOf(channel, o));
+  const read = o.role === 'monitor' ? '%R~' : '~';
+  return [
+    'resetchannels',
+    '-@all',
+    ...new Set([...CONNECTION, ...COMMANDS[o.role](o)]),
+    ...keys.map((k) => `${read}${k}`),
+  ];
 }
 
 function keysOf(channel: string, options: AclOptions): string[] {

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ERR_REPLY'
   | 'ERR_INTERNAL'
   | 'ERR_HANDLER'
+  | 'ERR_HOOK'
   | 'ERR_CONSUME'
   | 'ERR_DEAD_LETTER'
   | 'ERR_SHUTDOWN_TIMEOUT';
@@ -274,6 +275,34 @@ export class HandlerError extends RedisStreamerError {
     const first = errors[0];
     if (first instanceof Error && first.stack !== undefined) this.stack = first.stack;
   }
+}
+
+/**
+ * Where user code that is not a handler was called: a hook (`hooks` of the streamer), a
+ * subscription's `orderingKey`, or a listener of one of the streamer's events (`listener:error`...).
+ */
+export type HookName = 'onPublish' | 'onHandled' | 'onFailed' | 'onDeadLetter' | 'orderingKey' | `listener:${string}`;
+
+/**
+ * User code the library calls, other than a handler or a middleware, threw: a hook, an
+ * `orderingKey` function, or an event listener. `cause` is what it threw, as thrown. A throwing
+ * `onPublish` fails its publish with this error (nothing of the message, or of the batch, is
+ * appended); the others are reported (the 'error' event, or the logger) and delivery goes on.
+ */
+export class HookError extends RedisStreamerError {
+  /** Which callback threw. */
+  readonly hook: HookName;
+
+  constructor(hook: HookName, cause: unknown, consequence: string) {
+    super('ERR_HOOK', `${describeHook(hook)} threw: ${toError(cause).message}; ${consequence}`, { cause });
+    this.hook = hook;
+  }
+}
+
+function describeHook(hook: HookName): string {
+  if (hook === 'orderingKey') return 'the orderingKey function';
+  if (hook.startsWith('listener:')) return `a "${hook.slice('listener:'.length)}" event listener`;
+  return `the ${hook} hook`;
 }
 
 /** A channel's consume loop met a problem it recovers from (it keeps running or is restarted). */

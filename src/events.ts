@@ -81,32 +81,61 @@ export interface StreamerEvents {
   trimmedUnread: [event: TrimmedUnreadEvent];
 }
 
+/** Every event of {@link StreamerEvents} (the compiler checks that none is missing). */
+const EVENT_NAMES: Readonly<Record<keyof StreamerEvents, true>> = {
+  error: true,
+  deadLetter: true,
+  reconnect: true,
+  trimmedUnread: true,
+};
+
+/** The streamer's event names, for the run-time check of `on()` and the like. */
+export const STREAMER_EVENTS = Object.keys(EVENT_NAMES) as readonly (keyof StreamerEvents)[];
+
 type Listener<Args extends unknown[]> = (...args: Args) => void;
+
+/** The methods of {@link TypedEmitter} whose arguments are checked at run time. */
+export type EmitterCall = 'on' | 'once' | 'off' | 'listenerCount';
+
+/**
+ * Checks the arguments of one of the methods above (for plain JavaScript callers, whom the
+ * compiler does not check: a misspelled event would never fire, a listener that is not a function
+ * would fail only when the event comes) and throws when they are wrong. `listener` is not given
+ * for `listenerCount`.
+ */
+export type EmitterCheck = (call: EmitterCall, event: unknown, ...listener: [] | [unknown]) => void;
 
 /** An EventEmitter whose event names and listener arguments are checked by the compiler. */
 export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
   private readonly emitter = new EventEmitter();
 
+  /** @param check checks the arguments of on, once, off and listenerCount at run time. */
+  constructor(private readonly check: EmitterCheck = () => {}) {}
+
   /** Adds a listener. */
   on<E extends keyof Events & string>(event: E, listener: Listener<Events[E]>): this {
+    this.check('on', event, listener);
     this.emitter.on(event, listener as Listener<unknown[]>);
     return this;
   }
 
   /** Adds a one-time listener. */
   once<E extends keyof Events & string>(event: E, listener: Listener<Events[E]>): this {
+    this.check('once', event, listener);
     this.emitter.once(event, listener as Listener<unknown[]>);
     return this;
   }
 
   /** Removes a listener. */
   off<E extends keyof Events & string>(event: E, listener: Listener<Events[E]>): this {
+    this.check('off', event, listener);
     this.emitter.off(event, listener as Listener<unknown[]>);
     return this;
   }
 
   /** How many listeners an event has. */
   listenerCount<E extends keyof Events & string>(event: E): number {
+    this.check('listenerCount', event);
     return this.emitter.listenerCount(event);
   }
 

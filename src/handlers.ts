@@ -86,6 +86,11 @@ export class HandlerRegistry {
     return this.byChannel.get(channel) ?? EMPTY;
   }
 
+  /** The channels that have a handler. */
+  channels(): string[] {
+    return [...this.byChannel.keys()];
+  }
+
   /** Resolves once the channel has a handler (at once if it has one). */
   whenAny(channel: string): Promise<void> {
     if (this.get(channel).length > 0) return Promise.resolve();

@@ -1,13 +1,18 @@
 /**
  * Hook points where a message is published, handled, failed and dead-lettered: the place for
- * tracing (inject and extract a traceparent field), metrics and audit. Every hook is optional; an
- * exception thrown by a hook is reported as an 'error' event and never breaks delivery.
+ * tracing (inject and extract a traceparent field), metrics and audit. Every hook is optional.
+ *
+ * A hook that throws: `onPublish` fails that publish with a {@link HookError} (nothing appended,
+ * since the fields it adds may be what consumers rely on); `onHandled`, `onFailed` and
+ * `onDeadLetter` are reported as a {@link HookError} (the 'error' event, or the logger) and change
+ * nothing of the delivery; `aroundHandle` is middleware, so what it throws fails the message as a
+ * handler's exception does.
  *
  * The handling hooks are sugar over handler middleware ({@link hookMiddleware}): `aroundHandle`
  * is a middleware that must call `next`; `onHandled` and `onFailed` observe the chain's outcome.
  */
 import type { DeadLetterEvent } from './events.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, HookError, type HookName } from './errors.js';
 import type { MessageContext } from './handlers.js';
 import type { MessageLike } from './message.js';
 import { errorsOf, type Middleware } from './middleware.js';
@@ -54,7 +59,11 @@ export interface FailedHookEvent extends HandleHookEvent {
 
 /** Optional callbacks at the points a message passes through. */
 export interface StreamerHooks {
-  /** Before a message is published; may add stream fields. */
+  /**
+   * Before a message is published; may add stream fields. If it throws, the publish is refused
+   * with a HookError (the exception as its `cause`) and nothing is appended (of a batch: nothing of
+   * it).
+   */
   onPublish?: (event: PublishHookEvent) => void;
   /**
    * Wraps the handling of each message (all its handlers): call `next()` exactly once and return
@@ -73,7 +82,7 @@ export interface StreamerHooks {
  * The handling hooks as middleware, outermost first: `onHandled`/`onFailed` around everything (so
  * they see how long the whole chain took and how it ended), then `aroundHandle`. `willRetry(attempt,
  * errors)` says what the delivery guarantee will do with a failure. A hook that throws is reported
- * through `report` and does not change the outcome.
+ * through `report` as a {@link HookError} and does not change the outcome.
  */
 export function hookMiddleware(
   hooks: StreamerHooks,
@@ -91,10 +100,10 @@ export function hookMiddleware(
       } catch (err) {
         const errors = errorsOf(err);
         const retry = willRetry(message.context.attempt, errors);
-        observe(() => onFailed?.({ ...event(), errors, willRetry: retry }), report);
+        observe('onFailed', () => onFailed?.({ ...event(), errors, willRetry: retry }), report);
         throw err;
       }
-      observe(() => onHandled?.({ ...event(), durationMs: performance.now() - started }), report);
+      observe('onHandled', () => onHandled?.({ ...event(), durationMs: performance.now() - started }), report);
     });
   }
   if (aroundHandle !== undefined) {
@@ -110,10 +119,10 @@ export function hookMiddleware(
   return out;
 }
 
-function observe(call: () => void, report: (err: unknown) => void): void {
+function observe(hook: HookName, call: () => void, report: (err: unknown) => void): void {
   try {
     call();
   } catch (err) {
-    report(err);
+    report(new HookError(hook, err, "the message's outcome is unchanged"));
   }
 }

@@ -40,11 +40,13 @@ export {
   AuthError,
   RedisCommandError,
   HandlerError,
+  HookError,
   ConsumeError,
   DeadLetterError,
   ShutdownTimeoutError,
   type ErrorCode,
   type DecodeFailure,
+  type HookName,
 } from './errors.js';
 export { aclRules, type AclOptions, type AclRole } from './acl.js';
 export { sanitize, listenerName, groupName, instanceName, ledgerKey, deadLetterKey } from './naming.js';

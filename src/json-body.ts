@@ -1,8 +1,8 @@
 /**
  * A message body as JSON text, written as dtpyfw writes it and never changed silently: NaN and
  * ±Infinity become the bare tokens Python's `json.dumps` writes, and a value JSON would turn into
- * something else (a Map written as `{}`, a function in an array written as `null`) is an
- * {@link InvalidMessageError} that names its path.
+ * something else (a Map written as `{}`, a function, `undefined` or a hole in an array written as
+ * `null`) is an {@link InvalidMessageError} that names its path.
  */
 import { types } from 'node:util';
 import { InvalidMessageError } from './errors.js';
@@ -10,7 +10,7 @@ import { InvalidMessageError } from './errors.js';
 /**
  * The body as JSON text (see {@link encodeMessage}). The common body costs plain `JSON.stringify`
  * and a scan of its output: every silent change JSON makes leaves `null` (NaN, ±Infinity, a
- * function or symbol in an array), `{}` (a Map, Set, RegExp...) or `{"0":` (a typed array) in the
+ * function, symbol, `undefined` or hole in an array), `{}` (a Map, Set, RegExp...) or `{"0":` (a typed array) in the
  * output. Only an output holding one of these (a real `null` or `{}` too), or a throw, goes to the
  * careful path: a walk over the body that checks every value as JSON sees it (so it calls getters
  * and `toJSON` methods a second time, and expects the same values) and notes which `null` of the
@@ -150,14 +150,11 @@ function visit(walk: Walk, raw: unknown, key: string | number): void {
     case 'undefined':
     case 'function':
     case 'symbol': {
-      // As a property JSON leaves it out, and writes `undefined` in an array as null.
+      // As a property JSON leaves it out; in an array it writes null (a hole reads as undefined).
       const holder = walk.holders[walk.holders.length - 1];
       if (holder !== undefined && !Array.isArray(holder)) return;
-      if (holder !== undefined && value === undefined) {
-        walk.nulls++;
-        return;
-      }
-      const kind = value === undefined ? 'undefined' : `a ${typeof value}`;
+      const kind =
+        value === undefined ? (holder !== undefined && !(key in holder) ? 'a hole' : 'undefined') : `a ${typeof value}`;
       throw new Rejected(
         walk,
         `${kind}, which JSON ${holder === undefined ? 'cannot represent' : 'would write as null'}`,

@@ -20,6 +20,7 @@
 import { DecodeError, InvalidMessageError, MessageTooLargeError } from './errors.js';
 import { encodeBody } from './json-body.js';
 import { parseBody } from './python-json.js';
+import { describe } from './validate.js';
 
 export { parseBody };
 
@@ -30,7 +31,16 @@ export class Message<Body = unknown> {
   /** The payload: JSON data; {@link encodeMessage} says what is written and what is rejected. */
   readonly body: Body;
 
+  /**
+   * @param name the event name: a string (checked here; it must also be valid Unicode, checked
+   *   when the message is published).
+   * @param body the payload; what JSON cannot write as it is is refused when it is published.
+   * @throws InvalidMessageError when `name` is not a string.
+   */
   constructor(name: string, body: Body) {
+    if (typeof name !== 'string') {
+      throw new InvalidMessageError(`new Message(): the name (first argument) must be a string; got ${describe(name)}`);
+    }
     this.name = name;
     this.body = body;
   }
@@ -76,17 +86,18 @@ export const BODY_FIELD = 'body';
  *   keeps working. These types are caught by what JSON writes for them: one that also carries its
  *   own enumerable properties (a Map subclass with fields) is written as those properties, as
  *   `JSON.stringify` does.
+ *   `undefined` or a hole as an array element (which JSON writes as `null`: `[1, undefined]` would
+ *   arrive as `[1, null]`) is rejected the same way.
  * - Kept as JSON does: an object property whose value is `undefined`, a function or a symbol is
- *   left out (`{ a: undefined }` is written `{}`); `undefined` as an array element (or a hole) is
- *   written `null`; -0 is written `0`; any other object is written as its own enumerable
- *   string-keyed properties.
+ *   left out (`{ a: undefined }` is written `{}`, whose `a` reads `undefined` all the same); -0 is
+ *   written `0`; any other object is written as its own enumerable string-keyed properties.
  *
  * A body whose JSON holds `null`, `{}` or `{"0":` is checked by a second pass over it, which reads
  * getters and calls `toJSON` methods again: they must give the same value each time.
  *
- * Throws {@link InvalidMessageError} for a non-string name or a body as above (and `undefined` as
- * the whole body), and {@link MessageTooLargeError} above `maxBytes` (name plus body, in UTF-8
- * bytes).
+ * Throws {@link InvalidMessageError} for a name that is not a string or not valid Unicode (a lone
+ * surrogate), a body as above (and `undefined` as the whole body), and {@link MessageTooLargeError}
+ * above `maxBytes` (name plus body, in UTF-8 bytes).
  */
 export function encodeMessage(
   message: MessageLike,
@@ -99,6 +110,12 @@ export function encodeMessage(
   const { name, body } = message;
   if (typeof name !== 'string') {
     throw new InvalidMessageError(`message name must be a string, got ${typeof name}`);
+  }
+  // A lone surrogate is sent as U+FFFD: the consumer would get another name than was published.
+  if (!name.isWellFormed()) {
+    throw new InvalidMessageError(
+      `message name ${describe(name)} is not valid Unicode (it has a lone surrogate, which Redis would store as U+FFFD)`,
+    );
   }
   const json = encodeBody(name, body);
   if (exceeds(name, json, maxBytes)) {
@@ -125,9 +142,15 @@ export function encodeMessage(
 /**
  * An extra field's value as written: a string as it is, a finite number, a boolean or a bigint as
  * its text (what a JavaScript hook means by it); anything else would be written as text such as
- * "[object Object]", so it is refused.
+ * "[object Object]", so it is refused, as is a name or a string with a lone surrogate (written as
+ * U+FFFD).
  */
 function fieldText(key: string, value: unknown): string {
+  if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) {
+    throw new InvalidMessageError(
+      `extra field ${describe(key)} is not valid Unicode (a lone surrogate, which Redis would store as U+FFFD)`,
+    );
+  }
   if (typeof value === 'string') return value;
   if (
     (typeof value === 'number' && Number.isFinite(value)) ||

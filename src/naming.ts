@@ -14,21 +14,40 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigError } from './errors.js';
+import { describe } from './validate.js';
 
 const UNSAFE = /[^a-zA-Z0-9._:-]+/g;
 
 /**
+ * Checks an argument of one of the exported functions below (for plain JavaScript callers): a
+ * string, non-empty unless `empty`.
+ */
+function text(call: string, what: string, value: unknown, empty = false): string {
+  if (typeof value === 'string' && (empty || value !== '')) return value;
+  throw new ConfigError(`${call}: ${what} must be a ${empty ? '' : 'non-empty '}string; got ${describe(value)}`);
+}
+
+/**
  * dtpyfw's sanitize: each run of characters outside `[a-zA-Z0-9._:-]` becomes one `-`, then the
  * result is cut to `maxLen` characters. `undefined`, `null` and `''` give `''`.
+ * @throws ConfigError when `value` is another non-string, or `maxLen` not an integer >= 0.
  */
 export function sanitize(value: string | null | undefined, maxLen: number): string {
-  if (value === undefined || value === null || value === '') return '';
+  if (!Number.isInteger(maxLen) || maxLen < 0) {
+    throw new ConfigError(`sanitize(): maxLen (second argument) must be an integer >= 0; got ${describe(maxLen)}`);
+  }
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') {
+    throw new ConfigError(
+      `sanitize(): the value (first argument) must be a string (null and undefined give ''); got ${describe(value)}`,
+    );
+  }
   return value.replace(UNSAFE, '-').slice(0, maxLen);
 }
 
 /** The listener (service) name: the consumer name sanitized and cut to 128 characters. */
 export function listenerName(consumerName: string): string {
-  return sanitize(consumerName, 128);
+  return sanitize(text('listenerName()', 'the consumer name', consumerName), 128);
 }
 
 /**
@@ -38,7 +57,10 @@ export function listenerName(consumerName: string): string {
  */
 export function serviceName(service: unknown): { readonly sanitized: string; readonly changed: boolean } {
   if (typeof service !== 'string' || service === '') {
-    throw new ConfigError('the service name must be a non-empty string');
+    const got = describe(service);
+    throw new ConfigError(
+      `new RedisStreamer(): the service name (second argument) must be a non-empty string; got ${got}`,
+    );
   }
   const sanitized = listenerName(service);
   if (!/[a-zA-Z0-9]/.test(sanitized)) {
@@ -51,6 +73,8 @@ export function serviceName(service: unknown): { readonly sanitized: string; rea
 
 /** The consumer group of one service on one channel: `<channel>:<listener>:cg`. */
 export function groupName(channel: string, listener: string): string {
+  text('groupName()', 'the channel (first argument)', channel);
+  text('groupName()', 'the listener (second argument)', listener);
   return `${channel}:${listener}:cg`;
 }
 
@@ -69,11 +93,20 @@ export function instanceName(
   pid: number = process.pid,
   suffix: string = randomBytes(4).toString('hex'),
 ): string {
+  const call = 'instanceName()';
+  text(call, 'the listener (first argument)', listener);
+  text(call, 'the host (second argument)', host, true);
+  if (!Number.isInteger(pid) || pid < 0) {
+    throw new ConfigError(`${call}: the pid (third argument) must be an integer >= 0; got ${describe(pid)}`);
+  }
+  text(call, 'the suffix (fourth argument)', suffix);
   return sanitize([listener, sanitize(host, 64), String(pid), suffix].join('.'), 200);
 }
 
 /** dtpyfw's dedup ledger (a ZSET of entry ids scored in ms) for one group on one channel. */
 export function ledgerKey(channel: string, group: string): string {
+  text('ledgerKey()', 'the channel (first argument)', channel);
+  text('ledgerKey()', 'the group (second argument)', group);
   return `stream:${channel}:group:${group}:processed`;
 }
 
@@ -122,7 +155,7 @@ export function slotSafeOn(channel: string, cluster: boolean): boolean {
 
 /** The dead-letter stream of a channel, in the channel's slot: `{orders}:dlq`. */
 export function deadLetterKey(channel: string): string {
-  return `${slotPrefix(channel)}:dlq`;
+  return `${slotPrefix(text('deadLetterKey()', 'the channel', channel))}:dlq`;
 }
 
 /** The O(1) dedup guard (high-water mark of handed-out ids) of one group, in the channel's slot. */

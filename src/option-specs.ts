@@ -14,26 +14,22 @@ import {
   either,
   func,
   integer,
+  MAX_TIMER_MS,
   oneOf,
   plainObject,
   positiveNumber,
+  streamId,
   string,
+  timer,
   withMethods,
-  type OptionsSpec,
-  type RelatedSpec,
-  type Rule,
-} from './validate.js';
-
-/** The longest delay a Node.js timer takes (longer ones fire at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+} from './rules.js';
+import { describe, type OptionsSpec, type RelatedSpec, type Rule } from './validate.js';
 
 /**
  * The longest idempotency window: publish-keyed-3.lua writes it into its generation's record as a
  * Lua number, whose text stays plain digits far beyond this (from 1e14 on it would be 1e+14).
  */
 const MAX_PUBLISH_DEDUP_WINDOW_MS = 10 * 365 * 24 * 3600 * 1000;
-/** A whole number of ms that a timer can wait for (Node fires longer delays at once). */
-const timer = (min: number): Rule => integer(min, MAX_TIMER_MS, ' (about 24.8 days)');
 
 const MS_NOT_SECONDS = 'milliseconds, not seconds';
 const DTPYFW = "dtpyfw's name";
@@ -99,7 +95,7 @@ export const SUBSCRIBE: OptionsSpec<SubscribeOptions> = {
 };
 
 export const CHANNEL: OptionsSpec<ChannelOptions> = {
-  call: 'registerChannel()',
+  call: 'setRetention()',
   argument: 'second',
   // dtpyfw's second positional parameter is retention_ms.
   example: (got) => (typeof got === 'number' ? `{ retentionMs: ${got} }` : '{ retentionMs: 86400000 }'),
@@ -152,7 +148,7 @@ export const LIST: OptionsSpec<ListOptions> = {
       : typeof got === 'string'
         ? `{ start: ${JSON.stringify(got)} }`
         : '{ count: 100, start: "-" }',
-  rules: { count: integer(1), start: string() },
+  rules: { count: integer(1), start: streamId(true) },
 };
 
 const REPLICAS = { replicas: integer(0, 1000), timeoutMs: timer(1) };
@@ -234,10 +230,17 @@ function isSignal(value: unknown): boolean {
   return abortSignal().test(value) === true;
 }
 
-/** Middleware: an array of functions. */
+/** Middleware: an array of functions (without holes). */
 function middlewareList(): Rule {
   return {
     expected: 'an array of middleware functions (message, next) => ...',
-    test: (value) => Array.isArray(value) && value.every((m) => typeof m === 'function'),
+    test: (value) => {
+      if (!Array.isArray(value)) return false;
+      const list = value as readonly unknown[];
+      for (let i = 0; i < list.length; i++) {
+        if (typeof list[i] !== 'function') return `got ${i in list ? describe(list[i]) : 'a hole'} at [${i}]`;
+      }
+      return true;
+    },
   };
 }

@@ -12,7 +12,7 @@ import type { Middleware } from './middleware.js';
 import type { Logger } from './logger.js';
 import { defaultLogger } from './logger.js';
 import { CHANNEL, CONNECTION, CONSUME, HANDLER, LIST, STREAMER, SUBSCRIBE } from './option-specs.js';
-import { checkOptions } from './validate.js';
+import { checkOptions, describe } from './validate.js';
 
 /** Delivery guarantee per consumer group. */
 export type DeliveryMode = 'at-most-once' | 'at-least-once';
@@ -209,8 +209,8 @@ export interface ConsumeOptions {
    */
   readonly count?: number;
   /**
-   * Largest adaptive batch.
-   * @default 1024
+   * Largest adaptive batch; at least `count` (a smaller one is a ConfigError).
+   * @default 1024, or `count` when that is larger
    */
   readonly maxCount?: number;
   /**
@@ -323,6 +323,11 @@ export function resolveStreamerOptions(options: RedisStreamerOptions = {}): Reso
 export function resolveConsumeOptions(options: ConsumeOptions = {}): ResolvedConsumeOptions {
   const o = checkOptions(CONSUME, options);
   const count = o.count ?? 32;
+  if (o.maxCount !== undefined && o.maxCount < count) {
+    throw new ConfigError(
+      `persistConsume(): option \`count\` (${count}) must be at most \`maxCount\` (${o.maxCount}): a batch never grows beyond maxCount`,
+    );
+  }
   return {
     restMs: o.restMs ?? 100,
     blockMs: o.blockMs ?? 5000,
@@ -345,12 +350,15 @@ export function resolveSubscribeOptions(
   };
 }
 
-/** Validates channel options. */
-export function resolveChannelOptions(options: ChannelOptions = {}): {
+/** Validates channel options; `call` is the method called, as messages name it. */
+export function resolveChannelOptions(
+  options: ChannelOptions = {},
+  call: 'setRetention()' | 'registerChannel()' = 'setRetention()',
+): {
   retentionMs: number;
   maxLen: number | undefined;
 } {
-  const o = checkOptions(CHANNEL, options);
+  const o = checkOptions(call === CHANNEL.call ? CHANNEL : { ...CHANNEL, call }, options);
   return { retentionMs: o.retentionMs ?? DAY, maxLen: o.maxLen };
 }
 
@@ -374,10 +382,10 @@ export function checkListOptions(options: ListOptions = {}): ListOptions {
   return checkOptions(LIST, options);
 }
 
-/** Checks a channel name. */
-export function checkChannel(channel: unknown): string {
+/** Checks a channel name, the first argument of `call` ("subscribe()"). */
+export function checkChannel(channel: unknown, call: string): string {
   if (typeof channel !== 'string' || channel === '') {
-    throw new ConfigError(`a channel name must be a non-empty string, got ${JSON.stringify(channel)}`);
+    throw new ConfigError(`${call}: the channel (first argument) must be a non-empty string; got ${describe(channel)}`);
   }
   return channel;
 }

@@ -6,7 +6,7 @@
  */
 import type { ConnectionReport } from './connection/connections.js';
 import type { FailureReport } from './consume/deliveries.js';
-import { toError } from './errors.js';
+import { HookError, toError } from './errors.js';
 import type { DeadLetterEvent, ErrorContext, StreamerEvents, TrimmedUnreadEvent } from './events.js';
 import type { StreamerHooks } from './hooks.js';
 import type { Logger } from './logger.js';
@@ -22,6 +22,8 @@ export type Emit = <E extends keyof StreamerEvents>(event: E, ...args: StreamerE
 /** The reports of one streamer. */
 export class Reports {
   private readonly failures = new ReportLimiter(FAILURE_LOG_EVERY_MS);
+  /** Channels already warned about for handlers without a subscription. */
+  private readonly unsubscribedWarned = new Set<string>();
 
   constructor(
     private readonly logger: Logger,
@@ -58,7 +60,8 @@ export class Reports {
     try {
       hook(event);
     } catch (err) {
-      this.error(err, { phase: 'hook', channel: event.channel });
+      const error = new HookError('onDeadLetter', err, 'the entry is in the dead-letter stream all the same');
+      this.error(error, { phase: 'hook', channel: event.channel });
     }
   }
 
@@ -86,6 +89,28 @@ export class Reports {
         `channel "${channel}" has no handler: it is not read until one is registered, and its lag grows`,
       );
     }
+  }
+
+  /**
+   * Handlers registered for channels that are not subscribed never run (the mirror image of a
+   * subscribed channel without a handler): a warning, once per channel, for each of `channels`
+   * that `subscribed` says is not.
+   */
+  unsubscribed(channels: Iterable<string>, subscribed: (channel: string) => boolean): void {
+    for (const channel of channels) {
+      if (subscribed(channel) || this.unsubscribedWarned.has(channel)) continue;
+      this.unsubscribedWarned.add(channel);
+      this.logger.warn(
+        { channel },
+        `channel "${channel}" has a handler but is not subscribed: its handlers never run until subscribe("${channel}") is called`,
+      );
+    }
+  }
+
+  /** A listener of a streamer event threw: logged (never emitted, which could loop) as a HookError. */
+  listenerThrew(event: string, err: unknown): void {
+    const error = new HookError(`listener:${event}`, err, 'the other listeners were called all the same');
+    this.logger.error({ err: error, event }, error.message);
   }
 
   /** The service name was changed by dtpyfw's sanitizing: said once, at info. */

@@ -12,8 +12,9 @@ import { checkRunOptions, ConsumeRun } from './consume/consume-run.js';
 import { ReadPaths } from './consume/read-paths.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
 import { createGroup } from './delivery/groups.js';
+import { checkFunction, checkMessage, checkMessages, emitterCheck } from './arguments.js';
 import { ClosedError, ConfigError, toError } from './errors.js';
-import { TypedEmitter, type StreamerEvents } from './events.js';
+import { STREAMER_EVENTS, TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
 import { collectStats } from './inspect/streamer-stats.js';
 import { EvictionCheck } from './maintenance/eviction-check.js';
@@ -54,6 +55,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly registry = new HandlerRegistry();
   private readonly middleware: Middleware[];
   private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscribing = new Set<string>(); // channels whose subscribe() is creating the group
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
   private readonly counters = new ChannelCounters();
   private readonly maintenance: Maintenance;
@@ -73,7 +75,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * @param options see {@link RedisStreamerOptions}.
    */
   constructor(redis: RedisSource, service: string, options: RedisStreamerOptions = {}) {
-    super();
+    super(emitterCheck(STREAMER_EVENTS));
     this.options = resolveStreamerOptions(options);
     const name = serviceName(service);
     this.listenerName = name.sanitized;
@@ -82,7 +84,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.reports = new Reports(
       this.options.logger,
       this.options.hooks,
-      (event, ...args) => this.emitEvent(event, ...args),
+      // A listener that throws is reported and does not stop the others.
+      (event, ...args) => this.emitSafely(event, (err) => this.reports.listenerThrew(event, err), ...args),
       (c) => this.counters.of(c),
     );
     if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
@@ -98,7 +101,6 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       port: (which) => this.command(which),
       options: this.options,
       cluster: this.connections.cluster,
-      onHookError: (err, channel) => this.reports.error(err, { phase: 'hook', channel }),
       onAppended: (channel, appended) => this.counters.of(channel).add('published', appended),
     });
     this.maintenance = new Maintenance({
@@ -119,7 +121,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    */
   async subscribe(channel: string, options: SubscribeOptions = {}): Promise<this> {
     this.assertOpen();
-    checkChannel(channel);
+    checkChannel(channel, 'subscribe()');
     const resolved = resolveSubscribeOptions(options);
     const existing = this.subscriptions.get(channel);
     if (existing !== undefined) {
@@ -131,14 +133,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.checkSlotSafe(channel);
     const group = groupName(channel, this.listenerName);
     const start = resolved.startFromLatest ? '$' : '0-0';
-    await retryTransient(async () => createGroup(await this.command(), channel, group, start));
+    const creating = retryTransient(async () => createGroup(await this.command(), channel, group, start));
+    this.subscribing.add(channel);
+    await creating.finally(() => this.subscribing.delete(channel));
     if (this.subscriptions.has(channel)) return this;
-    this.subscriptions.set(channel, {
-      channel,
-      group,
-      concurrency: resolved.concurrency,
-      orderingKey: resolved.orderingKey,
-    });
+    const { concurrency, orderingKey } = resolved;
+    this.subscriptions.set(channel, { channel, group, concurrency, orderingKey });
     this.run?.add(channel);
     return this;
   }
@@ -148,7 +148,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * later subscribe resumes where it left off; the channel's handlers stay registered.
    */
   async unsubscribe(channel: string): Promise<this> {
-    checkChannel(channel);
+    checkChannel(channel, 'unsubscribe()');
     if (!this.subscriptions.delete(channel)) return this;
     await this.run?.remove(channel);
     return this;
@@ -157,16 +157,18 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /**
    * Adds a handler for a channel. Handlers run in registration order; one that throws does not stop
    * the others. With `{ name }`, the handler only gets messages of that event name. A handler added
-   * while consuming takes effect from the next message on.
+   * while consuming takes effect from the next message on. A handler of a channel this streamer does
+   * not subscribe to never runs: a warning says so, once per channel, when consuming starts (or
+   * when it is added while consuming).
    */
   registerHandler<Payload = unknown>(channel: string, handler: Handler<Payload>, options: HandlerOptions = {}): this {
     this.assertOpen();
-    checkChannel(channel);
-    if (typeof handler !== 'function') {
-      throw new ConfigError('handler must be a function (name, payload, context) => unknown');
-    }
+    checkChannel(channel, 'registerHandler()');
+    checkFunction('registerHandler()', 'the handler (second argument)', handler, '(name, payload, context) => ...');
     const { name } = resolveHandlerOptions(options);
     this.registry.add(channel, handler as Handler, name);
+    // After the caller's synchronous code, which may be about to subscribe.
+    if (this.run !== undefined) queueMicrotask(() => this.reports.unsubscribed([channel], this.isSubscribed));
     return this;
   }
 
@@ -177,7 +179,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    */
   use(middleware: Middleware): this {
     this.assertOpen();
-    if (typeof middleware !== 'function') throw new ConfigError('middleware must be a function (message, next) => ...');
+    checkFunction('use()', 'the middleware (first argument)', middleware, '(message, next) => ...');
     this.middleware.push(middleware);
     return this;
   }
@@ -187,16 +189,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * group has not read them) and, with `maxLen`, caps its length.
    */
   setRetention(channel: string, options: ChannelOptions = {}): this {
-    this.assertOpen();
-    checkChannel(channel);
-    this.checkSlotSafe(channel);
-    this.retention.set(channel, resolveChannelOptions(options));
-    return this;
+    return this.retain(channel, options, 'setRetention()');
   }
 
   /** @deprecated dtpyfw's name for {@link setRetention}, which says what it does. */
   registerChannel(channel: string, options: ChannelOptions = {}): this {
-    return this.setRetention(channel, options);
+    return this.retain(channel, options, 'registerChannel()');
   }
 
   /**
@@ -207,7 +205,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    */
   async sendMessage(channel: string, message: MessageLike, options?: PublishOptions): Promise<string> {
     this.assertOpen();
-    checkChannel(channel);
+    checkChannel(channel, 'sendMessage()');
+    checkMessage('sendMessage()', 'the message (second argument)', message);
     return this.publisher.publish(channel, message, options);
   }
 
@@ -223,8 +222,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     options?: BatchPublishOptions,
   ): Promise<string[]> {
     this.assertOpen();
-    checkChannel(channel);
-    if (!Array.isArray(messages)) throw new ConfigError('messages must be an array');
+    checkChannel(channel, 'sendMessages()');
+    checkMessages('sendMessages()', messages);
     return this.publisher.publishMany(channel, messages, options);
   }
 
@@ -249,8 +248,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       // A run being stopped is finished first; then this call starts a new one.
       if (running.stopping) return running.done.then(() => this.persistConsume(options));
       if (running.sameAs(consume, options.signal)) return running.done;
-      const err = new ConfigError('persistConsume() is already running with other options: stop it first');
-      return Promise.reject(err);
+      return Promise.reject(new ConfigError('persistConsume() is already running with other options: stop it first'));
     }
     if (options.signal?.aborted === true) return Promise.resolve();
     this.reports.silentChannels(
@@ -258,6 +256,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       [...this.subscriptions.keys()],
       (c) => this.registry.get(c).length > 0,
     );
+    this.reports.unsubscribed(this.registry.channels(), this.isSubscribed);
     const env = this.consumeEnv();
     const paths = new ReadPaths({ ...env, blockMs: consume.blockMs, channelCount: () => this.subscriptions.size });
     const run = new ConsumeRun(consume, options.signal, {
@@ -294,7 +293,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
 
   /** The dead-letter stream of a channel: list, replay, purge. */
   deadLetters(channel: string): DeadLetterQueue {
-    checkChannel(channel);
+    checkChannel(channel, 'deadLetters()');
     return new DeadLetterQueue(channel, () => this.command());
   }
 
@@ -335,16 +334,11 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * reached, with the reason in `redisError`.
    */
   async getStats(): Promise<StreamerStats> {
-    const { options, maintenance } = this;
     return collectStats({
       listenerName: this.listenerName,
       consumerInstance: this.consumerInstance,
-      dedupWindowMs: options.dedupWindowMs,
-      staleGroupMs: options.staleGroupMs,
-      delivery: options.delivery,
-      dedupGuard: options.dedupGuard,
-      lastLedgerCleanup: maintenance.lastLedgerCleanup,
-      maintenanceRunning: maintenance.running,
+      options: this.options,
+      maintenance: this.maintenance,
       consuming: this.run !== undefined,
       subscriptions: [...this.subscriptions.values()],
       channels: [...this.retention.keys(), ...this.counters.channels()],
@@ -385,15 +379,20 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (!slotSafeOn(channel, this.connections.cluster)) this.reports.slotUnsafe(channel);
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new ClosedError();
+  /** {@link setRetention}, its errors naming the method called. */
+  private retain(channel: string, options: ChannelOptions, call: 'setRetention()' | 'registerChannel()'): this {
+    this.assertOpen();
+    checkChannel(channel, call);
+    const resolved = resolveChannelOptions(options, call);
+    this.checkSlotSafe(channel);
+    this.retention.set(channel, resolved);
+    return this;
   }
 
-  private emitEvent<E extends keyof StreamerEvents>(event: E, ...args: StreamerEvents[E]): boolean {
-    return this.emitSafely(
-      event,
-      (err) => this.options.logger.error({ err: toError(err), event }, `a "${event}" listener threw`),
-      ...args,
-    );
+  /** Subscribed, or being subscribed: its handlers run (otherwise a warning says they never will). */
+  private readonly isSubscribed = (c: string): boolean => this.subscriptions.has(c) || this.subscribing.has(c);
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError();
   }
 }

@@ -3,7 +3,8 @@
  * JavaScript, or values typed `any`). A non-object where an options object belongs, an unknown
  * key or a value of the wrong type is a {@link ConfigError} whose one-line message names the call
  * and the option and says what is expected; an unknown key gets a suggestion (dtpyfw's
- * snake_case name, a misspelling, or an option of another call). No dependencies.
+ * snake_case name, a misspelling, or an option of another call). The rules of single options are in
+ * rules.ts. No dependencies.
  */
 import { ConfigError } from './errors.js';
 
@@ -52,6 +53,11 @@ export interface OptionsSpec<T extends object> {
   readonly related?: () => readonly RelatedSpec[];
   /** `null` as the whole argument means "all defaults", like `undefined`. @default false */
   readonly nullIsDefault?: boolean;
+  /**
+   * Options that have no default: each must be given (not `null`), so the argument must be too.
+   * @default []
+   */
+  readonly required?: readonly (keyof T & string)[];
 }
 
 /** What {@link OptionsSpec.related} needs of another call. */
@@ -67,8 +73,10 @@ export interface RelatedSpec {
  * @throws ConfigError on a non-object, an unknown key or a value that does not fit its rule.
  */
 export function checkOptions<T extends object>(spec: OptionsSpec<T>, options: unknown): T {
-  if (options === undefined || (options === null && spec.nullIsDefault === true)) return {} as T;
-  if (!isOptionsObject(options)) {
+  const required = spec.required ?? [];
+  const allDefaults = options === undefined || (options === null && spec.nullIsDefault === true);
+  if (allDefaults && required.length === 0) return {} as T;
+  if (allDefaults || !isOptionsObject(options)) {
     throw new ConfigError(
       `${spec.call} takes ${spec.takes ?? 'an options object'} as its ${spec.argument} argument, such as ${spec.example(options)}; got ${describe(options)}`,
     );
@@ -92,6 +100,13 @@ export function checkOptions<T extends object>(spec: OptionsSpec<T>, options: un
     if (rule.secret === true) detail = ' (the value is not shown)';
     else detail = `; ${verdict === false ? `got ${describe(value)}` : verdict}`;
     throw new ConfigError(`${spec.call}: option \`${key}\` must be ${rule.expected}${detail}`);
+  }
+  const missing = required.find((key) => out[key] === undefined);
+  if (missing !== undefined) {
+    const rule = rules[missing] as Rule;
+    throw new ConfigError(
+      `${spec.call}: option \`${missing}\` is required: ${rule.expected}, such as ${spec.example(options)}`,
+    );
   }
   return out as T;
 }
@@ -145,123 +160,6 @@ export function describe(value: unknown): string {
   }
 }
 
-// ---- rules -------------------------------------------------------------------------------------
-
-/** An integer in `[min, max]`; `null` means the default. `note` follows the maximum in messages. */
-export function integer(min: number, max?: number, note = ''): Rule {
-  return {
-    expected: max === undefined ? `an integer >= ${min}` : `an integer >= ${min} and at most ${max}${note}`,
-    test: (v) => typeof v === 'number' && Number.isInteger(v) && v >= min && (max === undefined || v <= max),
-    nullable: true,
-  };
-}
-
-/** A number `> 0` and at most `max`; `null` means the default. */
-export function positiveNumber(max: number): Rule {
-  return {
-    expected: `a number > 0 and at most ${max}`,
-    test: (v) => typeof v === 'number' && v > 0 && v <= max,
-    nullable: true,
-  };
-}
-
-/** `true` or `false`. */
-export function boolean(): Rule {
-  return { expected: 'a boolean (true or false)', test: (v) => typeof v === 'boolean' };
-}
-
-/** A function; `expected` shows its shape: "a function (payload, name) => key". */
-export function func(expected = 'a function'): Rule {
-  return { expected, test: (v) => typeof v === 'function' };
-}
-
-/** A string, non-empty unless `allowEmpty`; `secret` keeps it out of messages. */
-export function string(options: { allowEmpty?: boolean; secret?: boolean; nullable?: boolean } = {}): Rule {
-  const allowEmpty = options.allowEmpty === true;
-  return {
-    expected: allowEmpty ? 'a string' : 'a non-empty string',
-    test: (v) => typeof v === 'string' && (allowEmpty || v !== ''),
-    ...(options.secret === true ? { secret: true } : {}),
-    ...(options.nullable === true ? { nullable: true } : {}),
-  };
-}
-
-/** One of the given strings (case-sensitive); `null` means the default. */
-export function oneOf(allowed: readonly string[]): Rule {
-  return {
-    expected: `one of ${allowed.map((a) => `'${a}'`).join(', ')}`,
-    test: (v) => typeof v === 'string' && allowed.includes(v),
-    nullable: true,
-  };
-}
-
-/** An AbortSignal (or a look-alike: `aborted` and `addEventListener`); `null` means none. */
-export function abortSignal(): Rule {
-  return {
-    expected: 'an AbortSignal (such as controller.signal)',
-    test: (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      typeof (v as { aborted?: unknown }).aborted === 'boolean' &&
-      typeof (v as { addEventListener?: unknown }).addEventListener === 'function',
-    nullable: true,
-  };
-}
-
-/**
- * An object with these methods (inherited ones count, as in a class instance); `null` means the
- * default. `name` is the option, for the detail: "`logger.debug` is not a function".
- */
-export function withMethods(name: string, methods: readonly string[], expected: string): Rule {
-  return {
-    expected,
-    test: (v) => {
-      if ((typeof v !== 'object' && typeof v !== 'function') || v === null || Array.isArray(v)) return false;
-      const missing = methods.find((m) => typeof (v as Record<string, unknown>)[m] !== 'function');
-      return missing === undefined
-        ? true
-        : `\`${name}.${missing}\` is ${describe((v as Record<string, unknown>)[missing])}`;
-    },
-    nullable: true,
-  };
-}
-
-/**
- * An object of optional callbacks: each of `keys` it has is a function, and it has no other own
- * key (a misspelled callback would never be called); `null` means none.
- */
-export function callbacks(name: string, keys: readonly string[]): Rule {
-  return {
-    expected: `an object of optional functions (${keys.join(', ')})`,
-    test: (v) => {
-      if (!isOptionsObject(v)) return false;
-      const record = v as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
-        if (keys.includes(key)) continue;
-        const near = suggest(key, keys);
-        return `\`${name}.${showKey(key)}\` is not one of them${near === undefined ? '' : `; did you mean \`${near}\`?`}`;
-      }
-      const bad = keys.find((k) => record[k] !== undefined && typeof record[k] !== 'function');
-      return bad === undefined ? true : `\`${name}.${bad}\` is ${describe(record[bad])}`;
-    },
-    nullable: true,
-  };
-}
-
-/** Any of the given rules; `expected` describes them together. */
-export function either(expected: string, ...rules: readonly Rule[]): Rule {
-  return {
-    expected,
-    test: (v) => rules.some((r) => r.test(v) === true),
-    nullable: rules.some((r) => r.nullable === true),
-  };
-}
-
-/** A plain object (not an array, a Map, a Buffer, a Promise, an AbortSignal...); `null` means none. */
-export function plainObject(expected = 'an object'): Rule {
-  return { expected, test: isOptionsObject, nullable: true };
-}
-
 // ---- internals ---------------------------------------------------------------------------------
 
 /** Built-in objects that are never options objects, though `typeof` says 'object'. */
@@ -280,7 +178,7 @@ const NOT_OPTIONS: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
 ];
 
 /** Whether `value` can be an options object: an object, but none of the built-ins above. */
-function isOptionsObject(value: unknown): value is object {
+export function isOptionsObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
   return !NOT_OPTIONS.some((type) => value instanceof type);
 }
@@ -318,7 +216,7 @@ function note(alias: Alias): string {
 }
 
 /** An own entry by exact key, else by the key in lower case. */
-function lookup<V>(table: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+export function lookup<V>(table: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
   if (table === undefined) return undefined;
   if (Object.hasOwn(table, key)) return table[key];
   const lower = key.toLowerCase();
@@ -326,12 +224,12 @@ function lookup<V>(table: Readonly<Record<string, V>> | undefined, key: string):
 }
 
 /** Case, `_` and `-` do not count: `MAX_LEN`, `max-len` and `maxlen` all give `maxlen`. */
-function normalize(key: string): string {
+export function normalize(key: string): string {
   return key.replace(/[_-]/g, '').toLowerCase();
 }
 
 /** A key as messages show it: as it is when it looks like a name, else quoted and cut short. */
-function showKey(key: string): string {
+export function showKey(key: string): string {
   return /^[\w$.-]{1,60}$/.test(key) ? key : describe(key);
 }
 

@@ -182,7 +182,7 @@ void describe('encodeMessage: the body is never changed silently', () => {
     assert.equal(encodeBody([NaN, 1, Infinity, null, -Infinity]), '[NaN,1,Infinity,null,-Infinity]');
     assert.equal(encodeBody({ a: NaN, b: null, c: -Infinity }), '{"a":NaN,"b":null,"c":-Infinity}');
     assert.equal(
-      encodeBody({ a: [{ b: [NaN, { c: -Infinity }], n: null }], d: { e: Infinity }, f: {}, g: [undefined] }),
+      encodeBody({ a: [{ b: [NaN, { c: -Infinity }], n: null }], d: { e: Infinity }, f: {}, g: [null] }),
       '{"a":[{"b":[NaN,{"c":-Infinity}],"n":null}],"d":{"e":Infinity},"f":{},"g":[null]}',
     );
     // A Number object is written as its number, and toJSON's result is what counts.
@@ -199,7 +199,7 @@ void describe('encodeMessage: the body is never changed silently', () => {
       null: 'null',
       v: NaN,
       n: null,
-      a: [null, Infinity, 'null', undefined, -Infinity],
+      a: [null, Infinity, 'null', null, -Infinity],
     };
     const text = encodeBody(body);
     assert.equal(
@@ -236,7 +236,6 @@ void describe('encodeMessage: the body is never changed silently', () => {
       [null, {}, [], { '0': 'zero' }],
       { empty: {}, nested: { e: {} }, s: 'null {} {"0":' },
       { '0': 1, '1': 2 },
-      [undefined, , 3], // eslint-disable-line no-sparse-arrays
       { p: new Point(), proto: Object.create(null) as object, n: null },
       { s: new String('x'), b: new Boolean(false), n: new Number(-0) },
       { d: new Date(0), nothing: null },
@@ -253,9 +252,16 @@ void describe('encodeMessage: the body is never changed silently', () => {
     assert.deepEqual(decodeFields(encodeMessage({ name: 'n', body: { a: undefined } }, MIB), MIB).body, {});
   });
 
-  void it('writes undefined in an array as null, as JSON does', () => {
-    assert.equal(encodeBody([undefined, 1]), '[null,1]');
-    assert.equal(encodeBody(new Array(2)), '[null,null]');
+  void it('rejects undefined and holes in an array, which JSON would write as null', () => {
+    const cases: Array<[unknown, string, RegExp]> = [
+      [[1, undefined, 3], 'body[1]', /^undefined, which JSON would write as null$/],
+      [[1, , 3], 'body[1]', /^a hole, which JSON would write as null$/], // eslint-disable-line no-sparse-arrays
+      [new Array(2), 'body[0]', /^a hole\b/],
+      [{ list: [null, { toJSON: () => undefined }] }, 'body.list[1]', /^undefined\b/],
+    ];
+    for (const [body, path, what] of cases) {
+      assert.throws(() => encodeMessage({ name: 'm', body }, MIB), rejectsAt(path, what), path);
+    }
   });
 
   void it('keeps objects with a toJSON method working as JSON does', () => {

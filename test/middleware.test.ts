@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, HandlerError } from '../src/errors.js';
+import { ConfigError, HandlerError, HookError } from '../src/errors.js';
 import { HandlerRegistry, type Handler, type MessageContext } from '../src/handlers.js';
 import { hookMiddleware, type FailedHookEvent, type HandledHookEvent } from '../src/hooks.js';
 import {
@@ -388,7 +388,8 @@ describe('hookMiddleware', () => {
       registryWith(() => {}),
       mws,
     )(message());
-    assert.deepEqual(reported, [hookError]);
+    assert.equal(reported.length, 1);
+    assertHookError(reported[0], 'onHandled', hookError);
   });
 
   it('a throwing onFailed hook is reported and the failure goes on unchanged', async () => {
@@ -414,7 +415,8 @@ describe('hookMiddleware', () => {
     );
     assert.ok(err instanceof HandlerError);
     assert.deepEqual(err.errors, [boom]);
-    assert.deepEqual(reported, [hookError]);
+    assert.equal(reported.length, 1);
+    assertHookError(reported[0], 'onFailed', hookError);
   });
 
   it('aroundHandle wraps the handlers: before and after, with name, payload and context', async () => {
@@ -487,3 +489,12 @@ describe('hookMiddleware', () => {
     assert.ok(err instanceof HandlerError);
   });
 });
+
+/** A HookError with the code ERR_HOOK, naming the hook, the exception as its cause. */
+function assertHookError(err: unknown, hook: string, cause: Error): void {
+  assert.ok(err instanceof HookError, `expected a HookError, got ${String(err)}`);
+  assert.equal(err.code, 'ERR_HOOK');
+  assert.equal(err.hook, hook);
+  assert.equal(err.cause, cause);
+  assert.match(err.message, new RegExp(`^the ${hook} hook threw: hook broke; `));
+}

@@ -20,7 +20,8 @@ import {
   type RedisStreamerOptions,
   type SubscribeOptions,
 } from '../src/options.js';
-import { checkOptions, describe as describeValue, integer, suggest, type OptionsSpec } from '../src/validate.js';
+import { integer } from '../src/rules.js';
+import { checkOptions, describe as describeValue, suggest, type OptionsSpec } from '../src/validate.js';
 
 /** Asserts a ConfigError whose message mentions `option`. */
 function configError(option: string): (err: unknown) => boolean {
@@ -193,9 +194,18 @@ void describe('resolveConsumeOptions', () => {
     assert.deepEqual(o, { restMs: 0, blockMs: 1, count: 1, maxCount: 10, cleanupIntervalMs: 5, ledgerIntervalMs: 6 });
   });
 
-  void it('raises maxCount to count', () => {
+  void it('raises the default maxCount to count', () => {
     assert.equal(resolveConsumeOptions({ count: 2000 }).maxCount, 2000);
-    assert.equal(resolveConsumeOptions({ count: 64, maxCount: 8 }).maxCount, 64);
+    assert.equal(resolveConsumeOptions({ count: 8, maxCount: 8 }).maxCount, 8);
+  });
+
+  void it('rejects a count above the maxCount given (it would be ignored)', () => {
+    throwsConfig(
+      () => resolveConsumeOptions({ count: 100, maxCount: 10 }),
+      'persistConsume()',
+      '`count` (100)',
+      '`maxCount` (10)',
+    );
   });
 
   void it('rejects a bad restMs (a number >= 0)', () => {
@@ -280,16 +290,17 @@ void describe('resolveChannelOptions', () => {
 
 void describe('checkChannel', () => {
   void it('returns a non-empty string unchanged', () => {
-    assert.equal(checkChannel('orders'), 'orders');
-    assert.equal(checkChannel(' '), ' ');
-    assert.equal(checkChannel('{app}.orders'), '{app}.orders');
+    assert.equal(checkChannel('orders', 'subscribe()'), 'orders');
+    assert.equal(checkChannel(' ', 'subscribe()'), ' ');
+    assert.equal(checkChannel('{app}.orders', 'subscribe()'), '{app}.orders');
   });
 
   void it('rejects the empty string and non-strings', () => {
     for (const channel of ['', undefined, null, 42, {}, ['orders'], Symbol.iterator]) {
       assert.throws(
-        () => checkChannel(channel),
-        (err: unknown) => err instanceof ConfigError && /channel/.test(err.message),
+        () => checkChannel(channel, 'subscribe()'),
+        (err: unknown) =>
+          err instanceof ConfigError && /^subscribe\(\): the channel \(first argument\)/.test(err.message),
         inspect(channel),
       );
     }
@@ -351,7 +362,7 @@ function messageOf(fn: () => unknown): string {
 const calls: Array<{ call: string; check: (options: unknown) => unknown }> = [
   { call: 'new RedisStreamer()', check: (o) => resolveStreamerOptions(o as RedisStreamerOptions) },
   { call: 'subscribe()', check: (o) => resolveSubscribeOptions(o as SubscribeOptions) },
-  { call: 'registerChannel()', check: (o) => resolveChannelOptions(o as ChannelOptions) },
+  { call: 'setRetention()', check: (o) => resolveChannelOptions(o as ChannelOptions) },
   { call: 'persistConsume()', check: (o) => resolveConsumeOptions(o as ConsumeOptions) },
   { call: 'registerHandler()', check: (o) => resolveHandlerOptions(o as never) },
   { call: 'new RedisInstance()', check: (o) => checkConnectionOptions(o as never) },
@@ -397,7 +408,7 @@ void describe('options arguments that are not objects', () => {
     );
     assert.equal(
       messageOf(() => resolveChannelOptions(3_600_000 as never)),
-      'registerChannel() takes an options object as its second argument, such as { retentionMs: 3600000 }; got 3600000',
+      'setRetention() takes an options object as its second argument, such as { retentionMs: 3600000 }; got 3600000',
     );
     assert.equal(
       messageOf(() => resolveStreamerOptions(86_400_000 as never)),
@@ -508,7 +519,7 @@ void describe('unknown options', () => {
   void it('point to the call an option belongs to', () => {
     throwsConfig(
       () => resolveSubscribeOptions({ retentionMs: 1000 } as never),
-      '`retentionMs` is an option of registerChannel(), not of subscribe()',
+      '`retentionMs` is an option of setRetention(), not of subscribe()',
     );
     throwsConfig(
       () => resolveStreamerOptions({ blockMs: 1000 } as never),
@@ -544,7 +555,7 @@ void describe('options of the wrong type', () => {
       messageOf(() => resolveConsumeOptions({ blockMs: 0.5 })),
       'persistConsume(): option `blockMs` must be an integer >= 1 and at most 2147483647 (about 24.8 days); got 0.5',
     );
-    throwsConfig(() => resolveChannelOptions({ maxLen: '100' } as never), 'registerChannel()', '`maxLen`', 'got "100"');
+    throwsConfig(() => resolveChannelOptions({ maxLen: '100' } as never), 'setRetention()', '`maxLen`', 'got "100"');
   });
 
   void it('booleans: startFromLatest', () => {
@@ -657,12 +668,16 @@ void describe('options of the wrong type', () => {
     assert.deepEqual(resolveHandlerOptions(), { name: undefined });
   });
 
-  void it('deadLetters().list(): count an integer >= 1, start a non-empty string', () => {
+  void it('deadLetters().list(): count an integer >= 1, start a stream id (or "-")', () => {
     for (const count of [0, -1, 1.5, '10', NaN]) {
       throwsConfig(() => checkListOptions({ count } as never), 'deadLetters().list()', '`count`', 'an integer >= 1');
     }
-    for (const start of [0, '', ['-'], true]) {
-      throwsConfig(() => checkListOptions({ start } as never), '`start`', 'a non-empty string');
+    // Redis would refuse these with "Invalid stream ID" (or take "+" as the end): refused at the call.
+    for (const start of [0, '', ['-'], true, 'abc', '+', '((1-0', '1-0-0']) {
+      throwsConfig(() => checkListOptions({ start } as never), '`start`', 'a stream entry id');
+    }
+    for (const start of ['-', '1', '1-0', '(1-0', '(1700000000000']) {
+      assert.deepEqual(checkListOptions({ start }), { start });
     }
     assert.deepEqual(checkListOptions({ count: 10, start: '(1-0' }), { count: 10, start: '(1-0' });
     assert.deepEqual(checkListOptions({ count: null } as never), {});

@@ -12,7 +12,7 @@ import type { RawEntry } from '../connection/port.js';
 import type { PendingHolder } from '../delivery/pending-keeper.js';
 import type { ClaimedEntry } from '../delivery/reclaim.js';
 import type { DeliveryStrategy, FailureDecision, Settled, SourceKind } from '../delivery/strategy.js';
-import { ConsumeError } from '../errors.js';
+import { ConsumeError, HookError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
 import type { SubscribeOptions } from '../options.js';
 import type { CounterSet } from '../stats.js';
@@ -219,7 +219,8 @@ export class Deliveries implements PendingHolder {
     try {
       return orderingKey(p.decoded.body, p.decoded.name);
     } catch (err) {
-      this.deps.report.error(err, { phase: 'consume', channel: this.deps.channel });
+      const error = new HookError('orderingKey', err, 'the message is handled without an ordering key');
+      this.deps.report.error(error, { phase: 'consume', channel: this.deps.channel });
       return undefined;
     }
   }

@@ -2,11 +2,12 @@
  * A channel's dead-letter stream (`{channel}:dlq`, in the channel's cluster slot) as an API: list,
  * replay to the group that failed, purge.
  */
+import { checkDeadLetterIds, checkFunction } from '../arguments.js';
 import type { RawEntry, RedisPort } from '../connection/port.js';
 import type { DeadLetterReason } from '../events.js';
 import { BODY_FIELD, NAME_FIELD, parseBody } from '../message.js';
 import { deadLetterKey, replayKey } from '../naming.js';
-import { checkListOptions, type ListOptions } from '../options.js';
+import { checkChannel, checkListOptions, type ListOptions } from '../options.js';
 import { scripts } from '../scripts/index.js';
 
 /** One record of a dead-letter stream. */
@@ -69,8 +70,11 @@ export class DeadLetterQueue {
    * Usually obtained with `streamer.deadLetters(channel)`.
    * @param channel the channel whose dead letters these are.
    * @param port the connection to use (the streamer's shared one).
+   * @throws ConfigError when the channel is not a non-empty string or `port` not a function.
    */
   constructor(channel: string, port: () => Promise<RedisPort>) {
+    checkChannel(channel, 'new DeadLetterQueue()');
+    checkFunction('new DeadLetterQueue()', 'port (second argument)', port, '() => Promise<connection>');
     this.channel = channel;
     this.key = deadLetterKey(channel);
     this.port = port;
@@ -99,9 +103,11 @@ export class DeadLetterQueue {
    * dead-letter stream, in one atomic step. Nothing is appended to the channel, so other groups
    * (dtpyfw's among them) never see a replay. The replayed entry carries its original fields and
    * `rs-replay-of` (the original entry id).
-   * @param ids dead-letter ids, or `'all'`.
+   * @param ids dead-letter ids (as {@link list} gives them), or `'all'`.
+   * @throws ConfigError (a rejection, before anything is sent) when `ids` is neither.
    */
   async replay(ids: readonly string[] | 'all'): Promise<ReplayResult> {
+    checkDeadLetterIds('deadLetters().replay()', 'first', ids);
     const port = await this.port();
     const replayed = new Map<string, string>();
     const missing: string[] = [];
@@ -139,10 +145,12 @@ export class DeadLetterQueue {
 
   /**
    * Deletes dead letters for good.
-   * @param ids dead-letter ids, or `'all'` (the stream key is removed).
+   * @param ids dead-letter ids (as {@link list} gives them), or `'all'` (the stream key is removed).
    * @returns how many were deleted.
+   * @throws ConfigError (a rejection, before anything is sent) when `ids` is neither.
    */
   async purge(ids: readonly string[] | 'all'): Promise<number> {
+    checkDeadLetterIds('deadLetters().purge()', 'first', ids);
     const port = await this.port();
     if (ids === 'all') return port.deleteStream(this.key);
     return port.xdel(this.key, ids);

@@ -6,13 +6,14 @@
  * (`aclRules({ role: 'monitor' })`) may use them; replaying or purging dead letters and trimming
  * need the consumer's rights (a trim's dry run too: it runs the retention script, writing nothing).
  */
+import { checkDeadLetterIds } from '../arguments.js';
 import { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
 import { portFactory, type RedisSource } from '../connection/source.js';
 import { DeadLetterQueue } from '../delivery/dead-letters.js';
 import type { ReplayResult } from '../delivery/dead-letters.js';
 import { idTimeMs } from '../delivery/ids.js';
-import { ClosedError, ConfigError } from '../errors.js';
+import { ClosedError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import {
   previewTrim,
@@ -21,9 +22,11 @@ import {
   type RetentionResult,
   type RetentionRule,
 } from '../maintenance/retention.js';
+import { INSPECTOR, PREVIEW_TRIM, REPLAY, TAIL, TRIM } from '../operator-option-specs.js';
 import { checkChannel } from '../options.js';
 import { deadLetterKey, groupsKey, isAuxiliaryStream } from '../naming.js';
 import { scripts } from '../scripts/index.js';
+import { checkOptions } from '../validate.js';
 import { replayInBatches, type ReplayOptions } from './replay.js';
 import { tailChannel, type TailEntry, type TailOptions } from './tail.js';
 
@@ -113,11 +116,16 @@ export class Inspector implements AsyncDisposable {
   private readonly staleGroupMs: number;
   private closed = false;
 
-  /** @param redis where Redis is, as `new RedisStreamer(redis, ...)` takes it. */
+  /**
+   * @param redis where Redis is, as `new RedisStreamer(redis, ...)` takes it.
+   * @param options see {@link InspectorOptions}.
+   * @throws ConfigError on an unknown option or a wrong value (nothing is opened then).
+   */
   constructor(redis: RedisSource, options: InspectorOptions = {}) {
     const source = portFactory(redis);
-    this.staleGroupMs = options.staleGroupMs ?? 86_400_000;
-    const logger = options.logger ?? silentLogger;
+    const o = checkOptions(INSPECTOR, options);
+    this.staleGroupMs = o.staleGroupMs ?? 86_400_000;
+    const logger = o.logger ?? silentLogger;
     this.connections = new Connections(source.open, 'inspect', { logger, reconnect: () => {} }, source.cluster);
   }
 
@@ -133,6 +141,7 @@ export class Inspector implements AsyncDisposable {
 
   /** One channel: its length, first and last entry times, dead letters, and groups. */
   async channel(channel: string): Promise<ChannelInfo> {
+    checkChannel(channel, 'inspector.channel()');
     const [length, first, last, deadLetters, now, groups] = await scripts.inspectChannel.run(
       await this.port(),
       [channel, deadLetterKey(channel), groupsKey(channel)],
@@ -158,6 +167,7 @@ export class Inspector implements AsyncDisposable {
 
   /** A channel's dead letters: list, replay (to the group that failed), purge. */
   deadLetters(channel: string): DeadLetterQueue {
+    checkChannel(channel, 'inspector.deadLetters()');
     return new DeadLetterQueue(channel, () => this.port());
   }
 
@@ -171,13 +181,17 @@ export class Inspector implements AsyncDisposable {
     ids: readonly string[] | 'all',
     options: ReplayOptions = {},
   ): Promise<ReplayResult> {
+    const call = 'inspector.replayDeadLetters()';
+    checkChannel(channel, call);
+    const wanted = checkDeadLetterIds(call, 'second', ids);
+    const o = checkOptions(REPLAY, options);
     const queue = this.deadLetters(channel);
-    return replayInBatches(queue, ids, async () => (await this.port()).xrevrangeLast(queue.key), options);
+    return replayInBatches(queue, wanted, async () => (await this.port()).xrevrangeLast(queue.key), o);
   }
 
   /** The id of a channel's last entry, null when it is empty or missing (XREVRANGE + - COUNT 1). */
   async lastEntryId(channel: string): Promise<string | null> {
-    checkChannel(channel);
+    checkChannel(channel, 'inspector.lastEntryId()');
     return (await this.port()).xrevrangeLast(channel);
   }
 
@@ -185,9 +199,11 @@ export class Inspector implements AsyncDisposable {
    * Follows a channel without consuming anything (XRANGE pages and XREAD BLOCK, never a consumer
    * group): its entries, decoded as consumers decode them, until the signal aborts or the caller
    * stops iterating. Uses a connection of its own for the waits, closed when the iteration ends.
+   * @throws ConfigError at the call (not at the first step) when the channel or an option is wrong.
    */
   tail(channel: string, options: TailOptions = {}): AsyncGenerator<TailEntry> {
-    checkChannel(channel);
+    checkChannel(channel, 'inspector.tail()');
+    const o = checkOptions(TAIL, options);
     return tailChannel(
       {
         command: () => this.port(),
@@ -196,7 +212,7 @@ export class Inspector implements AsyncDisposable {
         discard: (port) => this.connections.discard(port),
       },
       channel,
-      options,
+      o,
     );
   }
 
@@ -206,30 +222,17 @@ export class Inspector implements AsyncDisposable {
    * (see `staleGroupMs`) holds nothing back. Needs write rights.
    */
   async trim(channel: string, options: TrimOptions): Promise<RetentionResult> {
-    const rule = this.trimRule(channel, options);
-    return trimChannel(await this.port(), rule, this.staleGroupMs, options.deadLetterRetentionMs);
+    checkChannel(channel, TRIM.call);
+    const o = checkOptions(TRIM, options);
+    return trimChannel(await this.port(), trimRule(channel, o), this.staleGroupMs, o.deadLetterRetentionMs);
   }
 
   /** What {@link trim} would remove now, changing nothing (see {@link RetentionPreview}). */
   async previewTrim(channel: string, options: PreviewTrimOptions): Promise<RetentionPreview> {
-    const rule = this.trimRule(channel, options);
-    const limit = options.countLimit;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-      throw new ConfigError(`countLimit must be an integer >= 1, got ${limit}`);
-    }
-    return previewTrim(await this.port(), rule, this.staleGroupMs, options.deadLetterRetentionMs, limit);
-  }
-
-  private trimRule(channel: string, options: TrimOptions): RetentionRule {
-    checkChannel(channel);
-    for (const key of ['retentionMs', 'deadLetterRetentionMs'] as const) {
-      const value = options[key];
-      if (value === undefined && key === 'deadLetterRetentionMs') continue;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-        throw new ConfigError(`${key} must be an integer number of ms >= 1, got ${String(value)}`);
-      }
-    }
-    return { channel, retentionMs: options.retentionMs, maxLen: undefined };
+    checkChannel(channel, PREVIEW_TRIM.call);
+    const o = checkOptions(PREVIEW_TRIM, options);
+    const rule = trimRule(channel, o);
+    return previewTrim(await this.port(), rule, this.staleGroupMs, o.deadLetterRetentionMs, o.countLimit);
   }
 
   /** Closes its connection. */
@@ -247,4 +250,9 @@ export class Inspector implements AsyncDisposable {
     if (this.closed) return Promise.reject(new ClosedError('the inspector has been closed'));
     return Promise.resolve(this.connections.command());
   }
+}
+
+/** The retention rule of a trim (checked options: `retentionMs` is there). */
+function trimRule(channel: string, options: TrimOptions): RetentionRule {
+  return { channel, retentionMs: options.retentionMs, maxLen: undefined };
 }

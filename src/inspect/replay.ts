@@ -6,7 +6,6 @@
  */
 import { compareIds } from '../delivery/ids.js';
 import type { DeadLetterQueue, ReplayResult } from '../delivery/dead-letters.js';
-import { ConfigError } from '../errors.js';
 
 /** How far a replay got. */
 export interface ReplayProgress {
@@ -21,7 +20,7 @@ export interface ReplayProgress {
 /** Options of `inspector.replayDeadLetters(channel, ids, options)`. */
 export interface ReplayOptions {
   /**
-   * Dead letters per batch.
+   * Dead letters per batch (at most 10000).
    * @default 100
    */
   readonly batchSize?: number;
@@ -32,7 +31,10 @@ export interface ReplayOptions {
   readonly onProgress?: (progress: ReplayProgress) => void;
 }
 
-/** Replays `ids` (or all dead letters up to `lastId`, the last one now) in batches. */
+/**
+ * Replays `ids` (or all dead letters up to `lastId`, the last one now) in batches. The arguments
+ * are checked already (by `inspector.replayDeadLetters()`, at the call).
+ */
 export async function replayInBatches(
   queue: DeadLetterQueue,
   ids: readonly string[] | 'all',
@@ -40,9 +42,6 @@ export async function replayInBatches(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const batchSize = options.batchSize ?? 100;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw new ConfigError(`batchSize must be an integer from 1 to 10000, got ${batchSize}`);
-  }
   const batches = ids === 'all' ? await pagesUpTo(queue, lastId, batchSize) : chunks([...new Set(ids)], batchSize);
   const total = ids === 'all' ? await queue.size() : new Set(ids).size;
   const replayedIds: string[] = [];

@@ -19,12 +19,13 @@ import { inspectGroup } from './group-stats.js';
 export interface StatsSources {
   readonly listenerName: string;
   readonly consumerInstance: string;
-  readonly dedupWindowMs: number;
-  readonly staleGroupMs: number;
-  readonly delivery: StreamerStats['delivery'];
-  readonly dedupGuard: StreamerStats['dedupGuard'];
-  readonly lastLedgerCleanup: number;
-  readonly maintenanceRunning: boolean;
+  readonly options: {
+    readonly dedupWindowMs: number;
+    readonly staleGroupMs: number;
+    readonly delivery: StreamerStats['delivery'];
+    readonly dedupGuard: StreamerStats['dedupGuard'];
+  };
+  readonly maintenance: { readonly lastLedgerCleanup: number; readonly running: boolean };
   readonly consuming: boolean;
   /** Subscribed channels with their group. */
   readonly subscriptions: ReadonlyArray<{ readonly channel: string; readonly group: string }>;
@@ -49,7 +50,7 @@ export async function collectStats(s: StatsSources): Promise<StreamerStats> {
     let redisError: string | undefined;
     if (group !== undefined && s.command !== undefined) {
       try {
-        redis = await inspectGroup(await s.command(), channel, group, s.staleGroupMs);
+        redis = await inspectGroup(await s.command(), channel, group, s.options.staleGroupMs);
       } catch (err) {
         redisError = toError(err).message;
       }
@@ -61,11 +62,11 @@ export async function collectStats(s: StatsSources): Promise<StreamerStats> {
     consumerInstance: s.consumerInstance,
     subscriptions: groups.size,
     channels: [...groups.keys()],
-    dedupWindowMs: s.dedupWindowMs,
-    lastLedgerCleanup: s.lastLedgerCleanup,
-    maintenanceRunning: s.maintenanceRunning,
-    delivery: s.delivery,
-    dedupGuard: s.dedupGuard,
+    dedupWindowMs: s.options.dedupWindowMs,
+    lastLedgerCleanup: s.maintenance.lastLedgerCleanup,
+    maintenanceRunning: s.maintenance.running,
+    delivery: s.options.delivery,
+    dedupGuard: s.options.dedupGuard,
     consuming: s.consuming,
     connections: s.connections,
     ...total,

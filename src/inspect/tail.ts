@@ -6,7 +6,7 @@
  */
 import type { RawEntry, RedisPort } from '../connection/port.js';
 import { idTimeMs } from '../delivery/ids.js';
-import { ConfigError, DecodeError } from '../errors.js';
+import { DecodeError } from '../errors.js';
 import { decodeFields, type DecodedEntry } from '../message.js';
 
 /** Options of `inspector.tail(channel, options)`. */
@@ -32,7 +32,7 @@ export interface TailOptions {
    */
   readonly blockMs?: number;
   /**
-   * Entries read per XRANGE page.
+   * Entries read per XRANGE page (at most 10000).
    * @default 100
    */
   readonly pageSize?: number;
@@ -74,24 +74,13 @@ export function tailEntry([id, raw]: RawEntry): TailEntry {
   }
 }
 
-function checkTail(options: TailOptions): { blockMs: number; pageSize: number } {
-  const blockMs = options.blockMs ?? 5000;
-  const pageSize = options.pageSize ?? 100;
-  if (!Number.isInteger(blockMs) || blockMs < 1)
-    throw new ConfigError(`blockMs must be an integer >= 1, got ${blockMs}`);
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new ConfigError(`pageSize must be an integer >= 1, got ${pageSize}`);
-  }
-  return { blockMs, pageSize };
-}
-
 /**
  * Follows a channel: yields its entries in order, waiting for new ones, until the signal aborts
- * (then it returns) or the caller stops iterating. Rejects when Redis fails; `after` resumes.
+ * (then it returns) or the caller stops iterating. Rejects when Redis fails; `after` resumes. The
+ * options are checked already (by `inspector.tail()`, at the call).
  */
 export async function* tailChannel(ports: TailPorts, channel: string, options: TailOptions): AsyncGenerator<TailEntry> {
-  const { blockMs, pageSize } = checkTail(options);
-  const { signal } = options;
+  const { signal, blockMs = 5000, pageSize = 100 } = options;
   const command = await ports.command();
   let last = options.after ?? (options.fromStart === true ? '0-0' : ((await command.xrevrangeLast(channel)) ?? '0-0'));
   const wait = ports.openWait();

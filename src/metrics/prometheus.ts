@@ -5,6 +5,8 @@
  */
 import { ConfigError } from '../errors.js';
 import type { ChannelInfo, ConsumerInfo, GroupInfo } from '../inspect/inspector.js';
+import { PROMETHEUS } from '../operator-option-specs.js';
+import { checkOptions, describe } from '../validate.js';
 
 /** Options of {@link renderPrometheus}. */
 export interface PrometheusOptions {
@@ -30,8 +32,6 @@ interface Family {
   readonly help: string;
   readonly samples: (channels: readonly ChannelInfo[]) => Sample[];
 }
-
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** Escapes a label value: backslash, double quote and line feed. */
 export function escapeLabelValue(value: string): string {
@@ -144,13 +144,12 @@ const FAMILIES: readonly Family[] = [
  * `_consumer_pending`, `_consumer_idle_seconds`. Serve it with {@link PROMETHEUS_CONTENT_TYPE}.
  * @param channels the channels to expose.
  * @param options.prefix the metric name prefix. @default 'redis_streamer'
- * @throws ConfigError when the prefix is not a valid metric name.
+ * @throws ConfigError when `channels` is not an array of what `Inspector.channel()` returns, or an
+ *   option is wrong (an unknown one, a prefix that is not a valid metric name).
  */
 export function renderPrometheus(channels: readonly ChannelInfo[], options: PrometheusOptions = {}): string {
-  const prefix = options.prefix ?? 'redis_streamer';
-  if (!METRIC_NAME.test(prefix)) {
-    throw new ConfigError(`the metric prefix "${prefix}" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)`);
-  }
+  checkChannels(channels);
+  const prefix = checkOptions(PROMETHEUS, options).prefix ?? 'redis_streamer';
   const lines: string[] = [];
   for (const family of FAMILIES) {
     const name = `${prefix}_${family.name}`;
@@ -158,4 +157,48 @@ export function renderPrometheus(channels: readonly ChannelInfo[], options: Prom
     for (const s of family.samples(channels)) lines.push(`${name}${formatLabels(s.labels)} ${formatValue(s.value)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+const CHANNELS = 'an array of channels as inspector.channel() returns them';
+
+/**
+ * Checks what the families walk (the arrays, the names, the channels' counts), so that a wrong
+ * argument is a ConfigError naming where it is wrong rather than a TypeError from inside.
+ */
+function checkChannels(channels: unknown): void {
+  const fail = (what: string, got: unknown): never => {
+    throw new ConfigError(`renderPrometheus(): ${what}; got ${describe(got)} (the first argument is ${CHANNELS})`);
+  };
+  if (!Array.isArray(channels)) {
+    throw new ConfigError(`renderPrometheus(): the first argument must be ${CHANNELS}; got ${describe(channels)}`);
+  }
+  const list = channels as readonly unknown[];
+  for (let i = 0; i < list.length; i++) {
+    const at = `channels[${i}]`;
+    const c = list[i] as Partial<Record<keyof ChannelInfo, unknown>> | null | undefined;
+    if (!(i in list) || typeof c !== 'object' || c === null) fail(`${at} must be a channel`, c);
+    const channel = c as Partial<Record<keyof ChannelInfo, unknown>>;
+    if (typeof channel.channel !== 'string') fail(`${at}.channel must be a string`, channel.channel);
+    for (const key of ['length', 'deadLetters'] as const) {
+      if (typeof channel[key] !== 'number') fail(`${at}.${key} must be a number`, channel[key]);
+    }
+    if (!Array.isArray(channel.groups)) fail(`${at}.groups must be an array`, channel.groups);
+    (channel.groups as readonly unknown[]).forEach((g, j) => checkGroup(`${at}.groups[${j}]`, g, fail));
+  }
+}
+
+function checkGroup(at: string, group: unknown, fail: (what: string, got: unknown) => never): void {
+  if (typeof group !== 'object' || group === null) fail(`${at} must be a group`, group);
+  const g = group as Partial<Record<keyof GroupInfo, unknown>>;
+  if (typeof g.name !== 'string') fail(`${at}.name must be a string`, g.name);
+  for (const key of ['pending', 'consumers'] as const) {
+    const ok = key === 'consumers' ? Array.isArray(g[key]) : typeof g[key] === 'number';
+    if (!ok) fail(`${at}.${key} must be ${key === 'consumers' ? 'an array' : 'a number'}`, g[key]);
+  }
+  (g.consumers as readonly unknown[]).forEach((k, i) => {
+    const consumer = k as Partial<Record<keyof ConsumerInfo, unknown>> | null;
+    if (typeof consumer !== 'object' || consumer === null || typeof consumer.name !== 'string') {
+      fail(`${at}.consumers[${i}] must be a consumer with a name`, consumer);
+    }
+  });
 }

@@ -3,7 +3,7 @@
  * `publishDedupWindowMs`, and sent again safely after a failure in doubt), and replica
  * acknowledgements (WAIT) before it resolves.
  */
-import { InvalidMessageError } from '../errors.js';
+import { ConfigError, InvalidMessageError } from '../errors.js';
 import type { MessageLike } from '../message.js';
 import { PUBLISH, PUBLISH_BATCH } from '../option-specs.js';
 import { checkOptions } from '../validate.js';
@@ -31,7 +31,7 @@ export interface BatchPublishOptions {
    */
   readonly replicas?: number;
   /**
-   * How long to wait for the replicas, in ms.
+   * How long to wait for the replicas, in ms. Only with `replicas` (without, it is a ConfigError).
    * @default 1000
    */
   readonly timeoutMs?: number;
@@ -83,10 +83,20 @@ export function keyOf(message: MessageLike, fromOptions?: string): string | unde
 
 /** Checks the options of `sendMessage`. */
 export function resolvePublishOptions(options: PublishOptions | undefined): PublishOptions {
-  return checkOptions(PUBLISH, options);
+  return checkReplicas(PUBLISH.call, checkOptions(PUBLISH, options));
 }
 
 /** Checks the options of `sendMessages`. */
 export function resolveBatchPublishOptions(options: BatchPublishOptions | undefined): BatchPublishOptions {
-  return checkOptions(PUBLISH_BATCH, options);
+  return checkReplicas(PUBLISH_BATCH.call, checkOptions(PUBLISH_BATCH, options));
+}
+
+/** `timeoutMs` is how long WAIT waits: without `replicas` there is no WAIT, and it would be ignored. */
+function checkReplicas<T extends BatchPublishOptions>(call: string, options: T): T {
+  if (options.timeoutMs !== undefined && (options.replicas ?? 0) === 0) {
+    throw new ConfigError(
+      `${call}: option \`timeoutMs\` is how long to wait for replicas, and no \`replicas\` are asked for: give \`replicas\` (1 or more) with it, or leave it out`,
+    );
+  }
+  return options;
 }

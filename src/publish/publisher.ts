@@ -59,8 +59,6 @@ export interface PublisherDeps {
    * slot is then a ConfigError (its script could not run).
    */
   readonly cluster: boolean;
-  /** Told of an onPublish hook that threw (the message still goes). */
-  readonly onHookError: (err: unknown, channel: string) => void;
   /** Told of every append, with how many entries were new (a repeated key appends nothing). */
   readonly onAppended: (channel: string, appended: number) => void;
 }
@@ -91,7 +89,7 @@ export class Publisher {
 
   constructor(private readonly deps: PublisherDeps) {
     const { hooks, maxMessageBytes, publishDedupWindowMs, publishRetries } = deps.options;
-    this.encode = messageEncoder(hooks, maxMessageBytes, deps.onHookError);
+    this.encode = messageEncoder(hooks, maxMessageBytes);
     this.windowMs = publishDedupWindowMs;
     this.retries = publishRetries;
   }
