@@ -6,7 +6,8 @@
  * a real token (never shown in the message), `host` a non-empty string.
  */
 import { ConfigError } from '../errors.js';
-import { boolean, checkOptions, integer, string, withMethods, type OptionsSpec, type Rule } from '../validate.js';
+import { boolean, integer, string, withMethods } from '../rules.js';
+import { checkOptions, type OptionsSpec, type Rule } from '../validate.js';
 import type { DashboardOptions } from './server.js';
 
 /** The longest delay a Node.js timer takes (longer ones fire at once). */
