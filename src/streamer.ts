@@ -3,32 +3,37 @@
  * middleware, retention) and wires the parts together: connections, publishing, the consume run,
  * maintenance, dead-letter queues and reports. The logic lives in those parts.
  */
-import { Connections } from './connection/connections.js';
-import { retryTransient } from './connection/retry.js';
+import { ContractBook } from './contract/book.js';
+import type {
+  AnyChannelContract,
+  ChannelRef,
+  ContractHandler,
+  ContractMessage,
+  AnyEventPayload,
+  EventName,
+  EventPayload,
+} from './contract/channel.js';
+import { checkOutgoing, checkOutgoingBatch } from './contract/outgoing.js';
 import type { RedisPort } from './connection/port.js';
-import { portFactory, type RedisSource } from './connection/source.js';
-import { createChannelConsumer, type ConsumeEnv, type Subscription } from './consume/channel-wiring.js';
-import { checkRunOptions, ConsumeRun } from './consume/consume-run.js';
-import { ReadPaths } from './consume/read-paths.js';
+import type { RedisSource } from './connection/source.js';
+import type { ConsumeEnv } from './consume/channel-wiring.js';
+import { checkRunOptions, type ConsumeRun } from './consume/consume-run.js';
+import { startRun } from './consume/start-run.js';
 import { DeadLetterQueue } from './delivery/dead-letters.js';
-import { createGroup } from './delivery/groups.js';
 import { ClosedError, ConfigError, toError } from './errors.js';
 import { TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
 import { collectStats } from './inspect/streamer-stats.js';
 import { EvictionCheck } from './maintenance/eviction-check.js';
-import { Maintenance } from './maintenance/maintenance.js';
 import type { RetentionResult } from './maintenance/retention.js';
 import type { MessageLike } from './message.js';
 import type { Middleware } from './middleware.js';
-import { groupName, instanceName, serviceName, slotSafeOn } from './naming.js';
+import { instanceName, serviceName } from './naming.js';
 import {
-  checkChannel,
   resolveChannelOptions,
   resolveConsumeOptions,
   resolveHandlerOptions,
   resolveStreamerOptions,
-  resolveSubscribeOptions,
   type ChannelOptions,
   type ConsumeOptions,
   type RedisStreamerOptions,
@@ -37,9 +42,8 @@ import {
   type SubscribeOptions,
 } from './options.js';
 import type { BatchPublishOptions, KeyedMessage, PublishOptions } from './publish/publish-options.js';
-import { Publisher } from './publish/publisher.js';
-import { Reports } from './reports.js';
-import { ChannelCounters, type StreamerStats } from './stats.js';
+import type { StreamerStats } from './stats.js';
+import { streamerParts, type StreamerParts } from './streamer-parts.js';
 
 /**
  * Publishes events to channels (Redis streams) and consumes them through one consumer group per
@@ -51,20 +55,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** This instance's consumer name within the groups: `<listener>.<host>.<pid>.<8 hex>`. */
   readonly consumerInstance: string;
   private readonly options: ResolvedStreamerOptions;
-  private readonly connections: Connections;
   private readonly registry = new HandlerRegistry();
+  private readonly contracts = new ContractBook();
   private readonly middleware: Middleware[];
-  private readonly subscriptions = new Map<string, Subscription>();
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
-  private readonly counters = new ChannelCounters();
-  private readonly maintenance: Maintenance;
-  private readonly publisher: Publisher;
-  private readonly reports: Reports;
+  private readonly parts: StreamerParts;
   private run: ConsumeRun | undefined;
   private closed = false;
   private readonly evictionCheck = new EvictionCheck();
-  /** Whether Redis is a primary found through Sentinel (checked for fencing at start). */
-  private readonly sentinel: boolean;
 
   /**
    * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis client (used as a
@@ -80,36 +78,16 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.listenerName = name.sanitized;
     this.consumerInstance = instanceName(this.listenerName);
     this.middleware = [...this.options.middleware];
-    this.reports = new Reports(
-      this.options.logger,
-      this.options.hooks,
-      (event, ...args) => this.emitEvent(event, ...args),
-      (c) => this.counters.of(c),
-    );
-    if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
-    const source = portFactory(redis);
-    this.sentinel = source.sentinel;
-    this.connections = new Connections(
-      source.open,
-      this.listenerName,
-      { logger: this.options.logger, reconnect: (report) => this.reports.reconnect(report) },
-      source.cluster,
-    );
-    this.publisher = new Publisher({
-      port: (which) => this.command(which),
-      options: this.options,
-      cluster: this.connections.cluster,
-      onHookError: (err, channel) => this.reports.error(err, { phase: 'hook', channel }),
-      onAppended: (channel, appended) => this.counters.of(channel).add('published', appended),
-    });
-    this.maintenance = new Maintenance({
-      options: this.options,
+    this.parts = streamerParts(redis, {
+      listener: this.listenerName,
       consumer: this.consumerInstance,
-      command: () => this.command(),
-      subscriptions: () => [...this.subscriptions.values()],
+      options: this.options,
+      command: (which) => this.command(which),
+      emit: (event, ...args) => this.emitEvent(event, ...args),
+      run: () => this.run,
       retention: () => [...this.retention].map(([channel, r]) => ({ channel, ...r })),
-      reports: this.reports,
     });
+    if (name.changed) this.parts.reports.serviceRenamed(service, this.listenerName);
   }
 
   /**
@@ -118,29 +96,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * group created meanwhile by another instance (BUSYGROUP) is fine. A channel subscribed while
    * {@link persistConsume} runs is consumed at once.
    */
-  async subscribe(channel: string, options: SubscribeOptions = {}): Promise<this> {
+  async subscribe<C extends AnyChannelContract>(
+    channel: C,
+    options?: SubscribeOptions<AnyEventPayload<C>, EventName<C>>,
+  ): Promise<this>;
+  async subscribe(channel: string, options?: SubscribeOptions): Promise<this>;
+  async subscribe(ref: ChannelRef, options: SubscribeOptions = {}): Promise<this> {
     this.assertOpen();
-    checkChannel(channel);
-    const resolved = resolveSubscribeOptions(options);
-    const existing = this.subscriptions.get(channel);
-    if (existing !== undefined) {
-      if (existing.concurrency !== resolved.concurrency || existing.orderingKey !== resolved.orderingKey) {
-        this.options.logger.warn({ channel }, 'already subscribed: the options of this second subscribe() are ignored');
-      }
-      return this;
-    }
-    this.checkSlotSafe(channel);
-    const group = groupName(channel, this.listenerName);
-    const start = resolved.startFromLatest ? '$' : '0-0';
-    await retryTransient(async () => createGroup(await this.command(), channel, group, start));
-    if (this.subscriptions.has(channel)) return this;
-    this.subscriptions.set(channel, {
-      channel,
-      group,
-      concurrency: resolved.concurrency,
-      orderingKey: resolved.orderingKey,
-    });
-    this.run?.add(channel);
+    await this.parts.subscriptions.add(this.contracts.nameOf(ref), options);
     return this;
   }
 
@@ -148,9 +111,9 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * Stops consuming a channel (in-flight handlers finish). The consumer group stays in Redis, so a
    * later subscribe resumes where it left off; the channel's handlers stay registered.
    */
-  async unsubscribe(channel: string): Promise<this> {
-    checkChannel(channel);
-    if (!this.subscriptions.delete(channel)) return this;
+  async unsubscribe(ref: ChannelRef): Promise<this> {
+    const channel = this.contracts.nameOf(ref);
+    if (!this.parts.subscriptions.delete(channel)) return this;
     await this.run?.remove(channel);
     return this;
   }
@@ -158,16 +121,33 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /**
    * Adds a handler for a channel. Handlers run in registration order; one that throws does not stop
    * the others. With `{ name }`, the handler only gets messages of that event name. A handler added
-   * while consuming takes effect from the next message on.
+   * while consuming takes effect from the next message on. On a channel with a contract, payloads
+   * are typed by event name (and validated before the handlers run).
    */
-  registerHandler<Payload = unknown>(channel: string, handler: Handler<Payload>, options: HandlerOptions = {}): this {
+  registerHandler<C extends AnyChannelContract, N extends EventName<C>>(
+    channel: C,
+    handler: Handler<EventPayload<C, N>, N>,
+    options: HandlerOptions<N> & { readonly name: N },
+  ): this;
+  registerHandler<C extends AnyChannelContract>(
+    channel: C,
+    handler: ContractHandler<C>,
+    options?: HandlerOptions<EventName<C>>,
+  ): this;
+  registerHandler<C extends AnyChannelContract>(
+    channel: C,
+    handler: Handler<AnyEventPayload<C>, EventName<C>>,
+    options?: HandlerOptions<EventName<C>>,
+  ): this;
+  registerHandler<Payload = unknown>(channel: string, handler: Handler<Payload>, options?: HandlerOptions): this;
+  registerHandler(ref: ChannelRef, handler: Handler, options: HandlerOptions = {}): this {
     this.assertOpen();
-    checkChannel(channel);
+    const channel = this.contracts.nameOf(ref);
     if (typeof handler !== 'function') {
       throw new ConfigError('handler must be a function (name, payload, context) => unknown');
     }
     const { name } = resolveHandlerOptions(options);
-    this.registry.add(channel, handler as Handler, name);
+    this.registry.add(channel, handler, name);
     return this;
   }
 
@@ -187,16 +167,16 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * Sets a channel's retention: maintenance trims entries older than `retentionMs` (unless a live
    * group has not read them) and, with `maxLen`, caps its length.
    */
-  setRetention(channel: string, options: ChannelOptions = {}): this {
+  setRetention(ref: ChannelRef, options: ChannelOptions = {}): this {
     this.assertOpen();
-    checkChannel(channel);
-    this.checkSlotSafe(channel);
+    const channel = this.contracts.nameOf(ref);
+    this.parts.checkSlotSafe(channel);
     this.retention.set(channel, resolveChannelOptions(options));
     return this;
   }
 
   /** @deprecated dtpyfw's name for {@link setRetention}, which says what it does. */
-  registerChannel(channel: string, options: ChannelOptions = {}): this {
+  registerChannel(channel: ChannelRef, options: ChannelOptions = {}): this {
     return this.setRetention(channel, options);
   }
 
@@ -205,28 +185,52 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * onPublish hook). Resolves to the entry id. Calls made in the same tick are sent together. With
    * an `idempotencyKey` it is appended once per key within `publishDedupWindowMs` and retried
    * safely; with `replicas` it resolves once that many replicas have it (see {@link PublishOptions}).
+   * On a channel with a contract, the event name and body are typed and validated first: an
+   * invalid message is an InvalidMessageError listing the issues, and nothing is sent.
    */
-  async sendMessage(channel: string, message: MessageLike, options?: PublishOptions): Promise<string> {
+  async sendMessage<C extends AnyChannelContract>(
+    channel: C,
+    message: ContractMessage<C>,
+    options?: PublishOptions,
+  ): Promise<string>;
+  async sendMessage(channel: string, message: MessageLike, options?: PublishOptions): Promise<string>;
+  async sendMessage(ref: ChannelRef, message: MessageLike, options?: PublishOptions): Promise<string> {
     this.assertOpen();
-    checkChannel(channel);
-    return this.publisher.publish(channel, message, options);
+    const channel = this.contracts.nameOf(ref);
+    const contract = this.contracts.get(channel);
+    if (contract === undefined) return this.parts.publisher.publish(channel, message, options);
+    const checked = checkOutgoing(contract, message);
+    return this.parts.publisher.publish(channel, checked instanceof Promise ? await checked : checked, options);
   }
 
   /**
    * Publishes several messages in order, in one round trip per 1000 messages (each chunk appended
    * atomically by a script). Every message is checked before any is sent. If a chunk fails, a
    * {@link PartialPublishError} says which messages were appended, which are in doubt and which
-   * were not. A message may carry its own `idempotencyKey`; `replicas` applies to every chunk.
+   * were not. A message may carry its own `idempotencyKey`; `replicas` applies to every chunk. On
+   * a channel with a contract every message is validated first, and none is sent unless all pass.
    */
+  async sendMessages<C extends AnyChannelContract>(
+    channel: C,
+    messages: ReadonlyArray<ContractMessage<C>>,
+    options?: BatchPublishOptions,
+  ): Promise<string[]>;
   async sendMessages(
     channel: string,
     messages: readonly KeyedMessage[],
     options?: BatchPublishOptions,
+  ): Promise<string[]>;
+  async sendMessages(
+    ref: ChannelRef,
+    messages: readonly KeyedMessage[],
+    options?: BatchPublishOptions,
   ): Promise<string[]> {
     this.assertOpen();
-    checkChannel(channel);
+    const channel = this.contracts.nameOf(ref);
     if (!Array.isArray(messages)) throw new ConfigError('messages must be an array');
-    return this.publisher.publishMany(channel, messages, options);
+    const contract = this.contracts.get(channel);
+    const checked = contract === undefined ? messages : await checkOutgoingBatch(contract, messages);
+    return this.parts.publisher.publishMany(channel, checked, options);
   }
 
   /**
@@ -254,23 +258,17 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       return Promise.reject(err);
     }
     if (options.signal?.aborted === true) return Promise.resolve();
-    this.reports.silentChannels(
+    this.parts.reports.silentChannels(
       this.listenerName,
-      [...this.subscriptions.keys()],
+      this.parts.subscriptions.channels(),
       (c) => this.registry.get(c).length > 0,
     );
-    const env = this.consumeEnv();
-    const paths = new ReadPaths({ ...env, blockMs: consume.blockMs, channelCount: () => this.subscriptions.size });
-    const run = new ConsumeRun(consume, options.signal, {
-      connect: async () => this.evictionCheck.connect(await this.command(), this.options.logger, this.sentinel),
-      channels: () => [...this.subscriptions.keys()],
-      loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume, paths),
-      afterLoops: () => paths.close(),
-      maintenance: {
-        start: () => this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs),
-        stop: () => this.maintenance.stop(),
-      },
-      report: (err, context) => this.reports.error(err, context),
+    const run = startRun(consume, options.signal, {
+      env: this.consumeEnv(),
+      subscriptions: this.parts.subscriptions,
+      connect: async () => this.evictionCheck.connect(await this.command(), this.options.logger, this.parts.sentinel),
+      maintenance: this.parts.maintenance,
+      report: (err, context) => this.parts.reports.error(err, context),
       onAbort: () => void this.stopConsuming(),
     });
     this.run = run;
@@ -284,18 +282,18 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** Trims the dedup ledgers of the subscribed groups to the dedup window (server clock). */
   async maintainLedgers(): Promise<number> {
     this.assertOpen();
-    return this.maintenance.maintainLedgers();
+    return this.parts.maintenance.maintainLedgers();
   }
 
   /** Applies retention to the registered channels and removes idle consumers of subscribed groups. */
   async cleanupChannels(): Promise<RetentionResult[]> {
     this.assertOpen();
-    return this.maintenance.cleanupChannels();
+    return this.parts.maintenance.cleanupChannels();
   }
 
   /** The dead-letter stream of a channel: list, replay, purge. */
-  deadLetters(channel: string): DeadLetterQueue {
-    checkChannel(channel);
+  deadLetters(ref: ChannelRef): DeadLetterQueue {
+    const channel = this.contracts.nameOf(ref);
     return new DeadLetterQueue(channel, () => this.command());
   }
 
@@ -311,15 +309,15 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       await run.stop();
       if (this.run === run) this.run = undefined;
     } else {
-      await this.maintenance.stop();
+      await this.parts.maintenance.stop();
     }
-    await this.connections.closeAll();
+    await this.parts.connections.closeAll();
   }
 
   /** Stops consuming and closes everything; the streamer cannot be used afterwards. */
   async cleanup(): Promise<void> {
     this.closed = true;
-    this.publisher.close();
+    this.parts.publisher.close();
     await this.stopConsuming();
     this.registry.wakeAll();
   }
@@ -336,7 +334,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * reached, with the reason in `redisError`.
    */
   async getStats(): Promise<StreamerStats> {
-    const { options, maintenance } = this;
+    const { options } = this;
+    const { maintenance } = this.parts;
     return collectStats({
       listenerName: this.listenerName,
       consumerInstance: this.consumerInstance,
@@ -347,10 +346,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       lastLedgerCleanup: maintenance.lastLedgerCleanup,
       maintenanceRunning: maintenance.running,
       consuming: this.run !== undefined,
-      subscriptions: [...this.subscriptions.values()],
-      channels: [...this.retention.keys(), ...this.counters.channels()],
-      counters: (channel) => this.counters.of(channel).snapshot(),
-      connections: this.connections.statuses(),
+      subscriptions: this.parts.subscriptions.list(),
+      channels: [...this.retention.keys(), ...this.parts.counters.channels()],
+      counters: (channel) => this.parts.counters.of(channel).snapshot(),
+      connections: this.parts.connections.statuses(),
       command: this.closed ? undefined : () => this.command(),
     });
   }
@@ -361,16 +360,17 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       consumer: this.consumerInstance,
       options: this.options,
       registry: this.registry,
+      contract: (channel) => this.contracts.slot(channel),
       middleware: () => this.middleware,
-      connections: this.connections,
+      connections: this.parts.connections,
       command: () => this.command(),
-      counters: (channel) => this.counters.of(channel),
+      counters: (channel) => this.parts.counters.of(channel),
       logger: this.options.logger,
-      report: (err, context) => this.reports.error(err, context),
+      report: (err, context) => this.parts.reports.error(err, context),
       reporter: {
-        error: (err, context) => this.reports.error(err, context),
-        deadLetter: (event) => this.reports.deadLetter(event),
-        handlerFailed: (report) => this.reports.handlerFailed(report),
+        error: (err, context) => this.parts.reports.error(err, context),
+        deadLetter: (event) => this.parts.reports.deadLetter(event),
+        handlerFailed: (report) => this.parts.reports.handlerFailed(report),
       },
     };
   }
@@ -378,12 +378,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** A connection (the shared one by default); after cleanup() only a run shutting down may use one. */
   private command(which: 'command' | 'replicaWrites' = 'command'): Promise<RedisPort> {
     if (this.closed && this.run === undefined) return Promise.reject(new ClosedError());
-    return Promise.resolve(this.connections[which]());
-  }
-
-  /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */
-  private checkSlotSafe(channel: string): void {
-    if (!slotSafeOn(channel, this.connections.cluster)) this.reports.slotUnsafe(channel);
+    return Promise.resolve(this.parts.connections[which]());
   }
 
   private assertOpen(): void {
