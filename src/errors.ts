@@ -48,10 +48,26 @@ export class ConfigError extends RedisStreamerError {
   }
 }
 
-/** A message cannot be published: its name is not a string or its body cannot be written as JSON. */
+/** One problem a channel contract's schema found in a body. */
+export interface SchemaIssue {
+  /** Where in the body: `orderId`, `items[2].sku`; `''` for the body itself. */
+  readonly path: string;
+  /** What the schema said. */
+  readonly message: string;
+}
+
+/**
+ * A message cannot be published: its name is not a string, its body cannot be written as JSON, or
+ * (with a channel contract) its event name is not in the contract or its body does not match the
+ * event's schema; `issues` then lists what the schema found.
+ */
 export class InvalidMessageError extends RedisStreamerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_INVALID_MESSAGE', message, options);
+  /** What the contract's schema found, each with its path (empty unless a schema refused the body). */
+  readonly issues: readonly SchemaIssue[];
+
+  constructor(message: string, options?: { cause?: unknown; issues?: readonly SchemaIssue[] }) {
+    super('ERR_INVALID_MESSAGE', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.issues = options?.issues ?? [];
   }
 }
 
@@ -251,16 +267,31 @@ export class UnrecoverableError extends RedisStreamerError {
 }
 
 /** Why an entry could not be decoded. */
-export type DecodeFailure = 'missing-name' | 'missing-body' | 'invalid-json' | 'invalid-utf8' | 'too-large';
+export type DecodeFailure =
+  | 'missing-name'
+  | 'missing-body'
+  | 'invalid-json'
+  | 'invalid-utf8'
+  | 'too-large'
+  /** The body does not match its event's schema in the channel's contract. */
+  | 'schema'
+  /** The channel's contract does not list the event name (and says to dead-letter such entries). */
+  | 'unknown-event';
 
-/** An entry read from a stream could not be decoded into a message (missing field, bad JSON...). */
+/**
+ * An entry read from a stream could not be decoded into a message (missing field, bad JSON...), or,
+ * on a channel with a contract, is not a valid message of it.
+ */
 export class DecodeError extends RedisStreamerError {
   /** Why decoding failed; becomes the dead-letter reason. */
   readonly reason: DecodeFailure;
+  /** What the contract's schema found (reason `schema`), each with its path; empty otherwise. */
+  readonly issues: readonly SchemaIssue[];
 
-  constructor(reason: DecodeFailure, message: string, options?: { cause?: unknown }) {
-    super('ERR_DECODE', message, options);
+  constructor(reason: DecodeFailure, message: string, options?: { cause?: unknown; issues?: readonly SchemaIssue[] }) {
+    super('ERR_DECODE', message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
+    this.issues = options?.issues ?? [];
   }
 }
 

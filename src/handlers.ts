@@ -36,15 +36,20 @@ export interface MessageContext {
  * A message handler. It may be sync or async; a returned promise is awaited. Throwing (or
  * rejecting) marks the message failed for this handler; the other handlers still run.
  */
-export type Handler<Payload = unknown> = (name: string, payload: Payload, context: MessageContext) => unknown;
+export type Handler<Payload = unknown, Name extends string = string> = (
+  name: Name,
+  payload: Payload,
+  context: MessageContext,
+) => unknown;
 
 /** Options of `registerHandler`. */
-export interface HandlerOptions {
+export interface HandlerOptions<Name extends string = string> {
   /**
-   * Only messages whose event name equals this are passed to the handler.
+   * Only messages whose event name equals this are passed to the handler. On a channel with a
+   * contract, one of the event names it lists; the handler's payload then has that event's type.
    * @default undefined (every message of the channel)
    */
-  readonly name?: string;
+  readonly name?: Name;
 }
 
 /** A registered handler. */

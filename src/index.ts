@@ -7,6 +7,25 @@ export { RedisInstance, type RedisConnectionOptions } from './connection/redis-i
 export type { RedisSource, IoredisTemplate } from './connection/source.js';
 export type { ConnectionStatus, ConnectionState } from './connection/port.js';
 export { Message, type MessageLike } from './message.js';
+export {
+  defineChannel,
+  isChannelContract,
+  type ChannelContract,
+  type AnyChannelContract,
+  type ChannelContractOptions,
+  type ChannelRef,
+  type EventSchemas,
+  type EventName,
+  type EventInput,
+  type EventPayload,
+  type ContractMessage,
+  type ContractHandler,
+  type ContractHandlerArgs,
+  type AnyEventPayload,
+  type UnknownEvents,
+} from './contract/channel.js';
+export { toAsyncApi, type AsyncApiOptions, type AsyncApiService, type AsyncApiDocument } from './contract/asyncapi.js';
+export type { StandardSchemaV1, StandardJSONSchemaV1 } from '@standard-schema/spec';
 export type { PublishOptions, BatchPublishOptions, KeyedMessage } from './publish/publish-options.js';
 export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
 export type {
@@ -47,6 +66,7 @@ export {
   type ErrorCode,
   type DecodeFailure,
   type HookName,
+  type SchemaIssue,
 } from './errors.js';
 export { aclRules, type AclOptions, type AclRole } from './acl.js';
 export { sanitize, listenerName, groupName, instanceName, ledgerKey, deadLetterKey } from './naming.js';

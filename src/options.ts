@@ -151,8 +151,11 @@ export interface RedisStreamerOptions {
   readonly hooks?: StreamerHooks;
 }
 
-/** Options of `subscribe(channel, options)`. */
-export interface SubscribeOptions {
+/**
+ * Options of `subscribe(channel, options)`. On a channel with a contract, `Payload` and `Name` are
+ * its events' payloads and names (for `orderingKey`).
+ */
+export interface SubscribeOptions<Payload = unknown, Name extends string = string> {
   /**
    * When the group is created: `true` starts at new messages only (`$`), `false` at the beginning
    * of the stream (`0-0`). An existing group keeps its position.
@@ -169,7 +172,7 @@ export interface SubscribeOptions {
    * order; different keys run in parallel. Return `undefined` for no ordering.
    * @default undefined
    */
-  readonly orderingKey?: (payload: unknown, name: string) => string | number | undefined;
+  readonly orderingKey?: (payload: Payload, name: Name) => string | number | undefined;
 }
 
 /** Options of `registerChannel(channel, options)`. */

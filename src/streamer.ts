@@ -3,32 +3,38 @@
  * middleware, retention) and wires the parts together: connections, publishing, the consume run,
  * maintenance, dead-letter queues and reports. The logic lives in those parts.
  */
-import { Connections } from './connection/connections.js';
-import { retryTransient } from './connection/retry.js';
+import { ContractBook } from './contract/book.js';
+import type {
+  AnyChannelContract,
+  ChannelRef,
+  ContractHandler,
+  ContractMessage,
+  AnyEventPayload,
+  EventName,
+  EventPayload,
+} from './contract/channel.js';
+import { checkOutgoing, checkOutgoingBatch } from './contract/outgoing.js';
 import type { RedisPort } from './connection/port.js';
-import { portFactory, type RedisSource } from './connection/source.js';
-import { createChannelConsumer, type ConsumeEnv, type Subscription } from './consume/channel-wiring.js';
-import { checkRunOptions, ConsumeRun } from './consume/consume-run.js';
-import { ReadPaths } from './consume/read-paths.js';
-import { DeadLetterQueue } from './delivery/dead-letters.js';
-import { createGroup } from './delivery/groups.js';
+import type { RedisSource } from './connection/source.js';
+import type { ConsumeEnv } from './consume/channel-wiring.js';
+import { checkRunOptions, type ConsumeRun } from './consume/consume-run.js';
+import { startRun } from './consume/start-run.js';
 import { checkFunction, checkMessage, checkMessages, emitterCheck } from './arguments.js';
+import { DeadLetterQueue } from './delivery/dead-letters.js';
 import { ClosedError, ConfigError, toError } from './errors.js';
 import { STREAMER_EVENTS, TypedEmitter, type StreamerEvents } from './events.js';
 import { HandlerRegistry, type Handler, type HandlerOptions } from './handlers.js';
 import { collectStats } from './inspect/streamer-stats.js';
 import { EvictionCheck } from './maintenance/eviction-check.js';
-import { Maintenance, type ChannelCleanup } from './maintenance/maintenance.js';
+import type { ChannelCleanup } from './maintenance/maintenance.js';
 import type { MessageLike } from './message.js';
 import type { Middleware } from './middleware.js';
-import { groupName, instanceName, serviceName, slotSafeOn } from './naming.js';
+import { instanceName, serviceName } from './naming.js';
 import {
-  checkChannel,
   resolveChannelOptions,
   resolveConsumeOptions,
   resolveHandlerOptions,
   resolveStreamerOptions,
-  resolveSubscribeOptions,
   type ChannelOptions,
   type ConsumeOptions,
   type RedisStreamerOptions,
@@ -37,9 +43,8 @@ import {
   type SubscribeOptions,
 } from './options.js';
 import type { BatchPublishOptions, KeyedMessage, PublishOptions } from './publish/publish-options.js';
-import { Publisher } from './publish/publisher.js';
-import { Reports } from './reports.js';
-import { ChannelCounters, type StreamerStats } from './stats.js';
+import type { StreamerStats } from './stats.js';
+import { streamerParts, type StreamerParts } from './streamer-parts.js';
 
 /**
  * Publishes events to channels (Redis streams) and consumes them through one consumer group per
@@ -51,21 +56,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** This instance's consumer name within the groups: `<listener>.<host>.<pid>.<8 hex>`. */
   readonly consumerInstance: string;
   private readonly options: ResolvedStreamerOptions;
-  private readonly connections: Connections;
   private readonly registry = new HandlerRegistry();
+  private readonly contracts = new ContractBook();
   private readonly middleware: Middleware[];
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly subscribing = new Set<string>(); // channels whose subscribe() is creating the group
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
-  private readonly counters = new ChannelCounters();
-  private readonly maintenance: Maintenance;
-  private readonly publisher: Publisher;
-  private readonly reports: Reports;
+  private readonly parts: StreamerParts;
   private run: ConsumeRun | undefined;
   private closed = false;
   private readonly evictionCheck = new EvictionCheck();
-  /** Whether Redis is a primary found through Sentinel (checked for fencing at start). */
-  private readonly sentinel: boolean;
 
   /**
    * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis client (used as a
@@ -81,36 +79,16 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.listenerName = name.sanitized;
     this.consumerInstance = instanceName(this.listenerName);
     this.middleware = [...this.options.middleware];
-    this.reports = new Reports(
-      this.options.logger,
-      this.options.hooks,
-      // A listener that throws is reported and does not stop the others.
-      (event, ...args) => this.emitSafely(event, (err) => this.reports.listenerThrew(event, err), ...args),
-      (c) => this.counters.of(c),
-    );
-    if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
-    const source = portFactory(redis);
-    this.sentinel = source.sentinel;
-    this.connections = new Connections(
-      source.open,
-      this.listenerName,
-      { logger: this.options.logger, reconnect: (report) => this.reports.reconnect(report) },
-      source.cluster,
-    );
-    this.publisher = new Publisher({
-      port: (which) => this.command(which),
-      options: this.options,
-      cluster: this.connections.cluster,
-      onAppended: (channel, appended) => this.counters.of(channel).add('published', appended),
-    });
-    this.maintenance = new Maintenance({
-      options: this.options,
+    this.parts = streamerParts(redis, {
+      listener: this.listenerName,
       consumer: this.consumerInstance,
-      command: () => this.command(),
-      subscriptions: () => [...this.subscriptions.values()],
+      options: this.options,
+      command: (which) => this.command(which),
+      emitSafely: (event, onListenerError, ...args) => this.emitSafely(event, onListenerError, ...args),
+      run: () => this.run,
       retention: () => [...this.retention].map(([channel, r]) => ({ channel, ...r })),
-      reports: this.reports,
     });
+    if (name.changed) this.parts.reports.serviceRenamed(service, this.listenerName);
   }
 
   /**
@@ -119,27 +97,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * group created meanwhile by another instance (BUSYGROUP) is fine. A channel subscribed while
    * {@link persistConsume} runs is consumed at once.
    */
-  async subscribe(channel: string, options: SubscribeOptions = {}): Promise<this> {
+  async subscribe<C extends AnyChannelContract>(
+    channel: C,
+    options?: SubscribeOptions<AnyEventPayload<C>, EventName<C>>,
+  ): Promise<this>;
+  async subscribe(channel: string, options?: SubscribeOptions): Promise<this>;
+  async subscribe(ref: ChannelRef, options: SubscribeOptions = {}): Promise<this> {
     this.assertOpen();
-    checkChannel(channel, 'subscribe()');
-    const resolved = resolveSubscribeOptions(options);
-    const existing = this.subscriptions.get(channel);
-    if (existing !== undefined) {
-      if (existing.concurrency !== resolved.concurrency || existing.orderingKey !== resolved.orderingKey) {
-        this.options.logger.warn({ channel }, 'already subscribed: the options of this second subscribe() are ignored');
-      }
-      return this;
-    }
-    this.checkSlotSafe(channel);
-    const group = groupName(channel, this.listenerName);
-    const start = resolved.startFromLatest ? '$' : '0-0';
-    const creating = retryTransient(async () => createGroup(await this.command(), channel, group, start));
-    this.subscribing.add(channel);
-    await creating.finally(() => this.subscribing.delete(channel));
-    if (this.subscriptions.has(channel)) return this;
-    const { concurrency, orderingKey } = resolved;
-    this.subscriptions.set(channel, { channel, group, concurrency, orderingKey });
-    this.run?.add(channel);
+    await this.parts.subscriptions.add(this.contracts.nameOf(ref, 'subscribe()'), options);
     return this;
   }
 
@@ -147,9 +112,9 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * Stops consuming a channel (in-flight handlers finish). The consumer group stays in Redis, so a
    * later subscribe resumes where it left off; the channel's handlers stay registered.
    */
-  async unsubscribe(channel: string): Promise<this> {
-    checkChannel(channel, 'unsubscribe()');
-    if (!this.subscriptions.delete(channel)) return this;
+  async unsubscribe(ref: ChannelRef): Promise<this> {
+    const channel = this.contracts.nameOf(ref, 'unsubscribe()');
+    if (!this.parts.subscriptions.delete(channel)) return this;
     await this.run?.remove(channel);
     return this;
   }
@@ -159,16 +124,34 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * the others. With `{ name }`, the handler only gets messages of that event name. A handler added
    * while consuming takes effect from the next message on. A handler of a channel this streamer does
    * not subscribe to never runs: a warning says so, once per channel, when consuming starts (or
-   * when it is added while consuming).
+   * when it is added while consuming). On a channel with a contract, payloads are typed by event
+   * name (and validated before the handlers run).
    */
-  registerHandler<Payload = unknown>(channel: string, handler: Handler<Payload>, options: HandlerOptions = {}): this {
+  registerHandler<C extends AnyChannelContract, N extends EventName<C>>(
+    channel: C,
+    handler: Handler<EventPayload<C, N>, N>,
+    options: HandlerOptions<N> & { readonly name: N },
+  ): this;
+  registerHandler<C extends AnyChannelContract>(
+    channel: C,
+    handler: ContractHandler<C>,
+    options?: HandlerOptions<EventName<C>>,
+  ): this;
+  registerHandler<C extends AnyChannelContract>(
+    channel: C,
+    handler: Handler<AnyEventPayload<C>, EventName<C>>,
+    options?: HandlerOptions<EventName<C>>,
+  ): this;
+  registerHandler<Payload = unknown>(channel: string, handler: Handler<Payload>, options?: HandlerOptions): this;
+  registerHandler(ref: ChannelRef, handler: Handler, options: HandlerOptions = {}): this {
     this.assertOpen();
-    checkChannel(channel, 'registerHandler()');
+    const channel = this.contracts.nameOf(ref, 'registerHandler()');
     checkFunction('registerHandler()', 'the handler (second argument)', handler, '(name, payload, context) => ...');
     const { name } = resolveHandlerOptions(options);
-    this.registry.add(channel, handler as Handler, name);
+    this.registry.add(channel, handler, name);
     // After the caller's synchronous code, which may be about to subscribe.
-    if (this.run !== undefined) queueMicrotask(() => this.reports.unsubscribed([channel], this.isSubscribed));
+    const subscribed = (c: string): boolean => this.parts.subscriptions.has(c);
+    if (this.run !== undefined) queueMicrotask(() => this.parts.reports.unsubscribed([channel], subscribed));
     return this;
   }
 
@@ -188,12 +171,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * Sets a channel's retention: maintenance trims entries older than `retentionMs` (unless a live
    * group has not read them) and, with `maxLen`, caps its length.
    */
-  setRetention(channel: string, options: ChannelOptions = {}): this {
+  setRetention(channel: ChannelRef, options: ChannelOptions = {}): this {
     return this.retain(channel, options, 'setRetention()');
   }
 
   /** @deprecated dtpyfw's name for {@link setRetention}, which says what it does. */
-  registerChannel(channel: string, options: ChannelOptions = {}): this {
+  registerChannel(channel: ChannelRef, options: ChannelOptions = {}): this {
     return this.retain(channel, options, 'registerChannel()');
   }
 
@@ -202,29 +185,53 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    * onPublish hook). Resolves to the entry id. Calls made in the same tick are sent together. With
    * an `idempotencyKey` it is appended once per key within `publishDedupWindowMs` and retried
    * safely; with `replicas` it resolves once that many replicas have it (see {@link PublishOptions}).
+   * On a channel with a contract, the event name and body are typed and validated first: an
+   * invalid message is an InvalidMessageError listing the issues, and nothing is sent.
    */
-  async sendMessage(channel: string, message: MessageLike, options?: PublishOptions): Promise<string> {
+  async sendMessage<C extends AnyChannelContract>(
+    channel: C,
+    message: ContractMessage<C>,
+    options?: PublishOptions,
+  ): Promise<string>;
+  async sendMessage(channel: string, message: MessageLike, options?: PublishOptions): Promise<string>;
+  async sendMessage(ref: ChannelRef, message: MessageLike, options?: PublishOptions): Promise<string> {
     this.assertOpen();
-    checkChannel(channel, 'sendMessage()');
+    const channel = this.contracts.nameOf(ref, 'sendMessage()');
     checkMessage('sendMessage()', 'the message (second argument)', message);
-    return this.publisher.publish(channel, message, options);
+    const contract = this.contracts.get(channel);
+    if (contract === undefined) return this.parts.publisher.publish(channel, message, options);
+    const checked = checkOutgoing(contract, message);
+    return this.parts.publisher.publish(channel, checked instanceof Promise ? await checked : checked, options);
   }
 
   /**
    * Publishes several messages in order, in one round trip per 1000 messages (each chunk appended
    * atomically by a script). Every message is checked before any is sent. If a chunk fails, a
    * {@link PartialPublishError} says which messages were appended, which are in doubt and which
-   * were not. A message may carry its own `idempotencyKey`; `replicas` applies to every chunk.
+   * were not. A message may carry its own `idempotencyKey`; `replicas` applies to every chunk. On
+   * a channel with a contract every message is validated first, and none is sent unless all pass.
    */
+  async sendMessages<C extends AnyChannelContract>(
+    channel: C,
+    messages: ReadonlyArray<ContractMessage<C>>,
+    options?: BatchPublishOptions,
+  ): Promise<string[]>;
   async sendMessages(
     channel: string,
     messages: readonly KeyedMessage[],
     options?: BatchPublishOptions,
+  ): Promise<string[]>;
+  async sendMessages(
+    ref: ChannelRef,
+    messages: readonly KeyedMessage[],
+    options?: BatchPublishOptions,
   ): Promise<string[]> {
     this.assertOpen();
-    checkChannel(channel, 'sendMessages()');
+    const channel = this.contracts.nameOf(ref, 'sendMessages()');
     checkMessages('sendMessages()', messages);
-    return this.publisher.publishMany(channel, messages, options);
+    const contract = this.contracts.get(channel);
+    const checked = contract === undefined ? messages : await checkOutgoingBatch(contract, messages);
+    return this.parts.publisher.publishMany(channel, checked, options);
   }
 
   /**
@@ -251,24 +258,18 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       return Promise.reject(new ConfigError('persistConsume() is already running with other options: stop it first'));
     }
     if (options.signal?.aborted === true) return Promise.resolve();
-    this.reports.silentChannels(
+    this.parts.reports.silentChannels(
       this.listenerName,
-      [...this.subscriptions.keys()],
+      this.parts.subscriptions.channels(),
       (c) => this.registry.get(c).length > 0,
     );
-    this.reports.unsubscribed(this.registry.channels(), this.isSubscribed);
-    const env = this.consumeEnv();
-    const paths = new ReadPaths({ ...env, blockMs: consume.blockMs, channelCount: () => this.subscriptions.size });
-    const run = new ConsumeRun(consume, options.signal, {
-      connect: async () => this.evictionCheck.connect(await this.command(), this.options.logger, this.sentinel),
-      channels: () => [...this.subscriptions.keys()],
-      loopFor: (channel) => createChannelConsumer(env, this.subscriptions.get(channel) as Subscription, consume, paths),
-      afterLoops: () => paths.close(),
-      maintenance: {
-        start: () => this.maintenance.start(consume.ledgerIntervalMs, consume.cleanupIntervalMs),
-        stop: () => this.maintenance.stop(),
-      },
-      report: (err, context) => this.reports.error(err, context),
+    this.parts.reports.unsubscribed(this.registry.channels(), (c) => this.parts.subscriptions.has(c));
+    const run = startRun(consume, options.signal, {
+      env: this.consumeEnv(),
+      subscriptions: this.parts.subscriptions,
+      connect: async () => this.evictionCheck.connect(await this.command(), this.options.logger, this.parts.sentinel),
+      maintenance: this.parts.maintenance,
+      report: (err, context) => this.parts.reports.error(err, context),
       onAbort: () => void this.stopConsuming(),
     });
     this.run = run;
@@ -282,18 +283,18 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** Trims the dedup ledgers of the subscribed groups to the dedup window (server clock). */
   async maintainLedgers(): Promise<number> {
     this.assertOpen();
-    return this.maintenance.maintainLedgers();
+    return this.parts.maintenance.maintainLedgers();
   }
 
   /** Applies retention to the registered channels; removes destroyed groups' failure records and idle consumers. */
   async cleanupChannels(): Promise<ChannelCleanup[]> {
     this.assertOpen();
-    return this.maintenance.cleanupChannels();
+    return this.parts.maintenance.cleanupChannels();
   }
 
   /** The dead-letter stream of a channel: list, replay, purge. */
-  deadLetters(channel: string): DeadLetterQueue {
-    checkChannel(channel, 'deadLetters()');
+  deadLetters(ref: ChannelRef): DeadLetterQueue {
+    const channel = this.contracts.nameOf(ref, 'deadLetters()');
     return new DeadLetterQueue(channel, () => this.command());
   }
 
@@ -309,15 +310,15 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       await run.stop();
       if (this.run === run) this.run = undefined;
     } else {
-      await this.maintenance.stop();
+      await this.parts.maintenance.stop();
     }
-    await this.connections.closeAll();
+    await this.parts.connections.closeAll();
   }
 
   /** Stops consuming and closes everything; the streamer cannot be used afterwards. */
   async cleanup(): Promise<void> {
     this.closed = true;
-    this.publisher.close();
+    this.parts.publisher.close();
     await this.stopConsuming();
     this.registry.wakeAll();
   }
@@ -338,12 +339,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       listenerName: this.listenerName,
       consumerInstance: this.consumerInstance,
       options: this.options,
-      maintenance: this.maintenance,
+      maintenance: this.parts.maintenance,
       consuming: this.run !== undefined,
-      subscriptions: [...this.subscriptions.values()],
-      channels: [...this.retention.keys(), ...this.counters.channels()],
-      counters: (channel) => this.counters.of(channel).snapshot(),
-      connections: this.connections.statuses(),
+      subscriptions: this.parts.subscriptions.list(),
+      channels: [...this.retention.keys(), ...this.parts.counters.channels()],
+      counters: (channel) => this.parts.counters.of(channel).snapshot(),
+      connections: this.parts.connections.statuses(),
       command: this.closed ? undefined : () => this.command(),
     });
   }
@@ -354,16 +355,17 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       consumer: this.consumerInstance,
       options: this.options,
       registry: this.registry,
+      contract: (channel) => this.contracts.slot(channel),
       middleware: () => this.middleware,
-      connections: this.connections,
+      connections: this.parts.connections,
       command: () => this.command(),
-      counters: (channel) => this.counters.of(channel),
+      counters: (channel) => this.parts.counters.of(channel),
       logger: this.options.logger,
-      report: (err, context) => this.reports.error(err, context),
+      report: (err, context) => this.parts.reports.error(err, context),
       reporter: {
-        error: (err, context) => this.reports.error(err, context),
-        deadLetter: (event) => this.reports.deadLetter(event),
-        handlerFailed: (report) => this.reports.handlerFailed(report),
+        error: (err, context) => this.parts.reports.error(err, context),
+        deadLetter: (event) => this.parts.reports.deadLetter(event),
+        handlerFailed: (report) => this.parts.reports.handlerFailed(report),
       },
     };
   }
@@ -371,28 +373,20 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** A connection (the shared one by default); after cleanup() only a run shutting down may use one. */
   private command(which: 'command' | 'replicaWrites' = 'command'): Promise<RedisPort> {
     if (this.closed && this.run === undefined) return Promise.reject(new ClosedError());
-    return Promise.resolve(this.connections[which]());
+    return Promise.resolve(this.parts.connections[which]());
   }
-
-  /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */
-  private checkSlotSafe(channel: string): void {
-    if (!slotSafeOn(channel, this.connections.cluster)) this.reports.slotUnsafe(channel);
-  }
-
-  /** {@link setRetention}, its errors naming the method called. */
-  private retain(channel: string, options: ChannelOptions, call: 'setRetention()' | 'registerChannel()'): this {
-    this.assertOpen();
-    checkChannel(channel, call);
-    const resolved = resolveChannelOptions(options, call);
-    this.checkSlotSafe(channel);
-    this.retention.set(channel, resolved);
-    return this;
-  }
-
-  /** Subscribed, or being subscribed: its handlers run (otherwise a warning says they never will). */
-  private readonly isSubscribed = (c: string): boolean => this.subscriptions.has(c) || this.subscribing.has(c);
 
   private assertOpen(): void {
     if (this.closed) throw new ClosedError();
+  }
+
+  /** {@link setRetention}, its errors naming the method called. */
+  private retain(ref: ChannelRef, options: ChannelOptions, call: 'setRetention()' | 'registerChannel()'): this {
+    this.assertOpen();
+    const channel = this.contracts.nameOf(ref, call);
+    const resolved = resolveChannelOptions(options, call);
+    this.parts.checkSlotSafe(channel);
+    this.retention.set(channel, resolved);
+    return this;
   }
 }

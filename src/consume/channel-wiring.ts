@@ -6,6 +6,7 @@
  */
 import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
+import type { ContractSlot } from '../contract/book.js';
 import { AtLeastOnce } from '../delivery/at-least-once.js';
 import { AtMostOnce } from '../delivery/at-most-once.js';
 import { GroupWriter } from '../delivery/group-writer.js';
@@ -46,6 +47,8 @@ export interface ConsumeEnv {
   readonly consumer: string;
   readonly options: ResolvedStreamerOptions;
   readonly registry: HandlerRegistry;
+  /** A channel's contract, as bound now or later (entries are validated against it). */
+  readonly contract: (channel: string) => ContractSlot;
   /** The handler middleware registered now (outermost first). */
   readonly middleware: () => readonly Middleware[];
   readonly connections: Connections;
@@ -155,6 +158,7 @@ function pipelineFor(
     registry: env.registry,
     middleware: [...hooks, ...env.middleware()],
     rawFields: async (source, id) => (await env.command()).xrangeRawFields(writer.source(source).stream, id),
+    contract: env.contract(sub.channel),
   });
 }
 

@@ -8,6 +8,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { RawEntry } from '../connection/port.js';
+import type { ContractSlot } from '../contract/book.js';
+import { checkIncoming, type Admitted } from '../contract/incoming.js';
 import type { SourceKind } from '../delivery/strategy.js';
 import { DecodeError, toError } from '../errors.js';
 import { runHandlers, type HandlerFailure, type HandlerRegistry, type MessageContext } from '../handlers.js';
@@ -21,6 +23,10 @@ export interface Prepared {
   readonly failure?: DecodeError;
   /** Its text holds U+FFFD: the raw bytes are checked for invalid UTF-8 before handling. */
   readonly suspect: boolean;
+  /** Being checked by an async schema of the channel's contract (`decoded` is the body as read). */
+  readonly admitting?: Promise<Admitted>;
+  /** The contract says to settle it without handling (an event name it does not list). */
+  readonly ignored?: boolean;
 }
 
 /** How handling went. */
@@ -49,6 +55,8 @@ export interface PipelineDeps {
   readonly middleware: readonly Middleware[];
   /** An entry's fields as raw bytes (to tell invalid UTF-8), null when it is gone. */
   readonly rawFields: (source: SourceKind, id: string) => Promise<Buffer[] | null>;
+  /** The channel's contract, if it has one: entries are validated against it before handling. */
+  readonly contract: ContractSlot;
 }
 
 /** Decodes and handles entries of one channel for one group. */
@@ -63,18 +71,31 @@ export class Pipeline {
         : compose(deps.middleware, (message) => callHandlers(registry.get(channel), message));
   }
 
-  /** Decodes what can be decoded synchronously. */
+  /** Decodes (and checks against the channel's contract) what can be done synchronously. */
   prepare(raw: RawEntry): Prepared {
     if (mayHoldInvalidUtf8(raw[1])) return { raw, suspect: true };
+    let decoded: DecodedEntry;
     try {
-      return { raw, decoded: decodeFields(raw[1], this.deps.maxMessageBytes), suspect: false };
+      decoded = decodeFields(raw[1], this.deps.maxMessageBytes);
     } catch (err) {
       return { raw, failure: asDecodeError(err), suspect: false };
     }
+    return this.admit(raw, decoded);
+  }
+
+  /** A decoded entry against the channel's contract (unchanged when it has none). */
+  private admit(raw: RawEntry, decoded: DecodedEntry): Prepared {
+    const contract = this.deps.contract.contract;
+    if (contract === undefined) return { raw, decoded, suspect: false };
+    const admitted = checkIncoming(contract, decoded);
+    if (admitted instanceof Promise) return { raw, decoded, suspect: false, admitting: admitted };
+    return preparedFrom(raw, decoded, admitted);
   }
 
   /** Handles one prepared entry. Never throws; the outcome is synchronous in the common case. */
   run(p: Prepared, source: SourceKind, attempt: number): Outcome | Promise<Outcome> {
+    if (p.ignored === true) return HANDLED;
+    if (p.admitting !== undefined) return this.runAdmitted(p, source, attempt);
     const decoded = p.decoded;
     if (decoded === undefined || p.suspect) return this.runSuspect(p, source, attempt);
     const target = decoded.fields[LEGACY_REPLAY_GROUP_FIELD];
@@ -100,6 +121,12 @@ export class Pipeline {
     }
   }
 
+  /** An entry an async schema of the contract is checking: handled once it answered. */
+  private async runAdmitted(p: Prepared, source: SourceKind, attempt: number): Promise<Outcome> {
+    const admitted = await (p.admitting as Promise<Admitted>);
+    return this.run(preparedFrom(p.raw, p.decoded as DecodedEntry, admitted), source, attempt);
+  }
+
   /** Entries that did not decode, or whose text may hide invalid UTF-8. */
   private async runSuspect(p: Prepared, source: SourceKind, attempt: number): Promise<Outcome> {
     let { decoded, failure } = p;
@@ -107,7 +134,7 @@ export class Pipeline {
     if (failure !== undefined || decoded === undefined) {
       return { kind: 'undecodable', error: failure ?? new DecodeError('invalid-json', 'entry could not be decoded') };
     }
-    return this.run({ raw: p.raw, decoded, suspect: false }, source, attempt);
+    return this.run(this.admit(p.raw, decoded), source, attempt);
   }
 
   private async verifyAndDecode(
@@ -145,6 +172,13 @@ export class Pipeline {
       idempotencyKey: fields[IDEMPOTENCY_FIELD],
     };
   }
+}
+
+/** A prepared entry from what the contract said of it. */
+function preparedFrom(raw: RawEntry, decoded: DecodedEntry, admitted: Admitted): Prepared {
+  if (admitted.kind === 'valid') return { raw, decoded: admitted.decoded, suspect: false };
+  if (admitted.kind === 'ignored') return { raw, decoded, suspect: false, ignored: true };
+  return { raw, failure: admitted.error, suspect: false };
 }
 
 function outcomeOf(name: string, failures: readonly HandlerFailure[]): Outcome {

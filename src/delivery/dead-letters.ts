@@ -162,16 +162,20 @@ function fieldOf(fields: readonly string[], name: string): string | undefined {
   return undefined;
 }
 
-const REASONS: ReadonlySet<string> = new Set<DeadLetterReason>([
-  'missing-name',
-  'missing-body',
-  'invalid-json',
-  'invalid-utf8',
-  'too-large',
-  'handler-failed',
-  'unrecoverable',
-  'max-attempts',
-]);
+/** Every reason, as a record so that a reason added to the type must be added here (tsc says so). */
+const KNOWN_REASONS: Record<DeadLetterReason, true> = {
+  'missing-name': true,
+  'missing-body': true,
+  'invalid-json': true,
+  'invalid-utf8': true,
+  'too-large': true,
+  schema: true,
+  'unknown-event': true,
+  'handler-failed': true,
+  unrecoverable: true,
+  'max-attempts': true,
+};
+const REASONS: ReadonlySet<string> = new Set(Object.keys(KNOWN_REASONS));
 
 function isReason(value: string | undefined): value is DeadLetterReason {
   return value !== undefined && REASONS.has(value);

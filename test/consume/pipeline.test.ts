@@ -37,6 +37,7 @@ function pipelineWith(
     maxMessageBytes: options.maxMessageBytes ?? 1024,
     registry,
     middleware: options.middleware ?? [],
+    contract: { contract: undefined },
     rawFields: (source, id) => {
       rawCalls.push([source, id]);
       return rawFields(source, id);

@@ -1,0 +1,104 @@
+/**
+ * The parts a {@link RedisStreamer} is made of, built and wired once: reports, connections,
+ * publishing, subscriptions and maintenance. The streamer keeps the registrations and forwards its
+ * calls to these parts; what they need of the streamer comes in as {@link StreamerLinks}.
+ */
+import { Connections } from './connection/connections.js';
+import type { RedisPort } from './connection/port.js';
+import { portFactory, type RedisSource } from './connection/source.js';
+import type { ConsumeRun } from './consume/consume-run.js';
+import { Subscriptions } from './consume/subscriptions.js';
+import type { StreamerEvents } from './events.js';
+import { Maintenance } from './maintenance/maintenance.js';
+import { slotSafeOn } from './naming.js';
+import type { ResolvedStreamerOptions } from './options.js';
+import { Publisher } from './publish/publisher.js';
+import { Reports } from './reports.js';
+import { ChannelCounters } from './stats.js';
+
+/** What the parts need of the streamer. */
+export interface StreamerLinks {
+  readonly listener: string;
+  readonly consumer: string;
+  readonly options: ResolvedStreamerOptions;
+  /** A connection (see RedisStreamer's command()): refused once the streamer is closed. */
+  readonly command: (which?: 'command' | 'replicaWrites') => Promise<RedisPort>;
+  /** Emits one of the streamer's events; a listener that throws is told to `onListenerError`. */
+  readonly emitSafely: <E extends keyof StreamerEvents>(
+    event: E,
+    onListenerError: (err: unknown) => void,
+    ...args: StreamerEvents[E]
+  ) => boolean;
+  /** The consume run, while one runs. */
+  readonly run: () => ConsumeRun | undefined;
+  /** The channels with a retention setting. */
+  readonly retention: () => ReadonlyArray<{ channel: string; retentionMs: number; maxLen: number | undefined }>;
+}
+
+/** The parts. */
+export interface StreamerParts {
+  readonly reports: Reports;
+  readonly counters: ChannelCounters;
+  readonly connections: Connections;
+  readonly publisher: Publisher;
+  readonly subscriptions: Subscriptions;
+  readonly maintenance: Maintenance;
+  /** Whether Redis is a primary found through Sentinel (checked for fencing at start). */
+  readonly sentinel: boolean;
+  /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */
+  readonly checkSlotSafe: (channel: string) => void;
+}
+
+/** Builds the parts of a streamer. */
+export function streamerParts(redis: RedisSource, links: StreamerLinks): StreamerParts {
+  const { options, listener } = links;
+  const counters = new ChannelCounters();
+  const reports: Reports = new Reports(
+    options.logger,
+    options.hooks,
+    // A listener that throws is reported and does not stop the others.
+    (event, ...args) => links.emitSafely(event, (err) => reports.listenerThrew(event, err), ...args),
+    (c) => counters.of(c),
+  );
+  const source = portFactory(redis);
+  const connections = new Connections(
+    source.open,
+    listener,
+    { logger: options.logger, reconnect: (report) => reports.reconnect(report) },
+    source.cluster,
+  );
+  const checkSlotSafe = (channel: string): void => {
+    if (!slotSafeOn(channel, connections.cluster)) reports.slotUnsafe(channel);
+  };
+  const publisher = new Publisher({
+    port: (which) => links.command(which),
+    options,
+    cluster: connections.cluster,
+    onAppended: (channel, appended) => counters.of(channel).add('published', appended),
+  });
+  const subscriptions = new Subscriptions({
+    listener,
+    command: () => links.command(),
+    logger: options.logger,
+    checkSlotSafe,
+    added: (channel) => links.run()?.add(channel),
+  });
+  const maintenance = new Maintenance({
+    options,
+    consumer: links.consumer,
+    command: () => links.command(),
+    subscriptions: () => subscriptions.list(),
+    retention: links.retention,
+    reports,
+  });
+  return {
+    reports,
+    counters,
+    connections,
+    publisher,
+    subscriptions,
+    maintenance,
+    sentinel: source.sentinel,
+    checkSlotSafe,
+  };
+}
