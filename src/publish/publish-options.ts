@@ -91,11 +91,15 @@ export function resolveBatchPublishOptions(options: BatchPublishOptions | undefi
   return checkReplicas(PUBLISH_BATCH.call, checkOptions(PUBLISH_BATCH, options));
 }
 
-/** `timeoutMs` is how long WAIT waits: without `replicas` there is no WAIT, and it would be ignored. */
+/**
+ * `timeoutMs` is how long WAIT waits: given without `replicas` it would be ignored, which is a
+ * mistake. An explicit `replicas: 0` (a count read from configuration) is the caller's choice of
+ * no wait, and the timeout is moot.
+ */
 function checkReplicas<T extends BatchPublishOptions>(call: string, options: T): T {
-  if (options.timeoutMs !== undefined && (options.replicas ?? 0) === 0) {
+  if (options.timeoutMs !== undefined && options.replicas === undefined) {
     throw new ConfigError(
-      `${call}: option \`timeoutMs\` is how long to wait for replicas, and no \`replicas\` are asked for: give \`replicas\` (1 or more) with it, or leave it out`,
+      `${call}: option \`timeoutMs\` is how long to wait for replicas, and no \`replicas\` are asked for: give \`replicas\` with it, or leave it out`,
     );
   }
   return options;
