@@ -63,11 +63,12 @@ describe('retention', () => {
     s.registerHandler(channel, () => void handled++);
     const run = s.persistConsume({ blockMs: 200, cleanupIntervalMs: 60_000 });
     await waitFor(() => handled >= 3, 'the rest handled');
-    [result] = await s.cleanupChannels();
-    assert.equal(result?.removedRead, 3);
-    assert.equal(await redis.client.xlen(channel), 0);
     await s.stopConsuming();
     await run;
+    // The run's own first maintenance pass may have trimmed them already (it starts with the run).
+    [result] = await s.cleanupChannels();
+    assert.ok((result?.removedRead ?? -1) <= 3);
+    assert.equal(await redis.client.xlen(channel), 0, 'read entries older than the retention are trimmed');
   });
 
   it('keeps unacknowledged (pending) entries', async () => {
