@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { registerAsyncApi } from './asyncapi.js';
 import { registerChannels } from './channels.js';
 import { DEFAULT_URL } from './context.js';
 import { registerDashboard } from './dashboard.js';
@@ -71,7 +72,7 @@ function globalOptions(program: Command): void {
 export function buildProgram(io: Io, env: NodeJS.ProcessEnv): Command {
   const program = new Command('redis-streamer')
     .description(
-      'Operate redis-streamer (and dtpyfw) channels on Redis Streams: inspect, follow, publish, dead letters, trim',
+      'Operate redis-streamer (and dtpyfw) channels on Redis Streams: inspect, follow, publish, dead letters, trim, AsyncAPI',
     )
     .version(version(), '-V, --version')
     .showSuggestionAfterError(true)
@@ -89,6 +90,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv): Command {
   registerDlq(program, io, env);
   registerTrim(program, io, env);
   registerDashboard(program, io, env);
+  registerAsyncApi(program, io);
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(exitOverride);
