@@ -6,6 +6,7 @@
 import {
   RedisStreamer,
   silentLogger,
+  type AnyChannelContract,
   type RedisSource,
   type RedisStreamerOptions,
   type SubscribeOptions,
@@ -21,6 +22,8 @@ export interface TimedConsume {
   readonly options?: RedisStreamerOptions;
   readonly handler?: () => unknown;
   readonly subscribe?: SubscribeOptions;
+  /** Consume the channels through these contracts (validated on receipt), by channel name. */
+  readonly contracts?: ReadonlyMap<string, AnyChannelContract>;
   /** Resolves once nothing is left pending (at-least-once: the last acknowledgements written). */
   readonly settled?: () => Promise<void>;
   /** Runs once everything was handled, before the streamer closes (to look at its connections). */
@@ -37,13 +40,16 @@ export interface Consumed {
 /** Consumes `total` entries over the channels with a no-op (or the given) handler. */
 export async function timeConsume(t: TimedConsume): Promise<Consumed> {
   const streamer = new RedisStreamer(t.redis, 'bench', { logger: silentLogger, ...t.options });
-  for (const channel of t.channels) await streamer.subscribe(channel, { startFromLatest: false, ...t.subscribe });
+  const ref = (channel: string): string | AnyChannelContract => t.contracts?.get(channel) ?? channel;
+  for (const channel of t.channels) {
+    await streamer.subscribe(ref(channel) as string, { startFromLatest: false, ...t.subscribe });
+  }
   let count = 0;
   let finished: () => void = () => {};
   const done = new Promise<void>((resolve) => (finished = resolve));
   const handler = t.handler ?? (() => {});
   for (const channel of t.channels) {
-    streamer.registerHandler(channel, () => {
+    streamer.registerHandler(ref(channel) as string, () => {
       const r = handler();
       if (++count === t.total) finished();
       return r;

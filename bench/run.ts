@@ -8,7 +8,7 @@
  * - `--smoke`: tiny sizes, one run, to check that the benchmark works (CI runs it); results go to
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
- * - `--only=<name>,...`: only these scenarios (consume, publish, latency, manyChannels,
+ * - `--only=<name>,...`: only these scenarios (consume, contracts, publish, latency, manyChannels,
  *   slowHandler10ms, memory, cluster); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis-server.js';
 import { cluster } from './scenarios/cluster.js';
 import { consume } from './scenarios/consume.js';
+import { contracts } from './scenarios/contracts.js';
 import { guardMemory } from './scenarios/guard-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyChannels } from './scenarios/many-channels.js';
@@ -31,7 +32,7 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 
-const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory];
+const scenarios: Scenario[] = [consume, contracts, publish, latency, manyChannels, slowHandler, guardMemory];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 

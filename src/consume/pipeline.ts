@@ -9,7 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RawEntry } from '../connection/port.js';
 import type { ContractSlot } from '../contract/book.js';
-import { checkIncoming, type Admitted } from '../contract/incoming.js';
+import { checkIncoming, IGNORED, type Admitted } from '../contract/incoming.js';
 import type { SourceKind } from '../delivery/strategy.js';
 import { DecodeError, toError } from '../errors.js';
 import { runHandlers, type HandlerFailure, type HandlerRegistry, type MessageContext } from '../handlers.js';
@@ -176,9 +176,9 @@ export class Pipeline {
 
 /** A prepared entry from what the contract said of it. */
 function preparedFrom(raw: RawEntry, decoded: DecodedEntry, admitted: Admitted): Prepared {
-  if (admitted.kind === 'valid') return { raw, decoded: admitted.decoded, suspect: false };
-  if (admitted.kind === 'ignored') return { raw, decoded, suspect: false, ignored: true };
-  return { raw, failure: admitted.error, suspect: false };
+  if (admitted === IGNORED) return { raw, decoded, suspect: false, ignored: true };
+  if (admitted instanceof DecodeError) return { raw, failure: admitted, suspect: false };
+  return { raw, decoded: admitted, suspect: false };
 }
 
 function outcomeOf(name: string, failures: readonly HandlerFailure[]): Outcome {

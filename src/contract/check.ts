@@ -1,26 +1,31 @@
 /**
  * Running a contract's schema on a body: synchronously when the schema answers synchronously (no
- * promise per message on the consume path), through a promise when its `validate` returns one (an
- * async refinement). Issues become {@link SchemaIssue}s with readable paths (`items[2].sku`).
+ * promise and no wrapper object per message on the consume path), through a promise when its
+ * `validate` returns one (an async refinement). Issues become {@link SchemaIssue}s with readable
+ * paths (`items[2].sku`).
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { toError, type SchemaIssue } from '../errors.js';
 import type { AnyChannelContract } from './channel.js';
 
-/** How a body fared against its schema. */
-export type Checked =
-  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: SchemaIssue[] };
+/** A schema's result (a schema that throws is a failure with one issue). */
+export type SchemaResult = StandardSchemaV1.Result<unknown>;
 
-/** Validates `body` with `schema`: the outcome, or a promise of it for an async schema. */
-export function checkBody(schema: StandardSchemaV1, body: unknown): Checked | Promise<Checked> {
-  let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+/** Validates `body` with `schema`: its result, or a promise of it for an async schema. */
+export function runSchema(schema: StandardSchemaV1, body: unknown): SchemaResult | Promise<SchemaResult> {
+  let result: SchemaResult | Promise<SchemaResult>;
   try {
     result = schema['~standard'].validate(body);
   } catch (err) {
     return thrown(err);
   }
-  if (result instanceof Promise) return result.then(outcome, thrown);
-  return outcome(result);
+  return result instanceof Promise ? result.catch(thrown) : result;
+}
+
+/** The issues of a failed result, with paths as text; empty for a success. */
+export function issuesOf(result: SchemaResult): SchemaIssue[] {
+  // A falsy `issues` means success (the spec); some libraries also set `value` on a failure.
+  return result.issues ? result.issues.map(issueOf) : [];
 }
 
 /** The schema of an event of a contract, or undefined when the contract does not list it. */
@@ -40,14 +45,8 @@ export function knownEvents(contract: AnyChannelContract): string {
     .join(', ');
 }
 
-function outcome(result: StandardSchemaV1.Result<unknown>): Checked {
-  // A falsy `issues` means success (the spec); some libraries also set `value` on a failure.
-  if (result.issues) return { ok: false, issues: result.issues.map(issueOf) };
-  return { ok: true, value: result.value };
-}
-
-function thrown(err: unknown): Checked {
-  return { ok: false, issues: [{ path: '', message: `the schema threw: ${toError(err).message}` }] };
+function thrown(err: unknown): SchemaResult {
+  return { issues: [{ message: `the schema threw: ${toError(err).message}` }] };
 }
 
 function issueOf(issue: StandardSchemaV1.Issue): SchemaIssue {

@@ -7,7 +7,10 @@
 import { InvalidMessageError, type SchemaIssue } from '../errors.js';
 import type { MessageLike } from '../message.js';
 import type { AnyChannelContract } from './channel.js';
-import { checkBody, describeIssues, knownEvents, schemaOf, type Checked } from './check.js';
+import { describeIssues, issuesOf, knownEvents, runSchema, schemaOf, type SchemaResult } from './check.js';
+
+/** How a message fared: the schema's output, or its issues. */
+type Checked = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: SchemaIssue[] };
 
 /** Validates one message; synchronous when the schema is. */
 export function checkOutgoing<M extends MessageLike>(contract: AnyChannelContract, message: M): M | Promise<M> {
@@ -56,7 +59,12 @@ function check(contract: AnyChannelContract, message: MessageLike): Checked | Pr
     const text = `event "${message.name}" is not in the contract of channel "${contract.name}" (it lists ${knownEvents(contract)})`;
     return { ok: false, issues: [{ path: '', message: text }] };
   }
-  return checkBody(schema, message.body);
+  const result = runSchema(schema, message.body);
+  return result instanceof Promise ? result.then(checkedOf) : checkedOf(result);
+}
+
+function checkedOf(result: SchemaResult): Checked {
+  return result.issues ? { ok: false, issues: issuesOf(result) } : { ok: true, value: result.value };
 }
 
 function outgoing<M extends MessageLike>(contract: AnyChannelContract, message: M, checked: Checked): M {
