@@ -8,6 +8,7 @@ export type { RedisSource, IoredisTemplate } from './connection/source.js';
 export type { ConnectionStatus, ConnectionState } from './connection/port.js';
 export { Message, type MessageLike } from './message.js';
 export type { PublishOptions, BatchPublishOptions, KeyedMessage } from './publish/publish-options.js';
+export { checkMessage, type CheckMessageOptions, type CheckedMessage } from './publish/check-message.js';
 export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
 export type {
   RedisStreamerOptions,
