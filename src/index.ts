@@ -43,6 +43,7 @@ export {
   ConsumeError,
   DeadLetterError,
   ShutdownTimeoutError,
+  DatabaseError,
   type ErrorCode,
   type DecodeFailure,
 } from './errors.js';
