@@ -50,9 +50,12 @@ WHERE published_at IS NULL AND dead_at IS NULL AND (next_attempt_at IS NULL OR n
 ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
 }
 
-/** The claimed rows of the claim's result. */
+/**
+ * The claimed rows of the claim's result, by id. (A locking clause may return rows out of the
+ * ORDER BY's order, as PostgreSQL's SELECT documentation warns, and does: "10,6,7,8,9" was seen.)
+ */
 export function claimedRows(rows: readonly Record<string, unknown>[]): ClaimedRow[] {
-  return rows.map((r) => ({
+  const claimed = rows.map((r) => ({
     id: String(r['id']),
     channel: String(r['channel']),
     name: String(r['name']),
@@ -61,6 +64,8 @@ export function claimedRows(rows: readonly Record<string, unknown>[]): ClaimedRo
     attempts: Number(r['attempts']),
     ageMs: Number(r['age_ms']),
   }));
+  // Ids are digits without leading zeros: the shorter is the smaller.
+  return claimed.sort((x, y) => x.id.length - y.id.length || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 /** Marks published rows with their entry ids, records failures, and commits. */
