@@ -14,6 +14,7 @@ import { parseDuration } from './duration.js';
 import { describeError, EXIT, exitCodeOf } from './errors.js';
 import { registerGroups } from './groups.js';
 import type { Io } from './output.js';
+import { registerOutbox } from './outbox.js';
 import { registerPublish } from './publish.js';
 import { registerTail } from './tail.js';
 import { registerTrim } from './trim.js';
@@ -87,6 +88,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv): Command {
   registerDlq(program, io, env);
   registerTrim(program, io, env);
   registerDashboard(program, io, env);
+  registerOutbox(program, io, env);
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(exitOverride);
