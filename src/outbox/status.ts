@@ -89,9 +89,9 @@ FROM ${table.sql} WHERE published_at IS NULL GROUP BY channel ORDER BY channel`,
   const failing = await query(
     db,
     what,
-    `SELECT id::text AS id, channel, name, attempts, last_error, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms,
+    `SELECT o.id::text AS id, channel, name, attempts, last_error, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms,
   dead_at IS NOT NULL AS dead
-FROM ${table.sql} WHERE published_at IS NULL AND attempts > 0 ORDER BY id LIMIT $1`,
+FROM ${table.sql} AS o WHERE published_at IS NULL AND attempts > 0 ORDER BY o.id LIMIT $1`,
     [limit],
   );
   const channels = perChannel.map(channelStatus);
