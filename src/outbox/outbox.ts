@@ -121,7 +121,7 @@ export class Outbox {
     }
     const row = await toRow(this.rules, channel, message, options.idempotencyKey);
     return {
-      text: `WITH row AS (INSERT INTO ${this.table.sql} (channel, name, body, idempotency_key) VALUES ($1, $2, $3, $4) RETURNING id)
+      text: `WITH row AS (INSERT INTO ${this.table.sql} (channel, name, body, idempotency_key) VALUES ($1, $2, $3::json, $4) RETURNING id)
 SELECT id::text AS id, pg_notify($5, '')::text AS notified FROM row`,
       values: [channel, row.name, row.body, row.idempotencyKey, this.table.notifyChannel],
     };
