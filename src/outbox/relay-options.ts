@@ -153,6 +153,7 @@ export function resolveRelayOptions(options: OutboxRelayOptions): ResolvedRelayO
   }
   if (!has(o.streamer, ['sendMessages'])) throw new ConfigError(`${CALL}: option \`streamer\` must be a RedisStreamer`);
   checkRest(o);
+  checkPoolSize(o.db, o.listen ?? true);
   return {
     db: o.db,
     streamer: o.streamer,
@@ -171,6 +172,20 @@ export function resolveRelayOptions(options: OutboxRelayOptions): ResolvedRelayO
     onError: o.onError,
     signal: o.signal,
   };
+}
+
+/**
+ * A node-postgres pool too small to relay: LISTEN holds one connection for good, and a round needs
+ * another (with one, rounds would wait for a connection forever).
+ */
+function checkPoolSize(db: OutboxPool, listen: boolean): void {
+  const max = (db as { options?: { max?: unknown } }).options?.max;
+  const needed = listen ? 2 : 1;
+  if (typeof max === 'number' && max < needed) {
+    throw new ConfigError(
+      `${CALL}: option \`db\` is a pool of ${max} connection(s); the relay needs ${needed} (its LISTEN connection and its round's), 3 to overlap batches: give it a pool of its own with max: 3`,
+    );
+  }
 }
 
 /** The options that are not numbers. */

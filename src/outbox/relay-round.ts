@@ -2,7 +2,8 @@
  * One relay round, in one transaction on one connection: claim due rows (`FOR UPDATE SKIP LOCKED`),
  * publish them, mark what was published and record what failed, commit. Round trips: one to claim,
  * one `sendMessages` per channel (at once), one to mark and commit; an idle round is a claim and a
- * COMMIT.
+ * COMMIT. The relay runs the stages of consecutive rounds side by side (relay.ts); a round's own
+ * stages run in order.
  *
  * Exactly once: a row is marked in the same transaction that claimed it. If this process dies (or
  * the database connection drops) between the append and the COMMIT, the transaction rolls back and
@@ -10,7 +11,7 @@
  * resolves to the entry of the first publish, which is then the id marked.
  */
 import { databaseError, resultsOf, type OutboxPool, type OutboxPoolClient } from './db.js';
-import { publishRows, type PublishOutcome } from './publish-rows.js';
+import type { PublishOutcome } from './publish-rows.js';
 import type { ResolvedRelayOptions } from './relay-options.js';
 import { claimedRows, claimSql, settleSql, type ClaimedRow, type RowFailure } from './relay-sql.js';
 
@@ -28,35 +29,74 @@ export interface RoundResult {
   readonly closed: boolean;
 }
 
-/** Runs one round. Rejects with a DatabaseError when the database fails (nothing is then marked). */
-export async function runRound(options: ResolvedRelayOptions): Promise<RoundResult> {
+/** A round whose rows are claimed: its transaction is open until `settle` or `abandon`. */
+export interface ClaimedRound {
+  /** The claimed rows, in id order (none: the transaction is already over). */
+  readonly rows: readonly ClaimedRow[];
+  /** Marks what was published, records the failures, commits. Rejects with a DatabaseError. */
+  settle(outcome: PublishOutcome): Promise<RoundResult>;
+  /** Ends the transaction without marking anything: the rows go back to be claimed again. */
+  abandon(): Promise<void>;
+}
+
+/** Claims a round's rows. Rejects with a DatabaseError when the database fails (nothing is then claimed). */
+export async function claimRound(options: ResolvedRelayOptions): Promise<ClaimedRound> {
   const { db, table } = options;
   const client = await checkOut(db);
   let lost: unknown;
   const onError = (err: unknown): void => void (lost ??= err);
   client.on('error', onError);
-  let healthy = false;
-  try {
-    const claim = claimSql(table, options.batchSize, options.channels);
-    const rows = claimedRows(lastRows(await run(client, claim, 'claiming outbox rows', lost)));
-    if (rows.length === 0) {
-      await run(client, 'COMMIT', 'ending an empty outbox round', lost);
-      healthy = true;
-      return { claimed: rows, published: 0, failed: [], trouble: undefined, closed: false };
+  const run = async (text: string, what: string): Promise<unknown> => {
+    if (lost !== undefined) throw databaseError(what, lost);
+    try {
+      return await client.query(text);
+    } catch (err) {
+      throw databaseError(what, err);
     }
-    const outcome = await publishRows(options.streamer, table, rows);
-    const failed = failures(outcome, options);
-    const settle = settleSql(table, outcome.published, failed);
-    await run(client, settle, 'marking outbox rows published', lost);
-    healthy = true;
-    const { trouble, closed } = outcome;
-    return { claimed: rows, published: outcome.published.length, failed, trouble, closed };
-  } finally {
-    client.removeListener('error', onError);
-    if (!healthy) client.on('error', () => {}); // it is being closed: a late error must not crash
-    // A connection that failed mid-transaction is closed rather than pooled: its transaction ends.
-    client.release(!healthy);
+  };
+  const finish = async (text: string, what: string): Promise<void> => {
+    let healthy = false;
+    try {
+      await run(text, what);
+      healthy = true;
+    } finally {
+      release(client, onError, healthy);
+    }
+  };
+  let rows: ClaimedRow[];
+  try {
+    rows = claimedRows(
+      lastRows(await run(claimSql(table, options.batchSize, options.channels), 'claiming outbox rows')),
+    );
+  } catch (err) {
+    release(client, onError, false);
+    throw err;
   }
+  if (rows.length === 0) {
+    await finish('COMMIT', 'ending an empty outbox round');
+    return {
+      rows,
+      settle: () => Promise.reject(new Error('an empty round has nothing to settle')),
+      abandon: async () => {},
+    };
+  }
+  return {
+    rows,
+    async settle(outcome) {
+      const failed = failures(outcome, options);
+      await finish(settleSql(table, outcome.published, failed), 'marking outbox rows published');
+      const { trouble, closed } = outcome;
+      return { claimed: rows, published: outcome.published.length, failed, trouble, closed };
+    },
+    abandon: () => finish('ROLLBACK', 'giving back claimed outbox rows'),
+  };
+}
+
+/** Gives the connection back; one that failed mid-transaction is closed rather than pooled (its transaction ends). */
+function release(client: OutboxPoolClient, onError: (err: unknown) => void, healthy: boolean): void {
+  client.removeListener('error', onError);
+  if (!healthy) client.on('error', () => {}); // it is being closed: a late error must not crash
+  client.release(!healthy);
 }
 
 async function checkOut(db: OutboxPool): Promise<OutboxPoolClient> {
@@ -64,15 +104,6 @@ async function checkOut(db: OutboxPool): Promise<OutboxPoolClient> {
     return await db.connect();
   } catch (err) {
     throw databaseError('connecting to the database for an outbox round', err);
-  }
-}
-
-async function run(client: OutboxPoolClient, text: string, what: string, lost: unknown): Promise<unknown> {
-  if (lost !== undefined) throw databaseError(what, lost);
-  try {
-    return await client.query(text);
-  } catch (err) {
-    throw databaseError(what, err);
   }
 }
 

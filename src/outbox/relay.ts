@@ -9,7 +9,7 @@
 import { query } from './db.js';
 import { resolveRelayOptions, type OutboxRelayOptions, type ResolvedRelayOptions } from './relay-options.js';
 import { RelayReports } from './relay-reports.js';
-import { runRound, type RoundResult } from './relay-round.js';
+import { RoundPipeline } from './relay-pipeline.js';
 import { RelayCounters, type OutboxRelayStats } from './relay-stats.js';
 import { deletePublished } from './retention.js';
 import { Wakeup } from './wakeup.js';
@@ -112,30 +112,27 @@ class Relay implements OutboxRelay {
   }
 
   private async loop(): Promise<void> {
+    const pipeline = new RoundPipeline(this.options, this.reports);
     let troubles = 0;
+    let closedStreamer = false;
     while (!this.stopping) {
       if (this.options.listen && !this.wakeup.listening && Date.now() >= this.nextListenAt) await this.tryListen();
-      let result: RoundResult;
-      try {
-        result = await runRound(this.options);
-      } catch (err) {
-        this.reports.error(err);
-        await this.sleep(backoffMs(++troubles));
-        continue;
+      const step = await pipeline.step(() => !this.stopping);
+      if (step === 'closed') {
+        closedStreamer = true;
+        break;
       }
-      this.reports.round(result);
-      if (result.closed) {
-        this.reports.streamerClosed();
-        void this.close();
-        return;
-      }
-      if (result.trouble !== undefined) {
-        this.reports.error(result.trouble);
+      if (step === 'trouble') {
         await this.sleep(backoffMs(++troubles));
         continue;
       }
       troubles = 0;
-      if (result.claimed.length < this.options.batchSize) await this.wakeup.wait(this.options.pollIntervalMs);
+      if (step !== 'full') await this.wakeup.wait(this.options.pollIntervalMs);
+    }
+    await pipeline.drain();
+    if (closedStreamer) {
+      this.reports.streamerClosed();
+      void this.close();
     }
   }
 

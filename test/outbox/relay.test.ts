@@ -304,6 +304,10 @@ void describe('outbox relay', () => {
     await assert.rejects(startOutboxRelay({ ...base, pollInterval: 5 } as never), /unknown option `pollInterval`/);
     await assert.rejects(startOutboxRelay({ ...base, db: {} as never }), /option `db` must be a node-postgres Pool/);
     await assert.rejects(startOutboxRelay({ ...base, channels: [] }), /option `channels`/);
+    await assert.rejects(
+      startOutboxRelay({ ...base, db: postgres.pool(1) }),
+      /pool of 1 connection\(s\); the relay needs 2/,
+    );
     await assert.rejects(startOutboxRelay({ ...base, table: uniqueTable() }), (err: unknown) => {
       assert.equal((err as { sqlState?: string }).sqlState, '42P01');
       return true;
