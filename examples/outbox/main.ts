@@ -18,9 +18,9 @@ const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const channel = `example.orders.${process.pid}`;
 
-// The application's pool, and a small one of the relay's own (its LISTEN connection and its batch's).
+// The application's pool, and a small one of the relay's own (its LISTEN connection and its batches').
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
-const relayPool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+const relayPool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
 const outbox = new Outbox({ table: 'example_outbox' });
 
 /** Writes the order and its event in one transaction: both commit, or neither. */
