@@ -9,7 +9,7 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, contracts, publish, latency, manyChannels,
- *   slowHandler10ms, memory, cluster); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, cluster, outbox); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -21,6 +21,7 @@ import { contracts } from './scenarios/contracts.js';
 import { guardMemory } from './scenarios/guard-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyChannels } from './scenarios/many-channels.js';
+import { outbox } from './scenarios/outbox.js';
 import { publish } from './scenarios/publish.js';
 import { slowHandler } from './scenarios/slow-handler.js';
 import type { BenchContext, Row, Scenario } from './support.js';
@@ -32,7 +33,7 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 
-const scenarios: Scenario[] = [consume, contracts, publish, latency, manyChannels, slowHandler, guardMemory];
+const scenarios: Scenario[] = [consume, contracts, publish, latency, manyChannels, slowHandler, guardMemory, outbox];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 

@@ -67,8 +67,8 @@ pkg="$work/app/node_modules/redis-streamer"
 [ -f "$pkg/dist/index.d.ts" ] || fail "the installed package has no dist/index.d.ts"
 [ -f "$pkg/LICENSE" ] || fail "the installed package has no LICENSE"
 [ -d "$work/app/node_modules/ioredis" ] || fail "ioredis was not installed with the package"
-for dev in typescript tsx eslint prettier typescript-eslint @eslint/js @types/node; do
-  [ ! -e "$work/app/node_modules/$dev" ] || fail "devDependency $dev was installed into the consumer project"
+for dev in typescript tsx eslint prettier typescript-eslint @eslint/js @types/node pg @types/pg; do
+  [ ! -e "$work/app/node_modules/$dev" ] || fail "$dev (a devDependency, or pg: an optional peer) was installed into the consumer project"
 done
 step "installed: redis-streamer and ioredis present, no devDependencies"
 
@@ -105,12 +105,14 @@ const visit = (file) => {
   }
 };
 visit(join(root, 'dist', 'index.d.ts'));
+// The optional subpath too: a user without pg installs and type-checks it (pg is typed by its shape).
+visit(join(root, 'dist', 'outbox', 'index.d.ts'));
 if (problems.length > 0) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
 EOF
-step "package contents: Lua scripts shipped, no @internal in .d.ts, every source map resolves"
+step "package contents: Lua scripts shipped, no @internal in .d.ts, every source map resolves, no client's types in the core's or the outbox's declarations"
 
 # 4. A private redis-server on a free port.
 redis_answers() {
@@ -164,6 +166,7 @@ roundtrip() {
 cat >roundtrip.mts <<'EOF'
 import { deepStrictEqual, strictEqual } from 'node:assert/strict';
 import { Message, RedisStreamer, silentLogger, type MessageContext, type RedisStreamerOptions } from 'redis-streamer';
+import { Outbox, type OutboxQueryable } from 'redis-streamer/outbox';
 
 interface Order {
   orderId: string;
@@ -208,6 +211,11 @@ strictEqual(got.name, 'order.created');
 deepStrictEqual(got.payload, sent);
 strictEqual(got.context.id, id);
 strictEqual(got.context.channel, channel);
+
+// The outbox subpath loads and type-checks without pg installed (its clients are typed by their shape).
+const db: OutboxQueryable = { query: async () => ({ rows: [] }) };
+strictEqual(new Outbox({ table: 'app.outbox' }).schemaSql().includes('CREATE TABLE IF NOT EXISTS "app"."outbox"'), true);
+await new Outbox().migrate(db);
 
 await streamer.cleanup();
 await consuming;

@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'ERR_HOOK'
   | 'ERR_CONSUME'
   | 'ERR_DEAD_LETTER'
-  | 'ERR_SHUTDOWN_TIMEOUT';
+  | 'ERR_SHUTDOWN_TIMEOUT'
+  | 'ERR_DATABASE';
 
 /** Base class of every error this library throws or emits. */
 export class RedisStreamerError extends Error {
@@ -354,6 +355,22 @@ export class DeadLetterError extends RedisStreamerError {
 export class ShutdownTimeoutError extends RedisStreamerError {
   constructor(message: string) {
     super('ERR_SHUTDOWN_TIMEOUT', message);
+  }
+}
+
+/**
+ * A SQL database used beside Redis (the transactional outbox's PostgreSQL) failed a statement or
+ * could not be reached. The message names what was being done and what the database said; it never
+ * carries a connection string or a password. `sqlState` is PostgreSQL's SQLSTATE code when the
+ * database answered (`42P01`: the table does not exist; `40001`: a serialization failure).
+ */
+export class DatabaseError extends RedisStreamerError {
+  /** The SQLSTATE code the database answered with, or null when it did not answer. */
+  readonly sqlState: string | null;
+
+  constructor(message: string, sqlState: string | null, options?: { cause?: unknown }) {
+    super('ERR_DATABASE', message, options);
+    this.sqlState = sqlState;
   }
 }
 

@@ -27,6 +27,7 @@ export {
 export { toAsyncApi, type AsyncApiOptions, type AsyncApiService, type AsyncApiDocument } from './contract/asyncapi.js';
 export type { StandardSchemaV1, StandardJSONSchemaV1 } from '@standard-schema/spec';
 export type { PublishOptions, BatchPublishOptions, KeyedMessage } from './publish/publish-options.js';
+export { checkMessage, type CheckMessageOptions, type CheckedMessage } from './publish/check-message.js';
 export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
 export type {
   RedisStreamerOptions,
@@ -63,6 +64,7 @@ export {
   ConsumeError,
   DeadLetterError,
   ShutdownTimeoutError,
+  DatabaseError,
   type ErrorCode,
   type DecodeFailure,
   type HookName,

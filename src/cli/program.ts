@@ -15,6 +15,7 @@ import { parseDuration } from './duration.js';
 import { describeError, EXIT, exitCodeOf } from './errors.js';
 import { registerGroups } from './groups.js';
 import type { Io } from './output.js';
+import { registerOutbox } from './outbox.js';
 import { registerPublish } from './publish.js';
 import { registerTail } from './tail.js';
 import { printableLines } from './terminal.js';
@@ -91,6 +92,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv): Command {
   registerTrim(program, io, env);
   registerDashboard(program, io, env);
   registerAsyncApi(program, io);
+  registerOutbox(program, io, env);
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(exitOverride);
