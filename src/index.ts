@@ -64,7 +64,6 @@ export {
   ConsumeError,
   DeadLetterError,
   ShutdownTimeoutError,
-  DatabaseError,
   type ErrorCode,
   type DecodeFailure,
   type HookName,

@@ -68,7 +68,7 @@ async function readStatus(
   try {
     await client.connect();
   } catch (err) {
-    const { DatabaseError } = await import('../errors.js');
+    const { DatabaseError } = await import('../outbox/errors.js');
     const why = err instanceof Error ? err.message : String(err);
     throw new DatabaseError(`could not connect to the database: ${why}`, null, { cause: err });
   }

@@ -5,7 +5,7 @@
  * `pg.Client` fit as they are, and so do libraries built on them. Every failure becomes a
  * {@link DatabaseError} that says what was being done.
  */
-import { DatabaseError } from '../index.js';
+import { DatabaseError } from './errors.js';
 
 /**
  * Anything that runs a statement as node-postgres does: a `Pool`, a `PoolClient` (inside your

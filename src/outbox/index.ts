@@ -13,3 +13,4 @@ export type { OutboxRelayOptions, OutboxPublisher } from './relay-options.js';
 export type { OutboxRelayStats } from './relay-stats.js';
 export type { OutboxStatus, OutboxStatusOptions, OutboxChannelStatus, OutboxFailingRow } from './status.js';
 export { renderOutboxPrometheus, type OutboxMetricsInput, type OutboxPrometheusOptions } from './prometheus.js';
+export { DatabaseError } from './errors.js';

@@ -9,7 +9,7 @@
  * another relay skips them until this transaction ends (by COMMIT, or by the connection closing
  * when this process dies, which releases them for the next round of any relay).
  */
-import { DatabaseError } from '../index.js';
+import { DatabaseError } from './errors.js';
 import { nullableText } from './db.js';
 import type { OutboxTable } from './table.js';
 

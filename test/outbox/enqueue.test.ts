@@ -6,15 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import {
-  checkMessage,
-  ConfigError,
-  DatabaseError,
-  InvalidMessageError,
-  Message,
-  MessageTooLargeError,
-} from '../../src/index.js';
-import { Outbox } from '../../src/outbox/index.js';
+import { checkMessage, ConfigError, InvalidMessageError, Message, MessageTooLargeError } from '../../src/index.js';
+import { DatabaseError, Outbox } from '../../src/outbox/index.js';
 import { usePostgres } from '../support/postgres.js';
 import { waitFor } from '../support/harness.js';
 import { inTransaction, rolledBack, uniqueTable } from './fixture.js';
