@@ -15,8 +15,10 @@ import { parseNode, parseUrl, type NodeAddress, type UrlSettings } from './redis
 /** How to reach Redis. */
 export interface RedisConnectionOptions {
   /**
-   * A `redis://` or `rediss://` (TLS) URL: `redis://[user[:password]@]host[:port][/db]`. When set,
-   * it gives the defaults for the fields below, which override it.
+   * A `redis://` or `rediss://` (TLS) URL: `redis://[user[:password]@]host[:port][/db]`. A setting
+   * is given once: in the URL or as the option below (`host`, `port`, `db`, `username`,
+   * `password`), never both (a ConfigError names the two). `tls` options complete a `rediss://` URL
+   * (a CA, a client certificate); `tls: false` contradicts it.
    * @default undefined
    */
   readonly url?: string;
@@ -118,6 +120,7 @@ export class RedisInstance {
       Array.isArray(urlOrOptions) ? { cluster: urlOrOptions } : (urlOrOptions as string | RedisConnectionOptions),
     );
     const fromUrl = options.url === undefined ? {} : parseUrl(options.url);
+    refuseTwice(options, fromUrl);
     const clusterNodes = (options.cluster ?? []).map((n, i) => parseNode(n, `cluster[${i}]`));
     const firstNode: UrlSettings = clusterNodes[0] ?? {};
     const tls = options.tls ?? fromUrl.tls ?? firstNode.tls ?? false;
@@ -238,6 +241,27 @@ function topologyOf(
     host: options.host ?? fromUrl.host ?? '127.0.0.1',
     port: options.port ?? fromUrl.port ?? 6379,
   };
+}
+
+/** The options that a URL also gives, with the URL part each stands for. */
+const URL_PARTS = { host: 'host', port: 'port', db: 'path (/db)', username: 'user', password: 'password' } as const;
+
+/**
+ * A setting given both in the URL and as an option: which one was meant cannot be known, so it is
+ * refused (the option used to win silently). `tls: false` with a `rediss://` URL likewise.
+ */
+function refuseTwice(options: RedisConnectionOptions, fromUrl: UrlSettings): void {
+  for (const [key, part] of Object.entries(URL_PARTS) as Array<[keyof typeof URL_PARTS, string]>) {
+    if (options[key] === undefined || fromUrl[key] === undefined) continue;
+    throw new ConfigError(
+      `\`${key}\` is given twice: in \`url\` (its ${part}) and as the option \`${key}\`; give it in one place only`,
+    );
+  }
+  if (options.tls === false && fromUrl.tls === true) {
+    throw new ConfigError(
+      '`tls: false` contradicts the rediss:// `url` (TLS): use a redis:// URL, or drop `tls: false`',
+    );
+  }
 }
 
 function check(settings: Resolved): void {
