@@ -6,6 +6,19 @@
  * Every method rejects with the library's error classes only: {@link ConnectionError} (with
  * `sent` telling whether the command had reached the socket), {@link AuthError},
  * {@link RedisCommandError} (Redis refused it) or {@link ConfigError}.
+ *
+ * ## What an adapter guarantees (a second adapter must meet each)
+ *
+ * **`sent`.** A {@link ConnectionError} with `sent: false` means the command certainly never
+ * reached Redis: no byte of it was handed to a socket. It is decided from what happened to that
+ * command, never from the connection's state when the call was made: a client that queues commands
+ * while it reconnects (ioredis' offline queue) writes them once a connection is ready, so a command
+ * issued while "reconnecting" may run. The adapter follows each command (ioredis: its `toWritable`
+ * is called exactly when it is written) and reports `sent: true` for any command that was written
+ * or that it cannot follow. Publishing relies on this: `PublishError.inDoubt` and
+ * `PartialPublishError.notPublishedIndexes` are `sent` (test/faults/publish-storm.test.ts checks
+ * them against the stream under a CLIENT KILL storm). A command that fails in a method made of
+ * several commands (a transaction, a script then WAIT) is `sent: true` if any of them was written.
  */
 import type { RedisStreamerError } from '../errors.js';
 import type { ConnectionStatus } from '../stats.js';
