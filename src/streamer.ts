@@ -89,12 +89,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
     const source = portFactory(redis);
     this.sentinel = source.sentinel;
-    this.connections = new Connections(
-      source.open,
-      this.listenerName,
-      { logger: this.options.logger, reconnect: (report) => this.reports.reconnect(report) },
-      source.cluster,
-    );
+    this.connections = new Connections(source, this.listenerName, {
+      logger: this.options.logger,
+      reconnect: (report) => this.reports.reconnect(report),
+    });
     this.publisher = new Publisher({
       port: (which) => this.command(which),
       options: this.options,
@@ -375,10 +373,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     };
   }
 
-  /** A connection (the shared one by default); after cleanup() only a run shutting down may use one. */
+  /** A connection (the shared one by default), once ready; after cleanup() only a run shutting down may use one. */
   private command(which: 'command' | 'replicaWrites' = 'command'): Promise<RedisPort> {
     if (this.closed && this.run === undefined) return Promise.reject(new ClosedError());
-    return Promise.resolve(this.connections[which]());
+    return this.connections.ready(which);
   }
 
   /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */

@@ -8,6 +8,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
 import { ConnectionTracker } from './connection-state.js';
 import { translateCommandError } from './ioredis-errors.js';
+import { quiet, watchCluster, watchSentinels } from './ioredis-hooks.js';
 import { ClientLifecycle } from './ioredis-lifecycle.js';
 import { clusterLink, serverLink, type CommandArgs, type Link, type WriteProbe } from './ioredis-link.js';
 import {
@@ -53,7 +54,12 @@ export class IoredisPort implements RedisPort {
 
   /** A connection to one server (or Sentinel's primary), with options already the library's. */
   static server(options: ServerOptions, label: string): IoredisPort {
-    return new IoredisPort(serverLink(new Redis(options)), label, endpointOf(options));
+    const client = new Redis(options);
+    const port = new IoredisPort(serverLink(client), label, endpointOf(options));
+    const warn = (message: string): void => port.tracker.warning(message);
+    quiet(client, warn);
+    watchSentinels(client, port.lifecycle.round, warn);
+    return port;
   }
 
   /** A cluster client, with options already the library's. */
@@ -63,7 +69,10 @@ export class IoredisPort implements RedisPort {
     label: string,
   ): IoredisPort {
     const where = clusterEndpointOf(nodes, options.redisOptions.username);
-    return new IoredisPort(clusterLink(new Cluster([...nodes], options)), label, where);
+    const client = new Cluster([...nodes], options);
+    const port = new IoredisPort(clusterLink(client), label, where);
+    watchCluster(client, port.lifecycle.round, (message) => port.tracker.warning(message));
+    return port;
   }
 
   private constructor(link: Link, label: string, where: Endpoint) {

@@ -78,6 +78,11 @@ export function isSentinelsUnreachable(err: unknown): err is Error {
   return err instanceof Error && SENTINELS_UNREACHABLE.test(err.message);
 }
 
+/** ioredis' error when no seed node of a cluster gave its slot map (ClusterAllFailedError). */
+export function isClusterAllFailed(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ClusterAllFailedError';
+}
+
 /**
  * Whether an ioredis connection error says every sentinel refused the login. ioredis then asks them
  * again and again within its connect, without failing the commands waiting for it.

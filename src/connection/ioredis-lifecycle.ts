@@ -4,9 +4,16 @@
  * it for good, and closing it so that nothing of it outlives `close()` (no socket, no timer, no
  * command left pending).
  */
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, type RedisStreamerError } from '../errors.js';
 import type { ConnectionTracker } from './connection-state.js';
-import { isSentinelsUnreachable, translateConnectionError } from './ioredis-errors.js';
+import { clusterUnusable, sentinelsUnusable } from './diagnosis.js';
+import {
+  isClusterAllFailed,
+  isSentinelLoginRefused,
+  isSentinelsUnreachable,
+  translateConnectionError,
+} from './ioredis-errors.js';
+import { RoundFailures } from './ioredis-hooks.js';
 import type { Link } from './ioredis-link.js';
 import type { Endpoint } from './ioredis-options.js';
 
@@ -17,6 +24,8 @@ const QUIT_WAIT_MS = 1000;
 export class ClientLifecycle {
   /** Closed by the library, or for good after a configuration error. */
   closed = false;
+  /** What each seed node or sentinel said in the current round of connection attempts. */
+  readonly round = new RoundFailures();
 
   constructor(
     private readonly link: Link,
@@ -38,17 +47,32 @@ export class ClientLifecycle {
   }
 
   private onError(err: unknown): void {
+    const roundFailed = this.roundFailure(err);
+    if (roundFailed !== undefined) {
+      // No seed node gave the slot map, or no sentinel said where the primary is (each was asked
+      // once): ioredis tries again and again without failing the commands waiting for it. They fail
+      // now with what each node said, never sent (the caller may retry; the client goes on trying).
+      this.tracker.error(roundFailed);
+      this.link.failQueued(roundFailed, { unsentOnly: true });
+      return;
+    }
     const { endpoint, user, db, sentinelUser } = this.where;
     const translated = translateConnectionError(err, endpoint, user, db, sentinelUser);
     const fatal = this.tracker.error(translated);
-    // No sentinel said where the primary is (each was asked once): the commands waiting for the
-    // connection would wait until one does; they fail now, never sent (the caller may retry).
     if (isSentinelsUnreachable(err)) this.link.failQueued(translated, { unsentOnly: true });
     if (!fatal || this.tracker.fatal === undefined) return;
     // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
     this.closed = true;
     this.link.client.disconnect(false);
     this.link.failQueued(this.tracker.fatal);
+  }
+
+  /** The error of a whole round of attempts that failed, node by node; undefined for any other error. */
+  private roundFailure(err: unknown): RedisStreamerError | undefined {
+    const { endpoint, primaryName } = this.where;
+    if (isClusterAllFailed(err)) return clusterUnusable(endpoint, this.round.take());
+    if (primaryName === undefined || !isSentinelsUnreachable(err) || isSentinelLoginRefused(err)) return undefined;
+    return sentinelsUnusable(endpoint, primaryName, this.round.take());
   }
 
   /** Closes gracefully (QUIT, bounded), then fails whatever is still queued. Idempotent. */

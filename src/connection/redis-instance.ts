@@ -158,6 +158,11 @@ export class RedisInstance {
     return this.settings.db;
   }
 
+  /** How long a connection may take (ms); a call waits at most this long for one that is not ready. */
+  get connectTimeoutMs(): number {
+    return this.settings.connectTimeoutMs;
+  }
+
   /** A URL-like description with the password masked: `redis://user:***@host:6379/0`. */
   toString(): string {
     const { topology: t, db, username, password, tls } = this.settings;

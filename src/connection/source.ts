@@ -33,7 +33,6 @@ export type RedisSource = RedisInstance | string | readonly string[] | IoredisTe
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
-/** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
 /** What {@link portFactory} makes of a source. */
 export interface PortSource {
   readonly open: PortFactory;
@@ -43,8 +42,14 @@ export interface PortSource {
   readonly cluster: boolean;
   /** A primary found through Sentinel. */
   readonly sentinel: boolean;
+  /** How long a call waits for a connection that is not ready (ms): see ready-gate.ts. */
+  readonly connectTimeoutMs: number;
 }
 
+/** ioredis' own default connect timeout, for a template client that sets none. */
+const IOREDIS_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
 export function portFactory(source: RedisSource): PortSource {
   if (typeof source === 'string' || Array.isArray(source)) source = new RedisInstance(source as string | string[]);
   if (source instanceof RedisInstance) {
@@ -54,6 +59,7 @@ export function portFactory(source: RedisSource): PortSource {
       describe: instance.toString(),
       cluster: instance.kind === 'cluster',
       sentinel: instance.kind === 'sentinel',
+      connectTimeoutMs: instance.connectTimeoutMs,
     };
   }
   if (source instanceof Cluster) {
@@ -69,6 +75,7 @@ export function portFactory(source: RedisSource): PortSource {
       describe: 'ioredis cluster client',
       cluster: true,
       sentinel: false,
+      connectTimeoutMs: template.options.redisOptions?.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
     };
   }
   if (
@@ -84,6 +91,7 @@ export function portFactory(source: RedisSource): PortSource {
       describe: 'ioredis client',
       cluster: false,
       sentinel: Array.isArray(template.options.sentinels) && template.options.sentinels.length > 0,
+      connectTimeoutMs: template.options.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
     };
   }
   throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');

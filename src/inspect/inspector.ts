@@ -118,7 +118,7 @@ export class Inspector implements AsyncDisposable {
     const source = portFactory(redis);
     this.staleGroupMs = options.staleGroupMs ?? 86_400_000;
     const logger = options.logger ?? silentLogger;
-    this.connections = new Connections(source.open, 'inspect', { logger, reconnect: () => {} }, source.cluster);
+    this.connections = new Connections(source, 'inspect', { logger, reconnect: () => {} });
   }
 
   /**
@@ -245,6 +245,6 @@ export class Inspector implements AsyncDisposable {
 
   private port(): Promise<RedisPort> {
     if (this.closed) return Promise.reject(new ClosedError('the inspector has been closed'));
-    return Promise.resolve(this.connections.command());
+    return this.connections.ready();
   }
 }

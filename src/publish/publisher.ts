@@ -122,7 +122,7 @@ export class Publisher {
     });
     if (entries.some((e) => e.key !== undefined)) slotSafeOn(channel, this.deps.cluster);
     const wait = replicaWait(options);
-    const port = await this.deps.port(wait === undefined ? 'command' : 'replicaWrites');
+    const port = (): Promise<RedisPort> => this.deps.port(wait === undefined ? 'command' : 'replicaWrites');
     const ids: string[] = [];
     let shortfall: ReplicationError | undefined;
     for (const chunk of chunks(entries)) {
@@ -177,7 +177,8 @@ export class Publisher {
       try {
         port = await this.deps.port(queue.wait === undefined ? 'command' : 'replicaWrites');
       } catch (err) {
-        for (const w of queue.items) w.reject(err);
+        // No connection within the connect timeout: as a failed send (keyed messages are retried).
+        this.failed(queue.channel, queue.wait, queue.items, err);
         continue;
       }
       this.send(port, queue);
@@ -225,7 +226,7 @@ export class Publisher {
   }
 
   private async appendWithRetries(
-    port: RedisPort,
+    port: () => Promise<RedisPort>,
     channel: string,
     chunk: readonly Outgoing[],
     wait: ReplicaWait | undefined,
@@ -233,7 +234,7 @@ export class Publisher {
     const retriable = chunk.every((e) => e.key !== undefined);
     for (let attempt = 0; ; attempt++) {
       try {
-        const appended = await appendChunk(port, channel, chunk, this.windowMs, wait);
+        const appended = await appendChunk(await port(), channel, chunk, this.windowMs, wait);
         this.deps.onAppended(channel, appended.ids.length - appended.repeated.size);
         return appended;
       } catch (err) {
