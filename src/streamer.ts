@@ -6,6 +6,7 @@
 import { Connections } from './connection/connections.js';
 import { retryTransient } from './connection/retry.js';
 import type { RedisPort } from './connection/port.js';
+import { showOnly } from './connection/safe-inspect.js';
 import { portFactory, type RedisSource } from './connection/source.js';
 import { createChannelConsumer, type ConsumeEnv, type Subscription } from './consume/channel-wiring.js';
 import { checkRunOptions, ConsumeRun } from './consume/consume-run.js';
@@ -89,6 +90,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     if (name.changed) this.reports.serviceRenamed(service, this.listenerName);
     const source = portFactory(redis);
     this.sentinel = source.sentinel;
+    showOnly(this, 'RedisStreamer', () => ({ service: name.sanitized, redis: source.describe }));
     this.connections = new Connections(source, this.listenerName, {
       logger: this.options.logger,
       reconnect: (report) => this.reports.reconnect(report),

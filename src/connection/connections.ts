@@ -9,6 +9,7 @@ import { ReportLimiter } from '../report-limiter.js';
 import type { ConnectionKind } from './port.js';
 import type { ConnectionStatus, RedisPort } from './port.js';
 import { whenReady } from './ready-gate.js';
+import { INSPECT } from './safe-inspect.js';
 import type { PortFactory, PortSource } from './source.js';
 
 /** A reconnect, as the streamer reports it. */
@@ -112,6 +113,11 @@ export class Connections {
       `${error.message}: replacing the connection`,
     );
     this.reporter.reconnect({ connection: label, endpoint: port.endpoint, attempt: 1, delayMs: 0, error });
+  }
+
+  /** util.inspect shows the connections' labels and endpoints, never their clients. */
+  [INSPECT](): string {
+    return `Connections <${[...this.open].map((p) => `${p.label} ${p.endpoint}`).join(', ')}>`;
   }
 
   /** Every open connection's state. */

@@ -5,11 +5,12 @@
  * error classes, checks every reply's shape, and follows the connection's state for `getStats()`.
  */
 import { Cluster, Redis } from 'ioredis';
-import { RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
+import { ConnectionError, RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
 import { ConnectionTracker } from './connection-state.js';
 import { translateCommandError } from './ioredis-errors.js';
 import { quiet, watchCluster, watchSentinels } from './ioredis-hooks.js';
 import { ClientLifecycle } from './ioredis-lifecycle.js';
+import { INSPECT } from './safe-inspect.js';
 import { clusterLink, serverLink, type CommandArgs, type Link, type WriteProbe } from './ioredis-link.js';
 import {
   clusterEndpointOf,
@@ -51,6 +52,8 @@ export class IoredisPort implements RedisPort {
   /** Scripts known to be loaded where this client runs them (cleared when a connection closes). */
   private readonly loaded = new Set<LuaScript>();
   private reportedLoadFailure = false;
+  /** How to fail each command in flight (see {@link abandonPending}). */
+  private readonly pending = new Set<() => void>();
 
   /** A connection to one server (or Sentinel's primary), with options already the library's. */
   static server(options: ServerOptions, label: string): IoredisPort {
@@ -71,7 +74,7 @@ export class IoredisPort implements RedisPort {
     const where = clusterEndpointOf(nodes, options.redisOptions.username);
     const client = new Cluster([...nodes], options);
     const port = new IoredisPort(clusterLink(client), label, where);
-    watchCluster(client, port.lifecycle.round, (message) => port.tracker.warning(message));
+    port.lifecycle.onClose(watchCluster(client, port.lifecycle.round, (message) => port.tracker.warning(message)));
     return port;
   }
 
@@ -90,6 +93,11 @@ export class IoredisPort implements RedisPort {
     link.onServersChanged(() => this.loaded.clear());
   }
 
+  /** util.inspect shows the label and endpoint, never the client (whose options hold the password). */
+  [INSPECT](): string {
+    return `RedisPort <${this.label} ${this.endpoint}>`;
+  }
+
   status(): ConnectionStatus {
     return this.tracker.status();
   }
@@ -103,9 +111,37 @@ export class IoredisPort implements RedisPort {
   private run<T>(command: string, call: (probe: WriteProbe) => Promise<T>): Promise<T> {
     if (this.tracker.fatal !== undefined) return Promise.reject(this.tracker.fatal);
     const probe: WriteProbe = { written: false };
-    return call(probe).catch((err: unknown) => {
-      throw this.translate(err, command, probe.written);
+    return new Promise<T>((resolve, reject) => {
+      const abandon = (): void => reject(this.closedError(command, probe.written));
+      this.pending.add(abandon);
+      call(probe).then(
+        (value) => {
+          this.pending.delete(abandon);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.pending.delete(abandon);
+          reject(this.translate(err, command, probe.written));
+        },
+      );
     });
+  }
+
+  /**
+   * Fails every command still pending once the client is closed. ioredis may keep one that was cut
+   * by a failover in a queue no close reaches (a cluster's retry of a command whose node went
+   * away), and its promise would then never settle: a read awaiting it would hold its loop, and
+   * the process, forever. A reply that comes later is ignored.
+   */
+  private abandonPending(): void {
+    const pending = [...this.pending];
+    this.pending.clear();
+    for (const abandon of pending) abandon();
+  }
+
+  private closedError(command: string, sent: boolean): ConnectionError {
+    const message = `the connection "${this.label}" to ${this.endpoint} was closed with ${command.toUpperCase()} pending`;
+    return new ConnectionError(this.endpoint, message, { sent });
   }
 
   private call(name: string, ...args: Array<string | number>): Promise<unknown> {
@@ -148,12 +184,14 @@ export class IoredisPort implements RedisPort {
     return this.link.loadBeforeUse ? loading.catch(() => {}) : undefined;
   }
 
-  close(): Promise<void> {
-    return this.lifecycle.close();
+  async close(): Promise<void> {
+    await this.lifecycle.close();
+    this.abandonPending();
   }
 
   destroy(): void {
     this.lifecycle.destroy();
+    this.abandonPending();
   }
 
   on<E extends keyof PortEvents>(event: E, listener: PortEvents[E]): void {

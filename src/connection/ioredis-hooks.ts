@@ -101,24 +101,77 @@ function nodeKey(client: Redis): string {
   return `${client.options.host ?? '127.0.0.1'}:${client.options.port ?? 6379}`;
 }
 
-/** Quiets every node of a cluster and its slot-map refreshers, and keeps each refresh's failures. */
-export function watchCluster(cluster: Cluster, round: RoundFailures, warn: Warn): void {
+/**
+ * ioredis' `disconnect()` of a connection that has already ended (its socket closed: a refused or
+ * dropped one-off connection) arms a 2 s timer to destroy that socket, which nothing clears; it is
+ * skipped, so no timer outlives the connection.
+ */
+function skipEnded(client: Redis): void {
+  const disconnect = client.disconnect.bind(client);
+  client.disconnect = (reconnect?: boolean): void => {
+    if (client.status === 'end' && reconnect !== true) return;
+    disconnect(reconnect);
+  };
+}
+
+/** Cuts an ioredis connection's socket at once (its `disconnect()` leaves a 2 s timer to do so). */
+function cut(client: Redis): void {
+  type Socketed = { stream?: { destroy(): void } };
+  const { stream, connector } = client as unknown as Socketed & { connector?: Socketed };
+  // (The connector's socket: the client's own is set only once the connection is made.)
+  (connector?.stream ?? stream)?.destroy();
+}
+
+/**
+ * Quiets every node of a cluster and its slot-map refreshers, and keeps each refresh's failures.
+ * Returns what to call once the cluster client is closed: a refresher still open (a refresh in
+ * flight) is cut then, and one that finishes later is cut as it ends, so neither its socket nor
+ * ioredis' 2 s timer to destroy it outlives the close.
+ */
+export function watchCluster(cluster: Cluster, round: RoundFailures, warn: Warn): () => void {
+  const refreshers = new Set<Redis>();
+  let closed = false;
   const watchNode = (node: Redis): void => {
     quiet(node, warn);
     const duplicate = node.duplicate.bind(node) as (...args: unknown[]) => Redis;
     const wrapped = (...args: unknown[]): Redis => {
       const copy = duplicate(...args);
       quiet(copy, warn);
+      skipEnded(copy);
       copy.on('error', (err: Error) => round.socketError(nodeKey(node), err.message));
+      refreshers.add(copy);
+      copy.once('end', () => refreshers.delete(copy));
+      const disconnect = copy.disconnect.bind(copy);
+      copy.disconnect = (reconnect?: boolean): void => {
+        disconnect(reconnect);
+        if (closed) cut(copy);
+      };
       return copy;
     };
     node.duplicate = wrapped;
   };
   for (const node of cluster.nodes()) watchNode(node);
-  cluster.on('+node', watchNode);
+  // Every node the cluster creates (its pool also creates some without a '+node' event: a node
+  // recreated after a stale MOVED).
+  type Pool = { createRedisFromOptions?: (...args: unknown[]) => Redis };
+  const pool = (cluster as unknown as { connectionPool?: Pool }).connectionPool;
+  const create = pool?.createRedisFromOptions;
+  if (pool !== undefined && typeof create === 'function') {
+    pool.createRedisFromOptions = (...args: unknown[]): Redis => {
+      const node = create.apply(pool, args);
+      watchNode(node);
+      return node;
+    };
+  } else {
+    cluster.on('+node', watchNode);
+  }
   cluster.on('node error', (err: unknown, key: unknown) => {
     if (typeof key === 'string') round.failed(key, err instanceof Error ? err.message : String(err));
   });
+  return () => {
+    closed = true;
+    for (const copy of refreshers) cut(copy);
+  };
 }
 
 /** ioredis' messages about one sentinel in a round of asking. */
@@ -138,6 +191,7 @@ export function watchSentinels(client: Redis, round: RoundFailures, warn: Warn):
     const sentinel = connect.call(connector, endpoint, ...rest);
     const node = `${endpoint.host ?? '127.0.0.1'}:${endpoint.port ?? 26379}`;
     quiet(sentinel, warn);
+    skipEnded(sentinel);
     sentinel.on('error', (err: Error) => round.socketError(node, err.message));
     return sentinel;
   };

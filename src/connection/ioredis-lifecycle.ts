@@ -26,6 +26,8 @@ export class ClientLifecycle {
   closed = false;
   /** What each seed node or sentinel said in the current round of connection attempts. */
   readonly round = new RoundFailures();
+  /** Called once the client was told to close (after the link's own `afterClose`). */
+  private readonly closers: Array<() => void> = [];
 
   constructor(
     private readonly link: Link,
@@ -67,6 +69,16 @@ export class ClientLifecycle {
     this.link.failQueued(this.tracker.fatal);
   }
 
+  /** Adds something to release once the client was told to close. */
+  onClose(release: () => void): void {
+    this.closers.push(release);
+  }
+
+  private afterClose(): void {
+    this.link.afterClose();
+    for (const release of this.closers) release();
+  }
+
   /** The error of a whole round of attempts that failed, node by node; undefined for any other error. */
   private roundFailure(err: unknown): RedisStreamerError | undefined {
     const { endpoint, primaryName } = this.where;
@@ -85,7 +97,7 @@ export class ClientLifecycle {
       // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited. Commands
       // queued for the reconnect would then wait forever: fail them.
       client.disconnect(false);
-      this.link.afterClose();
+      this.afterClose();
       this.link.failQueued(this.closedError());
       this.tracker.closed();
       return;
@@ -101,7 +113,7 @@ export class ClientLifecycle {
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_WAIT_MS)));
     client.quit().catch(() => client.disconnect(false));
-    this.link.afterClose();
+    this.afterClose();
     await Promise.race([ended, giveUp]);
     clearTimeout(timer);
     // Once ended, disconnect() would only arm ioredis' 2 s destroy timer on the closed socket.
@@ -115,7 +127,7 @@ export class ClientLifecycle {
   destroy(): void {
     this.closed = true;
     this.link.client.disconnect(false);
-    this.link.afterClose();
+    this.afterClose();
     this.link.failQueued(this.closedError());
     this.tracker.closed();
   }

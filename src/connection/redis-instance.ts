@@ -109,7 +109,8 @@ interface Resolved {
 
 /** Connection settings for Redis, from a URL, a list of cluster node URLs, or options. */
 export class RedisInstance {
-  private readonly settings: Resolved;
+  /** (An ES private field: no inspection, even with `customInspect: false`, reaches the password.) */
+  readonly #settings: Resolved;
 
   /**
    * @param urlOrOptions a `redis://`/`rediss://` URL, a list of such URLs (the nodes of a Redis
@@ -133,39 +134,39 @@ export class RedisInstance {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
     check(settings);
-    this.settings = settings;
+    this.#settings = settings;
   }
 
   /** What kind of deployment: one server, a cluster, or a primary found through Sentinel. */
   get kind(): 'server' | 'cluster' | 'sentinel' {
-    return this.settings.topology.kind;
+    return this.#settings.topology.kind;
   }
 
   /** The host (the first node of a cluster, the first sentinel). */
   get host(): string {
-    const t = this.settings.topology;
+    const t = this.#settings.topology;
     return t.kind === 'server' ? t.host : ((t.kind === 'cluster' ? t.nodes[0] : t.sentinels[0])?.host ?? '');
   }
 
   /** The port (the first node of a cluster, the first sentinel). */
   get port(): number {
-    const t = this.settings.topology;
+    const t = this.#settings.topology;
     return t.kind === 'server' ? t.port : ((t.kind === 'cluster' ? t.nodes[0] : t.sentinels[0])?.port ?? 0);
   }
 
   /** The database index. */
   get db(): number {
-    return this.settings.db;
+    return this.#settings.db;
   }
 
   /** How long a connection may take (ms); a call waits at most this long for one that is not ready. */
   get connectTimeoutMs(): number {
-    return this.settings.connectTimeoutMs;
+    return this.#settings.connectTimeoutMs;
   }
 
   /** A URL-like description with the password masked: `redis://user:***@host:6379/0`. */
   toString(): string {
-    const { topology: t, db, username, password, tls } = this.settings;
+    const { topology: t, db, username, password, tls } = this.#settings;
     const auth =
       username !== undefined || password !== undefined
         ? `${username === undefined ? '' : encodeURIComponent(username)}${password === undefined ? '' : ':***'}@`
@@ -188,7 +189,7 @@ export class RedisInstance {
 
   /** @internal ioredis options for these settings (for one server or Sentinel; on a cluster, each node's). */
   ioredisOptions(): RedisOptions {
-    const { topology: t, db, username, password, tls, connectTimeoutMs } = this.settings;
+    const { topology: t, db, username, password, tls, connectTimeoutMs } = this.#settings;
     const options: RedisOptions = { db, connectTimeout: connectTimeoutMs };
     if (t.kind === 'server') Object.assign(options, { host: t.host, port: t.port });
     if (t.kind === 'sentinel') {
@@ -205,7 +206,7 @@ export class RedisInstance {
 
   /** @internal Opens a connection owned by the caller. */
   createPort(label: string, connection: ConnectionKind): RedisPort {
-    const t = this.settings.topology;
+    const t = this.#settings.topology;
     if (t.kind !== 'cluster') return IoredisPort.server(serverOptions(this.ioredisOptions(), label, connection), label);
     const { db: _db, ...node } = this.ioredisOptions();
     return IoredisPort.cluster(t.nodes, clusterOptions({ redisOptions: node }, label, connection), label);

@@ -6,7 +6,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { IoredisPort } from './ioredis-adapter.js';
-import { clusterOptions, serverOptions } from './ioredis-options.js';
+import { clusterEndpointOf, clusterOptions, endpointOf, serverOptions, type Endpoint } from './ioredis-options.js';
 import type { ConnectionKind, RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 import { parseNode } from './redis-url.js';
@@ -72,7 +72,7 @@ export function portFactory(source: RedisSource): PortSource {
     });
     return {
       open: (label, kind) => IoredisPort.cluster(nodes, clusterOptions(template.options, label, kind), label),
-      describe: 'ioredis cluster client',
+      describe: describeTemplate('cluster', clusterEndpointOf(nodes, template.options.redisOptions?.username)),
       cluster: true,
       sentinel: false,
       connectTimeoutMs: template.options.redisOptions?.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
@@ -88,13 +88,18 @@ export function portFactory(source: RedisSource): PortSource {
     refusePrefix(template.options.keyPrefix);
     return {
       open: (label, kind) => IoredisPort.server(serverOptions(template.options, label, kind), label),
-      describe: 'ioredis client',
+      describe: describeTemplate('client', endpointOf(template.options)),
       cluster: false,
       sentinel: Array.isArray(template.options.sentinels) && template.options.sentinels.length > 0,
       connectTimeoutMs: template.options.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
     };
   }
   throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');
+}
+
+/** A template's safe description: where it goes and as whom, never its password. */
+function describeTemplate(kind: 'client' | 'cluster', where: Endpoint): string {
+  return `ioredis ${kind} template for ${where.endpoint} as ${where.user}`;
 }
 
 function refusePrefix(prefix: string | undefined): void {

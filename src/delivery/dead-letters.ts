@@ -2,6 +2,7 @@
  * A channel's dead-letter stream (`{channel}:dlq`, in the channel's cluster slot) as an API: list,
  * replay to the group that failed, purge.
  */
+import { showOnly } from '../connection/safe-inspect.js';
 import type { RawEntry, RedisPort } from '../connection/port.js';
 import type { DeadLetterReason } from '../events.js';
 import { BODY_FIELD, NAME_FIELD, parseBody } from '../message.js';
@@ -74,6 +75,7 @@ export class DeadLetterQueue {
     this.channel = channel;
     this.key = deadLetterKey(channel);
     this.port = port;
+    showOnly(this, 'DeadLetterQueue', () => ({ channel, key: this.key }));
   }
 
   /**

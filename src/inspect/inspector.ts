@@ -8,6 +8,7 @@
  */
 import { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
+import { showOnly } from '../connection/safe-inspect.js';
 import { portFactory, type RedisSource } from '../connection/source.js';
 import { DeadLetterQueue } from '../delivery/dead-letters.js';
 import type { ReplayResult } from '../delivery/dead-letters.js';
@@ -119,6 +120,7 @@ export class Inspector implements AsyncDisposable {
     this.staleGroupMs = options.staleGroupMs ?? 86_400_000;
     const logger = options.logger ?? silentLogger;
     this.connections = new Connections(source, 'inspect', { logger, reconnect: () => {} });
+    showOnly(this, 'Inspector', () => ({ redis: source.describe }));
   }
 
   /**
