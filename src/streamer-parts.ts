@@ -45,6 +45,8 @@ export interface StreamerParts {
   readonly maintenance: Maintenance;
   /** Whether Redis is a primary found through Sentinel (checked for fencing at start). */
   readonly sentinel: boolean;
+  /** Where Redis is, safe to show (no credentials). */
+  readonly describe: string;
   /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */
   readonly checkSlotSafe: (channel: string) => void;
 }
@@ -61,12 +63,10 @@ export function streamerParts(redis: RedisSource, links: StreamerLinks): Streame
     (c) => counters.of(c),
   );
   const source = portFactory(redis);
-  const connections = new Connections(
-    source.open,
-    listener,
-    { logger: options.logger, reconnect: (report) => reports.reconnect(report) },
-    source.cluster,
-  );
+  const connections = new Connections(source, listener, {
+    logger: options.logger,
+    reconnect: (report) => reports.reconnect(report),
+  });
   const checkSlotSafe = (channel: string): void => {
     if (!slotSafeOn(channel, connections.cluster)) reports.slotUnsafe(channel);
   };
@@ -99,6 +99,7 @@ export function streamerParts(redis: RedisSource, links: StreamerLinks): Streame
     subscriptions,
     maintenance,
     sentinel: source.sentinel,
+    describe: source.describe,
     checkSlotSafe,
   };
 }

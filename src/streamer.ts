@@ -15,6 +15,7 @@ import type {
 } from './contract/channel.js';
 import { checkOutgoing, checkOutgoingBatch } from './contract/outgoing.js';
 import type { RedisPort } from './connection/port.js';
+import { showOnly } from './connection/safe-inspect.js';
 import type { RedisSource } from './connection/source.js';
 import type { ConsumeEnv } from './consume/channel-wiring.js';
 import { checkRunOptions, type ConsumeRun } from './consume/consume-run.js';
@@ -89,6 +90,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       retention: () => [...this.retention].map(([channel, r]) => ({ channel, ...r })),
     });
     if (name.changed) this.parts.reports.serviceRenamed(service, this.listenerName);
+    showOnly(this, 'RedisStreamer', () => ({ service: name.sanitized, redis: this.parts.describe }));
   }
 
   /**
@@ -370,10 +372,10 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     };
   }
 
-  /** A connection (the shared one by default); after cleanup() only a run shutting down may use one. */
+  /** A connection (the shared one by default), once ready; after cleanup() only a run shutting down may use one. */
   private command(which: 'command' | 'replicaWrites' = 'command'): Promise<RedisPort> {
     if (this.closed && this.run === undefined) return Promise.reject(new ClosedError());
-    return Promise.resolve(this.parts.connections[which]());
+    return this.parts.connections.ready(which);
   }
 
   private assertOpen(): void {

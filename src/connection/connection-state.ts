@@ -21,6 +21,7 @@ export class ConnectionTracker {
     error: [],
     reconnecting: [],
     ready: [],
+    warning: [],
   };
 
   constructor(
@@ -58,6 +59,11 @@ export class ConnectionTracker {
 
   ended(): void {
     if (this.state !== 'failed') this.state = 'closed';
+  }
+
+  /** A warning from the client (what it would have printed on the console). */
+  warning(message: string): void {
+    for (const fn of this.listeners.warning) fn(message);
   }
 
   /**

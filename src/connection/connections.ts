@@ -8,7 +8,9 @@ import type { Logger } from '../logger.js';
 import { ReportLimiter } from '../report-limiter.js';
 import type { ConnectionKind } from './port.js';
 import type { ConnectionStatus, RedisPort } from './port.js';
-import type { PortFactory } from './source.js';
+import { whenReady } from './ready-gate.js';
+import { INSPECT } from './safe-inspect.js';
+import type { PortFactory, PortSource } from './source.js';
 
 /** A reconnect, as the streamer reports it. */
 export interface ConnectionReport {
@@ -40,13 +42,32 @@ export class Connections {
   private replicaPort: RedisPort | undefined;
   private readonly limiter = new ReportLimiter(LOG_EVERY_MS);
 
+  private readonly factory: PortFactory;
+  /** Whether they go to a Redis Cluster (multi-key commands then need keys of one slot). */
+  readonly cluster: boolean;
+  /** How long a call waits for a connection that is not ready, in ms (the connect timeout). */
+  private readonly connectTimeoutMs: number;
+
+  /** @param source where connections come from (see source.ts). */
   constructor(
-    private readonly factory: PortFactory,
+    source: Pick<PortSource, 'open' | 'cluster' | 'connectTimeoutMs'>,
     private readonly prefix: string,
     private readonly reporter: ConnectionsReporter,
-    /** Whether they go to a Redis Cluster (multi-key commands then need keys of one slot). */
-    readonly cluster = false,
-  ) {}
+  ) {
+    this.factory = source.open;
+    this.cluster = source.cluster;
+    this.connectTimeoutMs = source.connectTimeoutMs;
+  }
+
+  /**
+   * The shared command connection (or the one for publishes followed by WAIT) once it is ready:
+   * at once when it is; otherwise after it connects, or rejected with why it cannot, within the
+   * connect timeout whatever the client does meanwhile (see ready-gate.ts).
+   */
+  ready(which: 'command' | 'replicaWrites' = 'command'): Promise<RedisPort> {
+    const port = this[which]();
+    return whenReady(port, this.connectTimeoutMs).then(() => port);
+  }
 
   /** The shared command connection (acknowledgements, scripts, publishing), opened on first use. */
   command(): RedisPort {
@@ -94,6 +115,11 @@ export class Connections {
     this.reporter.reconnect({ connection: label, endpoint: port.endpoint, attempt: 1, delayMs: 0, error });
   }
 
+  /** util.inspect shows the connections' labels and endpoints, never their clients. */
+  [INSPECT](): string {
+    return `Connections <${[...this.open].map((p) => `${p.label} ${p.endpoint}`).join(', ')}>`;
+  }
+
   /** Every open connection's state. */
   statuses(): ConnectionStatus[] {
     return [...this.open].map((p) => p.status());
@@ -126,6 +152,8 @@ export class Connections {
     });
     port.on('ready', () => this.limiter.reset(`${label}\n`));
     port.on('error', (err) => logger.debug({ connection: label, endpoint: port.endpoint, err }, err.message));
+    // What the client library would have printed on the console goes to the library's logger.
+    port.on('warning', (message) => logger.warn({ connection: label, endpoint: port.endpoint }, message));
     return port;
   }
 }

@@ -7,8 +7,11 @@
 import { Cluster, Redis } from 'ioredis';
 import { ConnectionError, RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
 import { ConnectionTracker } from './connection-state.js';
-import { isSentinelsUnreachable, translateCommandError, translateConnectionError } from './ioredis-errors.js';
-import { clusterLink, serverLink, type CommandArgs, type Link } from './ioredis-link.js';
+import { translateCommandError } from './ioredis-errors.js';
+import { quiet, watchCluster, watchSentinels } from './ioredis-hooks.js';
+import { ClientLifecycle } from './ioredis-lifecycle.js';
+import { INSPECT } from './safe-inspect.js';
+import { clusterLink, serverLink, type CommandArgs, type Link, type WriteProbe } from './ioredis-link.js';
 import {
   clusterEndpointOf,
   endpointOf,
@@ -42,19 +45,24 @@ export class IoredisPort implements RedisPort {
   readonly label: string;
   readonly endpoint: string;
   private readonly user: string;
-  private readonly sentinelUser: string | undefined;
-  private readonly db: number;
   private readonly link: Link;
-  private closed = false;
   private readonly tracker: ConnectionTracker;
+  private readonly lifecycle: ClientLifecycle;
   lastDataAt = 0;
   /** Scripts known to be loaded where this client runs them (cleared when a connection closes). */
   private readonly loaded = new Set<LuaScript>();
   private reportedLoadFailure = false;
+  /** How to fail each command in flight (see {@link abandonPending}). */
+  private readonly pending = new Set<() => void>();
 
   /** A connection to one server (or Sentinel's primary), with options already the library's. */
   static server(options: ServerOptions, label: string): IoredisPort {
-    return new IoredisPort(serverLink(new Redis(options)), label, endpointOf(options));
+    const client = new Redis(options);
+    const port = new IoredisPort(serverLink(client), label, endpointOf(options));
+    const warn = (message: string): void => port.tracker.warning(message);
+    quiet(client, warn);
+    watchSentinels(client, port.lifecycle.round, warn);
+    return port;
   }
 
   /** A cluster client, with options already the library's. */
@@ -64,7 +72,10 @@ export class IoredisPort implements RedisPort {
     label: string,
   ): IoredisPort {
     const where = clusterEndpointOf(nodes, options.redisOptions.username);
-    return new IoredisPort(clusterLink(new Cluster([...nodes], options)), label, where);
+    const client = new Cluster([...nodes], options);
+    const port = new IoredisPort(clusterLink(client), label, where);
+    port.lifecycle.onClose(watchCluster(client, port.lifecycle.round, (message) => port.tracker.warning(message)));
+    return port;
   }
 
   private constructor(link: Link, label: string, where: Endpoint) {
@@ -72,37 +83,19 @@ export class IoredisPort implements RedisPort {
     this.label = label;
     this.endpoint = where.endpoint;
     this.user = where.user;
-    this.sentinelUser = where.sentinelUser;
-    this.db = where.db;
-    const tracker = (this.tracker = new ConnectionTracker(label, where.endpoint));
-    const client = link.client;
-    const onError = (err: unknown): void => {
-      const translated = translateConnectionError(err, this.endpoint, this.user, this.db, this.sentinelUser);
-      const fatal = tracker.error(translated);
-      // No sentinel said where the primary is (each was asked once): the commands waiting for the
-      // connection would wait until one does; they fail now, never sent (the caller may retry).
-      if (isSentinelsUnreachable(err)) link.failQueued(translated, { unsentOnly: true });
-      if (!fatal || tracker.fatal === undefined) return;
-      // SELECT failed: ioredis would go on with database 0. Close for good before anything runs there.
-      this.closed = true;
-      client.disconnect(false);
-      link.failQueued(tracker.fatal);
-    };
-    client.on('error', onError);
-    client.on('node error', onError);
-    client.on('connecting', () => tracker.connecting());
-    client.on('reconnecting', (delay: number) => tracker.reconnecting(delay));
-    client.on('ready', () => tracker.ready());
+    this.tracker = new ConnectionTracker(label, where.endpoint);
+    this.lifecycle = new ClientLifecycle(link, this.tracker, where, label);
     // The read watchdog tells a slow reply from none by when data last arrived.
     link.onSocketData(() => {
       this.lastDataAt = performance.now();
     });
     // A new connection may reach a server whose script cache is empty (a restart, a failover).
     link.onServersChanged(() => this.loaded.clear());
-    client.on('close', () => {
-      if (!this.closed) tracker.closedUnexpectedly();
-    });
-    client.on('end', () => tracker.ended());
+  }
+
+  /** util.inspect shows the label and endpoint, never the client (whose options hold the password). */
+  [INSPECT](): string {
+    return `RedisPort <${this.label} ${this.endpoint}>`;
   }
 
   status(): ConnectionStatus {
@@ -110,19 +103,49 @@ export class IoredisPort implements RedisPort {
   }
 
   /**
-   * Runs one client call, translating its failure. Whether the command reached the socket is
-   * decided now: ioredis writes at once when the connection is ready, and queues it otherwise.
+   * Runs one client call, translating its failure. Whether the command may have reached Redis is
+   * what happened to it, followed by the probe: written to a socket (its outcome is then unknown),
+   * or failed while still queued for a connection (ioredis' offline queue: it certainly never ran),
+   * whatever the connection's state when it was issued. See the port's contract on `sent`.
    */
-  private run<T>(command: string, call: () => Promise<T>): Promise<T> {
+  private run<T>(command: string, call: (probe: WriteProbe) => Promise<T>): Promise<T> {
     if (this.tracker.fatal !== undefined) return Promise.reject(this.tracker.fatal);
-    const sent = this.link.ready();
-    return call().catch((err: unknown) => {
-      throw this.translate(err, command, sent);
+    const probe: WriteProbe = { written: false };
+    return new Promise<T>((resolve, reject) => {
+      const abandon = (): void => reject(this.closedError(command, probe.written));
+      this.pending.add(abandon);
+      call(probe).then(
+        (value) => {
+          this.pending.delete(abandon);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.pending.delete(abandon);
+          reject(this.translate(err, command, probe.written));
+        },
+      );
     });
   }
 
+  /**
+   * Fails every command still pending once the client is closed. ioredis may keep one that was cut
+   * by a failover in a queue no close reaches (a cluster's retry of a command whose node went
+   * away), and its promise would then never settle: a read awaiting it would hold its loop, and
+   * the process, forever. A reply that comes later is ignored.
+   */
+  private abandonPending(): void {
+    const pending = [...this.pending];
+    this.pending.clear();
+    for (const abandon of pending) abandon();
+  }
+
+  private closedError(command: string, sent: boolean): ConnectionError {
+    const message = `the connection "${this.label}" to ${this.endpoint} was closed with ${command.toUpperCase()} pending`;
+    return new ConnectionError(this.endpoint, message, { sent });
+  }
+
   private call(name: string, ...args: Array<string | number>): Promise<unknown> {
-    return this.run(name.toLowerCase(), () => this.link.call(name, ...args));
+    return this.run(name.toLowerCase(), (probe) => this.link.call(probe, name, ...args));
   }
 
   private translate(err: unknown, command: string, sent: boolean): RedisStreamerError {
@@ -147,7 +170,7 @@ export class IoredisPort implements RedisPort {
   private ensureLoaded(script: LuaScript): Promise<void> | undefined {
     if (this.loaded.has(script)) return undefined;
     this.loaded.add(script);
-    const loading = this.run('script', () => this.link.loadScript(script.lua));
+    const loading = this.run('script', (probe) => this.link.loadScript(script.lua, probe));
     loading.catch((err: unknown) => {
       this.loaded.delete(script);
       // A connection error fails the read too; anything else (an ACL without SCRIPT, say) means
@@ -162,48 +185,13 @@ export class IoredisPort implements RedisPort {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const client = this.link.client;
-    if (client.status !== 'ready') {
-      // Not connected (reconnecting, connecting, never used): nothing to say goodbye to. This
-      // clears ioredis' reconnect timer; no 'end' event may follow, so none is awaited. Commands
-      // queued for the reconnect would then wait forever: fail them.
-      client.disconnect(false);
-      this.link.afterClose();
-      this.link.failQueued(this.closedError());
-      this.tracker.closed();
-      return;
-    }
-    // QUIT, then wait (bounded) for the socket to close, so nothing of it outlives close().
-    let hasEnded = false;
-    const ended = new Promise<void>((resolve) =>
-      client.once('end', () => {
-        hasEnded = true;
-        resolve();
-      }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
-    client.quit().catch(() => client.disconnect(false));
-    this.link.afterClose();
-    await Promise.race([ended, giveUp]);
-    clearTimeout(timer);
-    // Once ended, disconnect() would only arm ioredis' 2 s destroy timer on the closed socket.
-    if (!hasEnded) client.disconnect(false);
-    this.tracker.closed();
+    await this.lifecycle.close();
+    this.abandonPending();
   }
 
   destroy(): void {
-    this.closed = true;
-    this.link.client.disconnect(false);
-    this.link.afterClose();
-    this.link.failQueued(this.closedError());
-    this.tracker.closed();
-  }
-
-  private closedError(): ConnectionError {
-    return new ConnectionError(this.endpoint, `the connection "${this.label}" to ${this.endpoint} was closed`);
+    this.lifecycle.destroy();
+    this.abandonPending();
   }
 
   on<E extends keyof PortEvents>(event: E, listener: PortEvents[E]): void {
@@ -229,7 +217,9 @@ export class IoredisPort implements RedisPort {
       ['XREADGROUP', ...readGroupArgs(read)],
       ['EVALSHA', after.script.sha, after.keys.length, ...after.keys, ...after.args],
     ];
-    const [beforeReply, readReply, afterReply] = await this.run('exec', () => this.link.transaction(commands));
+    const [beforeReply, readReply, afterReply] = await this.run('exec', (probe) =>
+      this.link.transaction(commands, probe),
+    );
     if (readReply instanceof Error) throw this.translate(readReply, 'xreadgroup', true);
     return {
       before: this.scriptReply(beforeReply, before.script),
@@ -291,11 +281,14 @@ export class IoredisPort implements RedisPort {
     args: ReadonlyArray<string | number>,
     wait: { readonly replicas: number; readonly timeoutMs: number },
   ): Promise<{ result: unknown; waited: number | RedisStreamerError } | undefined> {
-    const [ran, waited] = await this.run(command.toLowerCase(), () =>
-      this.link.pipeline([
-        [command, script, keys.length, ...keys, ...args],
-        ['WAIT', wait.replicas, wait.timeoutMs],
-      ]),
+    const [ran, waited] = await this.run(command.toLowerCase(), (probe) =>
+      this.link.pipeline(
+        [
+          [command, script, keys.length, ...keys, ...args],
+          ['WAIT', wait.replicas, wait.timeoutMs],
+        ],
+        probe,
+      ),
     );
     if (ran instanceof Error) {
       const err = this.translate(ran, command.toLowerCase(), true);
@@ -322,7 +315,7 @@ export class IoredisPort implements RedisPort {
   }
 
   async xrangeRawFields(key: string, id: string): Promise<Buffer[] | null> {
-    const reply = await this.run('xrange', () => this.link.callBuffer('XRANGE', key, id, id));
+    const reply = await this.run('xrange', (probe) => this.link.callBuffer(probe, 'XRANGE', key, id, id));
     return rawFieldsReply(reply, 'XRANGE');
   }
 
@@ -342,11 +335,14 @@ export class IoredisPort implements RedisPort {
 
   async deleteStream(key: string): Promise<number> {
     // XLEN and DEL in one MULTI/EXEC, so the count is what was deleted.
-    const [count] = await this.run('exec', () =>
-      this.link.transaction([
-        ['XLEN', key],
-        ['DEL', key],
-      ]),
+    const [count] = await this.run('exec', (probe) =>
+      this.link.transaction(
+        [
+          ['XLEN', key],
+          ['DEL', key],
+        ],
+        probe,
+      ),
     );
     return intReply(count, 'XLEN');
   }
@@ -372,7 +368,7 @@ export class IoredisPort implements RedisPort {
   }
 
   keysOfType(type: string): Promise<string[]> {
-    return this.run('scan', () => this.link.keysOfType(type));
+    return this.run('scan', (probe) => this.link.keysOfType(type, probe));
   }
 
   async configGet(parameter: string): Promise<string | null> {
@@ -389,7 +385,7 @@ export class IoredisPort implements RedisPort {
   }
 
   async clientId(): Promise<number | undefined> {
-    return this.run('client', () => this.link.clientId());
+    return this.run('client', (probe) => this.link.clientId(probe));
   }
 
   async clientUnblock(id: number): Promise<boolean> {

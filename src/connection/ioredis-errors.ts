@@ -36,7 +36,7 @@ function replyCode(err: Error): string {
 
 /** Translates an error of a command into the library's classes. */
 export function translateCommandError(err: unknown, ctx: FailureContext): RedisStreamerError {
-  if (err instanceof RedisStreamerError) return err;
+  if (err instanceof RedisStreamerError) return ctx.sent ? asSent(err) : err;
   if (isReply(err)) {
     const code = replyCode(err);
     if (code === 'WRONGPASS' || code === 'NOAUTH') return new AuthError(ctx.endpoint, ctx.user, err.message);
@@ -48,6 +48,15 @@ export function translateCommandError(err: unknown, ctx: FailureContext): RedisS
     ? `the connection to Redis at ${ctx.endpoint} failed while ${ctx.command.toUpperCase()} was in flight (${describe(err)})`
     : `cannot reach Redis at ${ctx.endpoint} (${describe(err)})`;
   return new ConnectionError(ctx.endpoint, message, { sent: ctx.sent, cause: sanitized(err) });
+}
+
+/**
+ * An error the library failed queued commands with (a close, a failed round) as it applies to a
+ * command that had been written: `sent: true`, since it may have run.
+ */
+function asSent(err: RedisStreamerError): RedisStreamerError {
+  if (!(err instanceof ConnectionError) || err instanceof AuthError || err.sent) return err;
+  return new ConnectionError(err.endpoint, err.message, { sent: true, cause: err.cause });
 }
 
 /**
@@ -76,6 +85,11 @@ const SENTINELS_UNREACHABLE = /^All sentinels are unreachable/;
  */
 export function isSentinelsUnreachable(err: unknown): err is Error {
   return err instanceof Error && SENTINELS_UNREACHABLE.test(err.message);
+}
+
+/** ioredis' error when no seed node of a cluster gave its slot map (ClusterAllFailedError). */
+export function isClusterAllFailed(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ClusterAllFailedError';
 }
 
 /**

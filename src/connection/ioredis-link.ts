@@ -10,6 +10,11 @@
  *   on the connection's server, or on every primary of a cluster.
  * - CLIENT UNBLOCK needs the id of the connection blocked in a wait: known on one server; a
  *   cluster client has a connection per node, so its waits are ended by cutting it instead.
+ *
+ * Every call takes a {@link WriteProbe}: it is set when one of the call's commands is handed to a
+ * socket. ioredis queues a command issued while its connection is not ready (its offline queue) and
+ * writes it once a connection is ready again, so whether a failed command may have run is known
+ * only from what happened to it, never from the state when it was issued.
  */
 import { Command, type Cluster, type Redis } from 'ioredis';
 import { UnexpectedReplyError } from '../errors.js';
@@ -20,30 +25,55 @@ export type CommandArgs = readonly [name: string, ...args: Array<string | number
 /** One command's reply in a transaction: its value, or the error Redis answered it with. */
 export type TransactionReply = unknown;
 
+/** Set to true once any command of a call was handed to a socket (it may then have run). */
+export interface WriteProbe {
+  written: boolean;
+}
+
+/**
+ * Makes `probe` follow `command`: ioredis calls `toWritable` exactly when it writes a command to a
+ * socket (or to a pipeline's buffer, written as one), never while the command waits in a queue.
+ */
+function follow(command: Command, probe: WriteProbe): void {
+  const toWritable = command.toWritable.bind(command);
+  command.toWritable = (socket) => {
+    probe.written = true;
+    return toWritable(socket);
+  };
+}
+
+/** Follows every command of an ioredis pipeline or transaction (resent ones are the same objects). */
+function followAll(pipeline: object, probe: WriteProbe): void {
+  const queue = (pipeline as { _queue?: unknown })._queue;
+  if (!Array.isArray(queue)) {
+    probe.written = true; // cannot be followed: presumed written, never wrongly "not sent"
+    return;
+  }
+  for (const command of queue) if (command instanceof Command) follow(command, probe);
+}
+
 /** The client-kind-specific operations the port needs. */
 export interface Link {
   /** The client, for its lifecycle events and status. */
   readonly client: Redis | Cluster;
   /** Sends one command (routed by its keys on a cluster). */
-  call(name: string, ...args: Array<string | number>): Promise<unknown>;
+  call(probe: WriteProbe, name: string, ...args: Array<string | number>): Promise<unknown>;
   /** Sends one command whose reply is wanted as raw bytes. */
-  callBuffer(name: string, ...args: Array<string | number>): Promise<unknown>;
-  /** Whether commands are written at once (not queued until a connection is ready). */
-  ready(): boolean;
+  callBuffer(probe: WriteProbe, name: string, ...args: Array<string | number>): Promise<unknown>;
   /**
    * Runs commands in MULTI/EXEC. Resolves to each command's reply (an Error for one that failed
    * when EXEC ran it); rejects with the error EXEC got (for EXECABORT: the first queued command's
    * own error, which is the real cause).
    */
-  transaction(commands: readonly CommandArgs[]): Promise<TransactionReply[]>;
+  transaction(commands: readonly CommandArgs[], probe: WriteProbe): Promise<TransactionReply[]>;
   /**
    * Sends commands in one write, without a transaction, to one server (on a cluster: the node that
    * owns the first keyed command's slot, keyless commands going along). Resolves to each reply, or
    * the Error Redis answered it with.
    */
-  pipeline(commands: readonly CommandArgs[]): Promise<unknown[]>;
+  pipeline(commands: readonly CommandArgs[], probe: WriteProbe): Promise<unknown[]>;
   /** Loads a script where transactions will run it. */
-  loadScript(lua: string): Promise<void>;
+  loadScript(lua: string, probe: WriteProbe): Promise<void>;
   /**
    * Whether a script must be loaded before a transaction that runs it is sent: on one connection a
    * SCRIPT LOAD sent just before is executed before it; a cluster's nodes may not be connected yet.
@@ -52,7 +82,7 @@ export interface Link {
   /** Calls `onChange` when the servers behind the client change (a node added or gone, a failover). */
   onServersChanged(onChange: () => void): void;
   /** The connection's CLIENT ID, or undefined when its waits cannot be ended with CLIENT UNBLOCK. */
-  clientId(): Promise<number | undefined>;
+  clientId(probe: WriteProbe): Promise<number | undefined>;
   /** Calls `onData` whenever a reply's data arrives on any of the client's sockets. */
   onSocketData(onData: () => void): void;
   /**
@@ -63,15 +93,15 @@ export interface Link {
   /** Called once the client was told to close (QUIT or disconnect): stops what it would still schedule. */
   afterClose(): void;
   /** Every key of a type (SCAN ... TYPE, on every primary of a cluster), never KEYS. */
-  keysOfType(type: string): Promise<string[]>;
+  keysOfType(type: string, probe: WriteProbe): Promise<string[]>;
 }
 
 /** SCAN over one server until the cursor comes back to 0. */
-async function scanAll(client: Redis, type: string): Promise<string[]> {
+async function scanAll(client: Redis, type: string, probe: WriteProbe): Promise<string[]> {
   const keys: string[] = [];
   let cursor = '0';
   do {
-    const reply: unknown = await client.call('SCAN', cursor, 'COUNT', 1000, 'TYPE', type);
+    const reply: unknown = await send(client, 'SCAN', [cursor, 'COUNT', 1000, 'TYPE', type], UTF8, probe);
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !Array.isArray(reply[1])) {
       throw new UnexpectedReplyError('SCAN: expected [cursor, keys]');
     }
@@ -90,11 +120,18 @@ const BUFFER = { replyEncoding: null } as const;
  * 5000 arguments); they are already flat, so the command takes this array, its numbers written as
  * strings as ioredis does. (No argument transformer applies: those are for object arguments.)
  */
-function send(client: Redis | Cluster, name: string, args: Array<string | number>, encoding: object): Promise<unknown> {
+function send(
+  client: Redis | Cluster,
+  name: string,
+  args: Array<string | number>,
+  encoding: object,
+  probe: WriteProbe,
+): Promise<unknown> {
   // (Every value is a string or a number: encodeMessage turns a hook's field into text or refuses it.)
   for (let i = 0; i < args.length; i++) if (typeof args[i] === 'number') args[i] = String(args[i]);
   const command = new Command(name, [], encoding);
   command.args = args;
+  follow(command, probe);
   return client.sendCommand(command) as Promise<unknown>;
 }
 
@@ -102,16 +139,18 @@ function send(client: Redis | Cluster, name: string, args: Array<string | number
 export function serverLink(client: Redis): Link {
   return {
     client,
-    call: (name, ...args) => send(client, name, args, UTF8),
-    callBuffer: (name, ...args) => send(client, name, args, BUFFER),
-    ready: () => client.status === 'ready',
-    async transaction(commands) {
-      const queued = [client.call('MULTI'), ...commands.map(([name, ...args]) => client.call(name, ...args))];
+    call: (probe, name, ...args) => send(client, name, args, UTF8, probe),
+    callBuffer: (probe, name, ...args) => send(client, name, args, BUFFER, probe),
+    async transaction(commands, probe) {
+      const queued = [
+        send(client, 'MULTI', [], UTF8, probe),
+        ...commands.map(([name, ...args]) => send(client, name, args, UTF8, probe)),
+      ];
       // Each queued reply (+QUEUED, or the error EXECABORT then stands for) is settled here so none
       // is left unhandled; EXEC's reply carries the outcome.
       for (const p of queued) p.catch(() => {});
       try {
-        return replies(await client.call('EXEC'), commands.length);
+        return replies(await send(client, 'EXEC', [], UTF8, probe), commands.length);
       } catch (err) {
         if (!(err instanceof Error) || !err.message.startsWith('EXECABORT')) throw err;
         const settled = await Promise.allSettled(queued);
@@ -119,20 +158,21 @@ export function serverLink(client: Redis): Link {
         throw refused === undefined ? err : refused.reason;
       }
     },
-    async pipeline(commands) {
+    async pipeline(commands, probe) {
       // Written back to back on one socket: Redis runs them in order, nothing in between from here.
-      const settled = await Promise.allSettled(commands.map(([name, ...args]) => client.call(name, ...args)));
+      const sent = commands.map(([name, ...args]) => send(client, name, args, UTF8, probe));
+      const settled = await Promise.allSettled(sent);
       return settled.map((r) => (r.status === 'fulfilled' ? r.value : toError(r.reason)));
     },
-    async loadScript(lua) {
-      await client.call('SCRIPT', 'LOAD', lua);
+    async loadScript(lua, probe) {
+      await send(client, 'SCRIPT', ['LOAD', lua], UTF8, probe);
     },
     loadBeforeUse: false,
     onServersChanged(onChange) {
       client.on('close', onChange);
     },
-    async clientId() {
-      return Number(await client.call('CLIENT', 'ID'));
+    async clientId(probe) {
+      return Number(await send(client, 'CLIENT', ['ID'], UTF8, probe));
     },
     onSocketData(onData) {
       client.on('connect', () => {
@@ -148,7 +188,7 @@ export function serverLink(client: Redis): Link {
       internal.flushQueue(error, options.unsentOnly === true ? { commandQueue: false } : {});
     },
     afterClose() {},
-    keysOfType: (type) => scanAll(client, type),
+    keysOfType: (type, probe) => scanAll(client, type, probe),
   };
 }
 
@@ -169,33 +209,49 @@ function stopSlotRefresh(client: Cluster): void {
   if (internal.isRefreshing === true) refresh(stop);
 }
 
+/** MULTI/EXEC on a cluster: ioredis' multi(), sent to the node that owns the keys' slot. */
+async function clusterTransaction(
+  client: Cluster,
+  commands: readonly CommandArgs[],
+  probe: WriteProbe,
+): Promise<TransactionReply[]> {
+  const pipeline = client.multi(commands.map(([name, ...args]) => ['call', name, ...args]));
+  followAll(pipeline, probe);
+  let result: Array<[Error | null, unknown]> | null;
+  try {
+    result = await pipeline.exec();
+  } catch (err) {
+    const previous = (err as { previousErrors?: unknown[] }).previousErrors;
+    throw previous?.[0] ?? err;
+  }
+  if (result === null) throw new UnexpectedReplyError('EXEC: the transaction was discarded');
+  return result.map(([error, value]) => error ?? value);
+}
+
+/** Commands in one write on a cluster: ioredis' pipeline(), to the node of the first key's slot. */
+async function clusterPipeline(
+  client: Cluster,
+  commands: readonly CommandArgs[],
+  probe: WriteProbe,
+): Promise<unknown[]> {
+  const pipeline = client.pipeline(commands.map(([name, ...args]) => ['call', name, ...args]));
+  followAll(pipeline, probe);
+  const result = await pipeline.exec();
+  if (result === null) throw new UnexpectedReplyError('pipeline: no replies');
+  return result.map(([error, value]) => error ?? value);
+}
+
 /** The link of a cluster client. */
 export function clusterLink(client: Cluster): Link {
   return {
     client,
-    call: (name, ...args) => send(client, name, args, UTF8),
-    callBuffer: (name, ...args) => send(client, name, args, BUFFER),
-    ready: () => client.status === 'ready',
-    async transaction(commands) {
-      const pipeline = client.multi(commands.map(([name, ...args]) => ['call', name, ...args]));
-      let result: Array<[Error | null, unknown]> | null;
-      try {
-        result = await pipeline.exec();
-      } catch (err) {
-        const previous = (err as { previousErrors?: unknown[] }).previousErrors;
-        throw previous?.[0] ?? err;
-      }
-      if (result === null) throw new UnexpectedReplyError('EXEC: the transaction was discarded');
-      return result.map(([error, value]) => error ?? value);
-    },
-    async pipeline(commands) {
-      const result = await client.pipeline(commands.map(([name, ...args]) => ['call', name, ...args])).exec();
-      if (result === null) throw new UnexpectedReplyError('pipeline: no replies');
-      return result.map(([error, value]) => error ?? value);
-    },
-    async loadScript(lua) {
-      if (client.status !== 'ready') await client.call('PING'); // connects, and knows the primaries then
-      await Promise.all(client.nodes('master').map((node) => node.call('SCRIPT', 'LOAD', lua)));
+    call: (probe, name, ...args) => send(client, name, args, UTF8, probe),
+    callBuffer: (probe, name, ...args) => send(client, name, args, BUFFER, probe),
+    transaction: (commands, probe) => clusterTransaction(client, commands, probe),
+    pipeline: (commands, probe) => clusterPipeline(client, commands, probe),
+    async loadScript(lua, probe) {
+      if (client.status !== 'ready') await send(client, 'PING', [], UTF8, probe); // connects, and knows the primaries then
+      await Promise.all(client.nodes('master').map((node) => send(node, 'SCRIPT', ['LOAD', lua], UTF8, probe)));
     },
     loadBeforeUse: true,
     onServersChanged(onChange) {
@@ -222,9 +278,9 @@ export function clusterLink(client: Cluster): Link {
       for (const node of client.nodes()) serverLink(node).failQueued(error, options);
     },
     afterClose: () => stopSlotRefresh(client),
-    async keysOfType(type) {
-      if (client.status !== 'ready') await client.call('PING');
-      const perNode = await Promise.all(client.nodes('master').map((node) => scanAll(node, type)));
+    async keysOfType(type, probe) {
+      if (client.status !== 'ready') await send(client, 'PING', [], UTF8, probe);
+      const perNode = await Promise.all(client.nodes('master').map((node) => scanAll(node, type, probe)));
       return perNode.flat();
     },
   };

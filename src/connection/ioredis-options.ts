@@ -144,6 +144,8 @@ export interface Endpoint {
   readonly db: number;
   /** The ACL user logging in to the sentinels, when the server is found through them. */
   readonly sentinelUser?: string;
+  /** The name the sentinels know the primary by, when the server is found through them. */
+  readonly primaryName?: string;
 }
 
 /** The endpoint described by ioredis options. */
@@ -157,7 +159,9 @@ export function endpointOf(options: RedisOptions): Endpoint {
     endpoint: host,
     user: options.username ?? 'default',
     db: options.db ?? 0,
-    ...(sentinels !== undefined && sentinels !== null ? { sentinelUser: options.sentinelUsername || 'default' } : {}),
+    ...(sentinels !== undefined && sentinels !== null
+      ? { sentinelUser: options.sentinelUsername || 'default', primaryName: options.name ?? '' }
+      : {}),
   };
 }
 

@@ -6,6 +6,43 @@
  * Every method rejects with the library's error classes only: {@link ConnectionError} (with
  * `sent` telling whether the command had reached the socket), {@link AuthError},
  * {@link RedisCommandError} (Redis refused it) or {@link ConfigError}.
+ *
+ * ## What an adapter guarantees (a second adapter must meet each)
+ *
+ * **`sent`.** A {@link ConnectionError} with `sent: false` means the command certainly never
+ * reached Redis: no byte of it was handed to a socket. It is decided from what happened to that
+ * command, never from the connection's state when the call was made: a client that queues commands
+ * while it reconnects (ioredis' offline queue) writes them once a connection is ready, so a command
+ * issued while "reconnecting" may run. The adapter follows each command (ioredis: its `toWritable`
+ * is called exactly when it is written) and reports `sent: true` for any command that was written
+ * or that it cannot follow. Publishing relies on this: `PublishError.inDoubt` and
+ * `PartialPublishError.notPublishedIndexes` are `sent` (test/faults/publish-storm.test.ts checks
+ * them against the stream under a CLIENT KILL storm). A command that fails in a method made of
+ * several commands (a transaction, a script then WAIT) is `sent: true` if any of them was written.
+ *
+ * **Connecting.** A command issued while no connection is ready may wait for one, but only while
+ * the client is still trying: once a whole round of attempts has failed (the server refused or
+ * timed out; every seed node of a cluster gave no slot map; every sentinel failed or did not know
+ * the primary) the commands waiting for a connection fail (`sent: false`) with what each node said,
+ * built with diagnosis.ts so every adapter words it the same ("127.0.0.1:6379 is not a cluster node
+ * (cluster_enabled:0)", "no seed node answered: …", "the sentinels do not know a primary named
+ * X"), and `connect()` rejects with it. The client may go on trying in the background. The same
+ * error is the connection's `status().lastError` (reported through the `error` event), which is
+ * what a caller is told when the connection is still not ready after the connect timeout: the layer
+ * above bounds every wait for a connection by that timeout (ready-gate.ts), whatever the client
+ * does, so an adapter need not arm a deadline of its own. A {@link ConfigError} among the
+ * connection's errors (a database the server does not have) ends the connection for good: state
+ * `failed`, every queued command fails, nothing more is sent.
+ *
+ * **Closing.** After `close()` or `destroy()` resolves, no command issued on the port is left
+ * pending (each has settled, with a {@link ConnectionError} if it had not), and nothing of the
+ * client is left behind: no socket, no timer, no reconnect scheduled, so a process exits by itself.
+ *
+ * **No console, no secret.** An adapter never writes to the console: what the client library would
+ * print goes to the `warning` event (the owner logs it). Its errors carry no credential (the
+ * client's failed command and its arguments, where AUTH leaves the password, are dropped), and its
+ * `util.inspect` shows the label and endpoint only, never the client (whose options hold the
+ * password).
  */
 import type { RedisStreamerError } from '../errors.js';
 import type { ConnectionStatus } from '../stats.js';
@@ -69,6 +106,12 @@ export interface PortEvents {
   reconnecting: (delayMs: number, attempt: number, cause: RedisStreamerError | undefined) => void;
   /** The connection is (again) ready for commands. */
   ready: () => void;
+  /**
+   * Something the client library would have printed on the console (a password the server does
+   * not need, a refused ready check). An adapter never writes to the console: it reports here, and
+   * the owner logs it through the library's logger.
+   */
+  warning: (message: string) => void;
 }
 
 /** The commands the library needs from a Redis client. */

@@ -15,8 +15,10 @@ import { parseNode, parseUrl, type NodeAddress, type UrlSettings } from './redis
 /** How to reach Redis. */
 export interface RedisConnectionOptions {
   /**
-   * A `redis://` or `rediss://` (TLS) URL: `redis://[user[:password]@]host[:port][/db]`. When set,
-   * it gives the defaults for the fields below, which override it.
+   * A `redis://` or `rediss://` (TLS) URL: `redis://[user[:password]@]host[:port][/db]`. A setting
+   * is given once: in the URL or as the option below (`host`, `port`, `db`, `username`,
+   * `password`), never both (a ConfigError names the two). `tls` options complete a `rediss://` URL
+   * (a CA, a client certificate); `tls: false` contradicts it.
    * @default undefined
    */
   readonly url?: string;
@@ -107,7 +109,8 @@ interface Resolved {
 
 /** Connection settings for Redis, from a URL, a list of cluster node URLs, or options. */
 export class RedisInstance {
-  private readonly settings: Resolved;
+  /** (An ES private field: no inspection, even with `customInspect: false`, reaches the password.) */
+  readonly #settings: Resolved;
 
   /**
    * @param urlOrOptions a `redis://`/`rediss://` URL, a list of such URLs (the nodes of a Redis
@@ -118,6 +121,7 @@ export class RedisInstance {
       Array.isArray(urlOrOptions) ? { cluster: urlOrOptions } : (urlOrOptions as string | RedisConnectionOptions),
     );
     const fromUrl = options.url === undefined ? {} : parseUrl(options.url);
+    refuseTwice(options, fromUrl);
     const clusterNodes = (options.cluster ?? []).map((n, i) => parseNode(n, `cluster[${i}]`));
     const firstNode: UrlSettings = clusterNodes[0] ?? {};
     const tls = options.tls ?? fromUrl.tls ?? firstNode.tls ?? false;
@@ -130,34 +134,39 @@ export class RedisInstance {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     };
     check(settings);
-    this.settings = settings;
+    this.#settings = settings;
   }
 
   /** What kind of deployment: one server, a cluster, or a primary found through Sentinel. */
   get kind(): 'server' | 'cluster' | 'sentinel' {
-    return this.settings.topology.kind;
+    return this.#settings.topology.kind;
   }
 
   /** The host (the first node of a cluster, the first sentinel). */
   get host(): string {
-    const t = this.settings.topology;
+    const t = this.#settings.topology;
     return t.kind === 'server' ? t.host : ((t.kind === 'cluster' ? t.nodes[0] : t.sentinels[0])?.host ?? '');
   }
 
   /** The port (the first node of a cluster, the first sentinel). */
   get port(): number {
-    const t = this.settings.topology;
+    const t = this.#settings.topology;
     return t.kind === 'server' ? t.port : ((t.kind === 'cluster' ? t.nodes[0] : t.sentinels[0])?.port ?? 0);
   }
 
   /** The database index. */
   get db(): number {
-    return this.settings.db;
+    return this.#settings.db;
+  }
+
+  /** How long a connection may take (ms); a call waits at most this long for one that is not ready. */
+  get connectTimeoutMs(): number {
+    return this.#settings.connectTimeoutMs;
   }
 
   /** A URL-like description with the password masked: `redis://user:***@host:6379/0`. */
   toString(): string {
-    const { topology: t, db, username, password, tls } = this.settings;
+    const { topology: t, db, username, password, tls } = this.#settings;
     const auth =
       username !== undefined || password !== undefined
         ? `${username === undefined ? '' : encodeURIComponent(username)}${password === undefined ? '' : ':***'}@`
@@ -180,7 +189,7 @@ export class RedisInstance {
 
   /** @internal ioredis options for these settings (for one server or Sentinel; on a cluster, each node's). */
   ioredisOptions(): RedisOptions {
-    const { topology: t, db, username, password, tls, connectTimeoutMs } = this.settings;
+    const { topology: t, db, username, password, tls, connectTimeoutMs } = this.#settings;
     const options: RedisOptions = { db, connectTimeout: connectTimeoutMs };
     if (t.kind === 'server') Object.assign(options, { host: t.host, port: t.port });
     if (t.kind === 'sentinel') {
@@ -197,7 +206,7 @@ export class RedisInstance {
 
   /** @internal Opens a connection owned by the caller. */
   createPort(label: string, connection: ConnectionKind): RedisPort {
-    const t = this.settings.topology;
+    const t = this.#settings.topology;
     if (t.kind !== 'cluster') return IoredisPort.server(serverOptions(this.ioredisOptions(), label, connection), label);
     const { db: _db, ...node } = this.ioredisOptions();
     return IoredisPort.cluster(t.nodes, clusterOptions({ redisOptions: node }, label, connection), label);
@@ -238,6 +247,27 @@ function topologyOf(
     host: options.host ?? fromUrl.host ?? '127.0.0.1',
     port: options.port ?? fromUrl.port ?? 6379,
   };
+}
+
+/** The options that a URL also gives, with the URL part each stands for. */
+const URL_PARTS = { host: 'host', port: 'port', db: 'path (/db)', username: 'user', password: 'password' } as const;
+
+/**
+ * A setting given both in the URL and as an option: which one was meant cannot be known, so it is
+ * refused (the option used to win silently). `tls: false` with a `rediss://` URL likewise.
+ */
+function refuseTwice(options: RedisConnectionOptions, fromUrl: UrlSettings): void {
+  for (const [key, part] of Object.entries(URL_PARTS) as Array<[keyof typeof URL_PARTS, string]>) {
+    if (options[key] === undefined || fromUrl[key] === undefined) continue;
+    throw new ConfigError(
+      `\`${key}\` is given twice: in \`url\` (its ${part}) and as the option \`${key}\`; give it in one place only`,
+    );
+  }
+  if (options.tls === false && fromUrl.tls === true) {
+    throw new ConfigError(
+      '`tls: false` contradicts the rediss:// `url` (TLS): use a redis:// URL, or drop `tls: false`',
+    );
+  }
 }
 
 function check(settings: Resolved): void {

@@ -41,10 +41,24 @@ export function parseUrl(url: string): UrlSettings {
     if (!/^\d+$/.test(dbText)) throw new ConfigError(`invalid db in Redis URL: "${dbText}"`);
     out.db = Number(dbText);
   }
-  if (parsed.username !== '') out.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== '') out.password = decodeURIComponent(parsed.password);
+  if (parsed.username !== '') out.username = decoded(parsed.username, 'user name', url);
+  if (parsed.password !== '') out.password = decoded(parsed.password, 'password', url);
   if (parsed.protocol === 'rediss:') out.tls = true;
   return out;
+}
+
+/**
+ * A percent-encoded part of a URL, decoded. A malformed escape (`%ZZ`, a lone `%`) is a ConfigError
+ * that shows the URL with its password masked, never the part itself.
+ */
+function decoded(part: string, what: 'user name' | 'password', url: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ConfigError(
+      `the ${what} in the Redis URL ${maskUrl(url)} has a malformed percent-escape: write a literal "%" as %25 (and any other reserved character percent-encoded)`,
+    );
+  }
 }
 
 /**

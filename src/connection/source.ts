@@ -6,7 +6,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { IoredisPort } from './ioredis-adapter.js';
-import { clusterOptions, serverOptions } from './ioredis-options.js';
+import { clusterEndpointOf, clusterOptions, endpointOf, serverOptions, type Endpoint } from './ioredis-options.js';
 import type { ConnectionKind, RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 import { parseNode } from './redis-url.js';
@@ -33,7 +33,6 @@ export type RedisSource = RedisInstance | string | readonly string[] | IoredisTe
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
-/** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
 /** What {@link portFactory} makes of a source. */
 export interface PortSource {
   readonly open: PortFactory;
@@ -43,8 +42,14 @@ export interface PortSource {
   readonly cluster: boolean;
   /** A primary found through Sentinel. */
   readonly sentinel: boolean;
+  /** How long a call waits for a connection that is not ready (ms): see ready-gate.ts. */
+  readonly connectTimeoutMs: number;
 }
 
+/** ioredis' own default connect timeout, for a template client that sets none. */
+const IOREDIS_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
 export function portFactory(source: RedisSource): PortSource {
   if (typeof source === 'string' || Array.isArray(source)) source = new RedisInstance(source as string | string[]);
   if (source instanceof RedisInstance) {
@@ -54,6 +59,7 @@ export function portFactory(source: RedisSource): PortSource {
       describe: instance.toString(),
       cluster: instance.kind === 'cluster',
       sentinel: instance.kind === 'sentinel',
+      connectTimeoutMs: instance.connectTimeoutMs,
     };
   }
   if (source instanceof Cluster) {
@@ -66,9 +72,10 @@ export function portFactory(source: RedisSource): PortSource {
     });
     return {
       open: (label, kind) => IoredisPort.cluster(nodes, clusterOptions(template.options, label, kind), label),
-      describe: 'ioredis cluster client',
+      describe: describeTemplate('cluster', clusterEndpointOf(nodes, template.options.redisOptions?.username)),
       cluster: true,
       sentinel: false,
+      connectTimeoutMs: template.options.redisOptions?.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
     };
   }
   if (
@@ -81,12 +88,18 @@ export function portFactory(source: RedisSource): PortSource {
     refusePrefix(template.options.keyPrefix);
     return {
       open: (label, kind) => IoredisPort.server(serverOptions(template.options, label, kind), label),
-      describe: 'ioredis client',
+      describe: describeTemplate('client', endpointOf(template.options)),
       cluster: false,
       sentinel: Array.isArray(template.options.sentinels) && template.options.sentinels.length > 0,
+      connectTimeoutMs: template.options.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
     };
   }
   throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');
+}
+
+/** A template's safe description: where it goes and as whom, never its password. */
+function describeTemplate(kind: 'client' | 'cluster', where: Endpoint): string {
+  return `ioredis ${kind} template for ${where.endpoint} as ${where.user}`;
 }
 
 function refusePrefix(prefix: string | undefined): void {

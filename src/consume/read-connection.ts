@@ -4,9 +4,16 @@
  * socket); the connection is cut, which fails the read, and a new one is opened. On stop, a wait in
  * progress is ended with CLIENT UNBLOCK (sent on the shared connection), so shutdown does not wait
  * for the block to time out.
+ *
+ * Closing releases everything, whatever state a read is in: a read still in flight is abandoned
+ * (its caller gets a ConnectionError at once; a client that never settles it after a failover
+ * cannot hold the loop) and its watchdog stops, as does the watchdog of a read whose connection
+ * was replaced or closed (that read fails with its connection: see the port's contract on
+ * closing). No timer outlives close().
  */
 import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
+import { ConnectionError } from '../errors.js';
 import { sleep } from '../timers.js';
 
 /** Extra time a blocking read gets before its connection is presumed hung. */
@@ -22,6 +29,8 @@ export class ReadConnection {
   private readyWaiters = new Set<() => void>();
 
   private readonly lostListeners = new Set<() => void>();
+  /** The reads in flight, each with how to abandon it (on close). */
+  private readonly inFlight = new Set<(err: Error) => void>();
 
   constructor(
     private readonly connections: Connections,
@@ -66,24 +75,49 @@ export class ReadConnection {
 
   /**
    * Runs a read under the watchdog. `wait` marks a blocking wait, which {@link unblock} may end.
+   * Rejects with a ConnectionError at once when the connection is closed meanwhile.
    */
   async watch<T>(read: (port: RedisPort) => Promise<T>, wait = false): Promise<T> {
     const port = this.port();
+    const watchdog = this.watchdog(port);
+    let abandon: (err: Error) => void = () => {};
+    const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+    this.inFlight.add(abandon);
+    this.waiting = wait;
+    const reading = read(port);
+    reading.catch(() => {}); // an abandoned read may still settle later
+    try {
+      return await Promise.race([reading, abandoned]);
+    } finally {
+      this.inFlight.delete(abandon);
+      this.waiting = false;
+      watchdog.stop();
+    }
+  }
+
+  /**
+   * Cuts `port` when no reply data arrives for blockMs + grace while a read is in flight. Checks
+   * stop with the read, and once the port is no longer this connection's (replaced or closed: the
+   * read then fails with it), so no timer is left running.
+   */
+  private watchdog(port: RedisPort): { stop: () => void } {
     const started = performance.now();
     const limit = this.blockMs + WATCHDOG_GRACE_MS;
-    let settled = false;
+    let stopped = false;
     let timer: NodeJS.Timeout | undefined;
+    const quietFor = (): number => performance.now() - Math.max(started, port.lastDataAt);
     const check = (): void => {
-      const quietFor = performance.now() - Math.max(started, port.lastDataAt);
-      if (quietFor < limit) {
-        timer = setTimeout(check, limit - quietFor);
+      if (stopped || this.current !== port) return;
+      if (quietFor() < limit) {
+        timer = setTimeout(check, limit - quietFor());
         return;
       }
       // Checked again after the pending I/O of the event loop: if long synchronous handlers kept it
       // busy, a reply that already arrived is processed first and wins.
       setImmediate(() => {
-        if (settled || this.current !== port || performance.now() - Math.max(started, port.lastDataAt) < limit) {
-          if (!settled) timer = setTimeout(check, limit);
+        if (stopped || this.current !== port) return;
+        if (quietFor() < limit) {
+          timer = setTimeout(check, limit);
           return;
         }
         this.replaced = true;
@@ -94,14 +128,12 @@ export class ReadConnection {
       });
     };
     timer = setTimeout(check, limit);
-    this.waiting = wait;
-    try {
-      return await read(port);
-    } finally {
-      settled = true;
-      this.waiting = false;
-      clearTimeout(timer);
-    }
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   /** Whether the last failed read failed because the watchdog replaced the connection (and resets it). */
@@ -146,10 +178,15 @@ export class ReadConnection {
     }
   }
 
-  /** Closes the connection. */
+  /** Closes the connection; reads in flight reject at once (see the top of this file). */
   async close(): Promise<void> {
     const port = this.current;
     this.current = undefined;
+    const closed = new ConnectionError(port?.endpoint ?? '', `the read connection "${this.label}" was closed`, {
+      sent: true,
+    });
+    for (const abandon of this.inFlight) abandon(closed);
+    this.inFlight.clear();
     if (port !== undefined) await this.connections.release(port);
   }
 }

@@ -9,6 +9,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { showOnly } from '../connection/safe-inspect.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { defaultLogger, type Logger } from '../logger.js';
 import { AccessControl, generateToken, isLoopback } from './access.js';
@@ -151,9 +152,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     sampler.stop();
     await closed;
   };
-  return {
-    url: urlOf(address, s.token),
-    token: s.token,
-    close: () => (closing ??= close()),
-  };
+  const dashboard = { url: urlOf(address, s.token), token: s.token, close: () => (closing ??= close()) };
+  // util.inspect and JSON show the address and mode, never the token (nor the Inspector's login).
+  const shown = urlOf(address, s.token === undefined ? undefined : '***');
+  return showOnly(dashboard, 'Dashboard', () => ({ url: shown, readOnly: s.readOnly }));
 }

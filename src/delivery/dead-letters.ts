@@ -3,6 +3,7 @@
  * replay to the group that failed, purge.
  */
 import { checkDeadLetterIds, checkFunction } from '../arguments.js';
+import { showOnly } from '../connection/safe-inspect.js';
 import type { RawEntry, RedisPort } from '../connection/port.js';
 import type { DeadLetterReason } from '../events.js';
 import { BODY_FIELD, NAME_FIELD, parseBody } from '../message.js';
@@ -78,6 +79,7 @@ export class DeadLetterQueue {
     this.channel = channel;
     this.key = deadLetterKey(channel);
     this.port = port;
+    showOnly(this, 'DeadLetterQueue', () => ({ channel, key: this.key }));
   }
 
   /**

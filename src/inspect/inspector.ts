@@ -9,6 +9,7 @@
 import { checkDeadLetterIds } from '../arguments.js';
 import { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
+import { showOnly } from '../connection/safe-inspect.js';
 import { portFactory, type RedisSource } from '../connection/source.js';
 import { DeadLetterQueue } from '../delivery/dead-letters.js';
 import type { ReplayResult } from '../delivery/dead-letters.js';
@@ -126,7 +127,8 @@ export class Inspector implements AsyncDisposable {
     const o = checkOptions(INSPECTOR, options);
     this.staleGroupMs = o.staleGroupMs ?? 86_400_000;
     const logger = o.logger ?? silentLogger;
-    this.connections = new Connections(source.open, 'inspect', { logger, reconnect: () => {} }, source.cluster);
+    this.connections = new Connections(source, 'inspect', { logger, reconnect: () => {} });
+    showOnly(this, 'Inspector', () => ({ redis: source.describe }));
   }
 
   /**
@@ -248,7 +250,7 @@ export class Inspector implements AsyncDisposable {
 
   private port(): Promise<RedisPort> {
     if (this.closed) return Promise.reject(new ClosedError('the inspector has been closed'));
-    return Promise.resolve(this.connections.command());
+    return this.connections.ready();
   }
 }
 

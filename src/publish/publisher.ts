@@ -124,10 +124,18 @@ export class Publisher {
     });
     if (entries.some((e) => e.key !== undefined)) slotSafeOn(channel, this.deps.cluster);
     const wait = replicaWait(options);
-    const port = await this.deps.port(wait === undefined ? 'command' : 'replicaWrites');
-    const refusal =
-      wait === undefined || entries.length === 0 ? undefined : await this.waitRight.refusal(port, channel);
-    if (refusal !== undefined) throw waitRefused(channel, refusal, entries.length);
+    // Fetched per attempt: a connection not ready in time fails that attempt like a failed send.
+    const port = (): Promise<RedisPort> => this.deps.port(wait === undefined ? 'command' : 'replicaWrites');
+    if (wait !== undefined && entries.length > 0) {
+      let refusal: RedisCommandError | undefined;
+      try {
+        refusal = await this.waitRight.refusal(await port(), channel);
+      } catch (err) {
+        if (!isPublishFailure(err)) throw err;
+        throw new PartialPublishError(channel, [], entries.length, Math.min(entries.length, MAX_ENTRIES), err);
+      }
+      if (refusal !== undefined) throw waitRefused(channel, refusal, entries.length);
+    }
     const ids: string[] = [];
     let shortfall: ReplicationError | undefined;
     for (const chunk of chunks(entries)) {
@@ -183,7 +191,8 @@ export class Publisher {
       try {
         port = await this.deps.port(queue.wait === undefined ? 'command' : 'replicaWrites');
       } catch (err) {
-        for (const w of queue.items) w.reject(err);
+        // No connection within the connect timeout: as a failed send (keyed messages are retried).
+        this.failed(queue.channel, queue.wait, queue.items, err);
         continue;
       }
       const refusal = queue.wait === undefined ? undefined : await this.waitRight.refusal(port, queue.channel);
@@ -236,7 +245,7 @@ export class Publisher {
   }
 
   private async appendWithRetries(
-    port: RedisPort,
+    port: () => Promise<RedisPort>,
     channel: string,
     chunk: readonly Outgoing[],
     wait: ReplicaWait | undefined,
@@ -244,7 +253,7 @@ export class Publisher {
     const retriable = chunk.every((e) => e.key !== undefined);
     for (let attempt = 0; ; attempt++) {
       try {
-        const appended = await this.append(port, channel, chunk, wait);
+        const appended = await this.append(await port(), channel, chunk, wait);
         this.deps.onAppended(channel, appended.ids.length - appended.repeated.size);
         return appended;
       } catch (err) {

@@ -107,30 +107,26 @@ void describe('RedisInstance URL parsing', () => {
     assert.equal(new RedisInstance('redis://[::1]').port, 6379);
   });
 
-  void it('lets options override the URL', () => {
-    const r = new RedisInstance({
-      url: `rediss://alice:${SECRET}@cache.local:6380/4`,
-      host: 'other.local',
-      port: 7000,
-      db: 9,
-      username: 'bob',
-      password: 'override',
-      tls: false,
-      connectTimeoutMs: 250,
-    });
-    assert.deepEqual(r.ioredisOptions(), {
-      host: 'other.local',
-      port: 7000,
-      db: 9,
-      username: 'bob',
-      password: 'override',
-      connectTimeout: 250,
-    });
+  void it('refuses a setting given both in the URL and as an option, naming both', () => {
+    const url = `rediss://alice:${SECRET}@cache.local:6380/4`;
+    const given = { host: 'other.local', port: 7000, db: 9, username: 'bob', password: 'override' } as const;
+    for (const [key, value] of Object.entries(given)) {
+      assert.throws(
+        () => new RedisInstance({ url, [key]: value }),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.message.includes(`\`${key}\``) &&
+          err.message.includes('`url`') &&
+          !err.message.includes(SECRET),
+        key,
+      );
+    }
+    assert.throws(() => new RedisInstance({ url, tls: false }), /tls: false.*rediss/);
   });
 
-  void it('keeps URL values the options do not set', () => {
-    const o = new RedisInstance({ url: `redis://alice:${SECRET}@cache.local:6380/4`, db: 1 }).ioredisOptions();
-    assert.deepEqual(o, {
+  void it('takes from the options what the URL leaves out', () => {
+    const o = new RedisInstance({ url: 'redis://alice@cache.local', port: 6380, db: 1, password: SECRET });
+    assert.deepEqual(o.ioredisOptions(), {
       host: 'cache.local',
       port: 6380,
       db: 1,
@@ -138,6 +134,20 @@ void describe('RedisInstance URL parsing', () => {
       password: SECRET,
       connectTimeout: 10_000,
     });
+  });
+
+  void it('refuses a URL with a malformed percent-escape without showing the password', () => {
+    for (const url of ['redis://u:p%ZZ@h', `redis://u:${SECRET}%@h:6379`, 'redis://u%E0%A4%A@h']) {
+      assert.throws(
+        () => new RedisInstance(url),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          /percent-escape/.test(err.message) &&
+          !/p%ZZ|%@h/.test(err.message) &&
+          !err.message.includes(SECRET),
+        url,
+      );
+    }
   });
 
   void it('passes TLS options through', () => {

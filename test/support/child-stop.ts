@@ -1,7 +1,6 @@
 /**
  * A consuming application for shutdown fault tests. It prints "ready" once consuming; on a line
- * "stop" on stdin it calls cleanup() and prints the resources still active, then must exit by
- * itself. Modes:
+ * "stop" on stdin it calls cleanup(), then must exit by itself (the resources still active are printed: see active-resources.ts). Modes:
  * - `redis-down`: the parent kills Redis before "stop": cleanup must not wait for it;
  * - `late-handler`: a handler runs far longer than shutdownTimeoutMs: cleanup returns without it,
  *   and the handler's late acknowledgement must not reopen anything.
@@ -9,6 +8,7 @@
  * argv: <redis url> <mode>
  */
 import { RedisStreamer } from '../../src/index.js';
+import { reportActiveResources } from './active-resources.js';
 
 const [url, mode] = process.argv.slice(2) as [string, 'redis-down' | 'late-handler'];
 const channel = `child-stop-${process.pid}`;
@@ -32,11 +32,9 @@ process.stdin.once('data', () => {
   const t0 = Date.now();
   void streamer.cleanup().then(async () => {
     await run;
-    const cleanupMs = Date.now() - t0;
-    // Sockets that were still connecting to a dead server when closed finish failing first.
-    await new Promise((r) => setTimeout(r, 200));
-    const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
-    process.stdout.write(`cleaned in ${cleanupMs} ms ${JSON.stringify(left)}\n`);
+    process.stdout.write(`cleaned in ${Date.now() - t0} ms\n`);
     process.stdin.destroy();
+    // Sockets that were still connecting to a dead server when closed finish failing first.
+    await reportActiveResources((line) => process.stdout.write(line));
   });
 });

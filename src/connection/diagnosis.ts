@@ -1,0 +1,67 @@
+/**
+ * What to tell a user whose cluster or Sentinel set cannot be used, from what each node said in
+ * one round of connection attempts. Client-neutral: an adapter collects, per seed node or sentinel,
+ * the error it met (or that the sentinel did not know the primary), and builds the error here, so
+ * every adapter says the same thing. Each is a {@link ConnectionError} (`sent: false`: nothing was
+ * written to Redis) whose message names what is wrong and what to do.
+ */
+import { ConnectionError } from '../errors.js';
+
+/** What one node or sentinel said in a round of attempts. */
+export type NodeFailure =
+  /** It could not be reached, or failed the command (`reason`: the client's error message). */
+  | { readonly node: string; readonly kind: 'failed'; readonly reason: string }
+  /** A seed that answered CLUSTER SLOTS with "cluster support disabled": a plain server. */
+  | { readonly node: string; readonly kind: 'not-cluster' }
+  /** A sentinel that answered, but knows no primary by the name asked for (an error, or nil). */
+  | { readonly node: string; readonly kind: 'unknown-primary' };
+
+/** Whether a reply to CLUSTER SLOTS (or CLUSTER SHARDS, INFO-based checks) says the server is no cluster node. */
+export function isClusterDisabledReply(message: string): boolean {
+  return /cluster support disabled/i.test(message);
+}
+
+/** Whether a sentinel's reply to SENTINEL GET-MASTER-ADDR-BY-NAME says it knows no primary by that name. */
+export function isUnknownPrimaryReply(message: string): boolean {
+  return /no such master with that name/i.test(message);
+}
+
+/** No seed node of a cluster gave its slot map: why, node by node. */
+export function clusterUnusable(endpoint: string, failures: readonly NodeFailure[]): ConnectionError {
+  const plain = failures.filter((f) => f.kind === 'not-cluster').map((f) => f.node);
+  if (plain.length > 0 && plain.length === failures.length) {
+    const which = plain.join(', ');
+    return new ConnectionError(
+      endpoint,
+      `${which} ${plain.length === 1 ? 'is not a cluster node' : 'are not cluster nodes'} (cluster_enabled:0): connect without cluster mode (a URL or host, not \`cluster\`), or give the address of a node of the Redis Cluster`,
+    );
+  }
+  return new ConnectionError(endpoint, `no seed node answered: ${list(failures)}`);
+}
+
+/** No sentinel said where the primary is: why, sentinel by sentinel. */
+export function sentinelsUnusable(
+  endpoint: string,
+  primaryName: string,
+  failures: readonly NodeFailure[],
+): ConnectionError {
+  const unknown = failures.filter((f) => f.kind === 'unknown-primary');
+  if (unknown.length > 0 && unknown.length === failures.length) {
+    return new ConnectionError(
+      endpoint,
+      `the sentinels do not know a primary named "${primaryName}" (asked ${unknown.map((f) => f.node).join(', ')}): \`primaryName\` must be the name of a "sentinel monitor <name> ..." line of their configuration`,
+    );
+  }
+  return new ConnectionError(endpoint, `no sentinel said where the primary "${primaryName}" is: ${list(failures)}`);
+}
+
+function list(failures: readonly NodeFailure[]): string {
+  if (failures.length === 0) return 'no node could be asked';
+  return failures.map((f) => `${f.node} (${describe(f)})`).join(', ');
+}
+
+function describe(failure: NodeFailure): string {
+  if (failure.kind === 'not-cluster') return 'not a cluster node: cluster_enabled:0';
+  if (failure.kind === 'unknown-primary') return 'does not know the primary';
+  return failure.reason;
+}
