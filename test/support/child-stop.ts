@@ -8,6 +8,7 @@
  *
  * argv: <redis url> <mode>
  */
+import './client-choice.js';
 import { RedisStreamer } from '../../src/index.js';
 
 const [url, mode] = process.argv.slice(2) as [string, 'redis-down' | 'late-handler'];
