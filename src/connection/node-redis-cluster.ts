@@ -41,6 +41,8 @@ class ClusterRouter {
   private refreshing: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Aborted on close: stops a slot-map read under way. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly startup: readonly Address[],
@@ -106,7 +108,12 @@ class ClusterRouter {
 
   private async readMap(): Promise<void> {
     const candidates = [...(this.map?.primaries ?? []), ...this.startup];
-    const map = await readSlotMap(candidates, this.settings, (a) => this.connections.get(addressText(a)));
+    const map = await readSlotMap(
+      candidates,
+      this.settings,
+      (a) => this.connections.get(addressText(a)),
+      this.stopping.signal,
+    );
     if (this.closed) return;
     this.map = map;
     const current = new Set(map.primaries.map(addressText));
@@ -165,10 +172,11 @@ class ClusterRouter {
   }
 
   async close(): Promise<void> {
+    const refreshing = this.refreshing;
     this.stop();
     const connections = [...this.connections.values()];
     this.connections.clear();
-    await Promise.all(connections.map((c) => c.close()));
+    await Promise.all([...connections.map((c) => c.close()), refreshing?.catch(() => {})]);
   }
 
   destroy(): void {
@@ -179,6 +187,7 @@ class ClusterRouter {
 
   private stop(): void {
     this.closed = true;
+    this.stopping.abort();
     clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
   }
@@ -231,8 +240,8 @@ export function clusterLink(
     call: (key, args) => router.route(key, (node) => node.send(args)),
     callBuffer: (key, args) => router.route(key, (node) => node.send(args, true)),
     sendAll(key, commands) {
-      const node = router.nodeFor(key);
-      return commands.map((_, i) => node.then((n) => n.sendAll(commands)[i] as Promise<unknown>));
+      const sent = router.nodeFor(key).then((node) => node.sendAll(commands));
+      return commands.map((_, i) => sent.then((all) => all[i]));
     },
     transaction: (key, commands) => router.route(key, (node) => runTransaction(node, commands)),
     pipeline: (key, commands) => router.route(key, (node) => redirectedPipeline(node, commands)),

@@ -18,6 +18,7 @@
 import { setMaxListeners } from 'node:events';
 import { ConnectionError, type RedisStreamerError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
+import { socketsReleased, within } from './node-redis-sockets.js';
 import {
   copyOf,
   isReplyError,
@@ -35,8 +36,11 @@ import {
 
 /** Where each attempt connects, and what it checks before the connection is used. */
 export interface Target {
-  /** The client options of the next attempt (asking the sentinels first, for a Sentinel setup). */
-  resolve(): Promise<NodeRedisClientOptions>;
+  /**
+   * The client options of the next attempt (asking the sentinels first, for a Sentinel setup);
+   * `stop` aborts when the connection is closed meanwhile (nothing opened for it may stay open).
+   */
+  resolve(stop: AbortSignal): Promise<NodeRedisClientOptions>;
   /** Checks a new connection before it is ready (rejects to fail the attempt). */
   verify?(send: (args: readonly string[]) => Promise<unknown>): Promise<void>;
   /** Whether a reply error says the connection reached the wrong server (cut it, find the right one). */
@@ -91,7 +95,10 @@ interface Waiter {
 /** A reconnecting connection to one server. */
 export class NodeRedisConnection {
   private live: Live | undefined;
-  private attempting = false;
+  /** The attempt under way, if any. */
+  private attempting: Promise<void> | undefined;
+  /** Aborted when the connection is closed: stops an attempt under way. */
+  private readonly stopping = new AbortController();
   private retryTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private waiters: Waiter[] = [];
@@ -174,16 +181,17 @@ export class NodeRedisConnection {
 
   /** Starts an attempt unless one is under way or scheduled. */
   private start(): void {
-    if (this.closed || this.live !== undefined || this.attempting || this.retryTimer !== undefined) return;
-    this.attempting = true;
-    void this.connectOnce().finally(() => (this.attempting = false));
+    if (this.closed || this.live !== undefined || this.attempting !== undefined || this.retryTimer !== undefined) {
+      return;
+    }
+    this.attempting = this.connectOnce().finally(() => (this.attempting = undefined));
   }
 
   private async connectOnce(): Promise<void> {
     this.listener.connecting();
     let live: Live | undefined;
     try {
-      const options = await this.settings.target.resolve();
+      const options = await this.settings.target.resolve(this.stopping.signal);
       if (this.closed) return;
       live = this.open(options);
       await this.handshake(live);
@@ -332,19 +340,24 @@ export class NodeRedisConnection {
     this.replyTimer = setTimeout(check, limit);
   }
 
-  /** Closes: lets written commands finish (at most 1 s), then cuts; commands not yet sent fail. */
+  /**
+   * Closes: lets written commands finish (at most 1 s), then cuts; commands not yet sent fail. Resolves
+   * once the sockets are released (an attempt under way is stopped and waited for, at most 1 s).
+   */
   async close(): Promise<void> {
-    if (this.closed && this.live === undefined) return;
+    const attempt = this.attempting;
     const live = this.shutDown();
-    if (live === undefined) return;
-    if (live.ready) {
-      let timer: NodeJS.Timeout | undefined;
-      const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
-      await Promise.race([live.client.close().catch(() => {}), giveUp]);
-      clearTimeout(timer);
+    if (live?.ready === true)
+      await within(
+        1000,
+        live.client.close().catch(() => {}),
+      );
+    if (live !== undefined) {
+      live.abort.abort();
+      live.client.destroy();
     }
-    live.abort.abort();
-    live.client.destroy();
+    if (attempt !== undefined) await within(1000, attempt);
+    await socketsReleased();
   }
 
   /** Closes at once: commands not yet written fail as never sent, those written as sent. */
@@ -357,6 +370,7 @@ export class NodeRedisConnection {
 
   private shutDown(): Live | undefined {
     this.closed = true;
+    this.stopping.abort();
     clearTimeout(this.retryTimer);
     clearTimeout(this.replyTimer);
     this.retryTimer = undefined;

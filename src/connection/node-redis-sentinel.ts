@@ -12,7 +12,7 @@
  */
 import { AuthError, ConnectionError } from '../errors.js';
 import { isReplyError, replyCode, sanitized } from './node-redis-errors.js';
-import { nodeRedis } from './node-redis-library.js';
+import { askOnce } from './node-redis-ask.js';
 import type { Target } from './node-redis-connection.js';
 import { addressText, clientOptions, type Address, type Login } from './node-redis-options.js';
 import type { NodeRedisClientOptions } from './node-redis-library.js';
@@ -36,13 +36,13 @@ export interface SentinelSpec {
 export function sentinelTarget(spec: SentinelSpec): Target {
   let next = 0;
   return {
-    async resolve() {
+    async resolve(stop) {
       const errors: Error[] = [];
-      for (let i = 0; i < spec.sentinels.length; i++) {
+      for (let i = 0; i < spec.sentinels.length && !stop.aborted; i++) {
         const index = (next + i) % spec.sentinels.length;
         const sentinel = spec.sentinels[index] as Address;
         try {
-          const address = await askSentinel(sentinel, spec);
+          const address = await askSentinel(sentinel, spec, stop);
           next = index; // ask the one that answered first next time
           return spec.primaryOptions(address);
         } catch (err) {
@@ -64,33 +64,23 @@ export function sentinelTarget(spec: SentinelSpec): Target {
 }
 
 /** Asks one sentinel where the primary is; rejects when it cannot tell within the timeout. */
-async function askSentinel(sentinel: Address, spec: SentinelSpec): Promise<Address> {
-  const client = nodeRedis().createClient(
-    clientOptions(sentinel, spec.sentinelLogin, { connectTimeoutMs: SENTINEL_TIMEOUT_MS }),
-  );
-  client.on('error', () => {}); // the failure is the rejection below
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`sentinel ${addressText(sentinel)} did not answer within ${SENTINEL_TIMEOUT_MS} ms`)),
-      SENTINEL_TIMEOUT_MS,
-    );
-  });
-  const asking = (async () => {
-    await client.connect();
-    return client.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', spec.primaryName]);
-  })();
-  asking.catch(() => {});
-  try {
-    const reply = await Promise.race([asking, timedOut]);
-    if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
-      throw new Error(`sentinel ${addressText(sentinel)} does not know a primary named "${spec.primaryName}"`);
+async function askSentinel(sentinel: Address, spec: SentinelSpec, stop: AbortSignal): Promise<Address> {
+  const options = clientOptions(sentinel, spec.sentinelLogin, { connectTimeoutMs: SENTINEL_TIMEOUT_MS });
+  const reply = await askOnce(
+    options,
+    ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', spec.primaryName],
+    SENTINEL_TIMEOUT_MS,
+    stop,
+  ).catch((err: unknown) => {
+    if (err instanceof Error && err.message.startsWith('no answer')) {
+      throw new Error(`sentinel ${addressText(sentinel)} did not answer within ${SENTINEL_TIMEOUT_MS} ms`);
     }
-    return { host: reply[0], port: Number(reply[1]) };
-  } finally {
-    clearTimeout(timer);
-    client.destroy();
+    throw err;
+  });
+  if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
+    throw new Error(`sentinel ${addressText(sentinel)} does not know a primary named "${spec.primaryName}"`);
   }
+  return { host: reply[0], port: Number(reply[1]) };
 }
 
 /** Why no sentinel told where the primary is: a refused login when every one refused it. */
@@ -101,7 +91,7 @@ function noAnswer(spec: SentinelSpec, errors: readonly Error[]): Error {
   if (refused && last !== undefined) return new AuthError(spec.endpoint, user, `the sentinels: ${last.message}`);
   return new ConnectionError(
     spec.endpoint,
-    `no sentinel said where the primary "${spec.primaryName}" is (last error: ${last?.message ?? 'none'})`,
+    `All sentinels are unreachable: none said where the primary "${spec.primaryName}" is (last error: ${last?.message ?? 'none'})`,
     last === undefined ? {} : { cause: sanitized(last) },
   );
 }

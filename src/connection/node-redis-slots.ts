@@ -5,7 +5,8 @@
  */
 import { ConnectionError, UnexpectedReplyError } from '../errors.js';
 import type { NodeRedisConnection } from './node-redis-connection.js';
-import { nodeRedis, type NodeRedisClientOptions } from './node-redis-library.js';
+import { askOnce } from './node-redis-ask.js';
+import type { NodeRedisClientOptions } from './node-redis-library.js';
 import { addressText, type Address } from './node-redis-options.js';
 import { sanitized } from './node-redis-errors.js';
 
@@ -28,10 +29,12 @@ export async function readSlotMap(
     readonly nodeOptions: (a: Address) => NodeRedisClientOptions;
   },
   existing: (address: Address) => NodeRedisConnection | undefined,
+  stop: AbortSignal,
 ): Promise<SlotMap> {
   let last: unknown;
   const seen = new Set<string>();
   for (const candidate of candidates) {
+    if (stop.aborted) break;
     const id = addressText(candidate);
     if (seen.has(id)) continue;
     seen.add(id);
@@ -40,7 +43,7 @@ export async function readSlotMap(
       const reply =
         connection?.ready === true
           ? await connection.send(['CLUSTER', 'SLOTS'])
-          : await askOnce(settings.nodeOptions(candidate));
+          : await askOnce(settings.nodeOptions(candidate), ['CLUSTER', 'SLOTS'], ASK_TIMEOUT_MS, stop);
       return parseSlots(reply, candidate);
     } catch (err) {
       last = err;
@@ -50,27 +53,6 @@ export async function readSlotMap(
   throw new ConnectionError(settings.where.endpoint, `no node of the cluster gave its slot map (${why})`, {
     cause: sanitized(last),
   });
-}
-
-/** CLUSTER SLOTS on a connection of its own, closed after the answer. */
-async function askOnce(options: NodeRedisClientOptions): Promise<unknown> {
-  const client = nodeRedis().createClient(options);
-  client.on('error', () => {}); // the failure is the rejection below
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ASK_TIMEOUT_MS} ms`)), ASK_TIMEOUT_MS);
-  });
-  const asking = (async () => {
-    await client.connect();
-    return client.sendCommand(['CLUSTER', 'SLOTS']);
-  })();
-  asking.catch(() => {});
-  try {
-    return await Promise.race([asking, timedOut]);
-  } finally {
-    clearTimeout(timer);
-    client.destroy();
-  }
 }
 
 /** `[[start, end, [host, port, id, ...], replicas...], ...]` into a slot map. */
