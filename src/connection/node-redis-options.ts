@@ -48,6 +48,11 @@ export interface NodeRedisSettings extends Login {
       };
   readonly db: number;
   readonly connectTimeoutMs: number;
+  /**
+   * The options of a node-redis client given as a template, under the library's own (its socket
+   * options, TLS included, and its credentials provider are kept).
+   */
+  readonly base?: Readonly<Record<string, unknown>>;
 }
 
 /** The connection name, as Redis accepts it (no spaces). */
@@ -68,8 +73,11 @@ export function clientOptions(
   address: Address,
   login: Login,
   extra: { readonly db?: number; readonly name?: string; readonly connectTimeoutMs: number },
+  base: Readonly<Record<string, unknown>> = {},
 ): NodeRedisClientOptions {
+  const baseSocket = base['socket'];
   const socket: Record<string, unknown> = {
+    ...(baseSocket !== null && typeof baseSocket === 'object' ? baseSocket : {}),
     host: address.host,
     port: address.port,
     connectTimeout: extra.connectTimeoutMs,
@@ -78,6 +86,7 @@ export function clientOptions(
   if (login.tls !== undefined) Object.assign(socket, login.tls, { tls: true });
   const hasPassword = login.password !== undefined && login.password !== '';
   return {
+    ...base,
     socket,
     ...(hasPassword && login.username !== undefined && login.username !== '' ? { username: login.username } : {}),
     ...(hasPassword ? { password: login.password } : {}),

@@ -24,7 +24,12 @@ export function openNodeRedisPort(settings: NodeRedisSettings, label: string, co
   const t = settings.topology;
   const name = connectionName(label);
   const primaryOptions = (address: Address): NodeRedisClientOptions =>
-    clientOptions(address, settings, { db: settings.db, name, connectTimeoutMs: settings.connectTimeoutMs });
+    clientOptions(
+      address,
+      settings,
+      { db: settings.db, name, connectTimeoutMs: settings.connectTimeoutMs },
+      settings.base,
+    );
   if (t.kind === 'cluster') {
     return new NodeRedisPort(label, where.endpoint, (listener) =>
       clusterLink(

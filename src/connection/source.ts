@@ -7,6 +7,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { IoredisPort } from './ioredis-adapter.js';
 import { clusterOptions, serverOptions } from './ioredis-options.js';
+import { nodeRedisSource, type NodeRedisTemplate } from './node-redis-source.js';
 import type { ConnectionKind, RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 import { parseNode } from './redis-url.js';
@@ -26,9 +27,10 @@ export interface IoredisTemplate {
 
 /**
  * What `new RedisStreamer(redis, ...)` accepts: a {@link RedisInstance}, a URL, a list of cluster
- * node URLs, or an ioredis client (`Redis`, or `Cluster`) used as a template.
+ * node URLs, or an ioredis client (`Redis`, or `Cluster`) or a node-redis client (`createClient()`,
+ * `createCluster()`) used as a template.
  */
-export type RedisSource = RedisInstance | string | readonly string[] | IoredisTemplate;
+export type RedisSource = RedisInstance | string | readonly string[] | IoredisTemplate | NodeRedisTemplate;
 
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
@@ -56,6 +58,8 @@ export function portFactory(source: RedisSource): PortSource {
       sentinel: instance.kind === 'sentinel',
     };
   }
+  const nodeRedis = nodeRedisSource(source);
+  if (nodeRedis !== undefined) return nodeRedis;
   if (source instanceof Cluster) {
     const template = source as Cluster;
     refusePrefix(template.options.keyPrefix ?? template.options.redisOptions?.keyPrefix);
@@ -86,7 +90,7 @@ export function portFactory(source: RedisSource): PortSource {
       sentinel: Array.isArray(template.options.sentinels) && template.options.sentinels.length > 0,
     };
   }
-  throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');
+  throw new ConfigError('redis must be a RedisInstance, a redis:// URL, an ioredis client or a node-redis client');
 }
 
 function refusePrefix(prefix: string | undefined): void {
