@@ -9,12 +9,13 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, publish, latency, manyChannels,
- *   slowHandler10ms, memory, cluster); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, clients, cluster); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis-server.js';
+import { clients } from './scenarios/clients.js';
 import { cluster } from './scenarios/cluster.js';
 import { consume } from './scenarios/consume.js';
 import { guardMemory } from './scenarios/guard-memory.js';
@@ -31,7 +32,7 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 
-const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory];
+const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory, clients];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 
