@@ -14,6 +14,8 @@ export class TcpProxy {
   private repliesLeft: number | undefined;
   /** Listening port (after {@link start}). */
   port = 0;
+  /** Called with every chunk a client writes, as it arrives (before it is passed on). */
+  onClientData: ((data: Buffer) => void) | undefined;
 
   /** Starts listening on a free port. */
   async start(target: number): Promise<this> {
@@ -21,6 +23,7 @@ export class TcpProxy {
       const upstream = createConnection({ port: target, host: '127.0.0.1' });
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
+      client.on('data', (data: Buffer) => this.onClientData?.(data));
       client.pipe(upstream);
       upstream.on('data', (data: Buffer) => this.forwardReply(pair, data));
       client.on('error', () => upstream.destroy());
