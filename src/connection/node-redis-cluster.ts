@@ -217,15 +217,21 @@ function askTarget(err: RedisCommandError): Address | undefined {
   return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
 }
 
-/** A view of a node's connection that sends ASKING before each command (in the same write). */
+/**
+ * A view of a node's connection that sends ASKING just before what it is given, in the same write.
+ * Inside a transaction the ASKING flag lasts until EXEC, so one ASKING before MULTI covers it.
+ */
 function asking(node: NodeRedisConnection): NodeRedisConnection {
   return Object.assign(Object.create(node) as NodeRedisConnection, {
     send: (args: readonly string[], buffers?: boolean) => {
       void node.send(['ASKING']).catch(() => {});
       return node.send(args, buffers);
     },
-    sendAll: (commands: ReadonlyArray<readonly string[]>) =>
-      node.sendAll(commands.flatMap((c) => [['ASKING'], c])).filter((_, i) => i % 2 === 1),
+    sendAll: (commands: ReadonlyArray<readonly string[]>) => {
+      const [flag, ...sent] = node.sendAll([['ASKING'], ...commands]);
+      flag?.catch(() => {});
+      return sent;
+    },
   });
 }
 

@@ -13,6 +13,7 @@ import { IoredisPort } from '../../src/connection/ioredis-adapter.js';
 import { NodeRedisPort } from '../../src/connection/node-redis-adapter.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 import { startCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { redisCommand, redisCommands } from '../support/redis-server.js';
 
 const redis = useRedis();
 
@@ -106,6 +107,28 @@ describe('a node-redis client as a template', () => {
       const stats = await s.getStats();
       assert.ok(stats.connections.length > 0);
       await s.cleanup();
+    });
+
+    it('follows ASK while a slot migrates: a command, and a transaction (ASKING before MULTI)', async () => {
+      const key = uniqueChannel('nr-ask');
+      const port = new RedisInstance({ cluster: cluster.startupNodes(), client: 'node-redis' }).createPort('ask', {
+        kind: 'command',
+      });
+      await port.xadd(key, ['name', 'n', 'body', '1']);
+      const { port: from, slot } = await cluster.primaryFor(key);
+      const primaries = cluster.nodes.filter((n) => n.role === 'primary' && n.port !== from);
+      const to = primaries[0]!.port;
+      const idOf = async (p: number): Promise<string> => String(await redisCommand(p, ['CLUSTER', 'MYID']));
+      const [fromId, toId] = [await idOf(from), await idOf(to)];
+      await redisCommand(to, ['CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId]);
+      await redisCommand(from, ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId]);
+      await redisCommand(from, ['MIGRATE', '127.0.0.1', to, key, 0, 5000]);
+      // The key lives on the target now, the slot still on the source: the source answers ASK.
+      assert.equal(await port.xlen(key), 1);
+      assert.equal(await port.deleteStream(key), 1, 'XLEN and DEL in one transaction, on the target');
+      assert.deepEqual(await redisCommands(to, [['ASKING'], ['EXISTS', key]]), ['OK', 0]);
+      for (const p of [from, to]) await redisCommand(p, ['CLUSTER', 'SETSLOT', slot, 'NODE', fromId]);
+      await port.close();
     });
   });
 });
