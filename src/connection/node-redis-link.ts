@@ -4,7 +4,7 @@
  * Every command names the key it is routed by (`undefined`: any node will do). Failures are already
  * the library's errors; an error reply inside a transaction's or a pipeline's replies is too.
  */
-import { RedisCommandError, RedisStreamerError, UnexpectedReplyError } from '../errors.js';
+import { RedisCommandError, UnexpectedReplyError } from '../errors.js';
 import type { NodeRedisConnection } from './node-redis-connection.js';
 import { isReplyError, translateReply } from './node-redis-errors.js';
 
@@ -23,7 +23,7 @@ export interface NodeRedisLink {
    */
   sendAll(key: string | undefined, commands: readonly Command[]): Array<Promise<unknown>>;
   /**
-   * Runs commands in MULTI/EXEC. Resolves to each command's reply (a {@link RedisStreamerError} for
+   * Runs commands in MULTI/EXEC. Resolves to each command's reply (the library's error for
    * one that failed when EXEC ran it); rejects with EXEC's failure (for EXECABORT: the first queued
    * command's own error, which is the real cause).
    */
@@ -122,9 +122,4 @@ export function serverLink(connection: NodeRedisConnection): NodeRedisLink {
     close: () => connection.close(),
     destroy: () => connection.destroy(),
   };
-}
-
-/** Whether an error is a library error (as every failure of a link is). */
-export function isLibraryError(value: unknown): value is RedisStreamerError {
-  return value instanceof RedisStreamerError;
 }
