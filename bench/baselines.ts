@@ -4,7 +4,9 @@
  * - the seed's documented per-message path (dtpyfw): XREADGROUP COUNT 32, then per message an
  *   awaited ZADD NX on the ledger and an awaited XACK (without its inverted idle sleep, which
  *   would cap it near 16 msg/s);
- * - pipelined raw XADD for publishing.
+ * - pipelined raw XADD for publishing;
+ * - each client's read ceiling: XREADGROUP COUNT 1000 NOACK and JSON.parse of each body, nothing
+ *   else, with ioredis and with node-redis (what a consumer on that client cannot beat).
  */
 import type { Redis } from 'ioredis';
 
@@ -87,4 +89,55 @@ export async function pipelinedXadd(
     for (const body of bodies.slice(i, i + chunk)) pipeline.xadd(stream, '*', 'name', 'bench.event', 'body', body);
     await pipeline.exec();
   }
+}
+
+/** What the node-redis loop uses of a client (`createClient()` of the `redis` package). */
+export interface NodeRedisClient {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** The read ceiling of ioredis: XREADGROUP COUNT 1000 NOACK, JSON.parse of each body; the checksum. */
+export async function readCeilingIoredis(client: Redis, stream: string, group: string, total: number): Promise<number> {
+  let n = 0;
+  let checksum = 0;
+  while (n < total) {
+    const reply = (await client.xreadgroup(
+      'GROUP',
+      group,
+      'ceiling',
+      'COUNT',
+      1000,
+      'NOACK',
+      'STREAMS',
+      stream,
+      '>',
+    )) as Reply;
+    if (reply === null) continue;
+    for (const [, fields] of reply[0]![1]) {
+      checksum += (JSON.parse(fields[3]!) as { i: number }).i;
+      n++;
+    }
+  }
+  return checksum;
+}
+
+/** The same read ceiling with node-redis (raw RESP2 replies, which have ioredis' shapes). */
+export async function readCeilingNodeRedis(
+  client: NodeRedisClient,
+  stream: string,
+  group: string,
+  total: number,
+): Promise<number> {
+  let n = 0;
+  let checksum = 0;
+  const command = ['XREADGROUP', 'GROUP', group, 'ceiling', 'COUNT', '1000', 'NOACK', 'STREAMS', stream, '>'];
+  while (n < total) {
+    const reply = (await client.sendCommand(command)) as Reply;
+    if (reply === null) continue;
+    for (const [, fields] of reply[0]![1]) {
+      checksum += (JSON.parse(fields[3]!) as { i: number }).i;
+      n++;
+    }
+  }
+  return checksum;
 }

@@ -9,12 +9,13 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, contracts, publish, latency, manyChannels,
- *   slowHandler10ms, memory, cluster, outbox); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, clients, cluster, outbox); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis-server.js';
+import { clients } from './scenarios/clients.js';
 import { cluster } from './scenarios/cluster.js';
 import { consume } from './scenarios/consume.js';
 import { contracts } from './scenarios/contracts.js';
@@ -33,7 +34,17 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 
-const scenarios: Scenario[] = [consume, contracts, publish, latency, manyChannels, slowHandler, guardMemory, outbox];
+const scenarios: Scenario[] = [
+  consume,
+  contracts,
+  publish,
+  latency,
+  manyChannels,
+  slowHandler,
+  guardMemory,
+  clients,
+  outbox,
+];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 

@@ -5,6 +5,7 @@
 export { RedisStreamer } from './streamer.js';
 export { RedisInstance, type RedisConnectionOptions } from './connection/redis-instance.js';
 export type { RedisSource, IoredisTemplate } from './connection/source.js';
+export type { NodeRedisTemplate } from './connection/node-redis-source.js';
 export type { ConnectionStatus, ConnectionState } from './connection/port.js';
 export { Message, type MessageLike } from './message.js';
 export {

@@ -203,6 +203,7 @@ export const CONNECTION: OptionsSpec<RedisConnectionOptions> = {
     primaryName: string({ nullable: true }),
     sentinelUsername: string({ allowEmpty: true, nullable: true }),
     sentinelPassword: string({ allowEmpty: true, nullable: true, secret: true }),
+    client: oneOf(['ioredis', 'node-redis'] as const),
   },
   aliases: {
     ssl: { use: 'tls', source: "redis-py's name" },

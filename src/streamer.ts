@@ -67,7 +67,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly evictionCheck = new EvictionCheck();
 
   /**
-   * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis client (used as a
+   * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis or node-redis client (used as a
    *   template for the connections this streamer opens and closes itself).
    * @param service the service name: instances with the same name share the work, each service
    *   gets every event. dtpyfw calls it `consumer_name`.

@@ -7,8 +7,10 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { checkConnectionOptions } from '../options.js';
+import { defaultClient } from './client-choice.js';
 import { IoredisPort } from './ioredis-adapter.js';
 import { clusterOptions, serverOptions } from './ioredis-options.js';
+import { openNodeRedisPort } from './node-redis-ports.js';
 import type { ConnectionKind, RedisPort } from './port.js';
 import { parseNode, parseUrl, type NodeAddress, type UrlSettings } from './redis-url.js';
 
@@ -85,6 +87,12 @@ export interface RedisConnectionOptions {
    * @default undefined
    */
   readonly sentinelPassword?: string;
+  /**
+   * The client library of the connections the library opens: `'ioredis'`, or `'node-redis'` (the
+   * `redis` package, which must then be installed beside this one).
+   * @default 'ioredis'
+   */
+  readonly client?: 'ioredis' | 'node-redis';
 }
 
 type Topology =
@@ -105,6 +113,7 @@ interface Resolved {
   readonly password: string | undefined;
   readonly tls: TlsOptions | undefined;
   readonly connectTimeoutMs: number;
+  readonly client: 'ioredis' | 'node-redis';
 }
 
 /** Connection settings for Redis, from a URL, a list of cluster node URLs, or options. */
@@ -132,6 +141,7 @@ export class RedisInstance {
       password: options.password ?? fromUrl.password ?? firstNode.password,
       tls: tls === false ? undefined : tls === true ? {} : tls,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      client: options.client ?? defaultClient(),
     };
     check(settings);
     this.#settings = settings;
@@ -206,6 +216,7 @@ export class RedisInstance {
 
   /** @internal Opens a connection owned by the caller. */
   createPort(label: string, connection: ConnectionKind): RedisPort {
+    if (this.#settings.client === 'node-redis') return openNodeRedisPort(this.#settings, label, connection);
     const t = this.#settings.topology;
     if (t.kind !== 'cluster') return IoredisPort.server(serverOptions(this.ioredisOptions(), label, connection), label);
     const { db: _db, ...node } = this.ioredisOptions();

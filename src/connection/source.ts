@@ -7,6 +7,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { IoredisPort } from './ioredis-adapter.js';
 import { clusterEndpointOf, clusterOptions, endpointOf, serverOptions, type Endpoint } from './ioredis-options.js';
+import { nodeRedisSource, type NodeRedisTemplate } from './node-redis-source.js';
 import type { ConnectionKind, RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 import { parseNode } from './redis-url.js';
@@ -26,9 +27,10 @@ export interface IoredisTemplate {
 
 /**
  * What `new RedisStreamer(redis, ...)` accepts: a {@link RedisInstance}, a URL, a list of cluster
- * node URLs, or an ioredis client (`Redis`, or `Cluster`) used as a template.
+ * node URLs, or an ioredis client (`Redis`, or `Cluster`) or a node-redis client (`createClient()`,
+ * `createCluster()`) used as a template.
  */
-export type RedisSource = RedisInstance | string | readonly string[] | IoredisTemplate;
+export type RedisSource = RedisInstance | string | readonly string[] | IoredisTemplate | NodeRedisTemplate;
 
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
@@ -62,6 +64,8 @@ export function portFactory(source: RedisSource): PortSource {
       connectTimeoutMs: instance.connectTimeoutMs,
     };
   }
+  const nodeRedis = nodeRedisSource(source);
+  if (nodeRedis !== undefined) return nodeRedis;
   if (source instanceof Cluster) {
     const template = source as Cluster;
     refusePrefix(template.options.keyPrefix ?? template.options.redisOptions?.keyPrefix);
@@ -94,7 +98,7 @@ export function portFactory(source: RedisSource): PortSource {
       connectTimeoutMs: template.options.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
     };
   }
-  throw new ConfigError('redis must be a RedisInstance, a redis:// URL or an ioredis client');
+  throw new ConfigError('redis must be a RedisInstance, a redis:// URL, an ioredis client or a node-redis client');
 }
 
 /** A template's safe description: where it goes and as whom, never its password. */

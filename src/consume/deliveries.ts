@@ -232,9 +232,13 @@ export class Deliveries implements PendingHolder {
     tracked: TrackedBatch,
     overlap: boolean,
   ): Promise<void> {
-    // After this turn's microtasks, in which the loop writes its next read (the write may itself
-    // wait a microtask or two), so Redis works on it while this batch is handled.
-    if (overlap) await new Promise((resolve) => setImmediate(resolve));
+    // After the loop has written its next read, so Redis works on it while this batch is handled:
+    // the loop queues it in this turn's microtasks, and a client that writes what is queued at the
+    // next turn of the event loop (node-redis, with setImmediate) writes it in this turn's immediates.
+    if (overlap) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const inFlight = this.inFlightBy[source];
     let slice = performance.now();
     for (const raw of batch) {

@@ -3,6 +3,7 @@
  * connection with a request half sent, then closes the dashboard and its Inspector. It must exit
  * by itself (no process.exit); it prints the resources still active after close.
  */
+import '../support/client-choice.js';
 import { connect } from 'node:net';
 import { Agent, get } from 'node:http';
 import { Inspector } from '../../src/index.js';

@@ -3,6 +3,7 @@
  * subscribe, consume, maintenance, stats, dead letters), then calls cleanup() and must exit by
  * itself, with no process.exit(). It prints the resources still active after cleanup.
  */
+import './client-choice.js';
 import { RedisStreamer, silentLogger } from '../../src/index.js';
 
 const url = process.argv[2] ?? 'redis://127.0.0.1:6379';

@@ -6,6 +6,7 @@
  *
  * argv: <port,port,...> of the cluster's nodes
  */
+import './client-choice.js';
 import { RedisInstance, RedisStreamer } from '../../src/index.js';
 
 const ports = (process.argv[2] ?? '').split(',').map(Number);

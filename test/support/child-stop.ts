@@ -7,6 +7,7 @@
  *
  * argv: <redis url> <mode>
  */
+import './client-choice.js';
 import { RedisStreamer } from '../../src/index.js';
 import { reportActiveResources } from './active-resources.js';
 

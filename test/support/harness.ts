@@ -2,6 +2,7 @@
  * Shared test helpers: a private redis-server per test file (or REDIS_URL when set), unique
  * channel names, polling, and streamers that are always cleaned up.
  */
+import './client-choice.js';
 import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Redis } from 'ioredis';

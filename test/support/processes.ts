@@ -1,4 +1,5 @@
 /** Child processes for fault tests: started with tsx, killed for real. */
+import './client-choice.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** A running child process. */

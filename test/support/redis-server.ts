@@ -2,6 +2,7 @@
  * Private redis-server processes for tests, the demo and the benchmark: started on a free port in a
  * temporary directory, stopped (or killed and restarted, for fault tests) on demand.
  */
+import './client-choice.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';

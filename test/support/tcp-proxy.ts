@@ -16,6 +16,8 @@ export class TcpProxy {
   private cutAfterForwarding = false;
   /** Listening port (after {@link start}). */
   port = 0;
+  /** Called with every chunk a client writes, as it arrives (before it is passed on). */
+  onClientData: ((data: Buffer) => void) | undefined;
 
   /** Starts listening on a free port. */
   async start(target: number): Promise<this> {
@@ -23,6 +25,7 @@ export class TcpProxy {
       const upstream = createConnection({ port: target, host: '127.0.0.1' });
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
+      client.on('data', (data: Buffer) => this.onClientData?.(data));
       client.pipe(upstream);
       upstream.on('data', (data: Buffer) => this.forwardReply(pair, data));
       client.on('error', () => upstream.destroy());

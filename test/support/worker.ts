@@ -5,6 +5,7 @@
  *
  * argv: <redis url> <channel> <service> <delivery> <results hash> [options JSON]
  */
+import './client-choice.js';
 import { Redis } from 'ioredis';
 import { RedisStreamer, silentLogger, type DeliveryMode } from '../../src/index.js';
 

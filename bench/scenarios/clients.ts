@@ -1,0 +1,140 @@
+/**
+ * The two client libraries side by side (issue 25), their runs interleaved so that every ratio
+ * compares runs made under the same conditions: each client's read ceiling over a 300,000-entry
+ * backlog (XREADGROUP COUNT 1000 NOACK and JSON.parse, nothing else), the library consuming that
+ * backlog at-most-once with a no-op handler on each adapter, and sendMessages in batches of 1,000
+ * on each adapter. Beside each rate, the CPU time this process spent per message: on a machine
+ * shared with other work, the steadier of the two figures.
+ */
+import { createClient } from 'redis';
+import { RedisInstance, RedisStreamer, silentLogger } from '../../src/index.js';
+import { readCeilingIoredis, readCeilingNodeRedis } from '../baselines.js';
+import { timeConsume } from '../library-consume.js';
+import { body, check, fmt, freshStream, median, ratio, type BenchContext, type Scenario } from '../support.js';
+
+type Client = 'ioredis' | 'node-redis';
+
+/** msg/s, and µs of this process' CPU time per message. */
+interface Measured {
+  readonly rate: number;
+  readonly cpu: number;
+}
+
+/** Times `run` over `n` messages. */
+async function timed(n: number, run: () => Promise<unknown>): Promise<Measured> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const rate = n / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { rate, cpu: (cpu.user + cpu.system) / n };
+}
+
+/** A client's read ceiling over a backlog of `n`. */
+async function ceiling(ctx: BenchContext, client: Client, n: number): Promise<Measured> {
+  const stream = await freshStream(ctx, n);
+  await ctx.client.xgroup('CREATE', stream, 'g', '0-0');
+  if (client === 'ioredis') {
+    const reader = ctx.client.duplicate();
+    await reader.ping();
+    const measured = await timed(n, () => readCeilingIoredis(reader, stream, 'g', n));
+    reader.disconnect();
+    return measured;
+  }
+  const reader = createClient({ url: ctx.url, RESP: 2 });
+  await reader.connect();
+  const measured = await timed(n, () => readCeilingNodeRedis(reader, stream, 'g', n));
+  reader.destroy();
+  return measured;
+}
+
+/** The library consuming a backlog of `n` at-most-once with a no-op handler. */
+async function consume(ctx: BenchContext, client: Client, n: number): Promise<Measured> {
+  const stream = await freshStream(ctx, n);
+  const redis = new RedisInstance({ url: ctx.url, client });
+  const consumed = await timeConsume({ redis, channels: [stream], total: n, options: { delivery: 'at-most-once' } });
+  return { rate: consumed.rate, cpu: consumed.cpuMicrosPerMessage };
+}
+
+/** sendMessages in batches of 1,000. */
+async function sendBatches(ctx: BenchContext, client: Client, n: number): Promise<Measured> {
+  const stream = await freshStream(ctx, 0);
+  const messages = Array.from({ length: n }, (_, i) => ({ name: 'bench.event', body: JSON.parse(body(i)) as object }));
+  const streamer = new RedisStreamer(new RedisInstance({ url: ctx.url, client }), 'bench-pub', {
+    logger: silentLogger,
+  });
+  await streamer.sendMessage(stream, { name: 'warmup', body: {} });
+  const measured = await timed(n, async () => {
+    for (let i = 0; i < n; i += 1000) await streamer.sendMessages(stream, messages.slice(i, i + 1000));
+  });
+  await streamer.cleanup();
+  return measured;
+}
+
+export const clients: Scenario = {
+  name: 'clients',
+  async run(ctx) {
+    const backlog = ctx.smoke ? 3_000 : 300_000;
+    const published = ctx.smoke ? 2_000 : 100_000;
+    const runs = {
+      ceilingIoredis: [] as Measured[],
+      ceilingNodeRedis: [] as Measured[],
+      consumeIoredis: [] as Measured[],
+      consumeNodeRedis: [] as Measured[],
+      sendMessagesIoredis: [] as Measured[],
+      sendMessagesNodeRedis: [] as Measured[],
+    };
+    for (let r = 0; r < ctx.runs; r++) {
+      runs.ceilingIoredis.push(await ceiling(ctx, 'ioredis', backlog));
+      runs.ceilingNodeRedis.push(await ceiling(ctx, 'node-redis', backlog));
+      runs.consumeIoredis.push(await consume(ctx, 'ioredis', backlog));
+      runs.consumeNodeRedis.push(await consume(ctx, 'node-redis', backlog));
+      runs.sendMessagesIoredis.push(await sendBatches(ctx, 'ioredis', published));
+      runs.sendMessagesNodeRedis.push(await sendBatches(ctx, 'node-redis', published));
+    }
+    const m = Object.fromEntries(
+      Object.entries(runs).map(([k, v]) => [
+        k,
+        { rate: median(v.map((x) => x.rate)), cpu: median(v.map((x) => x.cpu)) },
+      ]),
+    ) as Record<keyof typeof runs, Measured>;
+    const base = m.ceilingIoredis.rate;
+    const figure = (x: Measured): string => `${fmt(x.rate)} msg/s, ${fmt(x.cpu, 2)} µs CPU/msg`;
+    return {
+      figures: { ...m, runs },
+      rows: [
+        [
+          'clients: ioredis read ceiling, XREADGROUP COUNT 1000 NOACK + JSON.parse (baseline)',
+          figure(m.ceilingIoredis),
+          '',
+          '',
+        ],
+        [
+          'clients: node-redis read ceiling, the same loop',
+          figure(m.ceilingNodeRedis),
+          `${ratio(m.ceilingNodeRedis.rate, base)} ioredis ceiling`,
+          '',
+        ],
+        [
+          'clients: at-most-once, no-op handler, ioredis adapter',
+          figure(m.consumeIoredis),
+          `${ratio(m.consumeIoredis.rate, base)} ioredis ceiling`,
+          '',
+        ],
+        [
+          'clients: at-most-once, no-op handler, node-redis adapter',
+          figure(m.consumeNodeRedis),
+          `${ratio(m.consumeNodeRedis.rate, base)} ioredis ceiling, ${ratio(m.consumeNodeRedis.rate, m.consumeIoredis.rate)} ioredis adapter`,
+          check(ctx, m.consumeNodeRedis.rate / base >= 1.3, '>= 1.3× ioredis ceiling'),
+        ],
+        ['clients: sendMessages, batches of 1000, ioredis adapter', figure(m.sendMessagesIoredis), '', ''],
+        [
+          'clients: sendMessages, batches of 1000, node-redis adapter',
+          figure(m.sendMessagesNodeRedis),
+          `${ratio(m.sendMessagesNodeRedis.rate, m.sendMessagesIoredis.rate)} ioredis adapter`,
+          check(ctx, m.sendMessagesNodeRedis.rate / m.sendMessagesIoredis.rate >= 1.2, '>= 1.2× ioredis adapter'),
+        ],
+      ],
+    };
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * One question to one server on a connection opened for it and closed after the answer: where the
+ * primary is (a sentinel), what the slot map is (a cluster node). Bounded in time, and stopped at
+ * once when the connection that asks is closed.
+ */
+import { nodeRedis, type NodeRedisClientOptions } from './node-redis-library.js';
+import { socketsReleased } from './node-redis-sockets.js';
+
+/** Sends `command` on a new connection; rejects after `timeoutMs` (`no answer within ...`) or on `stop`. */
+export async function askOnce(
+  options: NodeRedisClientOptions,
+  command: readonly string[],
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<unknown> {
+  if (stop.aborted) throw new Error('closed');
+  const client = nodeRedis().createClient(options);
+  client.on('error', () => {}); // the failure is the rejection below
+  let timer: NodeJS.Timeout | undefined;
+  let onStop: (() => void) | undefined;
+  const cut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    onStop = () => reject(new Error('closed'));
+    stop.addEventListener('abort', onStop, { once: true });
+  });
+  const asking = (async () => {
+    await client.connect();
+    return client.sendCommand(command);
+  })();
+  asking.catch(() => {});
+  try {
+    return await Promise.race([asking, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onStop !== undefined) stop.removeEventListener('abort', onStop);
+    client.destroy();
+    await socketsReleased();
+  }
+}
