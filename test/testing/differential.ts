@@ -266,7 +266,7 @@ async function streamState(c: Caller, key: string): Promise<Record<string, unkno
     const consumers = ((await c('XINFO', 'CONSUMERS', key, name)) as unknown[][]).map((row) =>
       row.map((v, i) => (row[i - 1] === 'idle' && typeof v === 'number' ? new Loose(v) : v)),
     );
-    const rows = ((await c('XPENDING', key, name, '-', '+', 1_000_000)) as unknown[][]).map((row) =>
+    const rows = ((await c('XPENDING', key, name, '-', '+', '1000000')) as unknown[][]).map((row) =>
       row.map((v, i) => (i === 2 && typeof v === 'number' ? new Loose(v) : v)),
     );
     perGroup[name] = { consumers, summary: await c('XPENDING', key, name), rows };
