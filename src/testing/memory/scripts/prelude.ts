@@ -6,6 +6,9 @@
 import type { Reply } from '../reply.js';
 import { arr, num, str, type ScriptRedis } from './lua.js';
 
+/** The file this mirrors, and its SHA1 when last checked (see the twins' test). */
+export const PRELUDE = { mirrors: '_prelude.lua', sha1: '2e8c22318c7654f17854d3021b92753c220ed9be' } as const;
+
 /** rs_split: `<ms>-<seq>` into its parts ('0' for a missing sequence). */
 export function rsSplit(id: string): [string, string] {
   const dash = id.indexOf('-');
