@@ -156,6 +156,11 @@ export class Differential {
     return new Differential(real, server);
   }
 
+  /** The real server's URL. */
+  get url(): string {
+    return this.server.url;
+  }
+
   /** Stops the server. */
   async stop(): Promise<void> {
     this.real.disconnect();
