@@ -64,7 +64,7 @@ export const COMMANDS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 
 /** Looks a command up by name (any case). */
 export function handlerOf(name: string): Handler {
-  const handler = COMMANDS.get(name.toUpperCase());
+  const handler = COMMANDS.get(name) ?? COMMANDS.get(name.toUpperCase());
   if (handler === undefined) throw errors.unknown(name);
   return handler;
 }

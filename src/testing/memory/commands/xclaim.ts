@@ -1,7 +1,7 @@
 /** XCLAIM and XAUTOCLAIM (xclaimCommand, xautoclaimCommand of Redis 7.0). */
 import { errors, ReplyError, type Reply } from '../reply.js';
 import type { ConsumerGroup } from '../store/groups.js';
-import { compareIds, formatId, nextId, parseIntervalId, parseStrictId, type StreamId } from '../store/ids.js';
+import { compareIds, nextId, parseIntervalId, parseStrictId, parseStrictIdKey, type StreamId } from '../store/ids.js';
 import type { Consumer, Nack } from '../store/pel.js';
 import { entryReply } from '../store/reads.js';
 import type { MemoryStore } from '../store/store.js';
@@ -18,7 +18,7 @@ function groupOf(store: MemoryStore, key: string, name: string): { stream: Strea
 }
 
 interface ClaimOptions {
-  ids: StreamId[];
+  ids: Array<{ id: StreamId; key: string }>;
   force: boolean;
   justId: boolean;
   deliveryTime: number;
@@ -45,7 +45,7 @@ function parseClaim(args: readonly string[], now: number): ClaimOptions {
   let j = 4;
   for (; j < args.length; j++) {
     try {
-      o.ids.push(parseStrictId(args[j] as string));
+      o.ids.push(parseStrictIdKey(args[j] as string));
     } catch {
       break;
     }
@@ -86,15 +86,14 @@ export const xclaim: Handler = (store, args) => {
   let consumer: Consumer | undefined;
   const claimer = (): Consumer => (consumer ??= group.lookupOrCreate(arg(args, 2), now));
   const out: Reply[] = [];
-  for (const id of o.ids) {
-    const idKey = formatId(id);
+  for (const { id, key: idKey } of o.ids) {
     let nack = group.pel.get(idKey);
     const entry = stream.get(id);
     if (entry === undefined) {
       if (nack !== undefined) group.pel.remove(nack);
       continue;
     }
-    if (o.force && nack === undefined) nack = group.pel.add(id, null, now);
+    if (o.force && nack === undefined) nack = group.pel.add(id, null, now, idKey);
     if (nack === undefined) continue;
     if (nack.consumer !== null && minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
     const deliveries = o.retryCount >= 0 ? o.retryCount : o.justId ? -1 : nack.deliveryCount + 1;

@@ -1,7 +1,8 @@
 /** XGROUP CREATE/SETID/DESTROY/CREATECONSUMER/DELCONSUMER and XACK (t_stream.c of Redis 7.0). */
 import { errors, ReplyError } from '../reply.js';
 import { ConsumerGroup, UNKNOWN_ENTRIES_READ } from '../store/groups.js';
-import { formatId, parseId, parseStrictId, ZERO_ID, type StreamId } from '../store/ids.js';
+import { parseId, parseStrictId, parseStrictIdKey, ZERO_ID, type StreamId } from '../store/ids.js';
+import type { Nack } from '../store/pel.js';
 import type { MemoryStore } from '../store/store.js';
 import type { Stream } from '../store/stream.js';
 import { arg, fail, int, is, streamAt, type Handler } from './args.js';
@@ -120,11 +121,17 @@ export const xack: Handler = (store, args) => {
   const stream = streamAt(store, arg(args, 0));
   const group = stream?.groups.get(arg(args, 1));
   if (group === undefined) return 0;
-  const ids = args.slice(2).map((id) => parseStrictId(id));
+  // Every id is checked before any is acknowledged (all or nothing, as Redis does); an id found in
+  // the PEL as given is valid already, the others are parsed (and found by their written form).
+  const found: Nack[] = [];
+  for (let i = 2; i < args.length; i++) {
+    const text = args[i] as string;
+    const nack = group.pel.get(text) ?? group.pel.get(parseStrictIdKey(text).key);
+    if (nack !== undefined) found.push(nack);
+  }
   let acknowledged = 0;
-  for (const id of ids) {
-    const nack = group.pel.get(formatId(id));
-    if (nack === undefined) continue;
+  for (const nack of found) {
+    if (!nack.live) continue;
     group.pel.remove(nack);
     acknowledged++;
   }

@@ -144,7 +144,7 @@ function readNew(
     if (compareIds(entry.id, group.lastId) > 0) advanceGroup(stream, group, entry.id);
     if (noAck) continue;
     const nack = group.pel.get(entry.key);
-    if (nack === undefined) group.pel.add(entry.id, consumer, now);
+    if (nack === undefined) group.pel.add(entry.id, consumer, now, entry.key);
     else {
       group.pel.reassign(nack, consumer);
       nack.deliveryTime = now;

@@ -112,9 +112,22 @@ export function parseId(text: string, options: ParseIdOptions): ParsedId {
   return { id: { ms, seq }, seqGiven: true };
 }
 
+/** `<ms>-<seq>` already as Redis writes it, both parts exact numbers: read without more checks. */
+const CANONICAL = /^(0|[1-9]\d{0,14})-(0|[1-9]\d{0,14})$/;
+
 /** A strict id (no `-`/`+`), as most stream commands take them. */
 export function parseStrictId(text: string, missingSeq = 0): StreamId {
+  const canonical = CANONICAL.exec(text);
+  if (canonical !== null) return { ms: Number(canonical[1]), seq: Number(canonical[2]) };
   return parseId(text, { missingSeq, strict: true }).id;
+}
+
+/** A strict id and its text as Redis writes it (the argument itself when already written so). */
+export function parseStrictIdKey(text: string): { id: StreamId; key: string } {
+  const canonical = CANONICAL.exec(text);
+  if (canonical !== null) return { id: { ms: Number(canonical[1]), seq: Number(canonical[2]) }, key: text };
+  const id = parseStrictId(text);
+  return { id, key: formatId(id) };
 }
 
 /** An interval bound of XRANGE/XPENDING/XAUTOCLAIM: `(` makes it exclusive (then strict). */

@@ -53,9 +53,9 @@ export class PendingList {
     return lo;
   }
 
-  /** Adds a pending entry for an id that has none. */
-  add(id: StreamId, consumer: Consumer | null, now: number): Nack {
-    const nack: Nack = { id, key: formatId(id), consumer, deliveryTime: now, deliveryCount: 1, live: true };
+  /** Adds a pending entry for an id that has none (`key`: the id as Redis writes it, when known). */
+  add(id: StreamId, consumer: Consumer | null, now: number, key = formatId(id)): Nack {
+    const nack: Nack = { id, key, consumer, deliveryTime: now, deliveryCount: 1, live: true };
     const last = this.nodes[this.nodes.length - 1];
     if (last === undefined || compareIds(last.id, id) < 0) this.nodes.push(nack);
     else {
