@@ -65,6 +65,18 @@ describe('MemoryPort', () => {
     assert.deepEqual(await waiting, []);
   });
 
+  it('on a clock without timers, waits time out when tick() is called after the clock moved', async () => {
+    let now = T0;
+    const store = new MemoryStore({ clock: { now: () => now } });
+    const waiting = new MemoryPort(store, { label: 'reader' }).waitForEntries(['a'], ['0-0'], 1000);
+    now += 999;
+    store.tick();
+    assert.equal(await settled(waiting), false);
+    now += 1;
+    store.tick();
+    assert.deepEqual(await waiting, []);
+  });
+
   it('CLIENT UNBLOCK from another connection ends a wait as a timeout; false for a client not waiting', async () => {
     const { port } = setup();
     const [reader, other] = [port('reader'), port('other')];
