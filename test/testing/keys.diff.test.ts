@@ -121,6 +121,60 @@ describe('in-memory store vs redis-server: keys, strings, hashes, sorted sets', 
   });
 });
 
+describe('in-memory store vs redis-server: ZADD GT/LT and HSCAN (used by scripts newer than the twins)', () => {
+  let d: Differential;
+  before(async () => {
+    d = await Differential.start();
+  });
+  after(() => d.stop());
+  beforeEach(() => d.flush());
+
+  it('ZADD GT and LT update only upwards or downwards, still add new members, and refuse NX with them', async () => {
+    for (const args of [
+      ['ZADD', 'z', '10', 'a', '20', 'b'],
+      ['ZADD', 'z', 'GT', '15', 'a', '15', 'b', '5', 'c'],
+      ['ZADD', 'z', 'LT', 'CH', '1', 'a', '30', 'b'],
+      ['ZADD', 'z', 'GT', 'CH', '16', 'b', '16', 'a'],
+      ['ZADD', 'z', 'XX', 'GT', '40', 'b', '40', 'new'],
+      ['ZADD', 'z', 'GT', 'NX', '1', 'a'],
+      ['ZADD', 'z', 'GT', 'LT', '1', 'a'],
+      ['ZADD', 'missing', 'XX', 'GT', '1', 'a'],
+      ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+    ]) {
+      await d.same(args);
+    }
+    await d.sameState(['z', 'missing']);
+  });
+
+  it('HSCAN: a small hash whole with cursor 0; a large one in pages that end at 0 and hold every field once', async () => {
+    await d.same(['HSET', 'small', 'a', '1', 'b', '2', 'c', '3']);
+    await d.same(['HSCAN', 'small', '0']);
+    await d.same(['HSCAN', 'small', '0', 'COUNT', '1']);
+    await d.same(['HSCAN', 'missing', '0']);
+    await d.same(['HSCAN', 'small', 'x']);
+    await d.same(['HSET', 'long-value', 'f', 'v'.repeat(65)]);
+    const fields: string[] = [];
+    for (let i = 0; i < 300; i++) fields.push(`f${i}`, `v${i}`);
+    await d.quietly(['HSET', 'large', ...fields]);
+    for (const key of ['large', 'long-value']) {
+      const seen = { real: new Map<string, string>(), model: new Map<string, string>() };
+      for (const side of ['real', 'model'] as const) {
+        let cursor = '0';
+        do {
+          const reply = (
+            side === 'real'
+              ? await d.real.call('HSCAN', key, cursor, 'COUNT', '50')
+              : call(d.store, 'HSCAN', key, cursor, 'COUNT', '50')
+          ) as [string, string[]];
+          cursor = reply[0];
+          for (let i = 0; i < reply[1].length; i += 2) seen[side].set(reply[1][i]!, reply[1][i + 1]!);
+        } while (cursor !== '0');
+      }
+      assert.deepEqual([...seen.model].sort(), [...seen.real].sort(), `every field of ${key} once`);
+    }
+  });
+});
+
 describe('key expiry on the store clock', () => {
   it('a key with a TTL is there until the clock reaches its expiry, then gone', () => {
     const clock = new ManualClock(1_000_000);

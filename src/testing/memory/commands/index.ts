@@ -40,6 +40,7 @@ export const COMMANDS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['HKEYS', hashes.hkeys],
   ['HGETALL', hashes.hgetall],
   ['HLEN', hashes.hlen],
+  ['HSCAN', hashes.hscan],
   ['ZADD', zsets.zadd],
   ['ZCOUNT', zsets.zcount],
   ['ZREMRANGEBYRANK', zsets.zremrangebyrank],

@@ -1,4 +1,4 @@
-/** Sorted sets: ZADD (NX/XX/CH), ZCOUNT, ZREMRANGEBYRANK, ZRANGE (by rank), ZCARD, ZSCORE. */
+/** Sorted sets: ZADD (NX/XX/GT/LT/CH), ZCOUNT, ZREMRANGEBYRANK, ZRANGE (by rank), ZCARD, ZSCORE. */
 import { errors, ReplyError, type Reply } from '../reply.js';
 import { arg, arity, int, type Handler } from './args.js';
 
@@ -20,40 +20,63 @@ export function formatScore(value: number): string {
   return String(Number(value.toPrecision(17)));
 }
 
-/** ZADD key [NX|XX] [CH] score member [score member ...] */
-export const zadd: Handler = (store, args) => {
-  if (args.length < 3) throw errors.arity('zadd');
+interface ZaddFlags {
+  nx: boolean;
+  xx: boolean;
+  gt: boolean;
+  lt: boolean;
+  ch: boolean;
+}
+
+/** ZADD's flags (before the first score); the index of the first score. */
+function zaddFlags(args: readonly string[]): { flags: ZaddFlags; at: number } {
+  const flags: ZaddFlags = { nx: false, xx: false, gt: false, lt: false, ch: false };
   let i = 1;
-  let nx = false;
-  let xx = false;
-  let ch = false;
   for (; i < args.length; i++) {
     const opt = args[i]?.toUpperCase();
-    if (opt === 'NX') nx = true;
-    else if (opt === 'XX') xx = true;
-    else if (opt === 'CH') ch = true;
-    else if (opt === 'GT' || opt === 'LT' || opt === 'INCR') throw errors.unmodelled(`ZADD ${opt}`);
+    if (opt === 'NX' || opt === 'XX' || opt === 'GT' || opt === 'LT' || opt === 'CH') {
+      flags[opt.toLowerCase() as keyof ZaddFlags] = true;
+    } else if (opt === 'INCR') throw errors.unmodelled('ZADD INCR');
     else break;
   }
   const pairs = args.length - i;
   if (pairs === 0 || pairs % 2 !== 0) throw errors.syntax();
-  if (nx && xx) throw new ReplyError('ERR XX and NX options at the same time are not compatible');
-  const scores = [];
-  for (let j = i; j < args.length; j += 2) scores.push(score(arg(args, j)));
-  const set = store.keys.get(arg(args, 0), 'zset') ?? (xx ? undefined : store.keys.getOrCreate(arg(args, 0), 'zset'));
+  if (flags.nx && flags.xx) throw new ReplyError('ERR XX and NX options at the same time are not compatible');
+  if ((flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt)) {
+    throw new ReplyError('ERR GT, LT, and/or NX options at the same time are not compatible');
+  }
+  return { flags, at: i };
+}
+
+/** Whether ZADD with these flags writes `value` for a member whose score is `old` (undefined: new). */
+function zaddWrites(f: ZaddFlags, old: number | undefined, value: number): boolean {
+  if (old === undefined) return !f.xx;
+  if (f.nx) return false;
+  if (f.gt && !(value > old)) return false;
+  return !(f.lt && !(value < old));
+}
+
+/** ZADD key [NX|XX] [GT|LT] [CH] score member [score member ...] */
+export const zadd: Handler = (store, args) => {
+  if (args.length < 3) throw errors.arity('zadd');
+  const { flags, at } = zaddFlags(args);
+  const scores: number[] = [];
+  for (let j = at; j < args.length; j += 2) scores.push(score(arg(args, j)));
+  const key = arg(args, 0);
+  const set = store.keys.get(key, 'zset') ?? (flags.xx ? undefined : store.keys.getOrCreate(key, 'zset'));
   if (set === undefined) return 0;
   let added = 0;
   let changed = 0;
-  for (let j = i, k = 0; j < args.length; j += 2, k++) {
+  for (let j = at, k = 0; j < args.length; j += 2, k++) {
     const member = arg(args, j + 1);
     const old = set.score(member);
     const value = scores[k] as number;
-    if ((old !== undefined && nx) || (old === undefined && xx)) continue;
+    if (!zaddWrites(flags, old, value)) continue;
     if (old === undefined) added++;
     else if (old !== value) changed++;
     set.set(member, value);
   }
-  return ch ? added + changed : added;
+  return flags.ch ? added + changed : added;
 };
 
 function bound(text: string): { value: number; exclusive: boolean } {
