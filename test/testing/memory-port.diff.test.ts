@@ -98,9 +98,7 @@ describe('MemoryPort vs IoredisPort on redis-server', () => {
     );
     await same('a script error', (p) => scripts.guardedRead.run(p, ['s', 'mark', 'replay'], ['nope', 1, 'c', 1, '0']));
     await same('runScriptThenWait (WAIT 0)', (p) =>
-      scripts.publish
-        .runThenWait(p, ['s'], [1, 1, 'a', 'b'], { replicas: 0, timeoutMs: 100 })
-        .then((r) => r.acknowledged),
+      scripts.publish.runThenWait(p, ['s'], [1, 1, 'a', 'b'], { replicas: 0, timeoutMs: 100 }).then((r) => r.waited),
     );
     await d.sameState(['s', 'mark', 'seen']);
   });

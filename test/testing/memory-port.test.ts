@@ -130,14 +130,14 @@ describe('MemoryPort', () => {
     const { clock, port } = setup();
     const p = port();
     const now = await scripts.publish.runThenWait(p, ['s'], [1, 1, 'a', 'b'], { replicas: 0, timeoutMs: 50 });
-    assert.equal(now.acknowledged, 0);
+    assert.equal(now.waited, 0);
     const waiting = scripts.publish.runThenWait(p, ['s'], [1, 1, 'a', 'b'], { replicas: 1, timeoutMs: 50 });
     assert.equal(await settled(waiting), false);
     clock.advance(50);
-    assert.equal((await waiting).acknowledged, 0);
+    assert.equal((await waiting).waited, 0);
     const two = setup({ replicas: 2 });
     const acked = await scripts.publish.runThenWait(two.port(), ['s'], [1, 1, 'a', 'b'], { replicas: 1, timeoutMs: 0 });
-    assert.equal(acked.acknowledged, 2);
+    assert.equal(acked.waited, 2);
   });
 
   it('is connecting, then ready (with the event), then closed; a wait in progress and later commands fail', async () => {

@@ -1,6 +1,6 @@
 /**
  * Differential tests of the delivery scripts (ack, ack-unless-retrying, note-failure, lease-renew,
- * reclaim, recover-own, dead-letter, dlq-replay): the library's Lua on a private redis-server 7.0
+ * reclaim, recover-own, retry-orphans, dead-letter, dlq-replay): the library's Lua on a private redis-server 7.0
  * and the twins on the in-memory store, with the same replies and the same resulting state.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -124,6 +124,20 @@ describe('script twins vs Lua: delivery', () => {
     await d.sameState(['s', 'fail']);
   });
 
+  it('retry-orphans: records of entries no longer pending go, page by page; a gone group loses them all', async () => {
+    await setup(6, [['me', 6]]);
+    await d.same(['HSET', 'fail', '1-0', '1 2', '2-0', '1 2', '3-0', '1 2', '4-0', '1 2', '9-0', '1 2']);
+    await d.same(['XACK', 's', 'g', '2-0', '4-0']);
+    await d.sameScript('retry-orphans', ['s', 'fail'], ['g', '0', '100']);
+    await d.sameState(['s', 'fail']);
+    await d.sameScript('retry-orphans', ['s', 'missing'], ['g', '0', '100']);
+    await d.sameScript('retry-orphans', ['s', 'fail'], ['gone', '0', '100']);
+    await d.sameState(['s', 'fail'], 'a gone group: every record removed');
+    await d.same(['HSET', 'fail', '5-0', '1 2']);
+    await d.sameScript('retry-orphans', ['nostream', 'fail'], ['g', '0', '100']);
+    await d.sameState(['fail']);
+  });
+
   const dlqArgs = (
     id: string,
     consumer: string,
@@ -148,6 +162,26 @@ describe('script twins vs Lua: delivery', () => {
     );
     await d.sameScript('dead-letter', ['s', 'dlq', 'fail'], dlqArgs('4-0', 'me', '1', '2', '1'));
     await d.sameState(['s', 'dlq', 'fail']);
+  });
+
+  it('dead-letter from a replay stream names the original entry (its rs-replay-of), and a replay keeps it', async () => {
+    await d.same(['XADD', 'replay', '1-0', 'name', 'x', 'rs-replay-of', '7-0']);
+    await d.same(['XADD', 'replay', '2-0', 'name', 'y']);
+    await d.same(['XGROUP', 'CREATE', 'replay', 'g', '0']);
+    await d.same(['XREADGROUP', 'GROUP', 'g', 'me', 'STREAMS', 'replay', '>']);
+    await d.sameScript('dead-letter', ['replay', 'dlq', 'fail'], dlqArgs('1-0', 'me', '1', '', '1'), { save: 'a' });
+    await d.sameScript('dead-letter', ['replay', 'dlq', 'fail'], dlqArgs('2-0', 'me', '1', '', '1'), { save: 'b' });
+    await d.sameState(['replay', 'dlq']);
+    await d.sameScript('dlq-replay', ['dlq', 'again'], (side) => [
+      'g',
+      String((side.saved('a') as unknown[])[0]),
+      String((side.saved('b') as unknown[])[0]),
+    ]);
+    await d.same(['XADD', 'dlq', '*', 'dlq-group', 'g', 'dlq-id', '8-0', 'name', 'z', 'rs-replay-of', '3-0'], {
+      save: 'c',
+    });
+    await d.sameScript('dlq-replay', ['dlq', 'again'], (side) => ['g', String(side.saved('c'))]);
+    await d.sameState(['dlq', 'again']);
   });
 
   it('dead-letter with more fields than Lua can unpack keeps them as cjson, and dlq-replay reads them back', async () => {

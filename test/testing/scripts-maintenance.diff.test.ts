@@ -1,6 +1,6 @@
 /**
  * Differential tests of the maintenance and inspection scripts (create-group, group-stats,
- * inspect-channel, consumer-hygiene, retention, real and dry runs): the library's Lua on a private
+ * inspect-channel, consumer-hygiene, retention, real and dry runs, gone-groups, forget-group): the library's Lua on a private
  * redis-server 7.0 and the twins on the in-memory store, with the same replies and state.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -114,7 +114,7 @@ describe('script twins vs Lua: maintenance and inspection', () => {
     await d.sameScript('retention', ['missing', 'seen', 'dlq'], [HOUR, '', 30, HOUR, '1']);
   });
 
-  it('retention: trims by age sparing live groups, by length, drops old dead letters and first-seen records', async () => {
+  it("retention: trims by age sparing live groups, by length, drops old dead letters, keeps gone groups' records", async () => {
     const old = await channel();
     await d.same(['XACK', 's', 'live', old[0] ?? '', old[1] ?? '']);
     await delay(40);
@@ -127,5 +127,27 @@ describe('script twins vs Lua: maintenance and inspection', () => {
     await d.sameScript('retention', RETENTION, [1, '1', HOUR, 1]);
     await d.sameState(RETENTION, 'after trimming nearly everything');
     await d.sameScript('retention', ['missing', 'seen', 'dlq'], [HOUR, '', 30, HOUR]);
+  });
+
+  it("gone-groups and forget-group: a destroyed group's records go, its mark while in the window stays", async () => {
+    await addAt('s', 1000, 3);
+    await d.same(['XGROUP', 'CREATE', 's', 'live', '0']);
+    await d.same(['HSET', 'seen', 'live', '1', 'old', '1', 'fresh', '1', 'bare', '1']);
+    await d.same(['HSET', 'fail:old', '1-0', '1 2', '2-0', '1 2']);
+    await d.same(['HSET', 'fail:fresh', '1-0', '1 2']);
+    await d.same(['HSET', 'fail:live', '1-0', '1 2']);
+    await d.sync();
+    await d.same(['SET', 'mark:old', `${d.clock.now() - 2 * HOUR}-0`]);
+    await d.same(['SET', 'mark:fresh', `${d.clock.now() - 1000}-0`]);
+    await d.sameScript('gone-groups', ['s', 'seen'], []);
+    await d.sameScript('gone-groups', ['missing', 'seen'], []);
+    await d.sameScript('gone-groups', ['s', 'nothing'], []);
+    for (const g of ['old', 'fresh', 'bare', 'live']) {
+      await d.sameScript('forget-group', ['s', 'seen', `fail:${g}`, `mark:${g}`], [g, HOUR]);
+    }
+    await d.sameState(['seen', 'fail:old', 'fail:fresh', 'fail:live', 'mark:old', 'mark:fresh']);
+    await d.sameScript('gone-groups', ['s', 'seen'], []);
+    await d.sameScript('forget-group', ['missing', 'seen', 'fail:fresh', 'mark:fresh'], ['fresh', 10]);
+    await d.sameState(['seen', 'mark:fresh']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Differential tests of the publishing and ledger scripts (publish, publish-keyed, ledger-reserve,
- * ledger-trim): the library's Lua on a private redis-server 7.0 and the twins on the in-memory
+ * ledger-record, ledger-trim): the library's Lua on a private redis-server 7.0 and the twins on the in-memory
  * store, with the same replies and the same resulting state.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -71,6 +71,17 @@ describe('script twins vs Lua: publishing and the ledger', () => {
     await d.same(['HSET', 'idem', '', `${now + 100_000}:60000`]);
     await d.sameScript('publish-keyed', KEYED, keyedArgs(60_000, [e('r')]));
     await d.sameState(KEYED, 'after lookups in the previous generation');
+  });
+
+  it('ledger-record: ids recorded at the server time, ones already held keep the higher score', async () => {
+    await d.sync();
+    const now = d.clock.now();
+    await d.same(['ZADD', 'ledger', String(now - 5000), '1-0', String(now + 600_000), '2-0']);
+    await d.sameScript('ledger-record', ['ledger'], ['1-0', '2-0', '3-0', '3-0']);
+    await d.sameState(['ledger']);
+    await d.sameScript('ledger-record', ['ledger'], []);
+    await d.same(['SET', 'str', 'x']);
+    await d.sameScript('ledger-record', ['str'], ['1-0']);
   });
 
   it('ledger-reserve and ledger-trim: reserved once, trimmed by age in chunks', async () => {

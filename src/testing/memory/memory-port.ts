@@ -24,7 +24,7 @@ import {
   rawFieldsReply,
   stringReply,
 } from '../../connection/replies.js';
-import { InternalError } from '../../errors.js';
+import { InternalError, type RedisStreamerError } from '../../errors.js';
 import { call } from './commands/index.js';
 import { parseRead, serveRead } from './commands/xread.js';
 import { MemoryConnection } from './connection.js';
@@ -212,7 +212,7 @@ export class MemoryPort implements RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
     wait: { readonly replicas: number; readonly timeoutMs: number },
-  ): Promise<{ result: unknown; acknowledged: number }> {
+  ): Promise<{ result: unknown; waited: number | RedisStreamerError }> {
     return this.connection.runBlocking('evalsha', (done, fail) => {
       let result: Reply;
       try {
@@ -222,7 +222,7 @@ export class MemoryPort implements RedisPort {
         return undefined;
       }
       // WAIT: the store's replicas acknowledge at once; asking for more waits out the timeout.
-      const answer = (): void => done({ result, acknowledged: this.store.replicas });
+      const answer = (): void => done({ result, waited: this.store.replicas });
       if (this.store.replicas >= wait.replicas) {
         answer();
         return undefined;

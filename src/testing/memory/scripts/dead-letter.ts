@@ -6,7 +6,7 @@ import { argvOf, type Twin } from './twin.js';
 
 export const deadLetter: Twin = {
   mirrors: 'dead-letter-3.lua',
-  sha1: '97837fb1bd21eca3cd2c1a023cdd36b47eb0f34f',
+  sha1: '7d24508346783daa349a4021a5c981eaf9a7f9cd',
   run(r, keys, argv) {
     const [source = '', dlq = '', failures = ''] = keys;
     const A = argvOf(argv);
@@ -25,7 +25,11 @@ export const deadLetter: Twin = {
     }
     const found = arr(r.call('XRANGE', source, id, id));
     const fields = found.length > 0 ? arr(arr(found[0])[1]).map(str) : argv.slice(11);
-    const args = [dlq, '*', 'dlq-id', id, 'dlq-channel', A(3), 'dlq-group', group, 'dlq-consumer', A(4)];
+    let original = id;
+    if (A(11) === '1') {
+      for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'rs-replay-of') original = fields[i + 1] ?? '';
+    }
+    const args = [dlq, '*', 'dlq-id', original, 'dlq-channel', A(3), 'dlq-group', group, 'dlq-consumer', A(4)];
     args.push('dlq-reason', A(5), 'dlq-error', A(6), 'dlq-stack', A(7), 'dlq-attempts', A(8));
     args.push('dlq-first-failure-ms', first, 'dlq-last-failure-ms', now);
     if (fields.length + args.length <= 7000) args.push(...fields);

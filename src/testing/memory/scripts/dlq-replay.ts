@@ -7,7 +7,7 @@ import type { Twin } from './twin.js';
 
 export const dlqReplay: Twin = {
   mirrors: 'dlq-replay-2.lua',
-  sha1: 'ab91e58f5cb6b18c5ad641c7606022c1cfcdb190',
+  sha1: '06f684aedac6df96608f4dbd831607eda81899db',
   run(r, keys, argv) {
     const [dlq = '', replay = ''] = keys;
     const group = argv[0] ?? '';
@@ -24,12 +24,14 @@ export const dlqReplay: Twin = {
       const json = meta.get('dlq-fields-json');
       const fields = json === undefined || json === null ? f : cjsonDecode(str(json));
       const args = [replay, '*'];
+      let original: string | undefined;
       for (let j = 0; j + 1 < fields.length + 1; j += 2) {
         const k = fields[j] ?? '';
+        if (k === 'rs-replay-of') original = fields[j + 1];
         if (!k.startsWith('dlq-') && k !== 'rs-replay-of' && k !== 'rs-replay-group') args.push(k, fields[j + 1] ?? '');
       }
       const of = meta.get('dlq-id');
-      args.push('rs-replay-of', of === undefined || of === null ? id : str(of));
+      args.push('rs-replay-of', original ?? (of === undefined || of === null ? id : str(of)));
       out.push(r.call('XADD', ...args));
       r.call('XDEL', dlq, id);
     }

@@ -11,11 +11,12 @@ import { consumerHygiene } from './consumer-hygiene.js';
 import { createGroup } from './create-group.js';
 import { deadLetter } from './dead-letter.js';
 import { dlqReplay } from './dlq-replay.js';
+import { forgetGroup, goneGroups } from './forget-group.js';
 import { groupStats } from './group-stats.js';
 import { guardAfterRead, guardBeforeRead, guardedRead } from './guards.js';
 import { inspectChannel } from './inspect-channel.js';
 import { leaseRenew } from './lease-renew.js';
-import { ledgerReserve, ledgerTrim } from './ledger.js';
+import { ledgerRecord, ledgerReserve, ledgerTrim } from './ledger.js';
 import { scriptRedis } from './lua.js';
 import { noteFailure } from './note-failure.js';
 import { publish } from './publish.js';
@@ -23,6 +24,7 @@ import { publishKeyed } from './publish-keyed.js';
 import { reclaim } from './reclaim.js';
 import { recoverOwn } from './recover-own.js';
 import { retention } from './retention.js';
+import { retryOrphans } from './retry-orphans.js';
 import type { Twin } from './twin.js';
 
 export type { Twin } from './twin.js';
@@ -35,12 +37,15 @@ export const TWINS: ReadonlyMap<string, Twin> = new Map<string, Twin>([
   ['create-group', createGroup],
   ['dead-letter', deadLetter],
   ['dlq-replay', dlqReplay],
+  ['forget-group', forgetGroup],
+  ['gone-groups', goneGroups],
   ['group-stats', groupStats],
   ['guard-after-read', guardAfterRead],
   ['guard-before-read', guardBeforeRead],
   ['guarded-read', guardedRead],
   ['inspect-channel', inspectChannel],
   ['lease-renew', leaseRenew],
+  ['ledger-record', ledgerRecord],
   ['ledger-reserve', ledgerReserve],
   ['ledger-trim', ledgerTrim],
   ['note-failure', noteFailure],
@@ -49,6 +54,7 @@ export const TWINS: ReadonlyMap<string, Twin> = new Map<string, Twin>([
   ['reclaim', reclaim],
   ['recover-own', recoverOwn],
   ['retention', retention],
+  ['retry-orphans', retryOrphans],
 ]);
 
 /** A Lua number as Redis replies with it: truncated to an integer. Arrays are converted in place. */

@@ -1,4 +1,4 @@
-/** Twins of dtpyfw's ledger scripts: src/scripts/ledger-reserve-1.lua and ledger-trim-1.lua. */
+/** Twins of dtpyfw's ledger scripts: src/scripts/ledger-reserve-1.lua, ledger-record-1.lua and ledger-trim-1.lua. */
 import { num } from './lua.js';
 import { rsInt, rsNowMs } from './prelude.js';
 import type { Twin } from './twin.js';
@@ -9,6 +9,17 @@ export const ledgerReserve: Twin = {
   run(r, keys, argv) {
     const now = rsInt(rsNowMs(r));
     return argv.map((id) => r.call('ZADD', keys[0] ?? '', 'NX', now, id));
+  },
+};
+
+export const ledgerRecord: Twin = {
+  mirrors: 'ledger-record-1.lua',
+  sha1: '542c2cdaaf811207382877f0ac13325e0f046386',
+  run(r, keys, argv) {
+    const now = rsInt(rsNowMs(r));
+    let added = 0;
+    for (const id of argv) added += num(r.call('ZADD', keys[0] ?? '', 'GT', now, id));
+    return added;
   },
 };
 

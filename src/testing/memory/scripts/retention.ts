@@ -20,21 +20,16 @@ interface Needs {
 function needs(r: ScriptRedis, keys: readonly string[], staleMs: number | undefined, dry: boolean, now: number): Needs {
   const [stream = '', seenKey = ''] = keys;
   const out: Needs = { all: undefined, live: undefined, stale: [] };
-  const present = new Set<string>();
   const groups = r.pcall('XINFO', 'GROUPS', stream);
   for (const raw of groups.ok ? arr(groups.reply) : []) {
     const g = rsPairs(raw);
     const name = str(g.get('name'));
-    present.add(name);
     const consumers = arr(r.call('XINFO', 'CONSUMERS', stream, name));
     out.all = minId(out.all, rsGroupNeed(r, stream, g, consumers, staleMs, true));
     const seen = dry ? rsFirstSeenRead(r, seenKey, name, now) : rsFirstSeen(r, seenKey, name, now);
     if (rsGroupLive(g, consumers, seen, now, staleMs)) {
       out.live = minId(out.live, rsGroupNeed(r, stream, g, consumers, staleMs, false));
     } else out.stale.push(name);
-  }
-  if (!dry) {
-    for (const name of arr(r.call('HKEYS', seenKey))) if (!present.has(str(name))) r.call('HDEL', seenKey, str(name));
   }
   return out;
 }
@@ -100,7 +95,7 @@ function realRun(
 
 export const retention: Twin = {
   mirrors: 'retention-3.lua',
-  sha1: 'bfa03e2a7a176d93c82aa7bbd55a432a3c6bf091',
+  sha1: 'd35231ba8e1d29d1325d3347b447bec98d96bcb2',
   run(r, keys, argv) {
     const [stream = '', , dlq = ''] = keys;
     const A = argvOf(argv);
