@@ -10,6 +10,7 @@ import { clusterOptions, serverOptions } from './ioredis-options.js';
 import type { ConnectionKind, RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 import { parseNode } from './redis-url.js';
+import type { Transport } from './transport.js';
 
 /**
  * An ioredis client (`Redis` or `Cluster`) given as a template: the library copies its options into
@@ -33,18 +34,10 @@ export type RedisSource = RedisInstance | string | readonly string[] | IoredisTe
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
-/** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
-/** What {@link portFactory} makes of a source. */
-export interface PortSource {
-  readonly open: PortFactory;
-  /** A safe description for logs. */
-  readonly describe: string;
-  /** A Redis Cluster. */
-  readonly cluster: boolean;
-  /** A primary found through Sentinel. */
-  readonly sentinel: boolean;
-}
+/** What {@link portFactory} makes of a source: a transport on the system clock. */
+export type PortSource = Transport;
 
+/** Turns any {@link RedisSource} into a connection factory, plus a safe description for logs. */
 export function portFactory(source: RedisSource): PortSource {
   if (typeof source === 'string' || Array.isArray(source)) source = new RedisInstance(source as string | string[]);
   if (source instanceof RedisInstance) {

@@ -7,7 +7,7 @@
  */
 import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
-import { sleep } from '../timers.js';
+import { sleep, systemClock, type Clock } from '../timers.js';
 
 /** Extra time a blocking read gets before its connection is presumed hung. */
 export const WATCHDOG_GRACE_MS = 1000;
@@ -27,6 +27,8 @@ export class ReadConnection {
     private readonly connections: Connections,
     private readonly label: string,
     private readonly blockMs: number,
+    /** The watchdog's timers and the reconnect backoff run on it (quiet time is measured in real time). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -72,18 +74,18 @@ export class ReadConnection {
     const started = performance.now();
     const limit = this.blockMs + WATCHDOG_GRACE_MS;
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: (() => void) | undefined;
     const check = (): void => {
       const quietFor = performance.now() - Math.max(started, port.lastDataAt);
       if (quietFor < limit) {
-        timer = setTimeout(check, limit - quietFor);
+        cancel = this.clock.setTimer(limit - quietFor, check);
         return;
       }
       // Checked again after the pending I/O of the event loop: if long synchronous handlers kept it
       // busy, a reply that already arrived is processed first and wins.
       setImmediate(() => {
         if (settled || this.current !== port || performance.now() - Math.max(started, port.lastDataAt) < limit) {
-          if (!settled) timer = setTimeout(check, limit);
+          if (!settled) cancel = this.clock.setTimer(limit, check);
           return;
         }
         this.replaced = true;
@@ -93,14 +95,14 @@ export class ReadConnection {
         this.connections.replaceHung(port, this.label, limit);
       });
     };
-    timer = setTimeout(check, limit);
+    cancel = this.clock.setTimer(limit, check);
     this.waiting = wait;
     try {
       return await read(port);
     } finally {
       settled = true;
       this.waiting = false;
-      clearTimeout(timer);
+      cancel();
     }
   }
 
@@ -118,7 +120,7 @@ export class ReadConnection {
     const onStop = (): void => wake.abort();
     this.readyWaiters.add(onReady);
     signal.addEventListener('abort', onStop, { once: true });
-    await sleep(ms, wake.signal);
+    await sleep(ms, wake.signal, this.clock);
     this.readyWaiters.delete(onReady);
     signal.removeEventListener('abort', onStop);
   }
