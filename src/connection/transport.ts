@@ -19,8 +19,8 @@ import { portFactory, type RedisSource } from './source.js';
 export interface Transport {
   /**
    * Opens a new connection, owned and closed by the streamer. `label` names it in logs and stats
-   * (`command`, `channel:orders`); `kind` says whether it will block (`XREAD BLOCK`, `WAIT`), in
-   * which case it must be a connection of its own.
+   * (`billing:command`, `billing:channel:orders`: the service, then what it is for); `kind` says
+   * whether it will block (`XREAD BLOCK`, `WAIT`), in which case it must be a connection of its own.
    */
   open(label: string, kind: ConnectionKind): RedisPort;
   /** What it connects to, for logs: never with credentials. */

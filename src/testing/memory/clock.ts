@@ -2,30 +2,22 @@
  * The time the in-memory store runs on. Everything the store does with time (ids made by XADD,
  * idle times, key expiry, TIME, the timeouts of blocking reads and WAIT) reads one clock object
  * it is given, never `Date.now()` directly, so a test that advances the clock controls all of it.
+ * The library's {@link TimerClock} (`Clock` of src/timers.ts) is the same shape: a test bus gives
+ * one {@link ManualClock} to both, so the streamer's timers and the store's time move together.
  */
+import { systemClock as librarySystemClock, type Clock as LibraryClock } from '../../timers.js';
 
 /** A clock: the current time in ms since the epoch. */
-export interface Clock {
-  now(): number;
-}
+export type Clock = Pick<LibraryClock, 'now'>;
 
 /** Timers on a clock: `fire` is called once the clock reaches now + `delayMs`. */
-export interface ClockTimers {
-  /** Schedules `fire`; returns a function that cancels it. */
-  setTimer(delayMs: number, fire: () => void): () => void;
-}
+export type ClockTimers = Pick<LibraryClock, 'setTimer'>;
 
-/** A clock with timers, as the store needs for the timeouts of blocked reads and WAIT. */
-export type TimerClock = Clock & ClockTimers;
+/** A clock with timers, as the store needs for the timeouts of blocked reads and WAIT: the library's `Clock`. */
+export type TimerClock = LibraryClock;
 
 /** The system clock (`Date.now()`), with Node's timers. */
-export const systemClock: TimerClock = {
-  now: () => Date.now(),
-  setTimer(delayMs, fire) {
-    const timer = setTimeout(fire, Math.max(0, delayMs));
-    return () => clearTimeout(timer);
-  },
-};
+export const systemClock: TimerClock = librarySystemClock;
 
 interface Scheduled {
   readonly at: number;
@@ -63,6 +55,13 @@ export class ManualClock implements TimerClock {
   /** How many timers are waiting to fire. */
   get pendingTimers(): number {
     return this.timers.filter((t) => !t.cancelled).length;
+  }
+
+  /** When the next timer is due (ms since the epoch), or undefined when none is waiting. */
+  nextAt(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.timers) if (!t.cancelled && (at === undefined || t.at < at)) at = t.at;
+    return at;
   }
 
   /** Moves the clock forward by `ms`, firing the timers it passes. */

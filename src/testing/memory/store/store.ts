@@ -40,6 +40,8 @@ export class MemoryStore {
   readonly config: Map<string, string>;
   /** How many replicas WAIT reports. */
   replicas: number;
+  /** How many commands, scripts and transactions have run (a test bus watches it to tell when work stops). */
+  operations = 0;
   private depth = 0;
   private serving = false;
   private lastClientId = 0;
@@ -76,6 +78,7 @@ export class MemoryStore {
    * keys it wrote (also when it threw: writes made before an error stay, as in Redis).
    */
   atomically<T>(step: () => T): T {
+    if (this.depth === 0) this.operations++;
     this.depth++;
     try {
       return step();
