@@ -119,11 +119,14 @@ export class MemoryConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const err = this.closedError(true);
     const held = this.held;
     this.held = [];
-    this.blockedBy?.(err);
-    for (const h of held) h.fail(err);
+    if (this.blockedBy !== undefined || held.length > 0) {
+      // Made only when something fails with it: an error's stack is costly.
+      const err = this.closedError(true);
+      this.blockedBy?.(err);
+      for (const h of held) h.fail(err);
+    }
     this.tracker.closed();
   }
 }

@@ -7,10 +7,17 @@
 /** A reply: a bulk or status string, an integer, nil, or an array of replies. */
 export type Reply = string | number | null | Reply[];
 
-/** An error reply, as Redis words it (without the leading `-`). */
+/**
+ * An error reply, as Redis words it (without the leading `-`). Like a client's reply error it has
+ * no stack: it is an answer, not a fault of the code that got it (and scripts meet many, such as
+ * BUSYGROUP, so capturing stacks would cost).
+ */
 export class ReplyError extends Error {
   constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'ReplyError';
   }
 
