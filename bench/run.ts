@@ -9,7 +9,7 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, publish, latency, manyChannels,
- *   slowHandler10ms, memory, cluster); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, testKit, cluster); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -22,6 +22,7 @@ import { latency } from './scenarios/latency.js';
 import { manyChannels } from './scenarios/many-channels.js';
 import { publish } from './scenarios/publish.js';
 import { slowHandler } from './scenarios/slow-handler.js';
+import { testKit } from './scenarios/test-kit.js';
 import type { BenchContext, Row, Scenario } from './support.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -31,7 +32,7 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 
-const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory];
+const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory, testKit];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 
