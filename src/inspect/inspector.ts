@@ -126,7 +126,12 @@ export class Inspector implements AsyncDisposable {
     const o = checkOptions(INSPECTOR, options);
     this.staleGroupMs = o.staleGroupMs ?? 86_400_000;
     const logger = o.logger ?? silentLogger;
-    this.connections = new Connections(source.open, 'inspect', { logger, reconnect: () => {} }, source.cluster);
+    this.connections = new Connections(
+      (label, kind) => source.open(label, kind),
+      'inspect',
+      { logger, reconnect: () => {} },
+      source.cluster,
+    );
   }
 
   /**

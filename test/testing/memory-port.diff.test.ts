@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { RedisPort } from '../../src/connection/port.js';
+import type { ConnectionKind, RedisPort } from '../../src/connection/port.js';
 import { portFactory } from '../../src/connection/source.js';
 import { RedisCommandError } from '../../src/errors.js';
 import { scripts } from '../../src/scripts/index.js';
@@ -20,7 +20,8 @@ describe('MemoryPort vs IoredisPort on redis-server', () => {
   let others: Both;
   before(async () => {
     d = await Differential.start();
-    const open = portFactory(d.url).open;
+    const source = portFactory(d.url);
+    const open = (label: string, kind: ConnectionKind): RedisPort => source.open(label, kind);
     ports = { real: open('command', { kind: 'command' }), model: new MemoryPort(d.store, { label: 'command' }) };
     others = { real: open('other', { kind: 'blocking' }), model: new MemoryPort(d.store, { label: 'other' }) };
     await Promise.all([ports.real.connect(), others.real.connect()]);
