@@ -9,7 +9,7 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, contracts, publish, latency, manyChannels,
- *   slowHandler10ms, memory, clients, cluster, outbox); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, clients, testKit, cluster, outbox); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -25,6 +25,7 @@ import { manyChannels } from './scenarios/many-channels.js';
 import { outbox } from './scenarios/outbox.js';
 import { publish } from './scenarios/publish.js';
 import { slowHandler } from './scenarios/slow-handler.js';
+import { testKit } from './scenarios/test-kit.js';
 import type { BenchContext, Row, Scenario } from './support.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -43,6 +44,7 @@ const scenarios: Scenario[] = [
   slowHandler,
   guardMemory,
   clients,
+  testKit,
   outbox,
 ];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);

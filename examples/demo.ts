@@ -3,27 +3,63 @@
  * two instances of one of them share its load. Prints who handled what and the stats, then exits
  * by itself.
  *
- * Redis: REDIS_URL if set, else 127.0.0.1:6379 if it answers, else a private redis-server started
- * here (and stopped at the end).
+ * Redis: REDIS_URL if it answers, else 127.0.0.1:6379 if it answers, else a private redis-server
+ * started here (and stopped at the end). With neither a Redis nor redis-server, the demo runs on
+ * the test kit's in-memory bus (redis-streamer/testing) on the real clock, and says so first.
  */
-import { RedisStreamer, Message, type MessageContext } from '../src/index.js';
-import { findOrStartRedis, MISSING_REDIS_SERVER, hasRedisServer } from '../test/support/redis-server.js';
+import { RedisStreamer, Message, type MessageContext, type Transport } from '../src/index.js';
+import { createTestBus } from '../src/testing/index.js';
+import { hasRedisServer, ping, startRedis } from '../test/support/redis-server.js';
 
 const ORDERS = 1000;
 
-async function main(): Promise<void> {
-  if (process.env['REDIS_URL'] === undefined && !hasRedisServer()) {
-    const { ping } = await import('../test/support/redis-server.js');
-    if (!(await ping(6379))) {
-      console.error(MISSING_REDIS_SERVER);
-      process.exitCode = 1;
-      return;
-    }
+/** Where the demo runs: a Redis (shared or private), or the in-memory bus. */
+interface Target {
+  readonly source: string | Transport;
+  /** Its first line of output. */
+  readonly banner: string;
+  /** A Redis other programs use: the demo removes its keys afterwards. */
+  readonly shared: boolean;
+  readonly stop: () => Promise<void>;
+}
+
+/** Whether a Redis answers at `url` (a plain TCP PING; a rediss:// URL is trusted as given). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const { protocol, hostname, port } = new URL(url);
+    if (protocol === 'rediss:') return true;
+    return await ping(Number(port || 6379), hostname.replace(/^\[|\]$/g, '') || '127.0.0.1');
+  } catch {
+    return false;
   }
-  const redis = await findOrStartRedis();
-  console.log(
-    `Redis: ${redis.private ? 'a private redis-server at ' : ''}${redis.url.replace(/\/\/[^@]*@/, '//***@')}`,
-  );
+}
+
+async function chooseRedis(): Promise<Target> {
+  const fromEnv = process.env['REDIS_URL'];
+  const url = fromEnv === undefined || fromEnv === '' ? 'redis://127.0.0.1:6379' : fromEnv;
+  const masked = url.replace(/\/\/[^@]*@/, '//***@');
+  if (await answers(url)) return { source: url, banner: `Redis: ${masked}`, shared: true, stop: async () => {} };
+  if (hasRedisServer()) {
+    const server = await startRedis();
+    return {
+      source: server.url,
+      banner: `no Redis answers at ${masked}: Redis is a private redis-server at ${server.url}`,
+      shared: false,
+      stop: () => server.stop(),
+    };
+  }
+  const bus = createTestBus({ time: 'system' });
+  return {
+    source: bus.transport,
+    banner: `no Redis found at ${masked}: running on the in-memory bus; install redis-server or set REDIS_URL to see it on Redis`,
+    shared: false,
+    stop: () => bus.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  const redis = await chooseRedis();
+  console.log(redis.banner);
   const channel = `demo.orders.${process.pid}.${Date.now()}`;
 
   const handledBy = new Map<string, number>();
@@ -32,9 +68,9 @@ async function main(): Promise<void> {
   // Service "billing": two instances share the orders (one consumer group).
   // Service "shipping": one instance gets every order too (its own group): fan-out.
   const instances: Array<{ label: string; streamer: RedisStreamer }> = [
-    { label: 'billing #1', streamer: new RedisStreamer(redis.url, 'billing') },
-    { label: 'billing #2', streamer: new RedisStreamer(redis.url, 'billing') },
-    { label: 'shipping #1', streamer: new RedisStreamer(redis.url, 'shipping') },
+    { label: 'billing #1', streamer: new RedisStreamer(redis.source, 'billing') },
+    { label: 'billing #2', streamer: new RedisStreamer(redis.source, 'billing') },
+    { label: 'shipping #1', streamer: new RedisStreamer(redis.source, 'shipping') },
   ];
   const runs: Promise<void>[] = [];
   for (const { label, streamer } of instances) {
@@ -50,7 +86,7 @@ async function main(): Promise<void> {
     runs.push(streamer.persistConsume({ blockMs: 1000 }));
   }
 
-  const publisher = new RedisStreamer(redis.url, 'storefront');
+  const publisher = new RedisStreamer(redis.source, 'storefront');
   const started = performance.now();
   for (let i = 0; i < ORDERS; i += 100) {
     await publisher.sendMessages(
@@ -102,10 +138,10 @@ async function main(): Promise<void> {
 
   await Promise.all([...instances.map((i) => i.streamer.cleanup()), publisher.cleanup()]);
   await Promise.all(runs);
-  if (!redis.private) {
+  if (redis.shared && typeof redis.source === 'string') {
     // Leave a shared Redis as it was.
     const { Redis } = await import('ioredis');
-    const client = new Redis(redis.url);
+    const client = new Redis(redis.source);
     const keys = await client.keys(`{${channel}}:*`); // the dedup guards and dead letters of this channel
     await client.del(channel, ...keys);
     client.disconnect();

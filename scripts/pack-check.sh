@@ -110,6 +110,7 @@ const visit = (file) => {
 visit(join(root, 'dist', 'index.d.ts'));
 // The optional subpath too: a user without pg installs and type-checks it (pg is typed by its shape).
 visit(join(root, 'dist', 'outbox', 'index.d.ts'));
+visit(join(root, 'dist', 'testing', 'index.d.ts'));
 if (problems.length > 0) {
   console.error(problems.join('\n'));
   process.exit(1);
@@ -266,6 +267,26 @@ main().catch((error) => {
 });
 EOF
 roundtrip cjs node roundtrip.cjs
+
+# 6b. The test kit (the "./testing" subpath export): a bus retries and handles a message; the process exits by itself.
+cat >testkit.mjs <<'EOF'
+import { createTestBus } from 'redis-streamer/testing';
+const bus = createTestBus();
+const billing = bus.streamer('billing', { delivery: 'at-least-once', maxAttempts: 2 });
+await billing.subscribe('orders');
+let got;
+billing.registerHandler('orders', (_name, payload, ctx) => {
+  if (ctx.attempt === 1) throw new Error('fails once');
+  got = payload;
+});
+void billing.persistConsume();
+await bus.streamer('shop').sendMessage('orders', { name: 'order.paid', body: { orderId: 'ORD-4' } });
+await bus.settled();
+await bus.close();
+if (got?.orderId !== 'ORD-4' || bus.failed().length !== 1) throw new Error('the test kit did not retry and handle it');
+console.log(`roundtrip ok: redis-streamer/testing retried and handled ${JSON.stringify(got)}`);
+EOF
+roundtrip testkit node testkit.mjs
 
 # 7. The CLI (package.json "bin"), run as a user runs it: npx finds the installed bin. Every run must exit by
 # itself within 10 s with the expected code.

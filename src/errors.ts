@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'ERR_CONSUME'
   | 'ERR_DEAD_LETTER'
   | 'ERR_SHUTDOWN_TIMEOUT'
-  | 'ERR_DATABASE';
+  | 'ERR_DATABASE'
+  | 'ERR_NOT_SETTLED';
 
 /** Base class of every error this library throws or emits. */
 export class RedisStreamerError extends Error {

@@ -7,6 +7,23 @@ export { RedisInstance, type RedisConnectionOptions } from './connection/redis-i
 export type { RedisSource, IoredisTemplate } from './connection/source.js';
 export type { NodeRedisTemplate } from './connection/node-redis-source.js';
 export type { ConnectionStatus, ConnectionState } from './connection/port.js';
+/**
+ * The transport: the extension point for other Redis clients and for the test kit
+ * (`redis-streamer/testing`), which implements it over an in-memory Redis. A {@link Transport}
+ * opens {@link RedisPort} connections and gives the {@link Clock} delivery runs on.
+ */
+export type { Transport } from './connection/transport.js';
+export type {
+  RedisPort,
+  ConnectionKind,
+  RawEntry,
+  ReadGroup,
+  ScriptCall,
+  LuaScript,
+  WaitBeforeRead,
+  PortEvents,
+} from './connection/port.js';
+export { systemClock, type Clock } from './timers.js';
 export { Message, type MessageLike } from './message.js';
 export {
   defineChannel,

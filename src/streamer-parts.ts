@@ -5,7 +5,8 @@
  */
 import { Connections } from './connection/connections.js';
 import type { RedisPort } from './connection/port.js';
-import { portFactory, type RedisSource } from './connection/source.js';
+import type { RedisSource } from './connection/source.js';
+import { transportOf, type Transport } from './connection/transport.js';
 import type { ConsumeRun } from './consume/consume-run.js';
 import { Subscriptions } from './consume/subscriptions.js';
 import type { StreamerEvents } from './events.js';
@@ -15,6 +16,7 @@ import type { ResolvedStreamerOptions } from './options.js';
 import { Publisher } from './publish/publisher.js';
 import { Reports } from './reports.js';
 import { ChannelCounters } from './stats.js';
+import { systemClock, type Clock } from './timers.js';
 
 /** What the parts need of the streamer. */
 export interface StreamerLinks {
@@ -47,12 +49,14 @@ export interface StreamerParts {
   readonly sentinel: boolean;
   /** Where Redis is, safe to show (no credentials). */
   readonly describe: string;
+  /** The clock delivery runs on (the transport's, else the system's). */
+  readonly clock: Clock;
   /** A channel whose auxiliary keys cannot share its slot: refused on a cluster, a warning elsewhere. */
   readonly checkSlotSafe: (channel: string) => void;
 }
 
 /** Builds the parts of a streamer. */
-export function streamerParts(redis: RedisSource, links: StreamerLinks): StreamerParts {
+export function streamerParts(redis: RedisSource | Transport, links: StreamerLinks): StreamerParts {
   const { options, listener } = links;
   const counters = new ChannelCounters();
   const reports: Reports = new Reports(
@@ -62,7 +66,8 @@ export function streamerParts(redis: RedisSource, links: StreamerLinks): Streame
     (event, ...args) => links.emitSafely(event, (err) => reports.listenerThrew(event, err), ...args),
     (c) => counters.of(c),
   );
-  const source = portFactory(redis);
+  const source = transportOf(redis);
+  const clock = source.clock ?? systemClock;
   const connections = new Connections(source, listener, {
     logger: options.logger,
     reconnect: (report) => reports.reconnect(report),
@@ -72,6 +77,7 @@ export function streamerParts(redis: RedisSource, links: StreamerLinks): Streame
   };
   const publisher = new Publisher({
     port: (which) => links.command(which),
+    clock,
     options,
     cluster: connections.cluster,
     onAppended: (channel, appended) => counters.of(channel).add('published', appended),
@@ -90,6 +96,7 @@ export function streamerParts(redis: RedisSource, links: StreamerLinks): Streame
     subscriptions: () => subscriptions.list(),
     retention: links.retention,
     reports,
+    clock,
   });
   return {
     reports,
@@ -100,6 +107,7 @@ export function streamerParts(redis: RedisSource, links: StreamerLinks): Streame
     maintenance,
     sentinel: source.sentinel,
     describe: source.describe,
+    clock,
     checkSlotSafe,
   };
 }

@@ -17,6 +17,7 @@ import { checkOutgoing, checkOutgoingBatch } from './contract/outgoing.js';
 import type { RedisPort } from './connection/port.js';
 import { showOnly } from './connection/safe-inspect.js';
 import type { RedisSource } from './connection/source.js';
+import type { Transport } from './connection/transport.js';
 import type { ConsumeEnv } from './consume/channel-wiring.js';
 import { checkRunOptions, type ConsumeRun } from './consume/consume-run.js';
 import { startRun } from './consume/start-run.js';
@@ -67,13 +68,14 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly evictionCheck = new EvictionCheck();
 
   /**
-   * @param redis a {@link RedisInstance}, a `redis://` URL, or an ioredis or node-redis client (used as a
-   *   template for the connections this streamer opens and closes itself).
+   * @param redis a {@link RedisInstance}, a `redis://` URL, an ioredis or node-redis client (used as a
+   *   template for the connections this streamer opens and closes itself), or a {@link Transport}
+   *   (another client, or the test kit's in-memory Redis).
    * @param service the service name: instances with the same name share the work, each service
    *   gets every event. dtpyfw calls it `consumer_name`.
    * @param options see {@link RedisStreamerOptions}.
    */
-  constructor(redis: RedisSource, service: string, options: RedisStreamerOptions = {}) {
+  constructor(redis: RedisSource | Transport, service: string, options: RedisStreamerOptions = {}) {
     super(emitterCheck(STREAMER_EVENTS));
     this.options = resolveStreamerOptions(options);
     const name = serviceName(service);
@@ -363,6 +365,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       command: () => this.command(),
       counters: (channel) => this.parts.counters.of(channel),
       logger: this.options.logger,
+      clock: this.parts.clock,
       report: (err, context) => this.parts.reports.error(err, context),
       reporter: {
         error: (err, context) => this.parts.reports.error(err, context),

@@ -1,18 +1,45 @@
 /**
  * Timers the library owns: every one is cleared by its owner on shutdown, so a process using the
- * library exits by itself after `cleanup()`.
+ * library exits by itself after `cleanup()`. The timers that govern delivery (retries, reclaim,
+ * backoffs, maintenance, the read watchdog) run on a {@link Clock}: the system's by default, the
+ * test kit's manual one under `redis-streamer/testing`.
  */
 
-/** Resolves after `ms`, or at once when `signal` aborts. Leaves no timer or listener behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * The time and the timers a streamer's delivery runs on, given by its transport
+ * (`Transport.clock`). The test kit gives one that a test moves by hand, so retries and backoffs
+ * happen without waiting. A custom clock must call each timer's `fire` once, at or after its due
+ * time, and never after it was cancelled.
+ */
+export interface Clock {
+  /** The current time, in ms since the epoch (as `Date.now()`). */
+  now(): number;
+  /** Calls `fire` once, `delayMs` from now; returns a function that cancels it. */
+  setTimer(delayMs: number, fire: () => void): () => void;
+}
+
+/** The system clock: `Date.now()` and Node's timers. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(delayMs, fire) {
+    const timer = setTimeout(fire, Math.max(0, delayMs));
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * Resolves after `ms` on `clock`, or at once when `signal` aborts. Leaves no timer or listener
+ * behind.
+ */
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {
   if (ms <= 0 || signal?.aborted === true) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
-      clearTimeout(timer);
+      cancel();
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const cancel = clock.setTimer(ms, done);
     signal?.addEventListener('abort', done, { once: true });
   });
 }
@@ -46,11 +73,12 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
 }
 
 /**
- * Runs an async task every `intervalMs` (measured from the end of the previous run, so runs never
- * overlap). `stop()` cancels the next run and resolves once a running one has ended.
+ * Runs an async task every `intervalMs` on `clock` (measured from the end of the previous run, so
+ * runs never overlap). `stop()` cancels the next run and resolves once a running one has ended.
  */
 export class Ticker {
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the next run, while one is scheduled. */
+  private timer: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
@@ -58,6 +86,7 @@ export class Ticker {
     private readonly intervalMs: number,
     private readonly task: () => Promise<void>,
     private readonly onError: (err: unknown) => void,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Starts ticking; with `immediately` the first run happens now. */
@@ -74,10 +103,10 @@ export class Ticker {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimer(this.intervalMs, () => {
       this.timer = undefined;
       void this.tick();
-    }, this.intervalMs);
+    });
   }
 
   private tick(): Promise<void> {
@@ -95,7 +124,7 @@ export class Ticker {
   /** Stops; resolves after a run in progress has ended. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.();
     this.timer = undefined;
     await this.running;
   }

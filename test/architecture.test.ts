@@ -61,6 +61,13 @@ describe('architecture', () => {
     assert.deepEqual(offending, []);
   });
 
+  it('the core never imports the test kit (src/testing/, the redis-streamer/testing subpath)', () => {
+    const offending = files
+      .filter((f) => !f.path.startsWith('testing/'))
+      .flatMap((f) => f.imports.filter((i) => i.startsWith('testing/')).map((i) => `${f.path} -> ${i}`));
+    assert.deepEqual(offending, []);
+  });
+
   it('only the scripts module runs scripts, so every reply goes through its typed check', () => {
     const offending = files
       .filter((f) => !f.path.startsWith('scripts/') && !f.path.startsWith('connection/'))

@@ -10,7 +10,11 @@ import type { ConnectionKind } from './port.js';
 import type { ConnectionStatus, RedisPort } from './port.js';
 import { whenReady } from './ready-gate.js';
 import { INSPECT } from './safe-inspect.js';
-import type { PortFactory, PortSource } from './source.js';
+import type { PortFactory } from './source.js';
+import type { Transport } from './transport.js';
+
+/** How long a call waits for a connection when the transport does not say. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** A reconnect, as the streamer reports it. */
 export interface ConnectionReport {
@@ -50,13 +54,14 @@ export class Connections {
 
   /** @param source where connections come from (see source.ts). */
   constructor(
-    source: Pick<PortSource, 'open' | 'cluster' | 'connectTimeoutMs'>,
+    source: Pick<Transport, 'open' | 'cluster' | 'connectTimeoutMs'>,
     private readonly prefix: string,
     private readonly reporter: ConnectionsReporter,
   ) {
-    this.factory = source.open;
+    // Called as a method: a transport given by the user may use `this`.
+    this.factory = (label, kind) => source.open(label, kind);
     this.cluster = source.cluster;
-    this.connectTimeoutMs = source.connectTimeoutMs;
+    this.connectTimeoutMs = source.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
   /**

@@ -114,7 +114,11 @@ export interface PortEvents {
   warning: (message: string) => void;
 }
 
-/** The commands the library needs from a Redis client. */
+/**
+ * The commands the library needs from a Redis client: what a `Transport` opens. Public as the
+ * extension point for other client libraries and for the test kit (`redis-streamer/testing`
+ * implements it over an in-memory Redis); the library's own adapters implement it over ioredis.
+ */
 export interface RedisPort {
   /** A label for logs (`command`, `channel:orders`). */
   readonly label: string;

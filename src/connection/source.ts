@@ -11,6 +11,7 @@ import { nodeRedisSource, type NodeRedisTemplate } from './node-redis-source.js'
 import type { ConnectionKind, RedisPort } from './port.js';
 import { RedisInstance } from './redis-instance.js';
 import { parseNode } from './redis-url.js';
+import type { Transport } from './transport.js';
 
 /**
  * An ioredis client (`Redis` or `Cluster`) given as a template: the library copies its options into
@@ -35,18 +36,11 @@ export type RedisSource = RedisInstance | string | readonly string[] | IoredisTe
 /** Opens a new connection owned by the caller. */
 export type PortFactory = (label: string, connection: ConnectionKind) => RedisPort;
 
-/** What {@link portFactory} makes of a source. */
-export interface PortSource {
-  readonly open: PortFactory;
-  /** A safe description for logs. */
-  readonly describe: string;
-  /** A Redis Cluster. */
-  readonly cluster: boolean;
-  /** A primary found through Sentinel. */
-  readonly sentinel: boolean;
+/** What {@link portFactory} makes of a source: a transport on the system clock, with its connect timeout. */
+export type PortSource = Transport & {
   /** How long a call waits for a connection that is not ready (ms): see ready-gate.ts. */
   readonly connectTimeoutMs: number;
-}
+};
 
 /** ioredis' own default connect timeout, for a template client that sets none. */
 const IOREDIS_CONNECT_TIMEOUT_MS = 10_000;

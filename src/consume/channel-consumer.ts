@@ -24,7 +24,7 @@ import type { Logger } from '../logger.js';
 import type { ResolvedConsumeOptions } from '../options.js';
 import { ReportLimiter } from '../report-limiter.js';
 import type { CounterSet } from '../stats.js';
-import { sleep, untilAborted } from '../timers.js';
+import { sleep, untilAborted, type Clock } from '../timers.js';
 import type { Deliveries } from './deliveries.js';
 import type { ReadPath } from './read-paths.js';
 
@@ -50,6 +50,8 @@ export interface ChannelParts {
   /** The streamer's shared command connection. */
   readonly command: () => Promise<RedisPort>;
   readonly logger: Logger;
+  /** The clock its rests and backoffs run on. */
+  readonly clock: Clock;
   readonly report: (err: unknown, context: ErrorContext) => void;
   /** How long shutdown waits for running handlers. */
   readonly shutdownTimeoutMs: number;
@@ -141,7 +143,7 @@ export class ChannelConsumer {
       waitAfter = total >= requested ? undefined : take.lastDeliveredId === '' ? '$' : take.lastDeliveredId;
       if (total === 0 && !take.woke && !this.stopping) {
         // The wait timed out with nothing new: rest, longer each time, before waiting again.
-        await sleep(rest, this.stopController.signal);
+        await sleep(rest, this.stopController.signal, this.parts.clock);
         rest = Math.max(this.consume.restMs, Math.min(rest * 2, MAX_REST_MS));
       }
     }
@@ -246,7 +248,7 @@ export class ChannelConsumer {
       logger.warn({ channel, group, at, outcome }, 'consumer group was missing; re-created it');
     } catch (err) {
       this.parts.report(err, { phase: 'consume', channel });
-      await sleep(backoffDelay(this.errorStreak, 100, 5000), this.stopController.signal);
+      await sleep(backoffDelay(this.errorStreak, 100, 5000), this.stopController.signal, this.parts.clock);
     }
   }
 

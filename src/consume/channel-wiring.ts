@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import type { Middleware } from '../middleware.js';
 import type { ResolvedConsumeOptions, ResolvedStreamerOptions, SubscribeOptions } from '../options.js';
 import type { CounterSet } from '../stats.js';
+import type { Clock } from '../timers.js';
 import { ChannelConsumer } from './channel-consumer.js';
 import { Deliveries, type FailureReport } from './deliveries.js';
 import { Pipeline } from './pipeline.js';
@@ -58,6 +59,8 @@ export interface ConsumeEnv {
   /** Reports a recovered-from error (the same as `reporter.error`). */
   readonly report: (err: unknown, context: ErrorContext) => void;
   readonly logger: Logger;
+  /** The clock delivery runs on: retries, sweeps, backoffs, rests (the transport's). */
+  readonly clock: Clock;
 }
 
 /** Builds the consumer of one channel. */
@@ -99,8 +102,8 @@ export function createChannelConsumer(
     strategy.noAck,
   );
   const keeper = strategy.keepsPending ? keeperFor(env, sub, writer, deliveries, reader, report) : undefined;
-  const { consumer, registry, command, logger } = env;
-  const shared = { consumer, registry, command, logger, report: env.reporter.error };
+  const { consumer, registry, command, logger, clock } = env;
+  const shared = { consumer, registry, command, logger, clock, report: env.reporter.error };
   const path = paths.forChannel(channel, group, stop.signal);
   const parts = { ...shared, channel, group, reader, path, deliveries, keeper, counters, stop };
   return new ChannelConsumer(
@@ -187,5 +190,6 @@ function keeperFor(
     deliveries,
     settings,
     (err, phase) => report(err, phase),
+    env.clock,
   );
 }

@@ -7,7 +7,7 @@ import { backoffDelay } from '../connection/backoff.js';
 import { ConfigError, ConsumeError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
 import type { ResolvedConsumeOptions } from '../options.js';
-import { sleep } from '../timers.js';
+import { sleep, systemClock, type Clock } from '../timers.js';
 
 /** A channel's consume loop, as the run sees it. */
 export interface ChannelLoop {
@@ -32,6 +32,8 @@ export interface ConsumeRunDeps {
   readonly onAbort: () => void;
   /** Called once every loop has shut down (closes what the loops shared). */
   readonly afterLoops: () => Promise<void>;
+  /** The clock the restart backoff runs on. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** Extra time a blocking read gets before its connection is presumed hung (see ReadConnection). */
@@ -150,15 +152,16 @@ export class ConsumeRun {
 
   private async supervise(channel: string, removed: AbortSignal): Promise<void> {
     const ended = (): boolean => this.stopping || removed.aborted;
+    const clock = this.deps.clock ?? systemClock;
     let restarts = 0;
     while (!ended()) {
       if (restarts > 0) {
         const err = new ConsumeError(`the loop of channel "${channel}" ended unexpectedly; restarting it`);
         this.deps.report(err, { phase: 'consume', channel });
-        await sleep(backoffDelay(restarts, 500, 30_000), AbortSignal.any([this.abort.signal, removed]));
+        await sleep(backoffDelay(restarts, 500, 30_000), AbortSignal.any([this.abort.signal, removed]), clock);
         if (ended()) break;
       }
-      const started = performance.now();
+      const started = clock.now();
       try {
         const loop = this.deps.loopFor(channel);
         this.loops.set(channel, loop);
@@ -167,7 +170,7 @@ export class ConsumeRun {
         this.deps.report(err, { phase: 'consume', channel });
       }
       // A loop that ran a good while before it ended starts its backoff over.
-      restarts = performance.now() - started > HEALTHY_RUN_MS ? 1 : restarts + 1;
+      restarts = clock.now() - started > HEALTHY_RUN_MS ? 1 : restarts + 1;
     }
   }
 }

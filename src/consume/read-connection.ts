@@ -14,7 +14,7 @@
 import type { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
 import { ConnectionError } from '../errors.js';
-import { sleep } from '../timers.js';
+import { sleep, systemClock, type Clock } from '../timers.js';
 
 /** Extra time a blocking read gets before its connection is presumed hung. */
 export const WATCHDOG_GRACE_MS = 1000;
@@ -36,6 +36,8 @@ export class ReadConnection {
     private readonly connections: Connections,
     private readonly label: string,
     private readonly blockMs: number,
+    /** The watchdog's timers and the reconnect backoff run on it (quiet time is measured in real time). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -104,12 +106,12 @@ export class ReadConnection {
     const started = performance.now();
     const limit = this.blockMs + WATCHDOG_GRACE_MS;
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: (() => void) | undefined;
     const quietFor = (): number => performance.now() - Math.max(started, port.lastDataAt);
     const check = (): void => {
       if (stopped || this.current !== port) return;
       if (quietFor() < limit) {
-        timer = setTimeout(check, limit - quietFor());
+        cancel = this.clock.setTimer(limit - quietFor(), check);
         return;
       }
       // Checked again after the pending I/O of the event loop: if long synchronous handlers kept it
@@ -117,7 +119,7 @@ export class ReadConnection {
       setImmediate(() => {
         if (stopped || this.current !== port) return;
         if (quietFor() < limit) {
-          timer = setTimeout(check, limit);
+          cancel = this.clock.setTimer(limit, check);
           return;
         }
         this.replaced = true;
@@ -127,11 +129,11 @@ export class ReadConnection {
         this.connections.replaceHung(port, this.label, limit);
       });
     };
-    timer = setTimeout(check, limit);
+    cancel = this.clock.setTimer(limit, check);
     return {
       stop: () => {
         stopped = true;
-        clearTimeout(timer);
+        cancel?.();
       },
     };
   }
@@ -150,7 +152,7 @@ export class ReadConnection {
     const onStop = (): void => wake.abort();
     this.readyWaiters.add(onReady);
     signal.addEventListener('abort', onStop, { once: true });
-    await sleep(ms, wake.signal);
+    await sleep(ms, wake.signal, this.clock);
     this.readyWaiters.delete(onReady);
     signal.removeEventListener('abort', onStop);
   }

@@ -21,6 +21,7 @@ import type { RedisPort } from '../connection/port.js';
 import type { GuardedReader, GuardedTake } from '../delivery/guarded-read.js';
 import type { ErrorContext } from '../events.js';
 import { keySlot, replayKey } from '../naming.js';
+import type { Clock } from '../timers.js';
 import { ReadConnection } from './read-connection.js';
 import { Waiter, type WaiterTiming } from './waiter.js';
 
@@ -64,6 +65,8 @@ export interface ReadPathsDeps {
   readonly report: (err: unknown, context: ErrorContext) => void;
   /** staleGroupMs: a group whose consumers read less often than this looks stale. */
   readonly options: { readonly staleGroupMs: number };
+  /** The clock of the watchdogs, waiters and backoffs. */
+  readonly clock: Clock;
 }
 
 /** The read paths of one consume run; closes the shared connections when the run ends. */
@@ -78,19 +81,20 @@ export class ReadPaths {
 
   /** The path of a channel starting to consume for `group`. */
   forChannel(channel: string, group: string, stop: AbortSignal): ReadPath {
-    const { connections, blockMs, command } = this.deps;
+    const { connections, blockMs, command, clock } = this.deps;
     if (this.deps.channelCount() <= DEDICATED_LIMIT) {
-      return new DedicatedPath(new ReadConnection(connections, `channel:${channel}`, blockMs), blockMs, command);
+      const own = new ReadConnection(connections, `channel:${channel}`, blockMs, clock);
+      return new DedicatedPath(own, blockMs, command);
     }
-    const reader = (this.reader ??= new ReadConnection(connections, 'reads', blockMs));
+    const reader = (this.reader ??= new ReadConnection(connections, 'reads', blockMs, clock));
     const watch = { key: channel, replayKey: replayKey(channel, group) };
     return new SharedPath(watch, reader, this.waiterFor(channel, reader), stop);
   }
 
   /** When the shared waiters block and look: a liveness read every half staleGroupMs, at least blockMs. */
   private timing(): WaiterTiming {
-    const { blockMs, options } = this.deps;
-    return { blockMs, livenessMs: Math.max(blockMs, Math.floor(options.staleGroupMs / 2)) };
+    const { blockMs, options, clock } = this.deps;
+    return { blockMs, livenessMs: Math.max(blockMs, Math.floor(options.staleGroupMs / 2)), clock };
   }
 
   /** Closes the shared connections. */
@@ -110,13 +114,13 @@ export class ReadPaths {
    * the other slots' channels go to the polling waiter (on the shared read connection).
    */
   private waiterFor(channel: string, reader: ReadConnection): Waiter {
-    const { connections, blockMs, command, report } = this.deps;
+    const { connections, blockMs, command, report, clock } = this.deps;
     const cluster = connections.cluster;
     const index = cluster ? keySlot(channel) : hash(channel) % MAX_WAITERS;
     const existing = this.waiters.get(index);
     if (existing !== undefined) return existing;
     if (this.waiters.size < MAX_WAITERS) {
-      const connection = new ReadConnection(connections, `waits:${index}`, blockMs);
+      const connection = new ReadConnection(connections, `waits:${index}`, blockMs, clock);
       const waiter = new Waiter(connection, 'block', this.timing(), command, report, undefined);
       this.waiters.set(index, waiter);
       return waiter;

@@ -40,5 +40,6 @@ export function startRun(consume: ResolvedConsumeOptions, signal: AbortSignal | 
     },
     report: s.report,
     onAbort: s.onAbort,
+    clock: env.clock,
   });
 }

@@ -29,7 +29,7 @@ import type { RedisPort } from '../connection/port.js';
 import { compareIds } from '../delivery/ids.js';
 import { isConnectionError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
-import { sleep } from '../timers.js';
+import { sleep, type Clock } from '../timers.js';
 import type { ReadConnection } from './read-connection.js';
 
 /** How often a polling waiter looks at its streams. */
@@ -41,6 +41,8 @@ export interface WaiterTiming {
   readonly blockMs: number;
   /** A channel waiting this long is woken for one read (its consumer stays seen by Redis). */
   readonly livenessMs: number;
+  /** The clock of the liveness reads, the looks at replay streams and the polls. */
+  readonly clock: Clock;
 }
 
 interface Watch {
@@ -64,7 +66,7 @@ export class Waiter {
   private unblocking = false;
   private closed = false;
   private errors = 0;
-  private lastLook = performance.now();
+  private lastLook: number;
   /**
    * No liveness read is due before this (the earliest `due` when the waits were last scanned, or
    * a later wait's): the waits are scanned only then, not on every wake.
@@ -84,7 +86,9 @@ export class Waiter {
     private readonly command: () => Promise<RedisPort>,
     private readonly report: (err: unknown, context: ErrorContext) => void,
     private readonly slotOf: ((key: string) => number) | undefined,
-  ) {}
+  ) {
+    this.lastLook = timing.clock.now();
+  }
 
   /** Channels waiting or being read. */
   get size(): number {
@@ -113,7 +117,7 @@ export class Waiter {
         signal.removeEventListener('abort', onAbort);
         resolve(woke);
       };
-      w.waiting = { resolve: settle, due: performance.now() + this.timing.livenessMs };
+      w.waiting = { resolve: settle, due: this.timing.clock.now() + this.timing.livenessMs };
       this.nextDue = Math.min(this.nextDue, w.waiting.due);
       signal.addEventListener('abort', onAbort, { once: true });
       this.kick(key);
@@ -210,7 +214,7 @@ export class Waiter {
 
   private async restBetweenPolls(): Promise<void> {
     this.pollRest = new AbortController();
-    await sleep(POLL_MS, this.pollRest.signal);
+    await sleep(POLL_MS, this.pollRest.signal, this.timing.clock);
     this.pollRest = undefined;
   }
 
@@ -218,7 +222,7 @@ export class Waiter {
   private blockTime(): number {
     const { blockMs } = this.timing;
     const earliest = Math.min(this.lastLook + blockMs, this.nextDue);
-    return Math.max(1, Math.min(blockMs, Math.ceil(earliest - performance.now())));
+    return Math.max(1, Math.min(blockMs, Math.ceil(earliest - this.timing.clock.now())));
   }
 
   /** Wakes the loops of the streams that got entries; returns how many it woke. */
@@ -245,7 +249,7 @@ export class Waiter {
    */
   private async upkeep(): Promise<number> {
     let woken = 0;
-    const now = performance.now();
+    const now = this.timing.clock.now();
     if (now >= this.nextDue) {
       this.nextDue = Infinity;
       for (const watch of this.watched.values()) {

@@ -15,7 +15,7 @@
  */
 import type { RedisPort } from '../connection/port.js';
 import { isNoGroupError } from '../errors.js';
-import { Ticker } from '../timers.js';
+import { systemClock, Ticker, type Clock } from '../timers.js';
 import type { EntrySource } from './dead-letterer.js';
 import type { DtpyfwLedger } from './ledger.js';
 import {
@@ -70,17 +70,21 @@ export class PendingKeeper {
     private readonly holder: PendingHolder,
     private readonly settings: KeeperSettings,
     report: (err: unknown, phase: 'lease' | 'reclaim') => void,
+    /** The clock the lease and sweep timers run on (retries fall due on the server's). */
+    private readonly clock: Clock = systemClock,
   ) {
     const leaseMs = Math.max(50, Math.floor(settings.claimIdleMs / 3));
     this.lease = new Ticker(
       leaseMs,
       () => this.renew(),
       (err) => report(err, 'lease'),
+      clock,
     );
     this.sweep = new Ticker(
       settings.claimIntervalMs,
       () => this.sweepOnce(),
       (err) => report(err, 'reclaim'),
+      clock,
     );
   }
 
@@ -152,7 +156,7 @@ export class PendingKeeper {
   }
 
   private async sweepOnce(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     const full = now - this.lastFullSweep >= this.settings.claimIdleMs;
     const others = this.holder.pendingSeen() - this.holder.busy('channel').length;
     if (!full && others <= 0 && !this.holder.replaysSeen()) return;

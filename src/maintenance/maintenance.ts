@@ -7,7 +7,7 @@ import type { RedisPort } from '../connection/port.js';
 import { GuardedReader } from '../delivery/guarded-read.js';
 import type { ErrorContext, TrimmedUnreadEvent } from '../events.js';
 import type { ResolvedStreamerOptions } from '../options.js';
-import { Ticker } from '../timers.js';
+import { Ticker, type Clock } from '../timers.js';
 import { removeIdleConsumers } from './consumers.js';
 import { trimChannel, type RetentionResult, type RetentionRule } from './retention.js';
 import { forgetGoneGroups, removeOrphanRecords } from './retry-records.js';
@@ -38,6 +38,8 @@ export interface MaintenanceDeps {
     deadLettersDropped(channel: string, count: number): void;
     retryRecordsRemoved(channel: string, group: string, count: number): void;
   };
+  /** The clock the timers run on. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** Ledger and channel maintenance. */
@@ -57,8 +59,11 @@ export class Maintenance {
   /** Starts both timers (each runs once at once). */
   start(ledgerIntervalMs: number, cleanupIntervalMs: number): void {
     const report = (err: unknown): void => this.deps.reports.error(err, { phase: 'maintenance' });
-    this.ledgerTicker = new Ticker(ledgerIntervalMs, () => this.maintainLedgers().then(() => {}), report).start(true);
-    this.cleanupTicker = new Ticker(cleanupIntervalMs, () => this.cleanupChannels().then(() => {}), report).start(true);
+    const { clock } = this.deps;
+    const ledgers = (): Promise<void> => this.maintainLedgers().then(() => {});
+    const channels = (): Promise<void> => this.cleanupChannels().then(() => {});
+    this.ledgerTicker = new Ticker(ledgerIntervalMs, ledgers, report, clock).start(true);
+    this.cleanupTicker = new Ticker(cleanupIntervalMs, channels, report, clock).start(true);
   }
 
   /** Stops both timers, waiting for a run in progress. */

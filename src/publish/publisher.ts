@@ -24,6 +24,7 @@ import {
 } from '../errors.js';
 import type { MessageLike } from '../message.js';
 import { slotSafeOn } from '../naming.js';
+import { systemClock, type Clock } from '../timers.js';
 import { appendChunk, type Appended, type Outgoing } from './append.js';
 import { messageEncoder, type MessageEncoder } from './encoder.js';
 import type { ResolvedStreamerOptions } from '../options.js';
@@ -61,6 +62,8 @@ export interface PublisherDeps {
   readonly cluster: boolean;
   /** Told of every append, with how many entries were new (a repeated key appends nothing). */
   readonly onAppended: (channel: string, appended: number) => void;
+  /** The clock the retries' backoff runs on. @default the system clock */
+  readonly clock?: Clock;
 }
 
 interface Waiting extends Outgoing {
@@ -80,7 +83,8 @@ interface Queue {
 export class Publisher {
   private queues = new Map<string, Queue>();
   private scheduled = false;
-  private readonly sleeping = new Map<NodeJS.Timeout, () => void>();
+  /** Retries waiting for their backoff: the timer's cancel, and the retry's rejection. */
+  private readonly sleeping = new Map<() => void, () => void>();
   private readonly waitRight = new WaitRight();
 
   private readonly encode: MessageEncoder;
@@ -161,9 +165,9 @@ export class Publisher {
 
   /** Ends retries waiting for their backoff: their publishes reject with a {@link ClosedError}. */
   close(): void {
-    for (const [timer, cancel] of this.sleeping) {
-      clearTimeout(timer);
+    for (const [cancel, reject] of this.sleeping) {
       cancel();
+      reject();
     }
     this.sleeping.clear();
   }
@@ -281,11 +285,11 @@ export class Publisher {
   /** Waits, unless the publisher is closed first (then rejects with a ClosedError). */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.sleeping.delete(timer);
+      const cancel = (this.deps.clock ?? systemClock).setTimer(ms, () => {
+        this.sleeping.delete(cancel);
         resolve();
-      }, ms);
-      this.sleeping.set(timer, () => reject(new ClosedError()));
+      });
+      this.sleeping.set(cancel, () => reject(new ClosedError()));
     });
   }
 }

@@ -8,7 +8,7 @@
  * cluster client too. Every streamer is cleaned up and every persistConsume() awaited after each test.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it as test } from 'node:test';
 import { Message, type MessageContext, type RedisStreamer } from '../../src/index.js';
 import { delay, waitFor } from '../support/harness.js';
 import type { Topology } from '../support/topology.js';
@@ -29,6 +29,9 @@ const FAST = { delivery: 'at-least-once', retryBaseMs: 50, retryMaxMs: 200, clai
 
 /** Registers the conformance tests for `topology` (its servers start before them and stop after). */
 export function conformance(topology: Topology): void {
+  // A test the topology does not model is skipped, by name, with its reason.
+  const it = (name: string, fn: () => Promise<void>): void =>
+    void test(name, { skip: topology.unmodelled?.[name] ?? false }, fn);
   describe(`conformance: ${topology.name}`, () => {
     const streamers = new Streamers(topology);
     const make = (service: string, options?: Parameters<Streamers['create']>[1]): RedisStreamer =>

@@ -2,14 +2,17 @@
  * Redis topologies for the conformance suite (test/conformance/): what the behavioural tests run
  * against. Each topology starts and stops its own servers and hands out what the library and the
  * assertions need. `single` is one private redis-server; a Redis Cluster or a Sentinel setup plugs
- * in by implementing {@link Topology} and adding itself to {@link KNOWN}.
+ * in by implementing {@link Topology} and adding itself to {@link KNOWN}. `memory` is the test
+ * kit's in-memory Redis (redis-streamer/testing), on the system clock.
  *
  * The suite only sends commands through {@link Topology.client} that work on a cluster for the keys
  * of one channel (XLEN, XRANGE, XADD, XPENDING, XINFO, XGROUP, XREADGROUP, TIME, GET/EXISTS of the
  * channel's `{channel}:...` keys), so a topology may return a cluster client there.
  */
 import { Cluster, Redis } from 'ioredis';
-import { RedisInstance, type RedisSource } from '../../src/index.js';
+import { RedisInstance, type RedisSource, type Transport } from '../../src/index.js';
+import { createTestBus, type TestBus } from '../../src/testing/index.js';
+import { memoryClient } from './memory-client.js';
 import { CLUSTER_CLIENT_OPTIONS, startCluster, type RedisCluster } from './redis-cluster.js';
 import { startSentinel, type SentinelSetup } from './redis-sentinel.js';
 import { startRedis, type RedisServer } from './redis-server.js';
@@ -25,12 +28,17 @@ export interface Topology {
   start(): Promise<void>;
   /** Closes {@link client} and stops its servers. Safe to call when start() failed or never ran. */
   stop(): Promise<void>;
-  /** What `new RedisStreamer(source, ...)` takes to reach it (a URL for `single`). */
-  source(): RedisSource | string;
+  /** What `new RedisStreamer(source, ...)` takes to reach it (a URL for `single`, a transport for `memory`). */
+  source(): RedisSource | Transport;
   /** A raw client for assertions, owned by the topology (closed by stop()). */
   client(): AssertClient;
   /** How many replicas each primary has (what `sendMessage(..., { replicas })` may ask for). */
   readonly replicas: number;
+  /**
+   * Tests of the suite this topology does not model, by name, each with the reason: they are
+   * skipped (and listed as skipped with that reason). @default none
+   */
+  readonly unmodelled?: Readonly<Record<string, string>>;
 }
 
 /** One private redis-server from {@link startRedis}. */
@@ -113,13 +121,42 @@ export function sentinel(): Topology {
   };
 }
 
+/**
+ * What the suite would test that the in-memory Redis does not model, by test name. None today: the
+ * suite's tests use consumer groups, pending lists, retries, reclaim from a consumer that stopped
+ * reading, replays, retention and publishing, all modelled. What the kit does not model (process
+ * crashes, connection faults, failovers, memory limits, cluster slots) is tested in test/faults/
+ * and test/scale-out/ on real servers only; docs/testing.md lists it.
+ */
+export const MEMORY_UNMODELLED: Readonly<Record<string, string>> = {};
+
+/** The test kit's in-memory Redis (one store per topology), on the system clock as the suite's waits need. */
+export function memory(): Topology {
+  let bus: TestBus | undefined;
+  return {
+    name: 'memory',
+    replicas: 0,
+    unmodelled: MEMORY_UNMODELLED,
+    start() {
+      bus = createTestBus({ time: 'system' });
+      return Promise.resolve();
+    },
+    async stop() {
+      await bus?.close();
+      bus = undefined;
+    },
+    source: () => started(bus, 'memory', 'source()').transport,
+    client: () => memoryClient(started(bus, 'memory', 'client()')),
+  };
+}
+
 function started<T>(value: T | undefined, topology: string, what: string): T {
   if (value === undefined) throw new Error(`topology ${topology}: ${what} before start()`);
   return value;
 }
 
 /** Every topology this file can build, by name. */
-const KNOWN: Readonly<Record<string, () => Topology>> = { single: singleServer, cluster, sentinel };
+const KNOWN: Readonly<Record<string, () => Topology>> = { single: singleServer, cluster, sentinel, memory };
 
 /** The topology names this file knows. */
 export function knownTopologies(): string[] {

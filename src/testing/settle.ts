@@ -1,0 +1,56 @@
+/**
+ * How a test bus tells that its work is done: the event loop is drained (nothing happened for a
+ * few turns), and every consumer group in the store has been handed every entry and has nothing
+ * pending (every entry acknowledged or dead-lettered), with no handler running.
+ */
+import { compareIds, formatId } from './memory/store/ids.js';
+import type { MemoryStore } from './memory/store/store.js';
+
+/** Turns of the event loop with nothing happening after which the work is taken as stopped. */
+const QUIET_TURNS = 5;
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Lets the event loop run until `activity()` has not changed for {@link QUIET_TURNS} turns, or
+ * until `budgetMs` of real time has passed (then resolves false).
+ */
+export async function drain(activity: () => number, budgetMs: number): Promise<boolean> {
+  const giveUp = performance.now() + budgetMs;
+  let last = activity();
+  for (let quiet = 0; quiet < QUIET_TURNS;) {
+    await turn();
+    const now = activity();
+    if (now === last) quiet++;
+    else {
+      last = now;
+      quiet = 0;
+      if (performance.now() > giveUp) return false;
+    }
+  }
+  return true;
+}
+
+/** What is still open in the store: one line per group with entries not yet delivered or still pending. */
+export function openGroups(store: MemoryStore): string[] {
+  const open: string[] = [];
+  for (const key of store.keys.keys()) {
+    const value = store.keys.lookup(key);
+    if (value?.type !== 'stream' || value.value.groups.size === 0) continue;
+    const stream = value.value;
+    const last = stream.lastLiveId();
+    for (const group of stream.groups.values()) {
+      const undelivered = compareIds(group.lastId, last) < 0;
+      const pending = group.pel.size;
+      if (!undelivered && pending === 0) continue;
+      const what = [
+        undelivered ? `entries up to ${formatId(last)} not read yet (read up to ${formatId(group.lastId)})` : '',
+        pending > 0
+          ? `${pending} pending (not acknowledged: handling, waiting for a retry, or on a gone consumer)`
+          : '',
+      ].filter((w) => w !== '');
+      open.push(`group "${group.name}" of stream "${key}": ${what.join('; ')}`);
+    }
+  }
+  return open;
+}
