@@ -69,11 +69,13 @@ async function main(): Promise<void> {
 
   const deadline = Date.now() + 10_000;
   while (billed.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // The relay marks a batch published when its transaction commits, just after the consumer may
+  // already have the entries: closing the relay waits for the batch in flight.
+  await relay.close();
   const status = await outbox.status(pool);
   console.log(`billed ${billed.length} orders; outbox: ${status.unpublished} unpublished, ${status.dead} dead`);
   console.log('relay', JSON.stringify({ published: relay.getStats().published, errors: relay.getStats().errors }));
 
-  await relay.close();
   await orders.cleanup();
   await billing.cleanup();
   await consuming;
