@@ -64,7 +64,11 @@ export function streamerParts(redis: RedisSource, links: StreamerLinks): Streame
   const connections = new Connections(
     source.open,
     listener,
-    { logger: options.logger, reconnect: (report) => reports.reconnect(report) },
+    {
+      logger: options.logger,
+      reconnect: (report) => reports.reconnect(report),
+      ready: (event) => reports.ready(event),
+    },
     source.cluster,
   );
   const checkSlotSafe = (channel: string): void => {
