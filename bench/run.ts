@@ -9,7 +9,7 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, publish, latency, manyChannels,
- *   slowHandler10ms, memory, cluster); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, nestjs, cluster); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -20,6 +20,7 @@ import { consume } from './scenarios/consume.js';
 import { guardMemory } from './scenarios/guard-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyChannels } from './scenarios/many-channels.js';
+import { nestjs } from './scenarios/nestjs.js';
 import { publish } from './scenarios/publish.js';
 import { slowHandler } from './scenarios/slow-handler.js';
 import type { BenchContext, Row, Scenario } from './support.js';
@@ -31,7 +32,7 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 
-const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory];
+const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory, nestjs];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 
