@@ -21,7 +21,7 @@ async function throughNest(ctx: BenchContext, n: number): Promise<number> {
   const done = new Promise<void>((resolve) => (finished = resolve));
   @Controller()
   class Noop {
-    @EventPattern('n')
+    @EventPattern('bench.event')
     handle(_payload: unknown): void {
       if (++count === n) finished();
     }

@@ -154,15 +154,29 @@ export class RedisStreamerTransport
     this.tracker.connected();
   }
 
-  /** Runs the Nest handler; its failure (after Nest's filters) is thrown for the library. */
-  private async invoke(handler: NestHandler, payload: unknown, context: RedisStreamerContext): Promise<void> {
+  /**
+   * Runs the Nest handler; its failure (after Nest's filters) rejects for the library. Written
+   * with `then` rather than `await`: one promise per event less on the hot path.
+   */
+  private invoke(handler: NestHandler, payload: unknown, context: RedisStreamerContext): Promise<void> {
+    let pending: Promise<unknown>;
     try {
-      const result: unknown = await handler(payload, context);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      pending = handler(payload, context);
     } catch (err) {
-      throw this.failure(err);
+      return Promise.reject(this.failure(err));
     }
+    return pending.then(this.settle, this.fail);
   }
+
+  /** What the handler's promise gave: a stream (interceptors, filters) is awaited to its end. */
+  private readonly settle = (result: unknown): Promise<void> | undefined => {
+    if (!isObservable(result)) return undefined;
+    return lastValueFrom(result, { defaultValue: undefined }).then(() => undefined, this.fail);
+  };
+
+  private readonly fail = (err: unknown): never => {
+    throw this.failure(err);
+  };
 
   /** {@link invoke} between Nest's processing hooks (set by instrumentation). */
   private invokeWithHooks(handler: NestHandler, payload: unknown, context: RedisStreamerContext): Promise<void> {
