@@ -9,12 +9,13 @@ import { Controller, Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { ConfigError, RedisStreamer, silentLogger } from '../../src/index.js';
+import { ConfigError, RedisStreamer, ReplicationError, silentLogger } from '../../src/index.js';
 import {
   OnStreamEvent,
   REDIS_STREAMER_CLIENT,
   RedisStreamerClient,
   RedisStreamerModule,
+  RedisStreamerRecord,
   RedisStreamerTransport,
   type RedisStreamerStatus,
 } from '../../src/nestjs/index.js';
@@ -171,6 +172,21 @@ describe('NestJS transport: what it refuses, and says so', () => {
     assert.throws(() => client.emit('order.created', {}), /no default `channel`/);
     assert.throws(() => client.emit({ channel: 'orders' }, {}), /\{ channel, event \}/);
     assert.throws(() => OnStreamEvent({ channel: 'orders', topic: 'x' } as never), ConfigError);
+  });
+
+  it("emit's Observable errors with the library's error: replicas asked of a server that has none", async () => {
+    const channel = uniqueChannel('nest-replicas');
+    const client = new RedisStreamerClient({ redis: redis.url, channel, logger: silentLogger });
+    const record = new RedisStreamerRecord({ orderId: 'R1' }, { replicas: 1, timeoutMs: 50 });
+    const err: unknown = await lastValueFrom(client.emit('order.created', record)).catch((e: unknown) => e);
+    assert.ok(err instanceof ReplicationError, `got ${String(err)}`);
+    assert.equal(err.acknowledgedBy, 0);
+    assert.deepEqual(
+      (await redis.client.xrange(channel, '-', '+')).map(([id]) => id),
+      err.ids,
+      'appended on the primary, as the error says',
+    );
+    await client.close();
   });
 
   it('an emit that fails with nothing subscribed to it is logged, not lost in silence', async () => {
