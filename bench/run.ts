@@ -9,7 +9,7 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, contracts, publish, latency, manyChannels,
- *   slowHandler10ms, memory, clients, testKit, cluster, outbox); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, clients, testKit, nestjs, cluster, outbox); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -22,6 +22,7 @@ import { contracts } from './scenarios/contracts.js';
 import { guardMemory } from './scenarios/guard-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyChannels } from './scenarios/many-channels.js';
+import { nestjs } from './scenarios/nestjs.js';
 import { outbox } from './scenarios/outbox.js';
 import { publish } from './scenarios/publish.js';
 import { slowHandler } from './scenarios/slow-handler.js';
@@ -45,6 +46,7 @@ const scenarios: Scenario[] = [
   guardMemory,
   clients,
   testKit,
+  nestjs,
   outbox,
 ];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);

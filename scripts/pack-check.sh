@@ -2,7 +2,9 @@
 # Packs the library as `npm publish` would, installs only that tarball into a fresh project, and runs a
 # publish/consume round trip against a private redis-server: once from strict ESM TypeScript (type-checked
 # against the installed declarations, then compiled and run), once from CommonJS (`require`). Fails on any
-# problem, including a process that does not exit by itself after `cleanup()`.
+# problem, including a process that does not exit by itself after `cleanup()`. The core's imports (from
+# dist/index.js) must reach no framework; then Nest is installed and a microservice on redis-streamer/nestjs
+# gets an event its client emits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -70,7 +72,8 @@ pkg="$work/app/node_modules/redis-streamer"
 for dev in typescript tsx eslint prettier typescript-eslint @eslint/js @types/node pg @types/pg; do
   [ ! -e "$work/app/node_modules/$dev" ] || fail "$dev (a devDependency, or pg: an optional peer) was installed into the consumer project"
 done
-step "installed: redis-streamer and ioredis present, no devDependencies"
+[ ! -e "$work/app/node_modules/@nestjs" ] || fail "an optional peer dependency (@nestjs/*) was installed with the package"
+step "installed: redis-streamer and ioredis present, no devDependencies, no optional peer (Nest)"
 
 # 3. The installed files: Lua scripts next to the JS, no @internal declarations, every source map resolves.
 quietly "installed package contents" node --input-type=module - "$pkg" <<'EOF'
@@ -104,19 +107,38 @@ const visit = (file) => {
   seen.add(file);
   for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
     if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.d.ts')));
-    else if (!spec.startsWith('node:') && !TYPE_DEPENDENCIES.has(spec)) problems.push(`${relative(root, file)} imports types from '${spec}'`);
+    else if (!spec.startsWith('node:') && !TYPE_DEPENDENCIES.has(spec))
+      problems.push(`${relative(root, file)} imports types from '${spec}'`);
   }
 };
 visit(join(root, 'dist', 'index.d.ts'));
-// The optional subpath too: a user without pg installs and type-checks it (pg is typed by its shape).
+// The optional subpaths too: a user without pg installs and type-checks the outbox (pg is typed by its shape).
 visit(join(root, 'dist', 'outbox', 'index.d.ts'));
 visit(join(root, 'dist', 'testing', 'index.d.ts'));
+// The core's JavaScript, from dist/index.js, reaches no integration (dist/nestjs, dist/otel, dist/outbox,
+// dist/testing) and no framework: a user without them installs and runs the core.
+const seenJs = new Set();
+const visitJs = (file) => {
+  if (seenJs.has(file) || !existsSync(file)) return;
+  seenJs.add(file);
+  if (/^(nestjs|otel|outbox|testing)\//.test(relative(join(root, 'dist'), file)))
+    problems.push(`the core reaches ${relative(root, file)}`);
+  for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+    if (spec.startsWith('.')) visitJs(resolve(dirname(file), spec));
+    else if (/^(@nestjs\/|@opentelemetry\/|pg$|rxjs|reflect-metadata)/.test(spec))
+      problems.push(`${relative(root, file)} imports '${spec}'`);
+  }
+};
+visitJs(join(root, 'dist', 'index.js'));
+if (seenJs.size < 20) problems.push(`the walk of dist/index.js's imports found only ${seenJs.size} files: it is broken`);
+for (const sub of ['nestjs', 'outbox', 'testing'])
+  if (!existsSync(join(root, 'dist', sub, 'index.js'))) problems.push(`dist/${sub}/index.js (the ./${sub} export) is missing`);
 if (problems.length > 0) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
 EOF
-step "package contents: Lua scripts shipped, no @internal in .d.ts, every source map resolves, no client's types in the core's or the outbox's declarations"
+step "package contents: Lua scripts shipped, no @internal in .d.ts, every source map resolves, no client's or framework's types in the declarations, the core's imports reach no integration"
 
 # 4. A private redis-server on a free port.
 redis_answers() {
@@ -318,5 +340,53 @@ node -e '
 cli 2 usage trim pack-check:cli --retention 7x
 cli 1 unreachable channels --url "redis://127.0.0.1:1"
 step "cli: npx redis-streamer --help, publish ($id), channels --json; exit 2 on a usage error, 1 when Redis is unreachable"
+
+# 8. The NestJS subpath, once Nest is installed as a user installs it (optional peer dependencies): a Nest
+# microservice on the transport gets what the client emits, and the process exits by itself after close().
+step "npm install Nest (the optional peers of redis-streamer/nestjs) into the project"
+quietly "npm install of Nest" npm install --no-audit --no-fund --prefer-online --cache "$work/npm-cache" \
+  @nestjs/common @nestjs/core @nestjs/microservices rxjs reflect-metadata
+cat >nest-roundtrip.mjs <<'EOF'
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { silentLogger } from 'redis-streamer';
+import { RedisStreamerClient, RedisStreamerTransport } from 'redis-streamer/nestjs';
+
+const url = process.env.REDIS_URL;
+const channel = `pack-check:nest:${process.pid}`;
+let received;
+const got = new Promise((resolve) => (received = resolve));
+// Decorators applied as functions: plain JavaScript, no compiler.
+class Orders {
+  created(payload) {
+    received(payload);
+  }
+}
+EventPattern('order.created')(Orders.prototype, 'created', Object.getOwnPropertyDescriptor(Orders.prototype, 'created'));
+Controller()(Orders);
+class AppModule {}
+Module({ controllers: [Orders] })(AppModule);
+
+const strategy = new RedisStreamerTransport({ redis: url, service: 'pack-check', channels: [channel], logger: silentLogger });
+const app = await NestFactory.createMicroservice(AppModule, { strategy, logger: false });
+await app.listen();
+const client = new RedisStreamerClient({ redis: url, channel, logger: silentLogger });
+const id = await lastValueFrom(client.emit('order.created', { orderId: 'ORD-4' }));
+let timer;
+const timedOut = new Promise((_, reject) => {
+  timer = setTimeout(() => reject(new Error('the Nest handler did not get the event within 5 s')), 5000);
+});
+const payload = await Promise.race([got, timedOut]).finally(() => clearTimeout(timer));
+if (payload?.orderId !== 'ORD-4') throw new Error(`unexpected payload ${JSON.stringify(payload)}`);
+await client.close();
+await app.close();
+const nest = JSON.parse(readFileSync('node_modules/@nestjs/microservices/package.json', 'utf8')).version;
+console.log(`roundtrip ok: ${JSON.stringify(payload)} id ${id} through redis-streamer/nestjs (@nestjs/microservices ${nest})`);
+EOF
+roundtrip nest node nest-roundtrip.mjs
 
 step "passed"

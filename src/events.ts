@@ -57,6 +57,18 @@ export interface ReconnectEvent {
   readonly delayMs: number;
 }
 
+/**
+ * What the 'ready' event carries: one of the streamer's connections is ready for commands, when it
+ * is first opened and again after each reconnect (see 'reconnect'). Together they tell a health
+ * check or a framework integration whether every connection is up, without polling.
+ */
+export interface ReadyEvent {
+  /** Which connection: `command`, `channel:<name>`... (as in 'reconnect' and `getStats().connections`). */
+  readonly connection: string;
+  /** `host:port` of the server it is connected to. */
+  readonly endpoint: string;
+}
+
 /** What the 'trimmedUnread' event carries: a retention run removed entries some group had not read. */
 export interface TrimmedUnreadEvent {
   /** The channel trimmed. */
@@ -77,6 +89,8 @@ export interface StreamerEvents {
   deadLetter: [event: DeadLetterEvent];
   /** A connection was lost and will be re-opened. */
   reconnect: [event: ReconnectEvent];
+  /** A connection is ready: opened, or back after a 'reconnect'. */
+  ready: [event: ReadyEvent];
   /** A retention run dropped entries that a group had not read. */
   trimmedUnread: [event: TrimmedUnreadEvent];
 }
@@ -86,6 +100,7 @@ const EVENT_NAMES: Readonly<Record<keyof StreamerEvents, true>> = {
   error: true,
   deadLetter: true,
   reconnect: true,
+  ready: true,
   trimmedUnread: true,
 };
 

@@ -7,7 +7,7 @@
 import type { ConnectionReport } from './connection/connections.js';
 import type { FailureReport } from './consume/deliveries.js';
 import { HookError, toError } from './errors.js';
-import type { DeadLetterEvent, ErrorContext, StreamerEvents, TrimmedUnreadEvent } from './events.js';
+import type { DeadLetterEvent, ErrorContext, ReadyEvent, StreamerEvents, TrimmedUnreadEvent } from './events.js';
 import type { StreamerHooks } from './hooks.js';
 import type { Logger } from './logger.js';
 import { ReportLimiter } from './report-limiter.js';
@@ -68,6 +68,11 @@ export class Reports {
   /** A connection is being re-opened (the connections log it, rate-limited). */
   reconnect(report: ConnectionReport): void {
     this.emit('reconnect', report);
+  }
+
+  /** A connection is ready (first opened, or back after a reconnect). */
+  ready(event: ReadyEvent): void {
+    this.emit('ready', event);
   }
 
   /** Retention removed entries some group had not read. */

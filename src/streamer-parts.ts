@@ -71,6 +71,7 @@ export function streamerParts(redis: RedisSource | Transport, links: StreamerLin
   const connections = new Connections(source, listener, {
     logger: options.logger,
     reconnect: (report) => reports.reconnect(report),
+    ready: (event) => reports.ready(event),
   });
   const checkSlotSafe = (channel: string): void => {
     if (!slotSafeOn(channel, connections.cluster)) reports.slotUnsafe(channel);

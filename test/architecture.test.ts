@@ -89,4 +89,25 @@ describe('architecture', () => {
       assert.ok(catalogue.includes(`'${match[1]}'`), `${file} is wrapped in scripts/index.ts`);
     }
   });
+
+  it('the core never imports an integration (src/nestjs), nor a framework it needs', () => {
+    const core = files.filter((f) => !f.path.startsWith('nestjs/'));
+    const inward = core.flatMap((f) =>
+      f.imports.filter((i) => i.startsWith('nestjs/')).map((i) => `${f.path} -> ${i}`),
+    );
+    assert.deepEqual(inward, []);
+    const frameworks = core
+      .filter((f) => /from\s+['"](@nestjs\/|rxjs|reflect-metadata)/.test(f.text))
+      .map((f) => f.path);
+    assert.deepEqual(frameworks, []);
+  });
+
+  it('src/nestjs uses the public API only (../index.js), like any application', () => {
+    const nest = files.filter((f) => f.path.startsWith('nestjs/'));
+    assert.ok(nest.length > 5, `${nest.length} files`);
+    const inside = nest.flatMap((f) =>
+      f.imports.filter((i) => i !== 'index.ts' && !i.startsWith('nestjs/')).map((i) => `${f.path} -> ${i}`),
+    );
+    assert.deepEqual(inside, []);
+  });
 });

@@ -34,6 +34,8 @@ export interface ConnectionReport {
 export interface ConnectionsReporter {
   readonly logger: Logger;
   readonly reconnect: (report: ConnectionReport) => void;
+  /** A connection is ready for commands (first opened, or reconnected). @default nothing is told */
+  readonly ready?: (connection: { readonly connection: string; readonly endpoint: string }) => void;
 }
 
 /** A log line per connection at most this often while it keeps failing. */
@@ -155,6 +157,7 @@ export class Connections {
       }
       this.reporter.reconnect(report);
     });
+    port.on('ready', () => this.reporter.ready?.({ connection: label, endpoint: port.endpoint }));
     port.on('ready', () => this.limiter.reset(`${label}\n`));
     port.on('error', (err) => logger.debug({ connection: label, endpoint: port.endpoint, err }, err.message));
     // What the client library would have printed on the console goes to the library's logger.

@@ -59,7 +59,9 @@ function checkTransport(t: Transport): Transport {
   if (typeof t.sentinel !== 'boolean') throw problem('sentinel', 'a boolean', t.sentinel);
   const timeout = t.connectTimeoutMs as unknown;
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
-    throw new ConfigError(`the transport's connectTimeoutMs must be a number of ms > 0, got ${typeof timeout === 'number' ? timeout : typeof timeout}`);
+    throw new ConfigError(
+      `the transport's connectTimeoutMs must be a number of ms > 0, got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
+    );
   }
   const clock = t.clock as Partial<Clock> | null | undefined;
   if (clock !== undefined) {
