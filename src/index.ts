@@ -37,7 +37,14 @@ export type {
   LedgerKind,
 } from './options.js';
 export type { StreamerEvents, ErrorContext, DeadLetterEvent, ReconnectEvent, TrimmedUnreadEvent } from './events.js';
-export type { StreamerHooks, PublishHookEvent, HandleHookEvent, HandledHookEvent, FailedHookEvent } from './hooks.js';
+export type {
+  StreamerHooks,
+  PublishHookEvent,
+  PublishCallEvent,
+  HandleHookEvent,
+  HandledHookEvent,
+  FailedHookEvent,
+} from './hooks.js';
 export type { StreamerStats, ChannelStats, GroupStats, Counters } from './stats.js';
 export { DeadLetterQueue, type DeadLetter, type ReplayResult } from './delivery/dead-letters.js';
 export type { DeadLetterReason } from './events.js';
