@@ -79,6 +79,8 @@ export interface FailedHookEvent extends HandleHookEvent {
   readonly errors: readonly unknown[];
   /** Whether the message will be retried (at-least-once mode, attempts left, recoverable error). */
   readonly willRetry: boolean;
+  /** How long the handling took until it failed, in ms. */
+  readonly durationMs: number;
 }
 
 /** Optional callbacks at the points a message passes through. */
@@ -156,9 +158,10 @@ export function hookMiddleware(
       try {
         await next();
       } catch (err) {
+        const durationMs = performance.now() - started;
         const errors = errorsOf(err);
         const retry = willRetry(message.context.attempt, errors);
-        observe('onFailed', () => onFailed?.({ ...event(), errors, willRetry: retry }), report);
+        observe('onFailed', () => onFailed?.({ ...event(), errors, willRetry: retry, durationMs }), report);
         throw err;
       }
       const durationMs = performance.now() - started;
