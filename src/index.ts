@@ -90,3 +90,4 @@ export type { TailEntry, TailOptions } from './inspect/tail.js';
 export type { ReplayOptions, ReplayProgress } from './inspect/replay.js';
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusOptions } from './metrics/prometheus.js';
+export { processMetrics, type ProcessMetrics, type ProcessMetricsOptions } from './metrics/process-metrics.js';
