@@ -9,13 +9,14 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, publish, latency, manyChannels,
- *   slowHandler10ms, memory, cluster); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, cluster, otel); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis-server.js';
 import { cluster } from './scenarios/cluster.js';
+import { otel } from './scenarios/otel.js';
 import { consume } from './scenarios/consume.js';
 import { guardMemory } from './scenarios/guard-memory.js';
 import { latency } from './scenarios/latency.js';
@@ -33,6 +34,7 @@ const only = process.argv
 
 const scenarios: Scenario[] = [consume, publish, latency, manyChannels, slowHandler, guardMemory];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
+scenarios.push(otel);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 
 const server = await startRedis({ args: ['--maxmemory-policy', 'noeviction'] });

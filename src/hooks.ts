@@ -137,11 +137,12 @@ const HOOK_KEYS: Readonly<Record<keyof StreamerHooks, true>> = {
 export const HOOK_NAMES = Object.keys(HOOK_KEYS) as readonly (keyof StreamerHooks)[];
 
 /**
- * The handling hooks as middleware, outermost first: `onHandled`/`onFailed` around everything (so
- * they see how long the whole chain took and how it ended), then `aroundHandle`. `willRetry(attempt,
- * errors)` says what the delivery guarantee will do with a failure, `acknowledges` whether it
- * acknowledges a handled entry. A hook that throws is reported through `report` as a
- * {@link HookError} and does not change the outcome.
+ * The handling hooks of one set as one middleware: `onHandled`/`onFailed` around everything (so
+ * they see how long the whole chain took and how it ended), `aroundHandle` inside them. One layer
+ * per set, since every layer costs a promise per message. `willRetry(attempt, errors)` says what
+ * the delivery guarantee will do with a failure, `acknowledges` whether it acknowledges a handled
+ * entry. A hook that throws is reported through `report` as a {@link HookError} and does not
+ * change the outcome. No handling hook, no middleware.
  */
 export function hookMiddleware(
   hooks: StreamerHooks,
@@ -149,36 +150,41 @@ export function hookMiddleware(
   report: (err: unknown) => void,
   acknowledges = false,
 ): Middleware[] {
-  const out: Middleware[] = [];
   const { onHandled, onFailed, aroundHandle } = hooks;
-  if (onHandled !== undefined || onFailed !== undefined) {
-    out.push(async (message, next) => {
+  const around = aroundHandle === undefined ? undefined : aroundMiddleware(aroundHandle);
+  if (onHandled === undefined && onFailed === undefined) return around === undefined ? [] : [around];
+  return [
+    async (message, next) => {
       const started = performance.now();
-      const event = (): HandleHookEvent => ({ name: message.name, payload: message.payload, context: message.context });
       try {
-        await next();
+        await (around === undefined ? next() : around(message, next));
       } catch (err) {
-        const durationMs = performance.now() - started;
+        if (onFailed === undefined) throw err;
         const errors = errorsOf(err);
-        const retry = willRetry(message.context.attempt, errors);
-        observe('onFailed', () => onFailed?.({ ...event(), errors, willRetry: retry, durationMs }), report);
+        const { name, payload, context } = message;
+        const event = { name, payload, context, errors, durationMs: performance.now() - started };
+        const retry = willRetry(context.attempt, errors);
+        observe('onFailed', () => onFailed({ ...event, willRetry: retry }), report);
         throw err;
       }
-      const durationMs = performance.now() - started;
-      observe('onHandled', () => onHandled?.({ ...event(), durationMs, acknowledged: acknowledges }), report);
+      if (onHandled === undefined) return;
+      const { name, payload, context } = message;
+      const event = { name, payload, context, durationMs: performance.now() - started, acknowledged: acknowledges };
+      observe('onHandled', () => onHandled(event), report);
+    },
+  ];
+}
+
+/** `aroundHandle` as middleware: it must call `next`. */
+function aroundMiddleware(aroundHandle: NonNullable<StreamerHooks['aroundHandle']>): Middleware {
+  return async (message, next) => {
+    let called = false;
+    await aroundHandle({ name: message.name, payload: message.payload, context: message.context }, () => {
+      called = true;
+      return next();
     });
-  }
-  if (aroundHandle !== undefined) {
-    out.push(async (message, next) => {
-      let called = false;
-      await aroundHandle({ name: message.name, payload: message.payload, context: message.context }, () => {
-        called = true;
-        return next();
-      });
-      if (!called) throw new ConfigError('the aroundHandle hook did not call next()');
-    });
-  }
-  return out;
+    if (!called) throw new ConfigError('the aroundHandle hook did not call next()');
+  };
 }
 
 function observe(hook: HookName, call: () => void, report: (err: unknown) => void): void {

@@ -25,7 +25,7 @@ export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_ATTEMPT = 'messaging.redis.message.delivery_attempt';
 /** The event name of the message (its `name` field). */
 export const ATTR_EVENT_NAME = 'messaging.redis.message.name';
-/** Where the entry was read: `channel`, or `replay` for a dead letter replayed to the group. */
+/** `replay` for a dead letter replayed to the group (absent for an entry read from the channel). */
 export const ATTR_SOURCE = 'messaging.redis.message.source';
 /** A replayed entry's id in the group's replay stream (`messaging.message.id` is its id in the channel). */
 export const ATTR_REPLAY_ID = 'messaging.redis.replay.entry_id';

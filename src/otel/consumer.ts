@@ -14,6 +14,7 @@
 import {
   context,
   isSpanContextValid,
+  propagation,
   ROOT_CONTEXT,
   SpanKind,
   trace,
@@ -24,11 +25,9 @@ import {
 import type { DeadLetterEvent, FailedHookEvent, HandledHookEvent, HandleHookEvent, MessageContext } from '../index.js';
 import {
   ATTR_ATTEMPT,
-  ATTR_CLIENT_ID,
   ATTR_DESTINATION,
   ATTR_DLQ_ID,
   ATTR_DLQ_REASON,
-  ATTR_EVENT_NAME,
   ATTR_GROUP,
   ATTR_MESSAGE_ID,
   ATTR_OPERATION_NAME,
@@ -56,8 +55,14 @@ function channelId(c: MessageContext): string {
 
 /** The spans of a streamer's handling. */
 export class ProcessSpans {
-  /** The process span of each handling, by the context its handlers got. */
-  private readonly spans = new WeakMap<MessageContext, Span>();
+  /**
+   * The process spans started and not ended yet, by the context the handlers got: `onHandled` or
+   * `onFailed` always follows `aroundHandle` in the same set of hooks and removes it. (A Map, not a
+   * WeakMap: short-lived keys in a WeakMap cost the garbage collector several µs per message.)
+   */
+  private readonly open = new Map<MessageContext, Span>();
+  /** Failed handlings' spans, for the log line written about them after the hooks ran. */
+  private readonly failedSpans = new WeakMap<MessageContext, Span>();
   /** `<group>\n<id>` → the last process span of an entry that will be dead-lettered. */
   private readonly awaitingDeadLetter = new Map<string, SpanContext>();
 
@@ -69,33 +74,43 @@ export class ProcessSpans {
     const extracted = this.tracing.propagation.extract(ROOT_CONTEXT, c.fields);
     const creation = trace.getSpanContext(extracted);
     const linked = creation !== undefined && isSpanContextValid(creation);
-    const parent = linked && !this.tracing.parentFromMessage ? trace.deleteSpan(extracted) : extracted;
+    // Linked only: a new trace, with the message's baggage if it has any (each context costs a copy).
+    let parent = extracted;
+    if (linked && !this.tracing.parentFromMessage) {
+      parent = propagation.getBaggage(extracted) === undefined ? ROOT_CONTEXT : trace.deleteSpan(extracted);
+    }
+    // Literal keys: the attributes are built for every message.
     const attributes: Attributes = {
-      [ATTR_SYSTEM]: MESSAGING_SYSTEM,
-      [ATTR_OPERATION_NAME]: PROCESS,
-      [ATTR_OPERATION_TYPE]: PROCESS,
-      [ATTR_DESTINATION]: c.channel,
-      [ATTR_GROUP]: c.group,
-      [ATTR_MESSAGE_ID]: channelId(c),
-      [ATTR_CLIENT_ID]: c.consumer,
-      [ATTR_ATTEMPT]: c.attempt,
-      [ATTR_EVENT_NAME]: event.name,
-      [ATTR_SOURCE]: c.source,
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.name': PROCESS,
+      'messaging.operation.type': PROCESS,
+      'messaging.destination.name': c.channel,
+      'messaging.consumer.group.name': c.group,
+      'messaging.message.id': channelId(c),
+      'messaging.client.id': c.consumer,
+      'messaging.redis.message.delivery_attempt': c.attempt,
+      'messaging.redis.message.name': event.name,
     };
-    if (c.source === 'replay') attributes[ATTR_REPLAY_ID] = c.id;
+    if (c.source === 'replay') {
+      attributes[ATTR_SOURCE] = c.source;
+      attributes[ATTR_REPLAY_ID] = c.id;
+    }
     const span = this.tracing.tracer.startSpan(
       `${PROCESS} ${c.channel}`,
-      { kind: SpanKind.CONSUMER, attributes, ...(linked ? { links: [{ context: creation }] } : {}) },
+      linked
+        ? { kind: SpanKind.CONSUMER, attributes, links: [{ context: creation }] }
+        : { kind: SpanKind.CONSUMER, attributes },
       parent,
     );
-    this.spans.set(c, span);
+    this.open.set(c, span);
     return context.with(trace.setSpan(parent, span), next);
   }
 
   /** onHandled: the entry is settled (acknowledged, in at-least-once mode). */
   handled(event: HandledHookEvent): void {
-    const span = this.spans.get(event.context);
+    const span = this.open.get(event.context);
     if (span === undefined) return;
+    this.open.delete(event.context);
     if (event.acknowledged) span.addEvent(EVENT_ACK);
     span.end();
   }
@@ -103,8 +118,10 @@ export class ProcessSpans {
   /** onFailed: the span fails, and says whether the entry will be retried or dead-lettered. */
   failed(event: FailedHookEvent): void {
     const c = event.context;
-    const span = this.spans.get(c);
+    const span = this.open.get(c);
     if (span === undefined) return;
+    this.open.delete(c);
+    this.failedSpans.set(c, span);
     failSpan(span, event.errors[0]);
     for (const extra of event.errors.slice(1)) if (extra instanceof Error) span.recordException(extra);
     span.addEvent(event.willRetry ? EVENT_RETRY : EVENT_DEAD_LETTER, { [ATTR_ATTEMPT]: c.attempt });
@@ -148,7 +165,7 @@ export class ProcessSpans {
 
   /** logFields: the ids of the handling's process span. */
   logFields(c: MessageContext): Record<string, string> | undefined {
-    const span = this.spans.get(c);
+    const span = this.failedSpans.get(c) ?? this.open.get(c);
     if (span === undefined) return undefined;
     const { traceId, spanId } = span.spanContext();
     return { trace_id: traceId, span_id: spanId };

@@ -73,6 +73,7 @@ export function instrument(streamer: RedisStreamer, options: InstrumentOptions =
       if (!open) return;
       open = false;
       stop?.();
+      measures?.stop();
       instrumented.delete(streamer);
     },
   };

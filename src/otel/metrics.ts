@@ -5,8 +5,12 @@
  * `getStats()` at each collection (see stats-instruments.ts): the library's own counters and the
  * groups' gauges. Attributes are the channel, the group, the operation and `error.type` only (never
  * an entry id or a body), so their number stays bounded.
+ *
+ * The two counters are counted here and reported at each collection (asynchronous counters, the
+ * same cumulative sums for an exporter): a message costs an addition, not an SDK call that hashes
+ * its attributes. The histograms are recorded per operation.
  */
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
 import type { MessageContext } from '../index.js';
 import {
   ATTR_DESTINATION,
@@ -30,30 +34,51 @@ export interface Failure {
   readonly error: unknown;
 }
 
+/** Cumulative counts by attribute set (each set built once, see Measures.attributes). */
+class Counts {
+  private readonly counts = new Map<Attributes, number>();
+
+  add(n: number, attributes: Attributes): void {
+    this.counts.set(attributes, (this.counts.get(attributes) ?? 0) + n);
+  }
+
+  report = (result: ObservableResult): void => {
+    for (const [attributes, n] of this.counts) result.observe(n, attributes);
+  };
+}
+
 /** The instruments measured in the hooks. */
 export class Measures {
-  private readonly sent: Counter;
+  private readonly sent = new Counts();
   private readonly operationDuration: Histogram;
-  private readonly consumed: Counter;
+  private readonly consumed = new Counts();
   private readonly processDuration: Histogram;
-  /** The attributes of successful operations, per channel (and group), built once. */
-  private readonly ok = new Map<string, Attributes>();
+  /** Stops reporting the counters (the instrumentation was closed). */
+  readonly stop: () => void;
+  /** The attribute sets, by operation, channel, group and error type: built once each. */
+  private readonly sets = new Map<string, Attributes>();
 
   constructor(meter: Meter) {
     const advice = { explicitBucketBoundaries: DURATION_BUCKETS };
-    this.sent = meter.createCounter('messaging.client.sent.messages', {
+    const sent = meter.createObservableCounter('messaging.client.sent.messages', {
       unit: '{message}',
       description: 'Number of messages producer attempted to send to the broker.',
     });
+    sent.addCallback(this.sent.report);
     this.operationDuration = meter.createHistogram('messaging.client.operation.duration', {
       unit: 's',
       description: 'Duration of messaging operation initiated by a producer or consumer client.',
       advice,
     });
-    this.consumed = meter.createCounter('messaging.client.consumed.messages', {
+    const consumed = meter.createObservableCounter('messaging.client.consumed.messages', {
       unit: '{message}',
       description: 'Number of messages that were delivered to the application.',
     });
+    consumed.addCallback(this.consumed.report);
+    this.stop = () => {
+      sent.removeCallback(this.sent.report);
+      consumed.removeCallback(this.consumed.report);
+    };
     this.processDuration = meter.createHistogram('messaging.process.duration', {
       unit: 's',
       description: 'Duration of processing operation.',
@@ -81,8 +106,9 @@ export class Measures {
     group: string | undefined,
     failure: Failure | undefined,
   ): Attributes {
-    const key = `${operation}\n${channel}\n${group ?? ''}`;
-    let attributes = failure === undefined ? this.ok.get(key) : undefined;
+    const error = failure === undefined ? undefined : errorType(failure.error);
+    const key = `${operation}\n${channel}\n${group ?? ''}\n${error ?? ''}`;
+    let attributes = this.sets.get(key);
     if (attributes !== undefined) return attributes;
     attributes = {
       [ATTR_SYSTEM]: MESSAGING_SYSTEM,
@@ -90,9 +116,9 @@ export class Measures {
       [ATTR_OPERATION_TYPE]: operation,
       [ATTR_DESTINATION]: channel,
       ...(group === undefined ? {} : { [ATTR_GROUP]: group }),
-      ...(failure === undefined ? {} : { [ATTR_ERROR_TYPE]: errorType(failure.error) }),
+      ...(error === undefined ? {} : { [ATTR_ERROR_TYPE]: error }),
     };
-    if (failure === undefined) this.ok.set(key, attributes);
+    this.sets.set(key, attributes);
     return attributes;
   }
 }

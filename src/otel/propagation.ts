@@ -32,11 +32,14 @@ export interface FieldPropagation {
 
 /**
  * The given propagator; without one, the global propagator when the application registered one
- * (checked at each use, so one registered later counts), else W3C Trace Context and Baggage.
+ * (looked for at each use until found, so one registered later counts), else W3C Trace Context and
+ * Baggage.
  */
 export function fieldPropagation(given: TextMapPropagator | undefined): FieldPropagation {
+  let global: Pick<TextMapPropagator, 'inject' | 'extract'> | undefined;
+  // Once a global propagator is seen it is used from then on (asking costs an array per call).
   const current = (): Pick<TextMapPropagator, 'inject' | 'extract'> =>
-    given ?? (propagation.fields().length > 0 ? propagation : w3cPropagator);
+    given ?? global ?? (propagation.fields().length > 0 ? (global = propagation) : w3cPropagator);
   return {
     inject: (context, fields) => current().inject(context, fields, setter),
     extract: (context, fields) => current().extract(context, fields, getter),
