@@ -89,15 +89,14 @@ function hooks(spans: ProcessSpans | undefined, measures: Measures | undefined, 
           onDeadLetter: (event) => void (open() && spans.deadLettered(event)),
           logFields: (context) => spans.logFields(context),
         }),
+    // A span started before close() still ends (the spans know which they started).
     onHandled: (event) => {
-      if (!open()) return;
       spans?.handled(event);
-      measures?.processed(event.context, event.durationMs, undefined);
+      if (open()) measures?.processed(event.context, event.durationMs, undefined);
     },
     onFailed: (event) => {
-      if (!open()) return;
       spans?.failed(event);
-      measures?.processed(event.context, event.durationMs, { error: event.errors[0] });
+      if (open()) measures?.processed(event.context, event.durationMs, { error: event.errors[0] });
     },
   };
 }

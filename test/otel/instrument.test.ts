@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { propagation, trace, type Context, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { ConfigError } from '../../src/index.js';
 import { instrument } from '../../src/otel/index.js';
-import { uniqueChannel, useRedis } from '../support/harness.js';
+import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 import { telemetry, total } from './support.js';
 
 const redis = useRedis();
@@ -59,6 +59,26 @@ describe('instrument()', () => {
     instrument(s, providers);
     await s.sendMessage(channel, { name: 'n', body: 3 });
     assert.equal(sendSpans(channel), 2);
+  });
+
+  it('ends a process span started before close()', async () => {
+    const channel = uniqueChannel('close-mid');
+    const s = redis.streamer('close-mid-svc');
+    const instrumentation = instrument(s, providers);
+    await s.subscribe(channel);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = false;
+    s.registerHandler(channel, async () => {
+      entered = true;
+      await gate;
+    });
+    void s.persistConsume({ blockMs: 200 });
+    await redis.client.xadd(channel, '*', 'name', 'n', 'body', '1');
+    await waitFor(() => entered, 'the handler runs');
+    instrumentation.close();
+    release();
+    await waitFor(() => otel.spans().some((x) => x.name === `process ${channel}`), 'the span ended');
   });
 
   it('turns on metrics alone (no span, no trace field) or tracing alone (no measurement)', async () => {
