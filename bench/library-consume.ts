@@ -25,8 +25,6 @@ export interface TimedConsume {
   readonly settled?: () => Promise<void>;
   /** Runs once everything was handled, before the streamer closes (to look at its connections). */
   readonly beforeClose?: () => Promise<void>;
-  /** Runs on the new streamer before it subscribes (to instrument it). */
-  readonly setup?: (streamer: RedisStreamer) => void;
 }
 
 /** What it measured. */
@@ -39,7 +37,6 @@ export interface Consumed {
 /** Consumes `total` entries over the channels with a no-op (or the given) handler. */
 export async function timeConsume(t: TimedConsume): Promise<Consumed> {
   const streamer = new RedisStreamer(t.redis, 'bench', { logger: silentLogger, ...t.options });
-  t.setup?.(streamer);
   for (const channel of t.channels) await streamer.subscribe(channel, { startFromLatest: false, ...t.subscribe });
   let count = 0;
   let finished: () => void = () => {};
