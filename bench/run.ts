@@ -9,7 +9,7 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, contracts, publish, latency, manyChannels,
- *   slowHandler10ms, memory, clients, testKit, nestjs, cluster, outbox); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, clients, testKit, nestjs, otel, cluster, outbox); results go to bench/results.tmp.json.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { startRedis } from '../test/support/redis-server.js';
 import { clients } from './scenarios/clients.js';
 import { cluster } from './scenarios/cluster.js';
+import { otel } from './scenarios/otel.js';
 import { consume } from './scenarios/consume.js';
 import { contracts } from './scenarios/contracts.js';
 import { guardMemory } from './scenarios/guard-memory.js';
@@ -50,6 +51,7 @@ const scenarios: Scenario[] = [
   outbox,
 ];
 if (withCluster || only?.includes('cluster') === true) scenarios.push(cluster);
+scenarios.push(otel);
 const selected = only === undefined ? scenarios : scenarios.filter((s) => only.includes(s.name));
 
 const server = await startRedis({ args: ['--maxmemory-policy', 'noeviction'] });

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Packs the library as `npm publish` would, installs only that tarball into a fresh project, and runs a
 # publish/consume round trip against a private redis-server: once from strict ESM TypeScript (type-checked
-# against the installed declarations, then compiled and run), once from CommonJS (`require`). Fails on any
-# problem, including a process that does not exit by itself after `cleanup()`. The core's imports (from
-# dist/index.js) must reach no framework; then Nest is installed and a microservice on redis-streamer/nestjs
-# gets an event its client emits.
+# against the installed declarations, then compiled and run), once from CommonJS (`require`), and once through
+# redis-streamer/otel after installing its optional peer @opentelemetry/api. Fails on any problem, including a
+# process that does not exit by itself after `cleanup()`. The core's imports (from dist/index.js) must reach no
+# framework; then Nest is installed and a microservice on redis-streamer/nestjs gets an event its client emits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -388,5 +388,37 @@ const nest = JSON.parse(readFileSync('node_modules/@nestjs/microservices/package
 console.log(`roundtrip ok: ${JSON.stringify(payload)} id ${id} through redis-streamer/nestjs (@nestjs/microservices ${nest})`);
 EOF
 roundtrip nest node nest-roundtrip.mjs
+# 8. OpenTelemetry: @opentelemetry/api is an optional peer dependency, so installing the package did not install
+# it (the round trips above ran without it). Once the user installs it, redis-streamer/otel type-checks strictly
+# against the installed declarations and instruments a streamer (with the API alone, no SDK: no-op spans).
+[ ! -e "$work/app/node_modules/@opentelemetry/api" ] || fail "@opentelemetry/api (an optional peer) was installed with the package"
+quietly "npm install @opentelemetry/api" npm install --no-audit --no-fund --prefer-online --cache "$work/npm-cache" \
+  '@opentelemetry/api@>=1.9.0 <2'
+cat >otel.mts <<'EOF'
+import { strictEqual } from 'node:assert/strict';
+import { RedisStreamer, silentLogger } from 'redis-streamer';
+import { instrument, type InstrumentOptions } from 'redis-streamer/otel';
+
+const url = process.env['REDIS_URL'];
+if (url === undefined) throw new Error('REDIS_URL is not set');
+const channel = `pack-check:otel:${process.pid}`;
+const streamer = new RedisStreamer(url, 'pack-check-otel', { logger: silentLogger });
+const options: InstrumentOptions = { parentFromMessage: false };
+const instrumentation = instrument(streamer, options);
+await streamer.subscribe(channel);
+const received = new Promise<string>((resolve) => streamer.registerHandler(channel, (name) => resolve(name)));
+const consuming = streamer.persistConsume();
+const id = await streamer.sendMessage(channel, { name: 'order.traced', body: {} });
+strictEqual(await received, 'order.traced');
+instrumentation.close();
+await streamer.cleanup();
+await consuming;
+console.log(`roundtrip ok: order.traced id ${id}`);
+EOF
+step "otel: type-check otel.mts (strict) against redis-streamer/otel with @opentelemetry/api installed, and run it"
+quietly "tsc on otel.mts" node "$tsc" --strict --noUncheckedIndexedAccess --exactOptionalPropertyTypes \
+  --module nodenext --moduleResolution nodenext --target es2023 --skipLibCheck false \
+  --types node --typeRoots "$repo/node_modules/@types" --noEmitOnError otel.mts
+roundtrip otel node otel.mjs
 
 step "passed"

@@ -314,7 +314,15 @@ export class HandlerError extends RedisStreamerError {
  * Where user code that is not a handler was called: a hook (`hooks` of the streamer), a
  * subscription's `orderingKey`, or a listener of one of the streamer's events (`listener:error`...).
  */
-export type HookName = 'onPublish' | 'onHandled' | 'onFailed' | 'onDeadLetter' | 'orderingKey' | `listener:${string}`;
+export type HookName =
+  | 'onPublish'
+  | 'aroundPublish'
+  | 'onHandled'
+  | 'onFailed'
+  | 'onDeadLetter'
+  | 'logFields'
+  | 'orderingKey'
+  | `listener:${string}`;
 
 /**
  * User code the library calls, other than a handler or a middleware, threw: a hook, an

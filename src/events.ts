@@ -41,6 +41,12 @@ export interface DeadLetterEvent {
   readonly deadLetterStream: string;
   /** The id of the record in the dead-letter stream. */
   readonly deadLetterId: string;
+  /**
+   * The entry's fields other than `name` and `body`: what its producer added, such as a trace
+   * context (`traceparent`, `tracestate`, `baggage`), its `rs-idempotency-key`, or `rs-replay-of`
+   * for a replayed dead letter. Empty for an entry with no other field.
+   */
+  readonly fields: Readonly<Record<string, string>>;
 }
 
 /** What the 'reconnect' event carries. */

@@ -63,7 +63,14 @@ export type {
   ReadyEvent,
   TrimmedUnreadEvent,
 } from './events.js';
-export type { StreamerHooks, PublishHookEvent, HandleHookEvent, HandledHookEvent, FailedHookEvent } from './hooks.js';
+export type {
+  StreamerHooks,
+  PublishHookEvent,
+  PublishCallEvent,
+  HandleHookEvent,
+  HandledHookEvent,
+  FailedHookEvent,
+} from './hooks.js';
 export type { StreamerStats, ChannelStats, GroupStats, Counters } from './stats.js';
 export { DeadLetterQueue, type DeadLetter, type ReplayResult } from './delivery/dead-letters.js';
 export type { DeadLetterReason } from './events.js';
@@ -109,3 +116,4 @@ export type { TailEntry, TailOptions } from './inspect/tail.js';
 export type { ReplayOptions, ReplayProgress } from './inspect/replay.js';
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusOptions } from './metrics/prometheus.js';
+export { processMetrics, type ProcessMetrics, type ProcessMetricsOptions } from './metrics/process-metrics.js';

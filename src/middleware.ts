@@ -46,7 +46,9 @@ export function handlerError(failures: readonly HandlerFailure[]): HandlerError 
 
 /**
  * Composes middlewares around a final step: the first one is the outermost. The result runs the
- * whole chain for one message.
+ * whole chain for one message. A middleware's result is awaited and its value ignored; what it
+ * throws, synchronously or not, rejects the chain. (No async function per layer: with a context
+ * manager on, as OpenTelemetry's, every promise costs its hooks, so each layer makes one.)
  */
 export function compose(
   middlewares: readonly Middleware[],
@@ -54,18 +56,33 @@ export function compose(
 ): (message: HandlingMessage) => Promise<void> {
   if (middlewares.length === 0) return final;
   return (message) => {
-    const step = async (i: number): Promise<void> => {
+    const step = (i: number): Promise<void> => {
       const middleware = middlewares[i];
       if (middleware === undefined) return final(message);
       let called = false;
-      await middleware(message, () => {
-        if (called) return Promise.reject(new ConfigError(`middleware #${i + 1} called next() twice`));
-        called = true;
-        return step(i + 1);
-      });
+      let result: Promise<void> | void;
+      try {
+        result = middleware(message, () => {
+          if (called) return Promise.reject(new ConfigError(`middleware #${i + 1} called next() twice`));
+          called = true;
+          return step(i + 1);
+        });
+      } catch (err) {
+        return rejectWith(err);
+      }
+      return Promise.resolve(result).then(nothing);
     };
     return step(0);
   };
+}
+
+const nothing = (): void => {};
+
+/** A promise rejected with what was thrown, as it was thrown. */
+function rejectWith(err: unknown): Promise<never> {
+  return Promise.resolve().then(() => {
+    throw err;
+  });
 }
 
 /** The errors a failed chain carries: the handlers' own, or the one a middleware threw. */

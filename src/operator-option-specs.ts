@@ -1,6 +1,6 @@
 /**
  * The run-time checks (see validate.ts) of the options of the operator's tools: the Inspector and
- * its calls (trim, tail, replays), `aclRules` and `renderPrometheus`. As for the streamer's options
+ * its calls (trim, tail, replays), `aclRules`, `renderPrometheus` and `processMetrics`. As for the streamer's options
  * (option-specs.ts), an unknown key, a value of the wrong type or an unknown role is a ConfigError
  * naming the option, with a suggestion.
  */
@@ -8,9 +8,10 @@ import type { AclOptions } from './acl.js';
 import type { InspectorOptions, PreviewTrimOptions, TrimOptions } from './inspect/inspector.js';
 import type { ReplayOptions } from './inspect/replay.js';
 import type { TailOptions } from './inspect/tail.js';
+import type { ProcessMetricsOptions } from './metrics/process-metrics.js';
 import type { PrometheusOptions } from './metrics/prometheus.js';
 import { abortSignal, boolean, func, integer, oneOf, streamId, stringList, timer, withMethods } from './rules.js';
-import { describe, type OptionsSpec } from './validate.js';
+import { describe, type OptionsSpec, type Rule } from './validate.js';
 
 const LOGGER = withMethods(
   'logger',
@@ -68,15 +69,34 @@ export const REPLAY: OptionsSpec<ReplayOptions> = {
 /** A Prometheus metric name. */
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+const METRIC_PREFIX: Rule = {
+  expected: 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+  test: (v) =>
+    typeof v !== 'string' ? false : METRIC_NAME.test(v) || `got ${describe(v)}, which is not a valid metric name`,
+};
+
 export const PROMETHEUS: OptionsSpec<PrometheusOptions> = {
   call: 'renderPrometheus()',
   argument: 'second',
   example: (got) => `{ prefix: ${typeof got === 'string' && METRIC_NAME.test(got) ? JSON.stringify(got) : '"app"'} }`,
+  rules: { prefix: METRIC_PREFIX },
+};
+
+export const PROCESS_METRICS: OptionsSpec<ProcessMetricsOptions> = {
+  call: 'processMetrics()',
+  argument: 'first',
+  example: () => '{ prefix: "app" }',
   rules: {
-    prefix: {
-      expected: 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+    prefix: METRIC_PREFIX,
+    buckets: {
+      expected: 'a non-empty array of at most 100 finite numbers > 0 in increasing order (seconds)',
       test: (v) =>
-        typeof v !== 'string' ? false : METRIC_NAME.test(v) || `got ${describe(v)}, which is not a valid metric name`,
+        Array.isArray(v) &&
+        v.length > 0 &&
+        v.length <= 100 &&
+        v.every(
+          (b, i) => typeof b === 'number' && Number.isFinite(b) && b > 0 && (i === 0 || b > (v[i - 1] as number)),
+        ),
     },
   },
 };

@@ -5,6 +5,7 @@
  */
 import type { RedisConnectionOptions } from './connection/redis-instance.js';
 import type { HandlerOptions } from './handlers.js';
+import { HOOK_NAMES, type StreamerHooks } from './hooks.js';
 import type { BatchPublishOptions, PublishOptions } from './publish/publish-options.js';
 import type { ChannelOptions, ConsumeOptions, ListOptions, RedisStreamerOptions, SubscribeOptions } from './options.js';
 import {
@@ -33,7 +34,6 @@ const MAX_PUBLISH_DEDUP_WINDOW_MS = 10 * 365 * 24 * 3600 * 1000;
 
 const MS_NOT_SECONDS = 'milliseconds, not seconds';
 const DTPYFW = "dtpyfw's name";
-const HOOKS = ['onPublish', 'aroundHandle', 'onHandled', 'onFailed', 'onDeadLetter'] as const;
 const DELIVERY_MODES = ['at-most-once', 'at-least-once'] as const;
 const LEDGER_KINDS = ['hwm', 'zset'] as const;
 const GUARD_KINDS = ['watermark', 'ledger'] as const;
@@ -67,10 +67,19 @@ export const STREAMER: OptionsSpec<RedisStreamerOptions> = {
       ['debug', 'info', 'warn', 'error'],
       'an object with debug, info, warn and error functions (a pino logger fits)',
     ),
-    hooks: callbacks('hooks', HOOKS),
+    hooks: callbacks('hooks', HOOK_NAMES),
   },
   aliases: { dedup_window_ms: { use: 'dedupWindowMs', source: DTPYFW } },
   related: () => RELATED,
+};
+
+/** A set of hooks given to `streamer.use()`: each one a function. */
+export const HOOK_SET: OptionsSpec<StreamerHooks> = {
+  call: 'use()',
+  argument: 'first',
+  takes: 'a middleware function or an object of hooks',
+  example: () => '{ onFailed: (event) => ... }',
+  rules: Object.fromEntries(HOOK_NAMES.map((name) => [name, func()])) as OptionsSpec<StreamerHooks>['rules'],
 };
 
 export const SUBSCRIBE: OptionsSpec<SubscribeOptions> = {

@@ -8,7 +8,7 @@ import type { ConnectionReport } from './connection/connections.js';
 import type { FailureReport } from './consume/deliveries.js';
 import { HookError, toError } from './errors.js';
 import type { DeadLetterEvent, ErrorContext, ReadyEvent, StreamerEvents, TrimmedUnreadEvent } from './events.js';
-import type { StreamerHooks } from './hooks.js';
+import type { Extensions } from './extensions.js';
 import type { Logger } from './logger.js';
 import { ReportLimiter } from './report-limiter.js';
 import type { CounterSet } from './stats.js';
@@ -27,7 +27,7 @@ export class Reports {
 
   constructor(
     private readonly logger: Logger,
-    private readonly hooks: StreamerHooks,
+    private readonly extensions: Extensions,
     private readonly emit: Emit,
     private readonly counters: (channel: string) => CounterSet,
   ) {}
@@ -38,31 +38,37 @@ export class Reports {
     if (!this.emit('error', error, context)) this.logger.error({ err: error, ...context }, error.message);
   }
 
-  /** A handler failed: one log line (no body), rate-limited per channel. */
+  /**
+   * A handler failed: one log line (no body), rate-limited per channel, with the fields the
+   * `logFields` hooks give for the message (its trace, for instance).
+   */
   handlerFailed(report: FailureReport): void {
     const held = this.failures.take(`${report.channel}\n${report.group}`);
     if (held === undefined) return;
     const { channel, group, id, name, attempt, error, decision } = report;
     const fate =
       decision.action === 'retry' ? `retrying in about ${decision.delayMs} ms` : `dead-lettered (${decision.reason})`;
+    const extra = this.extensions.logFields(report.context, (err) => this.error(err, { phase: 'hook', channel }));
     this.logger.warn(
-      { channel, group, id, name, attempt, error: error.message, ...(held > 0 ? { heldBack: held } : {}) },
+      {
+        ...extra,
+        channel,
+        group,
+        id,
+        name,
+        attempt,
+        error: error.message,
+        ...(held > 0 ? { heldBack: held } : {}),
+      },
       `handler failed on "${name}" (${id}, attempt ${attempt}): ${error.message}; ${fate}` +
         (held > 0 ? ` (${held} more failures on this channel since the last report)` : ''),
     );
   }
 
-  /** An entry was dead-lettered: the event and the hook. */
+  /** An entry was dead-lettered: the event and the hooks. */
   deadLetter(event: DeadLetterEvent): void {
     this.emit('deadLetter', event);
-    const hook = this.hooks.onDeadLetter;
-    if (hook === undefined) return;
-    try {
-      hook(event);
-    } catch (err) {
-      const error = new HookError('onDeadLetter', err, 'the entry is in the dead-letter stream all the same');
-      this.error(error, { phase: 'hook', channel: event.channel });
-    }
+    this.extensions.deadLetter(event, (err) => this.error(err, { phase: 'hook', channel: event.channel }));
   }
 
   /** A connection is being re-opened (the connections log it, rate-limited). */

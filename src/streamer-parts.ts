@@ -1,6 +1,6 @@
 /**
  * The parts a {@link RedisStreamer} is made of, built and wired once: reports, connections,
- * publishing, subscriptions and maintenance. The streamer keeps the registrations and forwards its
+ * publishing, subscriptions, maintenance, and what the user plugged in (middleware and hooks). The streamer keeps the registrations and forwards its
  * calls to these parts; what they need of the streamer comes in as {@link StreamerLinks}.
  */
 import { Connections } from './connection/connections.js';
@@ -10,6 +10,7 @@ import { transportOf, type Transport } from './connection/transport.js';
 import type { ConsumeRun } from './consume/consume-run.js';
 import { Subscriptions } from './consume/subscriptions.js';
 import type { StreamerEvents } from './events.js';
+import { Extensions } from './extensions.js';
 import { Maintenance } from './maintenance/maintenance.js';
 import { slotSafeOn } from './naming.js';
 import type { ResolvedStreamerOptions } from './options.js';
@@ -39,6 +40,7 @@ export interface StreamerLinks {
 
 /** The parts. */
 export interface StreamerParts {
+  readonly extensions: Extensions;
   readonly reports: Reports;
   readonly counters: ChannelCounters;
   readonly connections: Connections;
@@ -59,9 +61,10 @@ export interface StreamerParts {
 export function streamerParts(redis: RedisSource | Transport, links: StreamerLinks): StreamerParts {
   const { options, listener } = links;
   const counters = new ChannelCounters();
+  const extensions = new Extensions(options.hooks, options.middleware);
   const reports: Reports = new Reports(
     options.logger,
-    options.hooks,
+    extensions,
     // A listener that throws is reported and does not stop the others.
     (event, ...args) => links.emitSafely(event, (err) => reports.listenerThrew(event, err), ...args),
     (c) => counters.of(c),
@@ -80,6 +83,8 @@ export function streamerParts(redis: RedisSource | Transport, links: StreamerLin
     port: (which) => links.command(which),
     clock,
     options,
+    hooks: extensions,
+    report: (err, channel) => reports.error(err, { phase: 'hook', channel }),
     cluster: connections.cluster,
     onAppended: (channel, appended) => counters.of(channel).add('published', appended),
   });
@@ -100,6 +105,7 @@ export function streamerParts(redis: RedisSource | Transport, links: StreamerLin
     clock,
   });
   return {
+    extensions,
     reports,
     counters,
     connections,

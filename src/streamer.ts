@@ -30,6 +30,7 @@ import { collectStats } from './inspect/streamer-stats.js';
 import { EvictionCheck } from './maintenance/eviction-check.js';
 import type { ChannelCleanup } from './maintenance/maintenance.js';
 import type { MessageLike } from './message.js';
+import type { StreamerHooks } from './hooks.js';
 import type { Middleware } from './middleware.js';
 import { instanceName, serviceName } from './naming.js';
 import {
@@ -60,7 +61,6 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private readonly options: ResolvedStreamerOptions;
   private readonly registry = new HandlerRegistry();
   private readonly contracts = new ContractBook();
-  private readonly middleware: Middleware[];
   private readonly retention = new Map<string, { retentionMs: number; maxLen: number | undefined }>();
   private readonly parts: StreamerParts;
   private run: ConsumeRun | undefined;
@@ -81,7 +81,6 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     const name = serviceName(service);
     this.listenerName = name.sanitized;
     this.consumerInstance = instanceName(this.listenerName);
-    this.middleware = [...this.options.middleware];
     this.parts = streamerParts(redis, {
       listener: this.listenerName,
       consumer: this.consumerInstance,
@@ -160,14 +159,15 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   }
 
   /**
-   * Adds handler middleware (see {@link Middleware}) after those given in the options: it wraps the
-   * handling of every message of every channel. Channels start using it with their next consume
-   * loop: add middleware before {@link persistConsume}.
+   * Adds handler middleware (a function, see {@link Middleware}: it wraps the handling of every
+   * message of every channel) or a set of hooks (an object, see {@link StreamerHooks}), after those
+   * given in the options. Channels start using middleware and handling hooks with their next
+   * consume loop (add them before {@link persistConsume}); publishing, dead-letter and log hooks
+   * apply at once.
    */
-  use(middleware: Middleware): this {
+  use(extension: Middleware | StreamerHooks): this {
     this.assertOpen();
-    checkFunction('use()', 'the middleware (first argument)', middleware, '(message, next) => ...');
-    this.middleware.push(middleware);
+    this.parts.extensions.use('use()', extension);
     return this;
   }
 
@@ -360,7 +360,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       options: this.options,
       registry: this.registry,
       contract: (channel) => this.contracts.slot(channel),
-      middleware: () => this.middleware,
+      middleware: () => this.parts.extensions.handling(),
       connections: this.parts.connections,
       command: () => this.command(),
       counters: (channel) => this.parts.counters.of(channel),

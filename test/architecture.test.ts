@@ -110,4 +110,19 @@ describe('architecture', () => {
     );
     assert.deepEqual(inside, []);
   });
+
+  it('the core imports neither the otel subpath nor @opentelemetry; the subpath uses only its public entry', () => {
+    const core = files.filter((f) => !f.path.startsWith('otel/'));
+    const offending = core.flatMap((f) => [
+      ...f.imports.filter((i) => i.startsWith('otel/')).map((i) => `${f.path} -> ${i}`),
+      ...(/from\s+['"]@opentelemetry\//.test(f.text) ? [`${f.path} -> @opentelemetry`] : []),
+    ]);
+    assert.deepEqual(offending, []);
+    const otel = files.filter((f) => f.path.startsWith('otel/'));
+    assert.ok(otel.length > 3, 'finds src/otel');
+    const reaching = otel.flatMap((f) =>
+      f.imports.filter((i) => !i.startsWith('otel/') && i !== 'index.ts').map((i) => `${f.path} -> ${i}`),
+    );
+    assert.deepEqual(reaching, []);
+  });
 });

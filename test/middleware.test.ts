@@ -271,9 +271,18 @@ describe('hookMiddleware', () => {
   it('gives no middleware without handling hooks', () => {
     assert.deepEqual(hookMiddleware({}, never, noReport), []);
     assert.deepEqual(
-      hookMiddleware({ onPublish: () => {}, onDeadLetter: () => {} }, never, noReport),
+      hookMiddleware(
+        {
+          onPublish: () => {},
+          aroundPublish: (_e, next) => next(),
+          onDeadLetter: () => {},
+          logFields: () => undefined,
+        },
+        never,
+        noReport,
+      ),
       [],
-      'publish and dead-letter hooks are not middleware',
+      'publish, dead-letter and log hooks are not middleware: handling stays synchronous',
     );
   });
 
@@ -450,7 +459,7 @@ describe('hookMiddleware', () => {
       never,
       noReport,
     );
-    assert.equal(mws.length, 2);
+    assert.equal(mws.length, 1, 'one middleware per set of hooks');
     const err = await rejection(
       chainOver(
         registryWith(() => ran++),

@@ -15,10 +15,10 @@ import { PendingKeeper } from '../delivery/pending-keeper.js';
 import type { DeliveryStrategy } from '../delivery/strategy.js';
 import type { DeadLetterError } from '../errors.js';
 import type { DeadLetterEvent, ErrorContext } from '../events.js';
+import type { HandlingStep } from '../extensions.js';
 import type { HandlerRegistry } from '../handlers.js';
 import { hookMiddleware } from '../hooks.js';
 import type { Logger } from '../logger.js';
-import type { Middleware } from '../middleware.js';
 import type { ResolvedConsumeOptions, ResolvedStreamerOptions, SubscribeOptions } from '../options.js';
 import type { CounterSet } from '../stats.js';
 import type { Clock } from '../timers.js';
@@ -50,8 +50,8 @@ export interface ConsumeEnv {
   readonly registry: HandlerRegistry;
   /** A channel's contract, as bound now or later (entries are validated against it). */
   readonly contract: (channel: string) => ContractSlot;
-  /** The handler middleware registered now (outermost first). */
-  readonly middleware: () => readonly Middleware[];
+  /** The handling steps registered now, outermost first: middleware and sets of hooks. */
+  readonly middleware: () => readonly HandlingStep[];
   readonly connections: Connections;
   readonly command: () => Promise<RedisPort>;
   readonly counters: (channel: string) => CounterSet;
@@ -139,7 +139,10 @@ function writerFor(
   );
 }
 
-/** The handling pipeline: the hooks' middleware, then the streamer's, around the handlers. */
+/**
+ * The handling pipeline: the streamer's handling steps around the handlers, each set of hooks
+ * turned into middleware that knows what this channel's delivery guarantee does with an outcome.
+ */
 function pipelineFor(
   env: ConsumeEnv,
   sub: Subscription,
@@ -147,11 +150,15 @@ function pipelineFor(
   writer: GroupWriter,
   report: Report,
 ): Pipeline {
-  const hooks = hookMiddleware(
-    env.options.hooks,
-    (attempt, errors) => strategy.decide(attempt, errors).action === 'retry',
-    (err) => report(err, 'hook'),
-  );
+  const willRetry = (attempt: number, errors: readonly unknown[]): boolean =>
+    strategy.decide(attempt, errors).action === 'retry';
+  const middleware = env
+    .middleware()
+    .flatMap((step) =>
+      typeof step === 'function'
+        ? [step]
+        : hookMiddleware(step, willRetry, (err) => report(err, 'hook'), !strategy.noAck),
+    );
   return new Pipeline({
     channel: sub.channel,
     group: sub.group,
@@ -159,7 +166,7 @@ function pipelineFor(
     listener: env.listener,
     maxMessageBytes: env.options.maxMessageBytes,
     registry: env.registry,
-    middleware: [...hooks, ...env.middleware()],
+    middleware,
     rawFields: async (source, id) => (await env.command()).xrangeRawFields(writer.source(source).stream, id),
     contract: env.contract(sub.channel),
   });

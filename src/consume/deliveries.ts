@@ -14,6 +14,7 @@ import type { ClaimedEntry } from '../delivery/reclaim.js';
 import type { DeliveryStrategy, FailureDecision, Settled, SourceKind } from '../delivery/strategy.js';
 import { ConsumeError, HookError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
+import type { MessageContext } from '../handlers.js';
 import type { SubscribeOptions } from '../options.js';
 import type { CounterSet } from '../stats.js';
 import { InFlight, type TrackedBatch } from './in-flight.js';
@@ -33,6 +34,8 @@ export interface FailureReport {
   readonly attempt: number;
   readonly error: Error;
   readonly decision: FailureDecision;
+  /** The context the handlers got. */
+  readonly context: MessageContext;
 }
 
 /** Where the owner reports. */
@@ -321,6 +324,7 @@ export class Deliveries implements PendingHolder {
       attempt: s.attempt,
       error: outcome.error,
       decision,
+      context: outcome.context,
     });
     return this.track(strategy.failed(s, decision, outcome.error));
   }

@@ -35,7 +35,14 @@ export type Outcome =
   /** A replay (of an older version of this library) meant for another group: not handled. */
   | { readonly kind: 'not-ours' }
   | { readonly kind: 'undecodable'; readonly error: DecodeError }
-  | { readonly kind: 'failed'; readonly name: string; readonly errors: readonly unknown[]; readonly error: Error };
+  | {
+      readonly kind: 'failed';
+      readonly name: string;
+      readonly errors: readonly unknown[];
+      readonly error: Error;
+      /** The context the handlers got (for the log line's `logFields`). */
+      readonly context: MessageContext;
+    };
 
 const HANDLED: Outcome = Object.freeze({ kind: 'handled' });
 const NOT_OURS: Outcome = Object.freeze({ kind: 'not-ours' });
@@ -104,8 +111,8 @@ export class Pipeline {
     if (this.chain !== undefined) return this.runChain(this.chain, decoded, context);
     const failures = runHandlers(this.deps.registry.get(this.deps.channel), decoded.name, decoded.body, context);
     return Array.isArray(failures)
-      ? outcomeOf(decoded.name, failures)
-      : failures.then((f) => outcomeOf(decoded.name, f));
+      ? outcomeOf(decoded.name, failures, context)
+      : failures.then((f) => outcomeOf(decoded.name, f, context));
   }
 
   private async runChain(
@@ -117,7 +124,7 @@ export class Pipeline {
       await chain({ name: decoded.name, payload: decoded.body, context });
       return HANDLED;
     } catch (err) {
-      return { kind: 'failed', name: decoded.name, errors: errorsOf(err), error: toError(err) };
+      return { kind: 'failed', name: decoded.name, errors: errorsOf(err), error: toError(err), context };
     }
   }
 
@@ -181,10 +188,10 @@ function preparedFrom(raw: RawEntry, decoded: DecodedEntry, admitted: Admitted):
   return { raw, decoded: admitted, suspect: false };
 }
 
-function outcomeOf(name: string, failures: readonly HandlerFailure[]): Outcome {
+function outcomeOf(name: string, failures: readonly HandlerFailure[], context: MessageContext): Outcome {
   if (failures.length === 0) return HANDLED;
   const error = handlerError(failures);
-  return { kind: 'failed', name, errors: error.errors, error };
+  return { kind: 'failed', name, errors: error.errors, error, context };
 }
 
 function asDecodeError(err: unknown): DecodeError {

@@ -123,9 +123,20 @@ export class DeadLetterer {
       attempts: req.attempts,
       deadLetterStream: this.key,
       deadLetterId,
+      fields: metadataOf(fields),
     });
     return true;
   }
+}
+
+/** An entry's fields other than name and body (as decoding keeps them: a repeated field's last value). */
+function metadataOf(fields: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const key = fields[i] as string;
+    if (key !== 'name' && key !== 'body') out[key] = fields[i + 1] as string;
+  }
+  return out;
 }
 
 /** A replayed entry's original id in the channel (its `rs-replay-of` field). */

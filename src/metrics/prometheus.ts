@@ -20,7 +20,8 @@ export interface PrometheusOptions {
 /** The Content-Type of what {@link renderPrometheus} returns. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-type Labels = readonly (readonly [string, string])[];
+/** A sample's labels, in order. */
+export type Labels = readonly (readonly [string, string])[];
 
 interface Sample {
   readonly labels: Labels;
@@ -39,19 +40,20 @@ export function escapeLabelValue(value: string): string {
 }
 
 /** Escapes HELP text: backslash and line feed. */
-function escapeHelp(value: string): string {
+export function escapeHelp(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
 /** A sample value as the format writes it (`NaN`, `+Inf`, `-Inf` included). */
-function formatValue(value: number): string {
+export function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';
   return String(value);
 }
 
-function formatLabels(labels: Labels): string {
+/** A sample's labels as the format writes them: `{name="value",...}`, escaped; nothing for none. */
+export function formatLabels(labels: Labels): string {
   if (labels.length === 0) return '';
   return `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
 }

@@ -22,6 +22,7 @@ import {
   RedisCommandError,
   ReplicationError,
 } from '../errors.js';
+import type { PublishHooks } from '../extensions.js';
 import type { MessageLike } from '../message.js';
 import { slotSafeOn } from '../naming.js';
 import { systemClock, type Clock } from '../timers.js';
@@ -39,6 +40,7 @@ import {
   type ReplicaWait,
 } from './publish-options.js';
 import { passes, retryDelayMs } from './retry.js';
+import { publishAround } from './around-publish.js';
 import { waitRefused, WaitRight } from './wait-right.js';
 
 /** Entries per script call. */
@@ -50,11 +52,12 @@ const MAX_CHARS = 4 * 1024 * 1024;
 export interface PublisherDeps {
   /** The shared command connection, or the one kept for publishes followed by WAIT (it blocks). */
   readonly port: (which: 'command' | 'replicaWrites') => Promise<RedisPort>;
-  /** The streamer's options: hooks, maxMessageBytes, publishDedupWindowMs, publishRetries. */
-  readonly options: Pick<
-    ResolvedStreamerOptions,
-    'hooks' | 'maxMessageBytes' | 'publishDedupWindowMs' | 'publishRetries'
-  >;
+  /** The streamer's options: maxMessageBytes, publishDedupWindowMs, publishRetries. */
+  readonly options: Pick<ResolvedStreamerOptions, 'maxMessageBytes' | 'publishDedupWindowMs' | 'publishRetries'>;
+  /** The publishing hooks (onPublish, aroundPublish), read on every call. */
+  readonly hooks: PublishHooks;
+  /** Reports a hook's error that changed nothing (an aroundPublish hook throwing after next()). */
+  readonly report: (err: unknown, channel: string) => void;
   /**
    * Whether the server is a Redis Cluster: a keyed publish to a channel whose keys cannot share its
    * slot is then a ConfigError (its script could not run).
@@ -92,18 +95,58 @@ export class Publisher {
   private readonly retries: number;
 
   constructor(private readonly deps: PublisherDeps) {
-    const { hooks, maxMessageBytes, publishDedupWindowMs, publishRetries } = deps.options;
-    this.encode = messageEncoder(hooks, maxMessageBytes);
+    const { maxMessageBytes, publishDedupWindowMs, publishRetries } = deps.options;
+    this.encode = messageEncoder(deps.hooks, maxMessageBytes);
     this.windowMs = publishDedupWindowMs;
     this.retries = publishRetries;
   }
 
-  /** Publishes one message; concurrent calls in the same tick share one round trip. */
+  /**
+   * Publishes one message; concurrent calls in the same tick share one round trip (also inside
+   * aroundPublish hooks that call `next` at once).
+   */
   publish(channel: string, message: MessageLike, given?: PublishOptions): Promise<string> {
+    const around = this.deps.hooks.aroundPublish;
+    if (around.length === 0) return this.publishOne(channel, message, given, undefined);
+    const event = { channel, messages: [message], fields: [{}], batch: false };
+    const run = (): Promise<string> => this.publishOne(channel, message, given, event.fields[0]);
+    return publishAround(
+      around,
+      event,
+      run,
+      (id) => [id],
+      (err) => this.deps.report(err, channel),
+    );
+  }
+
+  /**
+   * Publishes several messages in order (see {@link publishBatch}), inside the aroundPublish hooks
+   * when there are.
+   */
+  publishMany(channel: string, messages: readonly KeyedMessage[], given?: BatchPublishOptions): Promise<string[]> {
+    const around = this.deps.hooks.aroundPublish;
+    if (around.length === 0) return this.publishBatch(channel, messages, given, undefined);
+    const event = { channel, messages, fields: messages.map(() => ({})), batch: true };
+    const run = (): Promise<string[]> => this.publishBatch(channel, messages, given, event.fields);
+    return publishAround(
+      around,
+      event,
+      run,
+      (ids) => ids,
+      (err) => this.deps.report(err, channel),
+    );
+  }
+
+  private publishOne(
+    channel: string,
+    message: MessageLike,
+    given: PublishOptions | undefined,
+    extra: Record<string, string> | undefined,
+  ): Promise<string> {
     const options = resolvePublishOptions(given);
     const key = keyOf(message, options.idempotencyKey);
     if (key !== undefined) slotSafeOn(channel, this.deps.cluster);
-    const fields = this.encode(channel, message);
+    const fields = this.encode(channel, message, extra);
     const wait = replicaWait(options);
     return new Promise((resolve, reject) => this.enqueue(channel, wait, { fields, key, attempt: 0, resolve, reject }));
   }
@@ -116,15 +159,16 @@ export class Publisher {
    * instead, up to `publishRetries` times. With `replicas`, every chunk is appended, then a chunk
    * confirmed by too few replicas is a `ReplicationError` carrying every id.
    */
-  async publishMany(
+  private async publishBatch(
     channel: string,
     messages: readonly KeyedMessage[],
-    given?: BatchPublishOptions,
+    given: BatchPublishOptions | undefined,
+    extra: readonly Record<string, string>[] | undefined,
   ): Promise<string[]> {
     const options = resolveBatchPublishOptions(given);
-    const entries = messages.map((m) => {
+    const entries = messages.map((m, i) => {
       const key = keyOf(m);
-      return { fields: this.encode(channel, m), key };
+      return { fields: this.encode(channel, m, extra?.[i]), key };
     });
     if (entries.some((e) => e.key !== undefined)) slotSafeOn(channel, this.deps.cluster);
     const wait = replicaWait(options);
