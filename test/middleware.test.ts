@@ -227,17 +227,24 @@ describe('compose', () => {
   });
 
   it('a middleware that swallows the HandlerError makes the message handled', async () => {
+    const thrown = new Error('x');
+    let ran = 0;
+    let swallowed: unknown;
     const run = chainOver(
       registryWith(() => {
-        throw new Error('x');
+        ran++;
+        throw thrown;
       }),
       [
         async (_m, next) => {
-          await next().catch(() => {});
+          await next().catch((err: unknown) => (swallowed = err));
         },
       ],
     );
-    await run(message());
+    await assert.doesNotReject(run(message()), 'the chain resolves: the message counts as handled');
+    assert.equal(ran, 1, 'the handler ran once');
+    assert.ok(swallowed instanceof HandlerError, `the middleware caught ${String(swallowed)}`);
+    assert.deepEqual(swallowed.errors, [thrown]);
   });
 });
 

@@ -93,7 +93,7 @@ describe('cli: dlq', () => {
     assert.equal(replay.replayed, 1);
     assert.deepEqual(replay.missing, []);
     await waitFor(() => seen.billing.length === 1, 'the failing service handles the replay');
-    await delay(300);
+    await delay(300); // an absence: the other service does not see it again (nothing to wait on)
     assert.deepEqual(seen, { billing: ['charge'], shipping: ['charge'] }, 'the other service did not see it again');
     assert.equal(await redis.client.xlen(channel), lengthBefore, 'nothing appended to the channel');
     assert.equal(await dlqLength(channel), 0);

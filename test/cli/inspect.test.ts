@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import type { ChannelsJson, GroupsJson, TailJson } from '../../src/cli/shapes.js';
-import { uniqueChannel, useRedis } from '../support/harness.js';
+import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 import { freePort } from '../support/redis-server.js';
 import { builtCli, cli, cliJson, LiveCli, startCli } from './support.js';
 
@@ -82,7 +82,20 @@ describe('cli: groups', () => {
     await c.xreadgroup('GROUP', 'stale-g', 'old-worker', 'COUNT', 1, 'STREAMS', channel, '>');
     // stale-g was first seen long ago; its consumer goes idle past --stale-after below.
     await c.hset(`{${channel}}:groups`, 'stale-g', String(Date.now() - 86_400_000));
-    await new Promise((r) => setTimeout(r, 300));
+    // Both groups' consumers idle (and live-g's entries pending) for at least 250 ms, as Redis counts.
+    await waitFor(async () => {
+      const idle = await Promise.all(
+        [
+          ['live-g', 'worker-1'],
+          ['stale-g', 'old-worker'],
+        ].map(async ([group, name]) => {
+          const consumers = (await c.xinfo('CONSUMERS', channel, group!)) as unknown[][];
+          const consumer = consumers.find((x) => x[x.indexOf('name') + 1] === name)!;
+          return Number(consumer[consumer.indexOf('idle') + 1]);
+        }),
+      );
+      return idle.every((ms) => ms >= 250);
+    }, 'the consumers idle for 250 ms');
 
     const out = await cliJson<GroupsJson>(['groups', channel, '--stale-after', '200ms'], { url: redis.url });
     assert.equal(out.channel, channel);

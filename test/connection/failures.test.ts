@@ -18,7 +18,7 @@ import {
   silentLogger,
   type Logger,
 } from '../../src/index.js';
-import { delay, uniqueChannel, waitFor } from '../support/harness.js';
+import { uniqueChannel, waitFor } from '../support/harness.js';
 import { freePort, startRedis, type RedisServer } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -105,7 +105,9 @@ describe('a refused login', () => {
       assert.equal(err.endpoint, `127.0.0.1:${server.port}`);
       assert.match(err.message, /refused the login of user "ops"/);
     }
-    await delay(300); // let a few reconnect attempts happen and be reported
+    // A few reconnect attempts happen and are reported (reconnect events).
+    const attempts = (): number => seen.filter((x) => typeof x === 'object' && x !== null && 'delayMs' in x).length;
+    await waitFor(() => attempts() >= 2, 'reconnect attempts reported');
     const stats = await s.getStats();
     const command = stats.connections.find((c) => c.name.endsWith(':command'));
     assert.equal(command?.lastErrorCode, 'ERR_AUTH');
@@ -140,7 +142,7 @@ describe('a refused login', () => {
     );
     const report = reconnects.find((r) => r.error instanceof AuthError);
     assert.equal(report?.endpoint, `127.0.0.1:${server.port}`);
-    await delay(500);
+    await waitFor(() => reconnects.filter((r) => r.error instanceof AuthError).length >= 3, 'more refused attempts');
     const warnings = logger.lines.filter((l) => l.startsWith('warn') && l.includes('reconnecting'));
     const refused = warnings.filter((l) => l.includes('WRONGPASS'));
     assert.equal(refused.length, 1, `the refused login is logged once, not per attempt (${warnings.length} lines)`);
@@ -149,7 +151,8 @@ describe('a refused login', () => {
     await admin.config('SET', 'requirepass', PASSWORD);
     admin.disconnect();
     const id = await s.sendMessage(channel, { name: 'n', body: 2 }).catch(async () => {
-      await delay(1500); // the next reconnect attempt succeeds
+      // The next reconnect attempt succeeds.
+      await waitFor(async () => (await s.getStats()).connections.every((c) => c.state === 'ready'), 'reconnected');
       return s.sendMessage(channel, { name: 'n', body: 2 });
     });
     assert.match(id, /^\d+-\d+$/);

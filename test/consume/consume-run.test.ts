@@ -197,7 +197,7 @@ describe('ConsumeRun: the first connection', () => {
       await run.done;
       fakes.connection.reject(new Error('late'));
       await flush();
-      await sleep(10);
+      await sleep(10); // an absence: no unhandled rejection comes
       assert.deepEqual(unhandled, []);
       assert.equal(fakes.loops.length, 0);
     } finally {
@@ -311,7 +311,7 @@ describe('ConsumeRun: supervision', () => {
     const started = Date.now();
     await run.stop();
     assert.ok(Date.now() - started < 200, `stopped after ${Date.now() - started} ms`);
-    await sleep(10);
+    await sleep(10); // an absence: no restart comes
     assert.equal(fakes.loops.length, 1);
   });
 
@@ -324,7 +324,7 @@ describe('ConsumeRun: supervision', () => {
     assert.equal(a.running, false);
     assert.equal(b.stops, 0);
     assert.equal(b.running, true);
-    await sleep(20);
+    await sleep(20); // an absence: no restart comes
     assert.equal(fakes.loops.length, 2, 'not restarted');
     assert.deepEqual(fakes.reports, [], 'a removed loop that ends is no failure');
     await run.remove('unknown'); // nothing to do
@@ -397,7 +397,9 @@ describe('ConsumeRun: supervision', () => {
     process.on('unhandledRejection', onUnhandled);
     const run = new ConsumeRun(OPTIONS, undefined, deps);
     fakes.connection.resolve();
-    await sleep(700); // the first restart waits 250-500 ms
+    // The first restart waits 250-500 ms: look every 20 ms until it built the loop (or 5 s passed).
+    const started = Date.now();
+    while (fakes.loopsOf('a').length < 1 && Date.now() - started < 5000) await sleep(20);
     process.off('unhandledRejection', onUnhandled);
     assert.deepEqual(unhandled, []);
     assert.ok(fakes.reports.some(([err]) => err instanceof Error && err.message === 'cannot build'));

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RedisStreamer, RedisStreamerOptions } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { waitUntilWaiting } from '../support/states.js';
 import { MAX_WAITERS } from '../../src/consume/read-paths.js';
 
 const redis = useRedis();
@@ -64,7 +65,7 @@ async function commandsDuring(during: () => Promise<void>): Promise<Map<string, 
   return diff;
 }
 
-/** A streamer consuming `count` fresh channels that have all read one message and wait now. */
+/** A streamer consuming `count` fresh channels that have all read one message and wait again now. */
 async function parked(
   service: string,
   count: number,
@@ -75,9 +76,10 @@ async function parked(
   const seen = new Map<string, number>();
   const s = redis.streamer(service, options);
   const { run } = await consumeAll(s, channels, seen, blockMs);
-  await delay(200);
+  await waitUntilWaiting(redis.client, service);
   await publishOneEach(channels, 0);
   await waitFor(() => seen.size === count, 'the first round handled');
+  await waitUntilWaiting(redis.client, service);
   return { s, channels, seen, run };
 }
 
@@ -93,7 +95,7 @@ describe('many channels', () => {
     const seen = new Map<string, number>();
     const s = redis.streamer('many-svc');
     const { run } = await consumeAll(s, channels, seen);
-    await delay(300); // every loop is waiting now
+    await waitUntilWaiting(redis.client, 'many-svc', { atLeast: MAX_WAITERS });
     await publishOneEach(channels, 1);
     await waitFor(() => seen.size === 1000, 'the first round handled');
     await publishOneEach(channels, 2);
@@ -119,7 +121,7 @@ describe('many channels', () => {
     ];
     for (let i = 0; i < 5; i++) await publishOneEach(channels, i);
     await waitFor(() => a.size === 1000 && b1.size + b2.size >= 1000, 'everything handled');
-    await delay(200);
+    await delay(200); // an absence: no message arrives a second time (nothing to wait on)
     exactlyOnce(a, 1000);
     const both = new Map([...b1, ...b2]);
     exactlyOnce(both, 1000);
@@ -135,7 +137,7 @@ describe('many channels', () => {
     const seen = new Map<string, number>();
     const s = redis.streamer('subunsub-svc');
     const { run } = await consumeAll(s, first, seen);
-    await delay(200);
+    await waitUntilWaiting(redis.client, 'subunsub-svc');
     for (const channel of later) {
       await s.subscribe(channel, { startFromLatest: false });
       s.registerHandler(channel, (_n, p) => void seen.set(`${channel}/${(p as { i: number }).i}`, 1));
@@ -146,7 +148,7 @@ describe('many channels', () => {
     for (const channel of dropped) await s.unsubscribe(channel);
     await publishOneEach(first, 2);
     await waitFor(() => seen.size === 240, 'the others still consumed');
-    await delay(300);
+    await delay(300); // an absence: nothing arrives on an unsubscribed channel (nothing to wait on)
     for (const channel of dropped) assert.equal(seen.has(`${channel}/2`), false, `${channel} was unsubscribed`);
     await s.cleanup();
     await run;
@@ -157,7 +159,7 @@ describe('many channels', () => {
     const seen = new Map<string, number>();
     const s = redis.streamer('killed-shared-svc', { delivery: 'at-least-once' });
     const { run } = await consumeAll(s, channels, seen);
-    await delay(200);
+    await waitUntilWaiting(redis.client, 'killed-shared-svc');
     await publishOneEach(channels, 1);
     await waitFor(() => seen.size === 50, 'before the kill');
     const list = String(await redis.client.client('LIST'));
@@ -188,7 +190,7 @@ describe('many channels', () => {
       });
     }
     const run = s.persistConsume({ blockMs: 1000 });
-    await delay(200);
+    await waitUntilWaiting(redis.client, 'flood-svc');
     const pub = redis.streamer('flood-pub');
     const flooding = (async () => {
       for (let i = 0; i < 40; i++) {
@@ -213,12 +215,11 @@ describe('many channels', () => {
   it('idle channels among many do no reads of their own, and still wake at once', async () => {
     const blockMs = 300;
     const { s, channels, seen, run } = await parked('idle-svc', 100, blockMs);
-    await delay(100);
     // Each loop waits without a deadline: no read (a transaction) in 2 s, where a wait timing out
     // every blockMs would read a few times per channel. The waits cost, per waiter (at most MAX_WAITERS), one
     // XREAD per blockMs and one look at the replay streams per blockMs, whatever the channels.
     const idleMs = 2000;
-    const ran = await commandsDuring(() => delay(idleMs));
+    const ran = await commandsDuring(() => delay(idleMs)); // a measurement window, not a wait
     const seenRan = JSON.stringify([...ran]);
     assert.equal((ran.get('exec') ?? 0) + (ran.get('xreadgroup') ?? 0), 0, `reads while idle: ${seenRan}`);
     const perWaiter = 2 * Math.ceil(idleMs / blockMs + 1);
@@ -233,8 +234,7 @@ describe('many channels', () => {
   it('an idle channel among many reads once per half staleGroupMs (its consumer stays seen)', async () => {
     const staleGroupMs = 2400; // the smallest allowed with blockMs 300: a read every 1.2 s
     const { s, run } = await parked('live-svc', 20, 300, { staleGroupMs });
-    await delay(100);
-    const ran = await commandsDuring(() => delay(3000));
+    const ran = await commandsDuring(() => delay(3000)); // a measurement window, not a wait
     const reads = ran.get('exec') ?? 0;
     assert.ok(reads >= 20 && reads <= 20 * 4, `${reads} reads of 20 channels in 3 s`);
     await s.cleanup();
@@ -256,12 +256,12 @@ describe('many channels', () => {
       });
     }
     const run = s.persistConsume({ blockMs: 300 });
-    await delay(200);
+    await waitUntilWaiting(redis.client, 'replay-svc');
     await redis.streamer('replay-pub').sendMessage(target, { name: 'n', body: 1 });
     const dlq = s.deadLetters(target);
     await waitFor(async () => (await dlq.size()) === 1, 'dead-lettered');
     broken = false;
-    await delay(700); // every loop waits again
+    await waitUntilWaiting(redis.client, 'replay-svc');
     assert.equal((await dlq.replay('all')).replayed, 1);
     await waitFor(() => handled === 1, 'the replayed entry handled', 5000);
     await s.cleanup();

@@ -24,7 +24,9 @@ const status = await new Promise<number>((resolve, reject) => {
 const half = connect(port, '127.0.0.1', () => half.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
 half.on('error', () => {});
 half.unref();
-await new Promise((r) => setTimeout(r, 300)); // a few samples
+// A few sampler ticks (refreshMs 100), so close() meets a running sampler. Not a state to wait on:
+// nothing outside the dashboard shows a tick.
+await new Promise((r) => setTimeout(r, 300));
 const started = Date.now();
 await dashboard.close();
 const closeMs = Date.now() - started;

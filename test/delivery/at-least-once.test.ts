@@ -33,7 +33,7 @@ describe('at-least-once: retries', () => {
     void s.persistConsume({ blockMs: 300 });
     await redis.streamer('pub').sendMessage(channel, { name: 'n', body: {} });
     await waitFor(() => handled === 1, 'handled after retries');
-    await delay(300);
+    await delay(300); // an absence: no fourth attempt comes (nothing to wait on)
     assert.deepEqual(attempts, [1, 2, 3]);
     assert.equal(handled, 1);
     // The backoff: about 100 ms before attempt 2, about 200 ms before attempt 3 (half fixed, half jitter).
@@ -118,7 +118,7 @@ describe('at-least-once: retries', () => {
     fail = false;
     await failing.deadLetters(channel).replay('all');
     await waitFor(() => seen.failing === 1, 'handled by the failing group');
-    await delay(300);
+    await delay(300); // an absence: the other group does not get the replay (nothing to wait on)
     assert.deepEqual(seen, { failing: 1, other: 1 });
     assert.equal(await redis.client.xlen(channel), 1, 'nothing was appended to the channel');
     // A dtpyfw group (which knows nothing of replay markers) reading the channel sees only the original.
@@ -153,7 +153,7 @@ describe('at-least-once: retries', () => {
     void s.persistConsume({ blockMs: 300 });
     await redis.streamer('pub').sendMessage(channel, { name: 'n', body: {} });
     await waitFor(async () => (await s.deadLetters(channel).size()) === 1, 'dead-lettered');
-    await delay(300);
+    await delay(300); // an absence: no retry comes (nothing to wait on)
     assert.equal(calls, 1);
     const [record] = await s.deadLetters(channel).list();
     assert.equal(record?.reason, 'unrecoverable');
@@ -195,7 +195,7 @@ describe('at-least-once: long handlers', () => {
       await s.subscribe(channel);
       s.registerHandler(channel, async () => {
         calls++;
-        await delay(claimIdleMs * 4);
+        await delay(claimIdleMs * 4); // the long handler itself
         done++;
       });
       void s.persistConsume({ blockMs: 200 });
@@ -204,7 +204,7 @@ describe('at-least-once: long handlers', () => {
     await make();
     await redis.streamer('pub').sendMessage(channel, { name: 'slow', body: {} });
     await waitFor(() => done === 1, 'the slow handler finished', 10_000);
-    await delay(claimIdleMs * 2);
+    await delay(claimIdleMs * 2); // an absence: no late takeover either (nothing to wait on)
     assert.equal(calls, 1, 'handled once, not taken over mid-run');
   });
 
@@ -244,9 +244,12 @@ describe('at-least-once: long handlers', () => {
     const id = await redis.client.xadd(channel, '*', 'name', 'a', 'body', '1');
     await redis.client.xreadgroup('GROUP', group, 'dead-consumer', 'COUNT', 1, 'STREAMS', channel, '>');
     await redis.client.xdel(channel, id!);
-    s.registerHandler(channel, () => {});
+    let ran = 0;
+    s.registerHandler(channel, () => void ran++);
     void s.persistConsume({ blockMs: 200 });
     await waitFor(async () => (await pendingCount(channel, group)) === 0, 'the ghost entry left the pending list');
+    assert.equal(ran, 0, 'nothing was handed to the handler: the entry is gone');
+    assert.equal(await s.deadLetters(channel).size(), 0, 'nor dead-lettered');
   });
 });
 
@@ -271,9 +274,12 @@ describe('at-least-once: the server forgets its scripts', () => {
         Array.from({ length: 20 }, (_, k) => ({ name: 'n', body: { i: i + k } })),
       );
       if (i % 100 === 0) await redis.client.script('FLUSH');
-      await delay(5);
+      await delay(5); // pacing: the flushes land between batches
     }
     await waitFor(() => seen.size === N, 'every message handled');
+    const group = `${channel}:flush-svc:cg`;
+    await waitFor(async () => (await pendingCount(channel, group)) === 0, 'every entry acknowledged');
+    assert.equal(await redis.client.xlen(`{${channel}}:dlq`), 0, 'no entry dead-lettered for a missing script');
   });
 });
 
@@ -376,7 +382,12 @@ describe('stats', () => {
     await pub.sendMessage(channel, { name: 'fail', body: {} });
     await pub.sendMessage(channel, { name: 'slow', body: {} });
     await waitFor(async () => (await s.deadLetters(channel).size()) === 1, 'one dead letter');
-    await delay(200);
+    await waitFor(async () => {
+      const pending = (await redis.client.xpending(channel, `${channel}:stats-svc:cg`, '-', '+', 10)) as Array<
+        [string, string, number, number]
+      >;
+      return pending.length === 1 && pending[0]![2] >= 150;
+    }, "'slow' pending for 150 ms (XPENDING idle)");
     const stats = await s.getStats();
     const c = stats.perChannel[channel]!;
     assert.equal(c.redis?.group, `${channel}:stats-svc:cg`);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, Inspector, aclRules, renderPrometheus } from '../../src/index.js';
+import { ClosedError, ConfigError, Inspector, aclRules, renderPrometheus, silentLogger } from '../../src/index.js';
 
 /** Asserts a ConfigError (ERR_CONFIG) whose message holds each part. */
 function configError(...parts: string[]): (err: unknown) => boolean {
@@ -48,8 +48,13 @@ describe('new Inspector(redis, options)', () => {
   });
 
   it('takes the options it knows', async () => {
-    const inspector = new Inspector(NOWHERE, { staleGroupMs: 1000 });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: object, message?: string) => void warnings.push(message ?? '') };
+    let inspector: Inspector | undefined;
+    assert.doesNotThrow(() => (inspector = new Inspector(NOWHERE, { staleGroupMs: 1000, logger })));
+    assert.ok(inspector instanceof Inspector);
     await inspector.close();
+    assert.deepEqual(warnings, [], 'nothing to warn about');
   });
 });
 
@@ -84,8 +89,9 @@ describe('inspector calls check their options before anything is sent', () => {
     await assert.rejects(inspector.replayDeadLetters('orders', 'ALL' as never), configError("did you mean 'all'?"));
   });
 
-  it('closes', async () => {
+  it('closes, and refuses calls once closed', async () => {
     await inspector.close();
+    await assert.rejects(inspector.channels(), (err: unknown) => err instanceof ClosedError);
   });
 });
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { RedisStreamer, silentLogger } from '../../src/index.js';
-import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { waitUntilWaiting } from '../support/states.js';
 
 const redis = useRedis();
 
@@ -77,7 +78,7 @@ describe('a hung connection', () => {
     const publisher = redis.streamer('hung-pub');
     await publisher.sendMessage(channel, { name: 'n', body: { i: 0 } });
     await waitFor(() => got.length === 1, 'first message');
-    await delay(50); // the loop is now waiting on its connection
+    await waitUntilWaiting(redis.client, 'hung-svc'); // the loop is now waiting on its connection
     proxy.freeze();
     const frozenAt = Date.now();
     // Redis hands this one to the frozen connection; its reply never arrives.

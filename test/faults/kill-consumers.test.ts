@@ -34,7 +34,7 @@ async function publishOverTime(channel: string, total: number, batches: number, 
       channel,
       Array.from({ length: per }, (_, k) => ({ name: 'n', body: { i: b * per + k } })),
     );
-    await delay(gapMs);
+    await delay(gapMs); // the publishing pace
   }
   await publisher.cleanup();
 }
@@ -56,10 +56,10 @@ describe('consumer processes killed with SIGKILL', () => {
     const N = 3000;
     const publishing = publishOverTime(channel, N, 30, 50);
     for (let round = 0; round < 3; round++) {
-      await delay(400);
+      await delay(400); // the kill schedule, while publishing goes on
       const victim = round % 3;
       await killHard(workers[victim]!);
-      await delay(200);
+      await delay(200); // down for a while before it comes back
       workers[victim] = await startChild(WORKER, args());
     }
     await publishing;
@@ -94,12 +94,13 @@ describe('consumer processes killed with SIGKILL', () => {
     const N = 2000;
     const publishing = publishOverTime(channel, N, 20, 50);
     for (let round = 0; round < 3; round++) {
-      await delay(300);
+      await delay(300); // the kill schedule, while publishing goes on
       await killHard(workers[0]!);
       workers[0] = await startChild(WORKER, args());
     }
     await publishing;
-    // Wait until the group has handed out everything, then until the handling settles.
+    // Wait until the group has handed out everything, then stop the workers gently: each finishes
+    // (and records) what it has read before it exits, so the figures are final.
     await waitFor(
       async () => {
         const groups = (await redis.client.xinfo('GROUPS', channel)) as unknown[][];
@@ -109,10 +110,9 @@ describe('consumer processes killed with SIGKILL', () => {
       'the group read everything',
       30_000,
     );
-    await delay(500);
+    for (const w of workers) await stopGently(w);
     const f = await figures(results, N);
     console.log(`[kill at-most-once] ${JSON.stringify(f)}`);
-    for (const w of workers) await stopGently(w);
     assert.equal(f.duplicated, 0);
     // What a kill may lose: the batches the killed process had read, at most two of maxCount (64).
     assert.ok(f.lost <= 3 * 2 * 64, `lost ${f.lost}, more than the batches in memory at the kills`);

@@ -36,7 +36,7 @@ async function publishSurely(publisher: RedisStreamer, channel: string, i: numbe
       await publisher.sendMessage(channel, { name: 'n', body: { i } });
       return;
     } catch {
-      await delay(50);
+      await delay(50); // the retry pace
     }
   }
 }
@@ -52,8 +52,10 @@ describe('Redis faults (at-least-once)', { skip: needsPrivateServer }, () => {
     const handled = new Map<number, number>();
     const handledAt: number[] = [];
     const consumers: RedisStreamer[] = [];
+    const noticed = new Set<RedisStreamer>();
     for (let k = 0; k < 2; k++) {
       const s = redis.streamer('restart-svc', RESILIENT);
+      s.on('reconnect', () => noticed.add(s));
       await s.subscribe(channel, { startFromLatest: false });
       s.registerHandler(channel, (_n, p) => {
         const { i } = p as { i: number };
@@ -70,7 +72,7 @@ describe('Redis faults (at-least-once)', { skip: needsPrivateServer }, () => {
     await waitFor(() => handled.size >= 300, 'first half handled');
 
     await server.kill(); // SIGKILL: only what AOF (appendfsync always) wrote survives
-    await delay(1500);
+    await waitFor(() => noticed.size === 2, 'both consumers noticed the server is gone');
     await server.restart();
     const backAt = Date.now();
     for (; next < N; next++) await publishSurely(publisher, channel, next);
@@ -100,7 +102,7 @@ describe('Redis faults (at-least-once)', { skip: needsPrivateServer }, () => {
       s.registerHandler(channel, async (_n, p) => {
         const { i } = p as { i: number };
         handled.set(i, (handled.get(i) ?? 0) + 1);
-        await delay(1);
+        await delay(1); // the handler's work
       });
       void s.persistConsume({ blockMs, restMs: 10 });
       consumers.push(s);
@@ -127,7 +129,7 @@ describe('Redis faults (at-least-once)', { skip: needsPrivateServer }, () => {
           kills++;
         }
       }
-      await delay(150);
+      await delay(150); // the kill pace
     }
     // After the last kill, the loops must recover within block time + grace and drain everything.
     const stopKillingAt = Date.now();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startRedis } from '../support/redis-server.js';
-import { needsPrivateServer } from '../support/harness.js';
+import { needsPrivateServer, waitFor } from '../support/harness.js';
 import { leftoverResources } from '../support/active-resources.js';
 import { startChild } from '../support/processes.js';
 
@@ -29,7 +29,7 @@ describe('shutdown under faults', { skip: needsPrivateServer }, () => {
     try {
       const child = await startChild('test/support/child-stop.ts', [server.url, 'redis-down']);
       await server.kill();
-      await new Promise((r) => setTimeout(r, 300)); // the connections notice and start reconnecting
+      await waitFor(() => child.output().includes('reconnecting'), 'the connections notice and start reconnecting');
       child.process.stdin?.write('stop\n');
       const code = await exitOf(child, 8000);
       assert.equal(code, 0, child.output());

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { aclRules, RedisInstance, RedisStreamer, silentLogger, type Logger } from '../../src/index.js';
 import { groupsKey, guardKey, retryKey } from '../../src/naming.js';
-import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { waitForServerTime } from '../support/states.js';
 
 const redis = useRedis();
 const failing = {
@@ -139,7 +140,8 @@ describe('failure records of a destroyed group', () => {
     // The mark is newer than the window (1 s): kept, and the group still listed so it comes back for it.
     assert.notEqual(await redis.client.get(guardKey(channel, group)), null);
     assert.notEqual(await redis.client.hget(groupsKey(channel), group), null);
-    await delay(1100);
+    const mark = (await redis.client.get(guardKey(channel, group)))!;
+    await waitForServerTime(redis.client, Number(mark.split('-')[0]) + 1000, 'the mark older than the window');
     const [later] = await other.cleanupChannels();
     assert.equal(later?.retryRecordsRemoved, 0);
     assert.equal(await redis.client.get(guardKey(channel, group)), null, 'older than the window: dropped');

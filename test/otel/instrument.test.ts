@@ -79,6 +79,8 @@ describe('instrument()', () => {
     instrumentation.close();
     release();
     await waitFor(() => otel.spans().some((x) => x.name === `process ${channel}`), 'the span ended');
+    const span = otel.spans().find((x) => x.name === `process ${channel}`);
+    assert.ok(span !== undefined && span.ended, 'the process span was ended, not left open');
   });
 
   it('turns on metrics alone (no span, no trace field) or tracing alone (no measurement)', async () => {

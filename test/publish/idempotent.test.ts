@@ -11,8 +11,17 @@ import { Redis } from 'ioredis';
 import { InvalidMessageError, PublishError, type MessageContext } from '../../src/index.js';
 import { publishKeys } from '../../src/naming.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { waitForServerTime } from '../support/states.js';
 
 const redis = useRedis();
+
+/** The server time (ms) an entry id carries: the windows below are measured from it. */
+const msOf = (id: string): number => Number(id.split('-')[0]);
+
+/** Waits until the server's clock is `ms` past the time of entry `id` (the windows are the server's). */
+async function pastIdBy(id: string, ms: number, what: string): Promise<void> {
+  await waitForServerTime(redis.client, msOf(id) + ms, what);
+}
 
 async function keysOf(channel: string): Promise<string[]> {
   const entries = await redis.client.xrange(channel, '-', '+');
@@ -45,7 +54,7 @@ describe('idempotent publishing', () => {
     const ttl = await redis.client.pttl(current);
     assert.ok(ttl > 0 && ttl <= 300, `the records expire with the window (pttl ${ttl})`);
     assert.equal(await redis.client.exists(previous), 0, 'no previous generation yet');
-    await delay(400);
+    await pastIdBy(first, 300, 'the first record older than the window');
     const second = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' });
     assert.notEqual(second, first);
     assert.equal(await redis.client.xlen(channel), 2);
@@ -57,9 +66,11 @@ describe('idempotent publishing', () => {
     const [current, previous] = publishKeys(channel);
     const old = 'заказ-7✓'; // not ASCII
     const first = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: old });
-    await delay(300);
+    await pastIdBy(first, 300, 'the generation 300 ms old');
     const newer = await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' });
-    await delay(300); // the generation is 600 ms old: this publish moves it to the previous one
+    // The generation started with the first publish: once it is a window old, this publish moves it
+    // to the previous one ('new' is then about 200 ms old, remembered there).
+    await pastIdBy(first, 500, 'the generation a window old');
     const again = await s.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: old });
     assert.notEqual(again, first, 'a key older than the window appends again');
     assert.deepEqual(
@@ -68,12 +79,13 @@ describe('idempotent publishing', () => {
       'the previous generation holds the records made before the change',
     );
     assert.equal(await redis.client.hget(current, old), again);
-    // 'new' is 300 ms old, in the previous generation: still remembered.
+    // 'new', younger than the window, is in the previous generation: still remembered.
     assert.equal(await s.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'new' }), newer);
     assert.equal(await redis.client.xlen(channel), 3);
-    await delay(250);
+    // The current generation started with `again`: 'mid' joins it, then the next change comes.
+    await pastIdBy(again, 250, 'half a window into the new generation');
     const mid = await s.sendMessage(channel, { name: 'n', body: 3 }, { idempotencyKey: 'mid' });
-    await delay(300); // the next change: the previous generation goes (its records are all stale)
+    await pastIdBy(again, 500, 'the next change: the previous generation goes (its records are all stale)');
     const later = await s.sendMessage(channel, { name: 'n', body: 4 }, { idempotencyKey: 'later' });
     assert.deepEqual(await redis.client.hmget(previous, old, 'mid', 'new', 'later'), [again, mid, null, null]);
     assert.deepEqual(await redis.client.hmget(current, old, 'mid', 'new', 'later'), [null, null, null, later]);
@@ -88,9 +100,10 @@ describe('idempotent publishing', () => {
       { name: 'n', body: 2, idempotencyKey: 'a' },
     ]);
     assert.equal(ids[2], ids[0], 'a key repeated in a batch resolves to its first entry');
-    await delay(250);
+    await pastIdBy(ids[0]!, 250, "'a' 250 ms old");
     assert.deepEqual(await s.sendMessages(channel, [{ name: 'n', body: 3, idempotencyKey: 'a' }]), [ids[0]]);
-    await delay(200); // 'a' was first published 450 ms ago, repeated 200 ms ago
+    // 'a' was first published more than the window ago, repeated less than that ago.
+    await pastIdBy(ids[0]!, 400, "'a' first published a window ago");
     const fresh = await s.sendMessage(channel, { name: 'n', body: 4 }, { idempotencyKey: 'a' });
     assert.notEqual(fresh, ids[0]);
     assert.equal(await redis.client.xlen(channel), 3);
@@ -105,7 +118,7 @@ describe('idempotent publishing', () => {
     await short.sendMessage(channel, { name: 'n', body: 2 }, { idempotencyKey: 'other' });
     const ttl = await redis.client.pttl(current);
     assert.ok(ttl > 1000, `a short-window publish does not shorten the records' life (pttl ${ttl})`);
-    await delay(300);
+    await pastIdBy(first, 300, "the key older than the short window's generation");
     assert.equal(
       await long.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k' }),
       first,
@@ -207,7 +220,7 @@ describe('idempotent publishing', () => {
     let kills = 0;
     const killer = (async () => {
       while (!stop) {
-        await delay(25);
+        await delay(25); // the pace of the kills
         const list = String(await admin.client('LIST'));
         for (const line of list.split('\n')) {
           if (!line.includes('name=redis-streamer:storm-pub:command')) continue;

@@ -146,7 +146,11 @@ describe('what a failover loses (asynchronous replication)', () => {
       await waitFor(() => acknowledged.length >= 1000, 'publishing under way');
       // The replica falls behind: nothing passes its link any more...
       link.freeze();
-      await new Promise((r) => setTimeout(r, 200));
+      const settledAtFreeze = acknowledged.length + rejected;
+      await waitFor(
+        () => acknowledged.length + rejected >= settledAtFreeze + 20,
+        'a wave of publishes settled while the replica is cut off',
+      );
       // ...and the primary dies before it has caught up: what was in transit is gone.
       await primary.kill();
       await link.stop();

@@ -27,6 +27,8 @@ const CLUSTER_EXIT_CHILD = fileURLToPath(new URL('../support/child-cluster-exit.
 let cluster: RedisCluster;
 let client: Cluster;
 const streamers: RedisStreamer[] = [];
+/** Set when the file ends: a publishing loop a failed test left running stops. */
+let ended = false;
 
 before(async () => {
   cluster = await startCluster();
@@ -39,6 +41,7 @@ before(async () => {
 });
 
 after(async () => {
+  ended = true;
   await Promise.all(streamers.map((s) => s.cleanup()));
   client.disconnect();
   await cluster.stop();
@@ -72,6 +75,100 @@ async function channelsOverPrimaries(prefix: string, count: number): Promise<str
   }
   assert.equal(byPrimary.size, 3, 'the channels live on all three primaries');
   return [...byPrimary.values()].flat().slice(0, count);
+}
+
+/** An at-least-once consumer of `channel` that counts how often each message (its body's `i`) ran. */
+function countingConsumer(channel: string, service: string): { counts: Map<number, number>; started: Promise<void> } {
+  const counts = new Map<number, number>();
+  const s = streamer(service, { delivery: 'at-least-once', claimIdleMs: 1000, claimIntervalMs: 200 });
+  const started = (async () => {
+    await s.subscribe(channel, { startFromLatest: false });
+    s.registerHandler(channel, (_n, p) => {
+      const { i } = p as { i: number };
+      counts.set(i, (counts.get(i) ?? 0) + 1);
+    });
+    void s.persistConsume({ blockMs: 500 });
+  })();
+  return { counts, started };
+}
+
+/** A publisher that keeps going while the topology changes under it. */
+interface PublishRun {
+  /** The numbers whose publish resolved, in order. */
+  readonly sent: number[];
+  /** The errors of the publishes that were refused. */
+  readonly refused: unknown[];
+  /** The number of publishes attempted so far. */
+  readonly attempts: number;
+  /** How many of `sent` were attempted after finishAfter() was called. */
+  readonly sentAfterChange: number;
+  /** Publishes `more` further messages, then resolves. */
+  finishAfter(more: number): Promise<void>;
+}
+
+/**
+ * Publishes `{ i }` for i = 0, 1, … to `channel`, one every `gapMs` (pacing, not a wait for a
+ * state), until finishAfter() says how many more: so the change it is called after happens while
+ * publishing, however long the change takes.
+ */
+function publishDuring(pub: RedisStreamer, channel: string, gapMs: number): PublishRun {
+  const sent: number[] = [];
+  const refused: unknown[] = [];
+  let attempts = 0;
+  let stopAt = Infinity;
+  let changedAt = Infinity;
+  const loop = (async () => {
+    for (let i = 0; i < stopAt && !ended; i++) {
+      attempts = i + 1;
+      try {
+        await pub.sendMessage(channel, { name: 'n', body: { i } });
+        sent.push(i);
+      } catch (err) {
+        refused.push(err); // refused while the primary changed: the caller knows
+      }
+      await delay(gapMs);
+    }
+  })();
+  return {
+    sent,
+    refused,
+    get attempts() {
+      return attempts;
+    },
+    get sentAfterChange() {
+      return sent.filter((i) => i >= changedAt).length;
+    },
+    finishAfter(more) {
+      changedAt = attempts;
+      stopAt = attempts + more;
+      return loop;
+    },
+  };
+}
+
+/**
+ * After a topology change under `run`: most publishes succeeded (before and after the change),
+ * every one that succeeded was handled, and few were handled twice.
+ */
+async function assertLostNoneAndFewDuplicates(
+  run: PublishRun,
+  counts: Map<number, number>,
+  label: string,
+): Promise<void> {
+  const firstRefusal = run.refused.length > 0 ? String(run.refused[0]) : 'none';
+  // A planned change moves the slot without losing writes; a publish may be refused while it
+  // happens, but most must go through, and publishing must go on once it is done.
+  assert.ok(
+    run.sent.length >= run.attempts * 0.9,
+    `${run.refused.length} of ${run.attempts} publishes refused (first: ${firstRefusal})`,
+  );
+  assert.ok(run.sentAfterChange >= 90, `only ${run.sentAfterChange} of 100 publishes after the change went through`);
+  await waitFor(() => run.sent.every((i) => counts.has(i)), 'every acknowledged publish handled', 20_000);
+  const duplicated = [...counts.values()].reduce((x, n) => x + n, 0) - counts.size;
+  console.log(`[${label}] ${JSON.stringify({ sent: run.sent.length, refused: run.refused.length, duplicated })}`);
+  // A message runs twice only when its acknowledgement was refused during the change and it was
+  // reclaimed: a handful at this publishing rate, never more than one read batch (32 by default).
+  assert.ok(duplicated <= 32, `${duplicated} messages handled twice`);
 }
 
 describe('Redis Cluster', () => {
@@ -185,71 +282,36 @@ describe('Redis Cluster', () => {
       `[cluster failover] ${JSON.stringify({ promotedMs: promotion.ms, resumeMs, sent: acknowledged.length, lost: acknowledged.filter((i) => !handled.has(i)).length, duplicated })}`,
     );
     assert.ok(resumeMs < 10_000, `consumption resumed ${resumeMs} ms after the promotion`);
+    // Handled again only what the old primary acknowledged and had not replicated when it died: the
+    // consumer had handled (and acknowledged) everything before the kill, so a batch at most.
+    assert.ok(duplicated <= 32, `${duplicated} messages handled twice`);
     await cluster.restartNode(port);
   });
 
-  it('a planned failover (CLUSTER FAILOVER): lost 0', async () => {
+  it('a planned failover (CLUSTER FAILOVER): lost 0, publishing goes on, duplicates bounded', async () => {
     const [channel] = await channelsOverPrimaries('planned', 3);
-    const handled = new Set<number>();
-    const s = streamer('planned-svc', { delivery: 'at-least-once', claimIdleMs: 1000, claimIntervalMs: 200 });
-    await s.subscribe(channel!, { startFromLatest: false });
-    s.registerHandler(channel!, (_n, p) => void handled.add((p as { i: number }).i));
-    void s.persistConsume({ blockMs: 500 });
-    const pub = streamer('planned-pub');
-    const sent: number[] = [];
-    const publishing = (async () => {
-      for (let i = 0; i < 300; i++) {
-        try {
-          await pub.sendMessage(channel!, { name: 'n', body: { i } });
-          sent.push(i);
-        } catch {
-          // refused while the primary changed: the caller knows
-        }
-        await delay(5);
-      }
-    })();
-    await delay(300);
+    const handled = countingConsumer(channel!, 'planned-svc');
+    await handled.started;
+    const run = publishDuring(streamer('planned-pub'), channel!, 5);
+    await waitFor(() => run.sent.length >= 50, 'publishing under way before the failover');
     const { port } = await cluster.primaryFor(channel!);
     await cluster.failover(await cluster.replicaOf(port));
-    await publishing;
-    await waitFor(() => sent.every((i) => handled.has(i)), 'every acknowledged publish handled', 20_000);
-    console.log(`[cluster planned failover] ${JSON.stringify({ sent: sent.length, refused: 300 - sent.length })}`);
+    await run.finishAfter(100);
+    await assertLostNoneAndFewDuplicates(run, handled.counts, 'cluster planned failover');
   });
 
-  it("a channel's slot migrated to another primary while it is consumed: lost 0", async () => {
+  it("a channel's slot migrated to another primary while it is consumed: lost 0, duplicates bounded", async () => {
     const [channel] = await channelsOverPrimaries('migrate', 3);
-    const handled = new Map<number, number>();
-    const s = streamer('migrate-svc', { delivery: 'at-least-once', claimIdleMs: 1000, claimIntervalMs: 200 });
-    await s.subscribe(channel!, { startFromLatest: false });
-    s.registerHandler(channel!, (_n, p) => {
-      const { i } = p as { i: number };
-      handled.set(i, (handled.get(i) ?? 0) + 1);
-    });
-    void s.persistConsume({ blockMs: 500 });
-    const pub = streamer('migrate-pub');
-    const sent: number[] = [];
-    const publishing = (async () => {
-      for (let i = 0; i < 400; i++) {
-        try {
-          await pub.sendMessage(channel!, { name: 'n', body: { i } });
-          sent.push(i);
-        } catch {
-          // refused during the move: the caller knows
-        }
-        await delay(3);
-      }
-    })();
-    await delay(300);
+    const handled = countingConsumer(channel!, 'migrate-svc');
+    await handled.started;
+    const run = publishDuring(streamer('migrate-pub'), channel!, 3);
+    await waitFor(() => run.sent.length >= 50, 'publishing under way before the migration');
     const from = await cluster.primaryFor(channel!);
     const to = cluster.nodes.find((n) => n.role === 'primary' && n.running && n.port !== from.port)!;
     await cluster.migrateSlotOf(channel!, to.port);
     assert.equal((await cluster.primaryFor(channel!)).port, to.port, 'the slot moved');
-    await publishing;
-    await waitFor(() => sent.every((i) => handled.has(i)), 'every acknowledged publish handled', 20_000);
-    const duplicated = [...handled.values()].reduce((x, n) => x + n, 0) - handled.size;
-    console.log(
-      `[cluster slot migration] ${JSON.stringify({ sent: sent.length, refused: 400 - sent.length, duplicated })}`,
-    );
+    await run.finishAfter(100);
+    await assertLostNoneAndFewDuplicates(run, handled.counts, 'cluster slot migration');
   });
 
   it('refuses a channel whose keys cannot share its slot', async () => {
@@ -345,6 +407,8 @@ describe('Redis Cluster', () => {
     const admins = ports.map((port) => new Redis(port, '127.0.0.1'));
     try {
       await Promise.all(admins.map((a) => a.call('CLIENT', 'PAUSE', 3000, 'ALL')));
+      // Not a state to wait on: the child's periodic refresh (every 2 s) must start while the nodes
+      // are paused, and nothing can be asked while every node is paused.
       await delay(2200);
       child.process.stdin?.write('stop\n');
       let timer: NodeJS.Timeout | undefined;

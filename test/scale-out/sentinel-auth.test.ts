@@ -112,6 +112,7 @@ describe('Sentinel with a password', { skip: needsPrivateServer }, () => {
     await waitFor(() => received.length > 0, 'the message consumed', 10_000);
     assert.deepEqual(received, [{ name: 'created', payload: { n: 1 } }]);
     const stats = await svc.getStats();
+    assert.ok(stats.connections.length > 0, 'getStats lists the connections');
     assert.ok(
       stats.connections.every((c) => c.lastErrorCode === null),
       `no connection error: ${JSON.stringify(stats.connections)}`,

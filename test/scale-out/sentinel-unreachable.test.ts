@@ -14,6 +14,7 @@ import { PublishError, RedisInstance, RedisStreamer, silentLogger } from '../../
 import { needsPrivateServer, uniqueChannel } from '../support/harness.js';
 import { startSentinel, type SentinelSetup } from '../support/redis-sentinel.js';
 import { redisCommand } from '../support/redis-server.js';
+import { nextEvent } from '../support/states.js';
 
 /** Three sentinels asked once, 1 s each, plus the reconnect backoff: well within this. */
 const REJECT_WITHIN_MS = 6000;
@@ -40,12 +41,16 @@ describe('Sentinel: every sentinel hung while the connections reconnect', { skip
     return s;
   };
 
-  /** Hangs every sentinel, then cuts the streamers' connections: they must ask a sentinel again. */
-  const hangSentinelsAndDrop = async (): Promise<void> => {
+  /**
+   * Hangs every sentinel, then cuts the streamers' connections: they must ask a sentinel again.
+   * Resolves once `s` noticed (its reconnect event): the publishes that follow wait for a reconnect.
+   */
+  const hangSentinelsAndDrop = async (s: RedisStreamer): Promise<void> => {
     const primary = await setup.primaryPort();
+    const noticed = nextEvent(s, 'reconnect');
     for (let i = 0; i < 3; i++) setup.pauseSentinel(i);
     await redisCommand(primary, ['CLIENT', 'KILL', 'TYPE', 'normal']);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the publishes below wait for a reconnect
+    await noticed;
   };
 
   it(
@@ -56,7 +61,7 @@ describe('Sentinel: every sentinel hung while the connections reconnect', { skip
       const s = streamer('hung-all-pub');
       await s.sendMessage(channel, { name: 'before', body: 0 });
 
-      await hangSentinelsAndDrop();
+      await hangSentinelsAndDrop(s);
       const started = Date.now();
       const unkeyed = s.sendMessage(channel, { name: 'unkeyed', body: 1 }).then(
         () => assert.fail('an unkeyed publish resolved while no sentinel answered'),

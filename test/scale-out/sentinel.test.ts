@@ -36,6 +36,7 @@ import {
 } from '../../src/index.js';
 import { delay, uniqueChannel, waitFor } from '../support/harness.js';
 import { startSentinel, type SentinelSetup } from '../support/redis-sentinel.js';
+import { waitUntilWaiting } from '../support/states.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +79,7 @@ class Sequence {
         if (err instanceof PublishError) this.refused.push({ i, inDoubt: err.inDoubt, at: Date.now() });
         else this.unexpected.push(err);
       }
-      await sleep(this.gapMs);
+      await sleep(this.gapMs); // the publishing pace
     }
   }
 
@@ -388,8 +389,9 @@ function registerTests(): void {
 
   /**
    * Consumes a fresh channel (service `<label>-svc`) while `<label>-pub` publishes a sequence every
-   * 2 ms, fails the primary over, and goes on until consumption resumed on the new primary and
-   * 500 ms more. `beforeFailover` runs once the consumer and publisher are going.
+   * 2 ms, fails the primary over, and goes on until consumption resumed on the new primary and 100
+   * more publishes were acknowledged there. `beforeFailover` runs once the consumer and publisher
+   * are going.
    */
   const throughFailover = async (
     label: string,
@@ -443,7 +445,7 @@ function registerTests(): void {
     await waitFor(() => sequence.firstAckedFrom(boundary) !== undefined, 'a publish acknowledged after the failover');
     const [firstNew, firstNewAckedAt] = sequence.firstAckedFrom(boundary)!;
     await waitFor(() => handled.has(firstNew), 'consumption resumed', 15_000);
-    await delay(500);
+    await waitFor(() => sequence.lastAcked >= firstNew + 100, '100 more publishes acknowledged by the new primary');
     const sent = await sequence.stop();
     const endedAt = Date.now();
     const onNew = await entriesOn(failover.newPrimary, channel);
@@ -548,8 +550,12 @@ function registerTests(): void {
         await s.subscribe(channel);
         s.registerHandler(channel, () => {});
         void s.persistConsume({ blockMs: 200 });
-        await waitFor(async () => (await s.getStats()).consuming, 'consuming');
-        await delay(200);
+        const admin = new Redis({ host: '127.0.0.1', port: await setup.primaryPort() });
+        try {
+          await waitUntilWaiting(admin, 'fence-check'); // connected and checked: the loop waits
+        } finally {
+          admin.disconnect();
+        }
         await s.cleanup();
         return seen.filter((m) => m.includes('min-replicas-to-write'));
       };
@@ -735,7 +741,7 @@ function registerTests(): void {
       const o = await throughFailover('amo', 'kill', { delivery: 'at-most-once' });
       const last = o.acked.at(-1)!;
       await waitFor(() => o.handled.has(last), 'the last publish handled', 15_000);
-      await delay(300);
+      await delay(300); // an absence: no entry comes a second time (nothing to wait on)
       const lostInFlight = [...o.onNew].filter((i) => !o.handled.has(i));
       report('kill, at-most-once', {
         ...figures(o),

@@ -21,9 +21,10 @@ import {
   type RedisStreamerError,
 } from '../../src/index.js';
 import { publishKeys } from '../../src/naming.js';
-import { delay, uniqueChannel, waitFor } from '../support/harness.js';
+import { uniqueChannel, waitFor } from '../support/harness.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTlsRedis, type TlsRedis } from '../support/redis-tls.js';
+import { waitForBlocked, waitForServerTime } from '../support/states.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -171,7 +172,7 @@ describe('ACL users', () => {
     // The monitor may follow the channel (XREAD BLOCK, no group), as `redis-streamer tail` does.
     const tail = inspector.tail(channel, { blockMs: 200 });
     const next = tail.next();
-    await delay(100); // waiting in XREAD BLOCK
+    await waitForBlocked(admin, `redis-streamer:inspect:tail:${channel}`); // waiting in XREAD BLOCK
     await admin.xadd(channel, '*', 'name', 'followed', 'body', '{}');
     const followed = await next;
     await tail.return(undefined);
@@ -200,10 +201,13 @@ describe('ACL users', () => {
     const publisher = await user('keyed', aclRules({ role: 'publisher', channels: [channel] }));
     const p = track(new RedisStreamer(publisher, 'acl-idem', { logger: silentLogger, publishDedupWindowMs: 100 }));
     const first = await p.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'a' });
+    let last = first;
     for (let round = 0; round < 3; round++) {
-      await delay(60);
+      // 60 ms on the server's clock (which the window is measured on) after the last publish.
+      await waitForServerTime(admin, Number(last.split('-')[0]) + 60, 'the next round');
       // Each second round changes generation (RENAME, UNLINK) while 'b' stays within its window.
       const b = await p.sendMessage(channel, { name: 'n', body: round }, { idempotencyKey: `b${round}` });
+      last = b;
       assert.equal(await p.sendMessage(channel, { name: 'n', body: round }, { idempotencyKey: `b${round}` }), b);
     }
     assert.notEqual(await p.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'a' }), first);

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { guardKey, ledgerKey } from '../../src/naming.js';
 import type { LedgerKind } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { waitConnectionsOf, waitForServerTime, waitUntilWaiting } from '../support/states.js';
 
 const redis = useRedis();
 
@@ -51,7 +52,7 @@ for (const ledger of ['hwm', 'zset'] as const) {
 
       stop = await consumeAll(channel, 'dedup-svc', ledger, seen);
       await waitFor(() => seen.length >= 60, 'new messages after re-creation');
-      await delay(300);
+      await delay(300); // an absence: no entry arrives a second time (nothing to wait on)
       await stop();
       assert.deepEqual(
         seen,
@@ -76,12 +77,12 @@ for (const ledger of ['hwm', 'zset'] as const) {
       s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
       const run = s.persistConsume({ blockMs: 2000, count: 16, maxCount: 16 });
       await waitFor(() => seen.length >= 50, 'first pass');
-      await delay(200); // waiting now
+      await waitUntilWaiting(redis.client, 'batch-svc');
       await redis.client.xgroup('SETID', channel, `${channel}:batch-svc:cg`, '0-0');
       await publisher.sendMessage(channel, { name: 'n', body: { i: 50 } });
       await waitFor(() => seen.length >= 51, 'the new one');
       await waitFor(async () => (await s.getStats()).deduplicated === 50, 'fifty skipped');
-      await delay(300);
+      await delay(300); // an absence: none of the skipped entries reaches the handler (nothing to wait on)
       assert.deepEqual(
         seen,
         Array.from({ length: 51 }, (_, i) => i),
@@ -137,7 +138,7 @@ describe('dedup ledgers in Redis', () => {
     const score = Number(members[1]);
     assert.ok(Math.abs(score - Number(serverSeconds) * 1000) < 5000, `score ${score} is server ms`);
 
-    await delay(1100);
+    await waitForServerTime(redis.client, Number(members[3]) + 1000, 'both members older than the 1 s window');
     assert.equal(await s.maintainLedgers(), 2, 'both members are older than the 1 s window');
     assert.equal(await redis.client.zcard(key), 0);
     const stats = await s.getStats();
@@ -170,7 +171,7 @@ describe('dedup ledgers in Redis', () => {
   it('watermark: a mark older than the dedup window guards nothing and is dropped', async () => {
     const channel = uniqueChannel('window');
     const publisher = redis.streamer('publisher');
-    await publisher.sendMessages(
+    const ids = await publisher.sendMessages(
       channel,
       [1, 2, 3].map((i) => ({ name: 'n', body: { i } })),
     );
@@ -180,7 +181,8 @@ describe('dedup ledgers in Redis', () => {
     s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
     const run = s.persistConsume({ blockMs: 300 });
     await waitFor(() => seen.length === 3, 'first pass');
-    await delay(700); // the entries (and so the mark) are now older than the window
+    const lastMs = Number(ids[2]!.split('-')[0]);
+    await waitForServerTime(redis.client, lastMs + 500, 'the entries (and so the mark) older than the window');
     await redis.client.xgroup('SETID', channel, `${channel}:window-svc:cg`, '0-0');
     await publisher.sendMessage(channel, { name: 'n', body: { i: 4 } });
     await waitFor(() => seen.length === 7, 'everything handled again, as the window allows');
@@ -228,7 +230,12 @@ describe('a group that disappears while consuming', () => {
     await publisher.sendMessage(channel, { name: 'n', body: { i: 0 } });
     await waitFor(() => seen.length >= 1, 'first');
     await redis.client.del(channel);
-    await delay(500);
+    const group = `${channel}:nostream-svc:cg`;
+    await waitFor(async () => {
+      if ((await redis.client.exists(channel)) === 0) return false;
+      const groups = (await redis.client.xinfo('GROUPS', channel)) as unknown[][];
+      return groups.some((g) => g[g.indexOf('name') + 1] === group);
+    }, 'the stream and its group re-created by the consumer');
     await publisher.sendMessage(channel, { name: 'n', body: { i: 1 } });
     await waitFor(() => seen.length >= 2, 'after the stream came back');
     assert.deepEqual(seen, [0, 1]);
@@ -248,7 +255,11 @@ describe('at-most-once wake-up on an empty channel', () => {
     let handledAt = 0;
     s.registerHandler(channel, () => void (handledAt = Date.now()));
     const run = s.persistConsume({ blockMs: 1000, restMs: 400 });
-    await delay(1200); // the first wait timed out at about 1,000 ms; resting until about 1,400
+    // The first wait (blocked in CLIENT LIST) times out after 1,000 ms; the loop then rests 400 ms.
+    const blocked = async (): Promise<boolean> =>
+      (await waitConnectionsOf(redis.client, 'empty-wake-svc')).some((c) => c.blocked);
+    await waitFor(blocked, 'the first wait');
+    await waitFor(async () => !(await blocked()), 'the rest after the empty wait');
     const publishedAt = Date.now();
     await redis.streamer('empty-wake-pub').sendMessage(channel, { name: 'n', body: 1 });
     await waitFor(() => handledAt > 0, 'handled', 3000);

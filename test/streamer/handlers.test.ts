@@ -17,7 +17,7 @@ describe('handlers', () => {
     await s.subscribe(channel);
     s.registerHandler(channel, (name) => void calls.push(`all-sync:${name}`));
     s.registerHandler(channel, async (name) => {
-      await delay(5);
+      await delay(5); // an async handler's work
       calls.push(`all-async:${name}`);
     });
     s.registerHandler(channel, (name) => void calls.push(`created-only:${name}`), { name: 'order.created' });
@@ -130,7 +130,7 @@ describe('handlers', () => {
     void s.persistConsume({ blockMs: 300 });
     const publisher = redis.streamer('publisher');
     await publisher.sendMessage(channel, { name: 'early', body: {} });
-    await delay(400);
+    await delay(400); // an absence: no read comes (nothing to wait on)
     const groups = (await redis.client.xinfo('GROUPS', channel)) as unknown[][];
     const info = groups[0]!;
     assert.equal(info[info.indexOf('entries-read') + 1], null, 'nothing read yet');

@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareIds } from '../../src/delivery/ids.js';
 import { RedisStreamer, type Logger, type MessageContext } from '../../src/index.js';
+import { Redis } from 'ioredis';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 import { startRedis } from '../support/redis-server.js';
+import { waitUntilWaiting } from '../support/states.js';
 
 const redis = useRedis();
 
@@ -81,7 +83,10 @@ describe('at-least-once after the group is moved back', () => {
     await pub.sendMessage(channel, { name: 'A', body: {} });
     const group = `${channel}:setid-svc:cg`;
     await waitFor(() => calls.length === 1, 'A failed once');
-    await delay(100);
+    await waitFor(
+      async () => (await redis.client.hlen(`{${channel}}:retries:${group}`)) === 1,
+      "A's failure recorded for its retry",
+    );
     await redis.client.xgroup('SETID', channel, group, '0');
     await pub.sendMessage(channel, { name: 'B', body: {} });
     await waitFor(() => calls.some((c) => c.name === 'B'), 'B handled');
@@ -125,6 +130,12 @@ describe('at-least-once after the group is moved back', () => {
       await delay(20);
     }
     await waitFor(() => handled.size === 2000, `all 2,000 handled (have ${handled.size})`, 20_000);
+    await waitFor(
+      async () => Number(((await redis.client.xpending(channel, group)) as [number])[0]) === 0,
+      'every entry acknowledged, the re-read ones too',
+    );
+    assert.equal(await s.deadLetters(channel).size(), 0, 'no entry dead-lettered');
+    assert.equal((await s.getStats()).deadLettered, 0);
     await s.cleanup();
     await run;
   });
@@ -138,9 +149,13 @@ describe('stale groups', () => {
     s.registerHandler(channel, () => {});
     await redis.client.xgroup('CREATE', channel, 'other-service:cg', '0-0');
     const run = s.persistConsume({ blockMs: 300 });
-    await delay(200);
+    await waitUntilWaiting(redis.client, 'fresh-svc');
     const stats = await s.getStats();
-    assert.deepEqual(stats.perChannel[channel]?.redis?.staleGroups, []);
+    assert.deepEqual(
+      stats.perChannel[channel]?.redis?.staleGroups,
+      [],
+      `the groups: ${JSON.stringify(await redis.client.xinfo('GROUPS', channel))}`,
+    );
     await s.cleanup();
     await run;
   });
@@ -151,7 +166,7 @@ describe('stale groups', () => {
     for (let i = 0; i < 5; i++) await redis.client.xadd(channel, `${now - 60_000}-${i}`, 'name', 'n', 'body', '1');
     const reader = redis.streamer('young-reader');
     await reader.subscribe(channel, { startFromLatest: false }); // its group needs all five
-    await delay(100);
+    assert.equal(((await redis.client.xinfo('GROUPS', channel)) as unknown[]).length, 1, 'the group is there');
     const trimmer = redis.streamer('young-trimmer'); // staleGroupMs: 24 h
     trimmer.setRetention(channel, { retentionMs: 10 });
     const [result] = await trimmer.cleanupChannels();
@@ -172,7 +187,11 @@ describe('stale groups', () => {
     s.setRetention(channel, { retentionMs: 1000 });
     const [before] = await s.cleanupChannels();
     assert.equal(before?.removedRead, 0, 'held while the consumer may be alive');
-    await delay(600);
+    await waitFor(async () => {
+      const consumers = (await redis.client.xinfo('CONSUMERS', channel, group)) as unknown[][];
+      const dead = consumers.find((c) => c[c.indexOf('name') + 1] === 'py-svc.host.1.dead')!;
+      return Number(dead[dead.indexOf('idle') + 1]) > 400;
+    }, 'the dead consumer idle for longer than staleGroupMs');
     await redis.client.xadd(channel, '*', 'name', 'fresh', 'body', '1'); // the group is live for new entries
     await redis.client.xreadgroup('GROUP', group, 'py-svc.host.2.alive', 'COUNT', 10, 'STREAMS', channel, '>');
     const [after] = await s.cleanupChannels();
@@ -187,18 +206,25 @@ describe('eviction', () => {
     const server = await startRedis({ args: ['--maxmemory-policy', 'volatile-lru'] });
     const logger = recording();
     const s = new RedisStreamer(server.url, 'evict-svc', { logger });
-    await s.subscribe(uniqueChannel('evict'));
-    for (let i = 0; i < 2; i++) {
-      const run = s.persistConsume({ blockMs: 300 });
-      await delay(100);
-      await s.stopConsuming();
-      await run;
+    const admin = new Redis(server.url);
+    try {
+      const channel = uniqueChannel('evict');
+      await s.subscribe(channel);
+      s.registerHandler(channel, () => {});
+      for (let i = 0; i < 2; i++) {
+        const run = s.persistConsume({ blockMs: 300 });
+        await waitUntilWaiting(admin, 'evict-svc'); // connected (and checked the first time): the loop waits
+        await s.stopConsuming();
+        await run;
+      }
+      const warnings = logger.lines.filter((l) => l.level === 'warn' && l.message.includes('maxmemory-policy'));
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]?.message ?? '', /volatile-lru.*noeviction/);
+    } finally {
+      admin.disconnect();
+      await s.cleanup();
+      await server.stop();
     }
-    const warnings = logger.lines.filter((l) => l.level === 'warn' && l.message.includes('maxmemory-policy'));
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]?.message ?? '', /volatile-lru.*noeviction/);
-    await s.cleanup();
-    await server.stop();
   });
 });
 
@@ -215,11 +241,14 @@ describe('dead letters', () => {
     await redis.client.xadd(channel, '*', 'name', 'n', 'body', '{not json');
     const dlq = services[0]!.deadLetters(channel);
     await waitFor(async () => (await dlq.size()) === 3, 'one dead letter per group');
+    const first = new Set((await dlq.list()).map((d) => d.deadLetterId));
     const replay = await dlq.replay('all');
     assert.equal(replay.replayed, 3);
-    await delay(800);
-    await waitFor(async () => (await dlq.size()) === 3, 'each group dead-letters its own copy again, once');
-    await delay(500);
+    await waitFor(async () => {
+      const letters = await dlq.list();
+      return letters.length === 3 && letters.every((d) => !first.has(d.deadLetterId));
+    }, 'each group dead-letters its own copy again, once');
+    await delay(500); // an absence: no further copy arrives (nothing to wait on)
     assert.equal(await dlq.size(), 3, 'still three, not nine');
     const groups = (await dlq.list()).map((d) => d.group).sort();
     assert.deepEqual(groups, services.map((s) => `${channel}:${s.listenerName}:cg`).sort());

@@ -145,7 +145,10 @@ describe('consumer hygiene', () => {
     await redis.client.xadd(channel, '*', 'name', 'n', 'body', '{}');
     await redis.client.xreadgroup('GROUP', group, 'dead-with-pending', 'COUNT', 1, 'STREAMS', channel, '>');
     await redis.client.xreadgroup('GROUP', group, 'dead-idle', 'COUNT', 1, 'STREAMS', channel, '>');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(async () => {
+      const consumers = (await redis.client.xinfo('CONSUMERS', channel, group)) as unknown[][];
+      return consumers.every((c) => Number(c[c.indexOf('idle') + 1]) > 200);
+    }, 'both consumers idle for longer than consumerIdleMs');
     await s.cleanupChannels();
     const consumers = ((await redis.client.xinfo('CONSUMERS', channel, group)) as string[][]).map((c) => c[1]);
     assert.deepEqual(consumers, ['dead-with-pending']);

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { ClosedError, RedisStreamer, silentLogger } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { waitUntilWaiting } from '../support/states.js';
 
 const redis = useRedis();
 
@@ -26,7 +27,7 @@ describe('shutdown', () => {
     await s.subscribe(uniqueChannel('idle-stop-2'));
     s.registerHandler(channel, () => {});
     const run = s.persistConsume({ blockMs: 3000 });
-    await delay(300);
+    await waitUntilWaiting(redis.client, 'idle-stop'); // idle: the loop waits in its XREAD
     assert.ok((await clientCount('idle-stop')) >= 2, 'connections are open while consuming');
     const started = Date.now();
     await s.stopConsuming();
@@ -45,7 +46,7 @@ describe('shutdown', () => {
     let finished = false;
     s.registerHandler(channel, async () => {
       started = true;
-      await delay(700);
+      await delay(700); // the slow handler itself
       finished = true;
     });
     const run = s.persistConsume({ blockMs: 2000 });
@@ -68,7 +69,7 @@ describe('shutdown', () => {
       await s.subscribe(channel);
       s.registerHandler(channel, () => {});
       run = s.persistConsume({ blockMs: 2000, signal: controller.signal });
-      await delay(100);
+      await waitUntilWaiting(redis.client, 'signal-stop');
       controller.abort();
       await run;
       assert.equal((await s.getStats()).consuming, false);

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Message, ledgerKey } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { groupLag, pendingCount, waitUntilWaiting } from '../support/states.js';
 
 const redis = useRedis();
 
@@ -183,7 +184,7 @@ describe('sharing a group with a dtpyfw process', () => {
         channel,
         Array.from({ length: 20 }, (_, k) => ({ name: 'n', body: { i: i + k } })),
       );
-      await delay(5);
+      await delay(5); // pacing: both sides take a share
     }
     await waitFor(() => tsSeen.length + pySeen.length >= N, 'all handled once');
     // Re-create the group from the beginning: neither side may handle anything again.
@@ -191,10 +192,18 @@ describe('sharing a group with a dtpyfw process', () => {
     await redis.client.xgroup('CREATE', channel, group, '0-0');
     await publisher.sendMessage(channel, { name: 'n', body: { i: N } });
     await waitFor(() => tsSeen.length + pySeen.length >= N + 1, 'the new one');
-    await delay(500);
+    // The re-created group hands every entry out again; once it has handed out all (lag 0) and both
+    // sides acknowledged them (nothing pending), neither can handle one any more.
+    await waitFor(
+      async () =>
+        (await groupLag(redis.client, channel, group)) === 0 &&
+        (await pendingCount(redis.client, channel, group)) === 0,
+      'the re-created group read and acknowledged everything',
+    );
     pyRunning = false;
     await pyLoop;
     py.disconnect();
+    await waitUntilWaiting(redis.client, 'shared-svc'); // and the library's loop is done with its last batch
     const all = [...tsSeen, ...pySeen].sort((a, b) => a - b);
     assert.deepEqual(
       all,

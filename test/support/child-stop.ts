@@ -19,6 +19,8 @@ const streamer = new RedisStreamer(url, 'child-stop', {
   claimIntervalMs: 100,
 });
 streamer.on('error', () => {}); // expected while Redis is down
+// Says when its connections noticed Redis went away (the parent waits for that before "stop").
+streamer.once('reconnect', () => process.stdout.write('reconnecting\n'));
 await streamer.subscribe(channel);
 let started = false;
 streamer.registerHandler(channel, async () => {
