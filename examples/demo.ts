@@ -119,8 +119,8 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify(
       {
-        listenerName: stats.listenerName,
-        consumerInstance: stats.consumerInstance,
+        service: stats.service,
+        consumer: stats.consumer,
         subscriptions: stats.subscriptions,
         delivery: stats.delivery,
         dedupGuard: stats.dedupGuard,

@@ -80,7 +80,7 @@ export interface TrimmedUnreadEvent {
   /** The channel trimmed. */
   readonly channel: string;
   /** Entries removed that a stale group (no live consumer) had not read. */
-  readonly staleGroupEntries: number;
+  readonly removedUnreadStale: number;
   /** Entries removed, unread by at least one group, because the channel exceeded its `maxLen`. */
   readonly maxLenEntries: number;
   /** Groups that no longer hold retention back. */

@@ -10,12 +10,12 @@ export interface MessageContext {
   readonly channel: string;
   /** The stream entry id. */
   readonly id: string;
-  /** The consumer group (`<channel>:<listener>:cg`). */
+  /** The consumer group (`<channel>:<service>:cg`). */
   readonly group: string;
   /** This consumer instance's name within the group. */
   readonly consumer: string;
-  /** The listener (service) name. */
-  readonly listener: string;
+  /** The service name (the group's owner). */
+  readonly service: string;
   /** The delivery attempt, from 1. Above 1 only in at-least-once mode, on retries and reclaims. */
   readonly attempt: number;
   /**

@@ -47,13 +47,13 @@ export type { StandardSchemaV1, StandardJSONSchemaV1 } from '@standard-schema/sp
 export type { PublishOptions, BatchPublishOptions, KeyedMessage } from './publish/publish-options.js';
 export { checkMessage, type CheckMessageOptions, type CheckedMessage } from './publish/check-message.js';
 export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
+export type { GuardKind } from './delivery/guarded-read.js';
 export type {
   RedisStreamerOptions,
   SubscribeOptions,
   ChannelOptions,
   ConsumeOptions,
   DeliveryMode,
-  LedgerKind,
 } from './options.js';
 export type {
   StreamerEvents,
@@ -102,7 +102,7 @@ export {
   type SchemaIssue,
 } from './errors.js';
 export { aclRules, type AclOptions, type AclRole } from './acl.js';
-export { sanitize, listenerName, groupName, instanceName, ledgerKey, deadLetterKey } from './naming.js';
+export { sanitize, serviceName, groupName, instanceName, ledgerKey, deadLetterKey } from './naming.js';
 export {
   Inspector,
   type InspectorOptions,

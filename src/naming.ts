@@ -45,9 +45,9 @@ export function sanitize(value: string | null | undefined, maxLen: number): stri
   return value.replace(UNSAFE, '-').slice(0, maxLen);
 }
 
-/** The listener (service) name: the consumer name sanitized and cut to 128 characters. */
-export function listenerName(consumerName: string): string {
-  return sanitize(text('listenerName()', 'the consumer name', consumerName), 128);
+/** The service name: the name given sanitized and cut to 128 characters. */
+export function serviceName(consumerName: string): string {
+  return sanitize(text('serviceName()', 'the consumer name', consumerName), 128);
 }
 
 /**
@@ -55,14 +55,14 @@ export function listenerName(consumerName: string): string {
  * or digit is refused: two such names (`注文サービス` and `請求サービス` both become `-`) would
  * share one consumer group without anyone noticing.
  */
-export function serviceName(service: unknown): { readonly sanitized: string; readonly changed: boolean } {
+export function checkServiceName(service: unknown): { readonly sanitized: string; readonly changed: boolean } {
   if (typeof service !== 'string' || service === '') {
     const got = describe(service);
     throw new ConfigError(
       `new RedisStreamer(): the service name (second argument) must be a non-empty string; got ${got}`,
     );
   }
-  const sanitized = listenerName(service);
+  const sanitized = serviceName(service);
   if (!/[a-zA-Z0-9]/.test(sanitized)) {
     throw new ConfigError(
       `the service name "${service}" becomes "${sanitized}" once sanitized (only a-z, A-Z, 0-9, ".", "_", ":" and "-" are kept): it needs a letter or a digit, or two services could share one consumer group`,

@@ -35,7 +35,6 @@ const MAX_PUBLISH_DEDUP_WINDOW_MS = 10 * 365 * 24 * 3600 * 1000;
 const MS_NOT_SECONDS = 'milliseconds, not seconds';
 const DTPYFW = "dtpyfw's name";
 const DELIVERY_MODES = ['at-most-once', 'at-least-once'] as const;
-const LEDGER_KINDS = ['hwm', 'zset'] as const;
 const GUARD_KINDS = ['watermark', 'ledger'] as const;
 
 export const STREAMER: OptionsSpec<RedisStreamerOptions> = {
@@ -47,7 +46,6 @@ export const STREAMER: OptionsSpec<RedisStreamerOptions> = {
     dedupWindowMs: integer(1),
     delivery: oneOf(DELIVERY_MODES),
     dedupGuard: oneOf(GUARD_KINDS),
-    ledger: oneOf(LEDGER_KINDS),
     deadLetterMaxLen: integer(1),
     deadLetterRetentionMs: integer(1),
     middleware: middlewareList(),

@@ -17,13 +17,6 @@ import { checkOptions, describe } from './validate.js';
 /** Delivery guarantee per consumer group. */
 export type DeliveryMode = 'at-most-once' | 'at-least-once';
 
-/**
- * The old name of {@link RedisStreamerOptions.dedupGuard}'s values: `hwm` is `watermark`, `zset`
- * is `ledger`.
- * @deprecated use `dedupGuard: 'watermark' | 'ledger'`.
- */
-export type LedgerKind = 'hwm' | 'zset';
-
 /** Options of `new RedisStreamer(redis, consumerName, options)`. */
 export interface RedisStreamerOptions {
   /**
@@ -49,12 +42,6 @@ export interface RedisStreamerOptions {
    * @default 'watermark'
    */
   readonly dedupGuard?: GuardKind;
-  /**
-   * The old name of `dedupGuard`: `hwm` means `watermark`, `zset` means `ledger`.
-   * @deprecated use `dedupGuard`.
-   * @default undefined
-   */
-  readonly ledger?: LedgerKind;
   /**
    * The most records a channel's dead-letter stream keeps; older ones are dropped (and counted in
    * `deadLettersDropped`) as new ones arrive, so a steady poison source cannot fill Redis.
@@ -281,24 +268,13 @@ export interface ListOptions {
 }
 
 const DAY = 86_400_000;
-/** `dedupGuard`, or its old name `ledger`; both given must agree. */
-function guardKind(guard: GuardKind | undefined, ledger: LedgerKind | undefined): GuardKind {
-  const fromLedger = ledger === undefined ? undefined : ledger === 'zset' ? 'ledger' : 'watermark';
-  if (guard !== undefined && fromLedger !== undefined && guard !== fromLedger) {
-    throw new ConfigError(
-      `dedupGuard "${guard}" and its old name ledger "${String(ledger)}" disagree: give dedupGuard only`,
-    );
-  }
-  return guard ?? fromLedger ?? 'watermark';
-}
-
 /** Fills in defaults and validates. */
 export function resolveStreamerOptions(options: RedisStreamerOptions = {}): ResolvedStreamerOptions {
   const o = checkOptions(STREAMER, options);
   const resolved: ResolvedStreamerOptions = {
     dedupWindowMs: o.dedupWindowMs ?? 7 * DAY,
     delivery: o.delivery ?? 'at-most-once',
-    dedupGuard: guardKind(o.dedupGuard, o.ledger),
+    dedupGuard: o.dedupGuard ?? 'watermark',
     deadLetterMaxLen: o.deadLetterMaxLen ?? 10_000,
     deadLetterRetentionMs: o.deadLetterRetentionMs ?? 7 * DAY,
     middleware: o.middleware ?? [],

@@ -102,8 +102,8 @@ export interface GroupStats {
   readonly pending: number;
   /** Age of the oldest pending entry in ms (from its id's time), null when none. */
   readonly oldestPendingAgeMs: number | null;
-  /** Consumers in the group. */
-  readonly consumers: number;
+  /** How many consumers the group has. */
+  readonly consumerCount: number;
   /** Entries in the channel's dead-letter stream (all groups). */
   readonly deadLetters: number;
   /** Other groups on the channel with no live consumer: they no longer hold retention back. */
@@ -121,9 +121,9 @@ export interface ChannelStats extends Counters {
 /** What `getStats()` returns. The first seven fields are dtpyfw's, in camelCase. */
 export interface StreamerStats extends Counters {
   /** The sanitized service name. */
-  readonly listenerName: string;
+  readonly service: string;
   /** This instance's consumer name. */
-  readonly consumerInstance: string;
+  readonly consumer: string;
   /** Subscribed channels. */
   readonly subscriptions: number;
   /** The subscribed channel names. */

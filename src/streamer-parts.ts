@@ -21,7 +21,7 @@ import { systemClock, type Clock } from './timers.js';
 
 /** What the parts need of the streamer. */
 export interface StreamerLinks {
-  readonly listener: string;
+  readonly service: string;
   readonly consumer: string;
   readonly options: ResolvedStreamerOptions;
   /** A connection (see RedisStreamer's command()): refused once the streamer is closed. */
@@ -59,7 +59,7 @@ export interface StreamerParts {
 
 /** Builds the parts of a streamer. */
 export function streamerParts(redis: RedisSource | Transport, links: StreamerLinks): StreamerParts {
-  const { options, listener } = links;
+  const { options, service } = links;
   const counters = new ChannelCounters();
   const extensions = new Extensions(options.hooks, options.middleware);
   const reports: Reports = new Reports(
@@ -71,7 +71,7 @@ export function streamerParts(redis: RedisSource | Transport, links: StreamerLin
   );
   const source = transportOf(redis);
   const clock = source.clock ?? systemClock;
-  const connections = new Connections(source, listener, {
+  const connections = new Connections(source, service, {
     logger: options.logger,
     reconnect: (report) => reports.reconnect(report),
     ready: (event) => reports.ready(event),
@@ -89,7 +89,7 @@ export function streamerParts(redis: RedisSource | Transport, links: StreamerLin
     onAppended: (channel, appended) => counters.of(channel).add('published', appended),
   });
   const subscriptions = new Subscriptions({
-    listener,
+    service,
     command: () => links.command(),
     logger: options.logger,
     checkSlotSafe,

@@ -1,8 +1,7 @@
 /**
- * RedisStreamer: the public facade. It keeps the registrations (subscriptions, handlers,
- * middleware, retention) and wires the parts together: connections, publishing, the consume run,
- * maintenance, dead-letter queues and reports. The logic lives in those parts.
- */
+ * RedisStreamer: the public facade. It keeps the registrations (subscriptions, handlers, middleware,
+ * retention) and wires the parts (connections, publishing, the consume run, maintenance, dead-letter
+ * queues, reports) together. The logic lives in those parts. */
 import { ContractBook } from './contract/book.js';
 import type {
   AnyChannelContract,
@@ -32,7 +31,7 @@ import type { ChannelCleanup } from './maintenance/maintenance.js';
 import type { MessageLike } from './message.js';
 import type { StreamerHooks } from './hooks.js';
 import type { Middleware } from './middleware.js';
-import { instanceName, serviceName } from './naming.js';
+import { instanceName, checkServiceName } from './naming.js';
 import {
   resolveChannelOptions,
   resolveConsumeOptions,
@@ -54,10 +53,10 @@ import { streamerParts, type StreamerParts } from './streamer-parts.js';
  * service: every service gets every event (fan-out), the instances of one service share them.
  */
 export class RedisStreamer extends TypedEmitter<StreamerEvents> implements AsyncDisposable {
-  /** The service name, sanitized as dtpyfw does: the consumer groups are `<channel>:<listenerName>:cg`. */
-  readonly listenerName: string;
+  /** The service name, sanitized as dtpyfw does: the consumer groups are `<channel>:<serviceName>:cg`. */
+  readonly service: string;
   /** This instance's consumer name within the groups: `<listener>.<host>.<pid>.<8 hex>`. */
-  readonly consumerInstance: string;
+  readonly consumer: string;
   private readonly options: ResolvedStreamerOptions;
   private readonly registry = new HandlerRegistry();
   private readonly contracts = new ContractBook();
@@ -78,19 +77,19 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   constructor(redis: RedisSource | Transport, service: string, options: RedisStreamerOptions = {}) {
     super(emitterCheck(STREAMER_EVENTS));
     this.options = resolveStreamerOptions(options);
-    const name = serviceName(service);
-    this.listenerName = name.sanitized;
-    this.consumerInstance = instanceName(this.listenerName);
+    const name = checkServiceName(service);
+    this.service = name.sanitized;
+    this.consumer = instanceName(this.service);
     this.parts = streamerParts(redis, {
-      listener: this.listenerName,
-      consumer: this.consumerInstance,
+      service: this.service,
+      consumer: this.consumer,
       options: this.options,
       command: (which) => this.command(which),
       emitSafely: (event, onListenerError, ...args) => this.emitSafely(event, onListenerError, ...args),
       run: () => this.run,
       retention: () => [...this.retention].map(([channel, r]) => ({ channel, ...r })),
     });
-    if (name.changed) this.parts.reports.serviceRenamed(service, this.listenerName);
+    if (name.changed) this.parts.reports.serviceRenamed(service, this.service);
     showOnly(this, 'RedisStreamer', () => ({ service: name.sanitized, redis: this.parts.describe }));
   }
 
@@ -263,7 +262,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     }
     if (options.signal?.aborted === true) return Promise.resolve();
     this.parts.reports.silentChannels(
-      this.listenerName,
+      this.service,
       this.parts.subscriptions.channels(),
       (c) => this.registry.get(c).length > 0,
     );
@@ -319,7 +318,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     await this.parts.connections.closeAll();
   }
 
-  /** Stops consuming and closes everything; the streamer cannot be used afterwards. */
+  /** Stops consuming and closes everything; the streamer cannot be used afterwards (dtpyfw's name of {@link close}). */
   async cleanup(): Promise<void> {
     this.closed = true;
     this.parts.publisher.close();
@@ -327,7 +326,12 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     this.registry.wakeAll();
   }
 
-  /** `await using streamer = new RedisStreamer(...)` calls {@link cleanup} at the end of the scope. */
+  /** Stops consuming and closes everything, as {@link cleanup}; also what `await using` calls. */
+  close(): Promise<void> {
+    return this.cleanup();
+  }
+
+  /** `await using streamer = new RedisStreamer(...)` closes the streamer at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.cleanup();
   }
@@ -340,8 +344,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
    */
   async getStats(): Promise<StreamerStats> {
     return collectStats({
-      listenerName: this.listenerName,
-      consumerInstance: this.consumerInstance,
+      service: this.service,
+      consumer: this.consumer,
       options: this.options,
       maintenance: this.parts.maintenance,
       consuming: this.run !== undefined,
@@ -355,8 +359,8 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
 
   private consumeEnv(): ConsumeEnv {
     return {
-      listener: this.listenerName,
-      consumer: this.consumerInstance,
+      service: this.service,
+      consumer: this.consumer,
       options: this.options,
       registry: this.registry,
       contract: (channel) => this.contracts.slot(channel),
@@ -384,7 +388,6 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   private assertOpen(): void {
     if (this.closed) throw new ClosedError();
   }
-
   /** {@link setRetention}, its errors naming the method called. */
   private retain(ref: ChannelRef, options: ChannelOptions, call: 'setRetention()' | 'registerChannel()'): this {
     this.assertOpen();

@@ -12,7 +12,7 @@ const context: MessageContext = Object.freeze({
   id: '1712345678901-0',
   group: 'orders:billing:cg',
   consumer: 'billing.host.1.deadbeef',
-  listener: 'billing',
+  service: 'billing',
   attempt: 1,
   source: 'channel',
   fields: Object.freeze({}),

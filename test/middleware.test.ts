@@ -23,7 +23,7 @@ const context: MessageContext = Object.freeze({
   id: '1712345678901-0',
   group: 'orders:billing:cg',
   consumer: 'billing.host.1.deadbeef',
-  listener: 'billing',
+  service: 'billing',
   attempt: 2,
   source: 'channel',
   fields: Object.freeze({ traceparent: '00-abc' }),

@@ -17,7 +17,7 @@ import {
   publishKeys,
   replayKey,
   ledgerKey,
-  listenerName,
+  serviceName,
   retryKey,
   sanitize,
   slotPrefix,
@@ -96,19 +96,19 @@ void describe('sanitize', () => {
   });
 });
 
-void describe('listenerName and groupName', () => {
+void describe('serviceName and groupName', () => {
   void it('sanitizes the consumer name and cuts it to 128 characters', () => {
-    assert.equal(listenerName('billing'), 'billing');
-    assert.equal(listenerName('billing service/v2'), 'billing-service-v2');
+    assert.equal(serviceName('billing'), 'billing');
+    assert.equal(serviceName('billing service/v2'), 'billing-service-v2');
     const long = 'a'.repeat(127) + 'bcd';
-    assert.equal(listenerName(long), 'a'.repeat(127) + 'b');
-    assert.equal(listenerName(long).length, 128);
+    assert.equal(serviceName(long), 'a'.repeat(127) + 'b');
+    assert.equal(serviceName(long).length, 128);
   });
 
   void it('builds <channel>:<listener>:cg with the channel verbatim', () => {
     assert.equal(groupName('orders', 'billing'), 'orders:billing:cg');
     assert.equal(groupName('my orders/{eu}', 'billing'), 'my orders/{eu}:billing:cg');
-    assert.equal(groupName('café', listenerName('billing service')), 'café:billing-service:cg');
+    assert.equal(groupName('café', serviceName('billing service')), 'café:billing-service:cg');
   });
 });
 
@@ -168,7 +168,7 @@ void describe('ledgerKey', () => {
   });
 
   void it('matches the dtpyfw example (channel orders, consumer billing)', () => {
-    const group = groupName('orders', listenerName('billing'));
+    const group = groupName('orders', serviceName('billing'));
     assert.equal(ledgerKey('orders', group), 'stream:orders:group:orders:billing:cg:processed');
   });
 });

@@ -77,7 +77,7 @@ void describe('resolveStreamerOptions', () => {
     const o = resolveStreamerOptions({
       dedupWindowMs: 1000,
       delivery: 'at-least-once',
-      ledger: 'zset',
+      dedupGuard: 'ledger',
       maxAttempts: 1,
       retryBaseMs: 10,
       retryMaxMs: 10,

@@ -44,7 +44,7 @@ export interface ConsumeReporter {
 
 /** What every channel consumer of a streamer shares. */
 export interface ConsumeEnv {
-  readonly listener: string;
+  readonly service: string;
   readonly consumer: string;
   readonly options: ResolvedStreamerOptions;
   readonly registry: HandlerRegistry;
@@ -163,7 +163,7 @@ function pipelineFor(
     channel: sub.channel,
     group: sub.group,
     consumer: env.consumer,
-    listener: env.listener,
+    service: env.service,
     maxMessageBytes: env.options.maxMessageBytes,
     registry: env.registry,
     middleware,

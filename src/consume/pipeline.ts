@@ -55,7 +55,7 @@ export interface PipelineDeps {
   readonly channel: string;
   readonly group: string;
   readonly consumer: string;
-  readonly listener: string;
+  readonly service: string;
   readonly maxMessageBytes: number;
   readonly registry: HandlerRegistry;
   /** Middlewares, outermost first. */
@@ -165,14 +165,14 @@ export class Pipeline {
   }
 
   private contextOf(id: string, decoded: DecodedEntry, source: SourceKind, attempt: number): MessageContext {
-    const { channel, group, consumer, listener } = this.deps;
+    const { channel, group, consumer, service } = this.deps;
     const { fields } = decoded;
     return {
       channel,
       id,
       group,
       consumer,
-      listener,
+      service,
       attempt,
       source,
       fields,

@@ -13,8 +13,8 @@ import type { Subscription } from './channel-wiring.js';
 
 /** What the subscriptions need. */
 export interface SubscriptionsDeps {
-  /** The service (listener) name, part of every group name. */
-  readonly listener: string;
+  /** The service name, part of every group name. */
+  readonly service: string;
   readonly command: () => Promise<RedisPort>;
   readonly logger: Logger;
   /** Refuses (or warns about) a channel whose keys cannot share its cluster slot. */
@@ -45,7 +45,7 @@ export class Subscriptions {
       return;
     }
     this.deps.checkSlotSafe(channel);
-    const group = groupName(channel, this.deps.listener);
+    const group = groupName(channel, this.deps.service);
     const start = resolved.startFromLatest ? '$' : '0-0';
     const creating = retryTransient(async () => createGroup(await this.deps.command(), channel, group, start));
     this.subscribing.add(channel);

@@ -8,7 +8,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError } from '../errors.js';
 import { defaultLogger } from '../logger.js';
-import { groupName, serviceName } from '../naming.js';
+import { groupName, checkServiceName } from '../naming.js';
 import { isChannelContract, type AnyChannelContract } from './channel.js';
 
 /** What one service does with the channels, for the document's operations. */
@@ -161,7 +161,7 @@ function payloadOf(
 function operationsOf(services: Readonly<Record<string, AsyncApiService>>, ids: Map<AnyChannelContract, string>): Json {
   const operations: Json = {};
   for (const [service, does] of Object.entries(services)) {
-    const listener = serviceName(service).sanitized;
+    const listener = checkServiceName(service).sanitized;
     for (const [action, list] of [
       ['send', does.sends ?? []],
       ['receive', does.receives ?? []],

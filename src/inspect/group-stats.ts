@@ -25,7 +25,7 @@ export async function inspectGroup(
     lag: lag === '' ? null : Number(lag),
     pending,
     oldestPendingAgeMs: oldest === '' ? null : Math.max(0, now - idTimeMs(oldest)),
-    consumers,
+    consumerCount: consumers,
     deadLetters,
     staleGroups,
   };

@@ -17,8 +17,8 @@ import { inspectGroup } from './group-stats.js';
 
 /** What the stats are made of. */
 export interface StatsSources {
-  readonly listenerName: string;
-  readonly consumerInstance: string;
+  readonly service: string;
+  readonly consumer: string;
   readonly options: {
     readonly dedupWindowMs: number;
     readonly staleGroupMs: number;
@@ -58,8 +58,8 @@ export async function collectStats(s: StatsSources): Promise<StreamerStats> {
     perChannel[channel] = { ...counters, redis, ...(redisError === undefined ? {} : { redisError }) };
   }
   return {
-    listenerName: s.listenerName,
-    consumerInstance: s.consumerInstance,
+    service: s.service,
+    consumer: s.consumer,
     subscriptions: groups.size,
     channels: [...groups.keys()],
     dedupWindowMs: s.options.dedupWindowMs,

@@ -164,7 +164,7 @@ export class Maintenance {
     if (result.removedUnreadStale + result.removedUnreadMaxLen > 0) {
       this.deps.reports.trimmedUnread({
         channel,
-        staleGroupEntries: result.removedUnreadStale,
+        removedUnreadStale: result.removedUnreadStale,
         maxLenEntries: result.removedUnreadMaxLen,
         staleGroups: result.staleGroups,
       });

@@ -88,11 +88,11 @@ export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetr
       await next();
       outcome = 'handled';
     } finally {
-      const { listener, channel, group } = message.context;
+      const { service, channel, group } = message.context;
       durations.observe(
-        `${listener}\n${channel}\n${group}\n${outcome}`,
+        `${service}\n${channel}\n${group}\n${outcome}`,
         () => [
-          ['service', listener],
+          ['service', service],
           ['channel', channel],
           ['group', group],
           ['outcome', outcome],
@@ -120,7 +120,7 @@ function render(prefix: string, all: readonly StreamerStats[], durations: Histog
       for (const [channel, c] of Object.entries(s.perChannel)) {
         lines.push(
           `${full}${formatLabels([
-            ['service', s.listenerName],
+            ['service', s.service],
             ['channel', channel],
           ])} ${formatValue(c[key])}`,
         );
@@ -128,7 +128,7 @@ function render(prefix: string, all: readonly StreamerStats[], durations: Histog
     }
   }
   const consuming = family('consuming', 'gauge', 'Whether the streamer runs persistConsume (1) or not (0).');
-  for (const s of all) lines.push(`${consuming}${formatLabels([['service', s.listenerName]])} ${s.consuming ? 1 : 0}`);
+  for (const s of all) lines.push(`${consuming}${formatLabels([['service', s.service]])} ${s.consuming ? 1 : 0}`);
   const duration = family(
     'handler_duration_seconds',
     'histogram',
@@ -146,7 +146,7 @@ function statsList(stats: StreamerStats | readonly StreamerStats[] | undefined):
     const ok =
       typeof s === 'object' &&
       s !== null &&
-      typeof (s as Partial<StreamerStats>).listenerName === 'string' &&
+      typeof (s as Partial<StreamerStats>).service === 'string' &&
       typeof (s as Partial<StreamerStats>).perChannel === 'object';
     if (!ok) {
       const what = Array.isArray(stats) ? `stats[${i}]` : 'the stats (first argument)';

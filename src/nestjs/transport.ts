@@ -194,7 +194,7 @@ export class RedisStreamerTransport
   private unhandled(event: string, message: MessageContext): undefined {
     if (this.setup.unhandledEvents === 'ignore') return undefined;
     throw new UnrecoverableError(
-      `no @EventPattern handler takes event "${event}" of channel "${message.channel}" in service "${message.listener}" (unhandledEvents: 'dead-letter')`,
+      `no @EventPattern handler takes event "${event}" of channel "${message.channel}" in service "${message.service}" (unhandledEvents: 'dead-letter')`,
     );
   }
 

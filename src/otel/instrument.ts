@@ -54,7 +54,7 @@ export function instrument(streamer: RedisStreamer, options: InstrumentOptions =
     ? {
         tracer: (o.tracerProvider ?? trace).getTracer(SCOPE, SCOPE_VERSION),
         propagation: fieldPropagation(o.propagator),
-        client: streamer.consumerInstance,
+        client: streamer.consumer,
         parentFromMessage: o.parentFromMessage,
         createSpans: o.createSpans,
       }

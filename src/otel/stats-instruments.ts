@@ -63,7 +63,7 @@ export function observeStats(meter: Meter, streamer: RedisStreamer): StopObservi
     const subscribed = new Set(stats.channels);
     for (const [channel, c] of Object.entries(stats.perChannel)) {
       // The same attributes whether Redis answered or not, so a series never changes name.
-      const group = subscribed.has(channel) ? groupName(channel, stats.listenerName) : undefined;
+      const group = subscribed.has(channel) ? groupName(channel, stats.service) : undefined;
       const attributes: Attributes = {
         [ATTR_SYSTEM]: MESSAGING_SYSTEM,
         [ATTR_DESTINATION]: channel,
@@ -75,7 +75,7 @@ export function observeStats(meter: Meter, streamer: RedisStreamer): StopObservi
       result.observe(pending, c.redis.pending, attributes);
       if (c.redis.oldestPendingAgeMs !== null)
         result.observe(oldestPending, c.redis.oldestPendingAgeMs / 1000, attributes);
-      result.observe(consumers, c.redis.consumers, attributes);
+      result.observe(consumers, c.redis.consumerCount, attributes);
       result.observe(deadLetters, c.redis.deadLetters, {
         [ATTR_SYSTEM]: MESSAGING_SYSTEM,
         [ATTR_DESTINATION]: channel,

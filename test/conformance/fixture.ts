@@ -24,7 +24,7 @@ export function uniqueChannel(prefix: string): string {
 
 /** The consumer group of `streamer`'s service on `channel`. */
 export function groupOf(streamer: RedisStreamer, channel: string): string {
-  return groupName(channel, streamer.listenerName);
+  return groupName(channel, streamer.service);
 }
 
 /** The streamers of the tests being run, and their consume runs. */
@@ -54,7 +54,7 @@ export class Streamers {
   consume(streamer: RedisStreamer, options: ConsumeOptions = {}): void {
     const done = streamer.persistConsume({ ...CONSUME, ...options });
     done.catch(() => {}); // judged in release()
-    this.runs.push({ service: streamer.listenerName, done });
+    this.runs.push({ service: streamer.service, done });
   }
 
   /**

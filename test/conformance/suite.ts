@@ -100,9 +100,9 @@ export function conformance(topology: Topology): void {
           const s = make('share-workers');
           await s.subscribe(channel);
           const mine: string[] = [];
-          perInstance.set(s.consumerInstance, mine);
+          perInstance.set(s.consumer, mine);
           s.registerHandler(channel, async (_n, _p, ctx: MessageContext) => {
-            assert.equal(ctx.consumer, s.consumerInstance);
+            assert.equal(ctx.consumer, s.consumer);
             mine.push(ctx.id);
             await delay(1); // let the other instance take its share
           });
@@ -244,8 +244,8 @@ export function conformance(topology: Topology): void {
         await waitFor(async () => (await pendingCount(c, channel, group)) === 0, 'acknowledged');
         await delay(200);
         assert.deepEqual(got, [
-          ['a', ids[0], 2, s.consumerInstance],
-          ['b', ids[1], 2, s.consumerInstance],
+          ['a', ids[0], 2, s.consumer],
+          ['b', ids[1], 2, s.consumer],
         ]);
       });
 

@@ -33,7 +33,7 @@ function pipelineWith(
     channel: 'orders',
     group: GROUP,
     consumer: 'billing.host.1.deadbeef',
-    listener: 'billing',
+    service: 'billing',
     maxMessageBytes: options.maxMessageBytes ?? 1024,
     registry,
     middleware: options.middleware ?? [],
@@ -364,7 +364,7 @@ describe('Pipeline: legacy replay markers', () => {
 });
 
 describe('Pipeline: the context', () => {
-  it('carries channel, id, group, consumer, listener, attempt, source and the extra fields', async () => {
+  it('carries channel, id, group, consumer, service, attempt, source and the extra fields', async () => {
     const contexts: MessageContext[] = [];
     const { pipeline } = pipelineWith([(_n, _p, ctx) => contexts.push(ctx)]);
     await handle(
@@ -380,7 +380,7 @@ describe('Pipeline: the context', () => {
         id: '1712345678901-3',
         group: GROUP,
         consumer: 'billing.host.1.deadbeef',
-        listener: 'billing',
+        service: 'billing',
         attempt: 1,
         source: 'channel',
         fields: { traceparent: '00-abc', v: '2' },
@@ -391,7 +391,7 @@ describe('Pipeline: the context', () => {
         id: '9-1',
         group: GROUP,
         consumer: 'billing.host.1.deadbeef',
-        listener: 'billing',
+        service: 'billing',
         attempt: 3,
         source: 'replay',
         fields: { 'rs-replay-of': '1-0' },

@@ -106,7 +106,7 @@ for (const [vendor, schema] of Object.entries(VENDORS)) {
       assert.match(dead?.error ?? '', /orderId/);
       assert.match(dead?.error ?? '', /total/);
       assert.equal(got[0]?.name, 'order.created');
-      const pending = await redis.client.xpending(channel, `${channel}:${consumer.listenerName}:cg`);
+      const pending = await redis.client.xpending(channel, `${channel}:${consumer.service}:cg`);
       assert.equal(pending[0], 0, 'both entries settled (acknowledged or dead-lettered)');
     });
   });
@@ -165,7 +165,7 @@ describe('typed channels: transforms, async schemas, unknown events', () => {
       await redis.client.xadd(channel, '*', 'name', 'order.created', 'body', '{"orderId": "B"}');
       await waitFor(() => got.length === 1, 'the known event handled');
       assert.deepEqual(got[0], { name: 'order.created', payload: { orderId: 'B' } });
-      const group = `${channel}:${consumer.listenerName}:cg`;
+      const group = `${channel}:${consumer.service}:cg`;
       await waitFor(async () => (await redis.client.xpending(channel, group))[0] === 0, 'nothing left pending');
       const dead = await consumer.deadLetters(channel).list();
       if (unknownEvents === 'ignore') assert.equal(dead.length, 0);

@@ -82,7 +82,7 @@ describe('at-least-once: retries', () => {
     assert.match(record.stack, /card declined/);
     assert.equal(record.group, group);
     assert.equal(record.channel, channel);
-    assert.equal(record.consumer, s.consumerInstance);
+    assert.equal(record.consumer, s.consumer);
     assert.ok(record.lastFailureMs >= record.firstFailureMs && record.firstFailureMs > 0);
     assert.ok(record.lastFailureMs - record.firstFailureMs >= 100, 'first and last failure are distinct times');
     assert.equal(record.name, 'charge');
@@ -394,7 +394,7 @@ describe('stats', () => {
     assert.equal(c.redis?.pending, 1, 'the slow one is pending');
     assert.ok((c.redis?.oldestPendingAgeMs ?? -1) >= 150, `oldest pending age ${c.redis?.oldestPendingAgeMs}`);
     assert.equal(c.redis?.lag, 0);
-    assert.equal(c.redis?.consumers, 1);
+    assert.equal(c.redis?.consumerCount, 1);
     assert.equal(c.redis?.deadLetters, 1);
     assert.deepEqual(c.redis?.staleGroups, ['abandoned:cg']);
     assert.equal(c.deadLettered, 1);

@@ -26,7 +26,7 @@ import {
   groupName,
   instanceName,
   ledgerKey,
-  listenerName,
+  serviceName,
   renderPrometheus,
   sanitize,
   silentLogger,
@@ -246,7 +246,7 @@ const ROWS: readonly Row[] = [
     ],
     run: plain(sanitize),
   },
-  { call: 'listenerName(consumerName)', args: [name], run: plain(listenerName) },
+  { call: 'serviceName(consumerName)', args: [name], run: plain(serviceName) },
   { call: 'groupName(channel, listener)', args: [channel, name], run: plain(groupName) },
   {
     call: 'instanceName(listener, host, pid, suffix)',

@@ -139,7 +139,7 @@ describe('processMetrics()', () => {
   it('renders several streamers, and escapes label values', () => {
     const metrics = processMetrics({ prefix: 'app', buckets: [0.1, 1] });
     const stats = (service: string, channel: string) =>
-      ({ listenerName: service, consuming: false, perChannel: { [channel]: { published: 2 } } }) as never;
+      ({ service: service, consuming: false, perChannel: { [channel]: { published: 2 } } }) as never;
     const text = metrics.render([stats('a', 'x"y\\z'), stats('b', 'line\nbreak')]);
     const published = family(parse(text), 'app_published_total');
     assert.deepEqual(

@@ -112,8 +112,8 @@ describe('NestJS transport: fan-out and load sharing', () => {
       'both instances took a share',
     );
     assert.notEqual(
-      a.transport.unwrap<{ consumerInstance: string }>().consumerInstance,
-      b.transport.unwrap<{ consumerInstance: string }>().consumerInstance,
+      a.transport.unwrap<{ consumer: string }>().consumer,
+      b.transport.unwrap<{ consumer: string }>().consumer,
     );
   });
 

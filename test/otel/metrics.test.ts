@@ -92,7 +92,7 @@ describe('metrics', () => {
     const gauges = {
       'redis_streamer.group.lag': c.redis.lag,
       'redis_streamer.group.pending': c.redis.pending,
-      'redis_streamer.group.consumers': c.redis.consumers,
+      'redis_streamer.group.consumers': c.redis.consumerCount,
       'redis_streamer.dead_letters': c.redis.deadLetters,
     };
     for (const [name, value] of Object.entries(gauges)) assert.equal(total(m, name, here), value, name);

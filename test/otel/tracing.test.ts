@@ -127,7 +127,7 @@ describe('a publish in one process, consumed in another', () => {
         'messaging.destination.name': channel,
         'messaging.consumer.group.name': `${channel}:billing:cg`,
         'messaging.message.id': id,
-        'messaging.client.id': consumer.consumerInstance,
+        'messaging.client.id': consumer.consumer,
         'messaging.redis.message.delivery_attempt': 1,
         'messaging.redis.message.name': ['order.created', 'order.paid', 'order.shipped'][i],
       });

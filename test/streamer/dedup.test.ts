@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { guardKey, ledgerKey } from '../../src/naming.js';
-import type { LedgerKind } from '../../src/index.js';
+import type { GuardKind } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 import { waitConnectionsOf, waitForServerTime, waitUntilWaiting } from '../support/states.js';
 
@@ -15,10 +15,10 @@ const redis = useRedis();
 async function consumeAll(
   channel: string,
   service: string,
-  ledger: LedgerKind,
+  guard: GuardKind,
   seen: number[],
 ): Promise<() => Promise<void>> {
-  const s = redis.streamer(service, { ledger });
+  const s = redis.streamer(service, { dedupGuard: guard });
   await s.subscribe(channel, { startFromLatest: false });
   s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
   const run = s.persistConsume({ blockMs: 300 });
@@ -28,17 +28,17 @@ async function consumeAll(
   };
 }
 
-for (const ledger of ['hwm', 'zset'] as const) {
-  describe(`dedup guard: ${ledger === 'hwm' ? 'watermark' : 'ledger'}`, () => {
+for (const guard of ['watermark', 'ledger'] as const) {
+  describe(`dedup guard: ${guard}`, () => {
     it('hands nothing out twice after the group is deleted and re-created from 0-0', async () => {
-      const channel = uniqueChannel(`recreate-${ledger}`);
+      const channel = uniqueChannel(`recreate-${guard}`);
       const publisher = redis.streamer('publisher');
       await publisher.sendMessages(
         channel,
         Array.from({ length: 50 }, (_, i) => ({ name: 'n', body: { i } })),
       );
       const seen: number[] = [];
-      let stop = await consumeAll(channel, 'dedup-svc', ledger, seen);
+      let stop = await consumeAll(channel, 'dedup-svc', guard, seen);
       await waitFor(() => seen.length >= 50, 'first pass');
       await stop();
 
@@ -50,7 +50,7 @@ for (const ledger of ['hwm', 'zset'] as const) {
         Array.from({ length: 10 }, (_, i) => ({ name: 'n', body: { i: 50 + i } })),
       );
 
-      stop = await consumeAll(channel, 'dedup-svc', ledger, seen);
+      stop = await consumeAll(channel, 'dedup-svc', guard, seen);
       await waitFor(() => seen.length >= 60, 'new messages after re-creation');
       await delay(300); // an absence: no entry arrives a second time (nothing to wait on)
       await stop();
@@ -65,14 +65,14 @@ for (const ledger of ['hwm', 'zset'] as const) {
       // The loop waits (XREAD BLOCK, then the guarded read in the same write) when the group is moved
       // back by 50 entries: its first read (16) is all below the mark, the other 34 are skipped by
       // moving the group forward, and only the new entry is handled.
-      const channel = uniqueChannel(`batch-${ledger}`);
+      const channel = uniqueChannel(`batch-${guard}`);
       const publisher = redis.streamer('publisher');
       await publisher.sendMessages(
         channel,
         Array.from({ length: 50 }, (_, i) => ({ name: 'n', body: { i } })),
       );
       const seen: number[] = [];
-      const s = redis.streamer('batch-svc', { ledger });
+      const s = redis.streamer('batch-svc', { dedupGuard: guard });
       await s.subscribe(channel, { startFromLatest: false });
       s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
       const run = s.persistConsume({ blockMs: 2000, count: 16, maxCount: 16 });
@@ -92,14 +92,14 @@ for (const ledger of ['hwm', 'zset'] as const) {
     });
 
     it('counts the skipped entries as deduplicated', async () => {
-      const channel = uniqueChannel(`count-${ledger}`);
+      const channel = uniqueChannel(`count-${guard}`);
       const publisher = redis.streamer('publisher');
       await publisher.sendMessages(
         channel,
         Array.from({ length: 5 }, (_, i) => ({ name: 'n', body: { i } })),
       );
       const seen: number[] = [];
-      const s = redis.streamer('count-svc', { ledger });
+      const s = redis.streamer('count-svc', { dedupGuard: guard });
       await s.subscribe(channel, { startFromLatest: false });
       s.registerHandler(channel, (_n, p) => void seen.push((p as { i: number }).i));
       const run = s.persistConsume({ blockMs: 300 });
@@ -125,7 +125,7 @@ describe('dedup ledgers in Redis', () => {
       { name: 'b', body: 2 },
     ]);
     const seen: string[] = [];
-    const s = redis.streamer('ledger-svc', { ledger: 'zset', dedupWindowMs: 1000 });
+    const s = redis.streamer('ledger-svc', { dedupGuard: 'ledger', dedupWindowMs: 1000 });
     await s.subscribe(channel, { startFromLatest: false });
     s.registerHandler(channel, (name) => void seen.push(name));
     const run = s.persistConsume({ blockMs: 300 });

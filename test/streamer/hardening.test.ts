@@ -251,7 +251,7 @@ describe('dead letters', () => {
     await delay(500); // an absence: no further copy arrives (nothing to wait on)
     assert.equal(await dlq.size(), 3, 'still three, not nine');
     const groups = (await dlq.list()).map((d) => d.group).sort();
-    assert.deepEqual(groups, services.map((s) => `${channel}:${s.listenerName}:cg`).sort());
+    assert.deepEqual(groups, services.map((s) => `${channel}:${s.service}:cg`).sort());
     for (const s of services) await s.cleanup();
     await Promise.all(runs);
   });
@@ -376,7 +376,7 @@ describe('README promises', () => {
   it('logs once, at info, that a service name was sanitized', () => {
     const logger = recording();
     const s = new RedisStreamer(redis.url, 'billing service (eu)', { logger });
-    assert.equal(s.listenerName, 'billing-service-eu-');
+    assert.equal(s.service, 'billing-service-eu-');
     const lines = logger.lines.filter((l) => l.level === 'info' && l.message.includes('billing-service-eu-'));
     assert.equal(lines.length, 1);
     void s.cleanup();

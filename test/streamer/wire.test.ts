@@ -125,9 +125,9 @@ describe('what this library writes', () => {
     }, 'the consumer appears in the group');
     const [consumer] = (await redis.client.xinfo('CONSUMERS', channel, group)) as string[][];
     const name = consumer![1]!;
-    assert.equal(name, s.consumerInstance);
+    assert.equal(name, s.consumer);
     assert.match(name, /^Order-Processor-v2\.[a-zA-Z0-9._:-]{1,64}\.\d+\.[0-9a-f]{8}$/);
-    assert.equal(s.listenerName, 'Order-Processor-v2');
+    assert.equal(s.service, 'Order-Processor-v2');
   });
 });
 
@@ -139,7 +139,7 @@ describe('sharing a group with a dtpyfw process', () => {
     const publisher = redis.streamer('publisher');
     const tsSeen: number[] = [];
     const pySeen: number[] = [];
-    const ts = redis.streamer('shared-svc', { ledger: 'zset' });
+    const ts = redis.streamer('shared-svc', { dedupGuard: 'ledger' });
     await ts.subscribe(channel, { startFromLatest: false });
     ts.registerHandler(channel, (_n, p) => void tsSeen.push((p as { i: number }).i));
 

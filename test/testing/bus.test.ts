@@ -26,7 +26,7 @@ describe('test bus: fan-out and load sharing', () => {
     const instances = ['billing', 'billing', 'shipping', 'shipping'].map((service) => b.streamer(service));
     for (const s of instances) {
       await s.subscribe('orders');
-      s.registerHandler('orders', (_name, payload) => void got.push([s.listenerName, (payload as { i: number }).i]));
+      s.registerHandler('orders', (_name, payload) => void got.push([s.service, (payload as { i: number }).i]));
       void s.persistConsume();
     }
     await b.settled(); // every instance is consuming (waiting for entries) before the messages come
