@@ -64,6 +64,8 @@ export class Deliveries implements PendingHolder {
   private readonly inFlightBy: Record<SourceKind, InFlight> = { channel: new InFlight(), replay: new InFlight() };
   /** In-flight entries another consumer took over: not settled by this one. */
   private readonly takenBy: Record<SourceKind, Set<string>> = { channel: new Set(), replay: new Set() };
+  /** In-flight entries that may carry a failure record (taken over, or failing): the sweep skips them. */
+  private readonly retryingBy: Record<SourceKind, Set<string>> = { channel: new Set(), replay: new Set() };
   /** Failure writes in progress (a retry record, a dead letter), awaited on close. */
   private readonly writing = new Set<Promise<void>>();
   private readonly inOrder: boolean;
@@ -141,6 +143,7 @@ export class Deliveries implements PendingHolder {
       }
       if (how === 'claimed') this.deps.counters.add(own ? 'retried' : 'reclaimed');
       this.deps.counters.add('delivered');
+      this.retryingBy[source].add(id);
       this.submit(source, this.deps.pipeline.prepare(entry), attempt);
     }
   }
@@ -163,6 +166,12 @@ export class Deliveries implements PendingHolder {
 
   busy(source: SourceKind): readonly string[] {
     return [...this.inFlightBy[source].ids(), ...this.deps.strategy.queuedAcks(source)];
+  }
+
+  sweepBusy(source: SourceKind): readonly string[] {
+    const retrying = this.retryingBy[source];
+    const acks = this.deps.strategy.queuedAcks(source);
+    return retrying.size === 0 ? acks : [...retrying, ...acks];
   }
 
   taken(source: SourceKind, ids: readonly string[]): void {
@@ -248,6 +257,7 @@ export class Deliveries implements PendingHolder {
       const done = (): void => {
         inFlight.advance(tracked);
         this.forgetTaken(source, raw[0]);
+        this.forgetRetrying(source, raw[0]);
       };
       const pending = this.handle(source, this.deps.pipeline.prepare(raw), 1, done);
       if (pending !== undefined) await pending;
@@ -314,6 +324,7 @@ export class Deliveries implements PendingHolder {
     }
     if (outcome.kind === 'undecodable') return this.track(strategy.undecodable(s, outcome.error));
     counters.add('failed');
+    this.retryingBy[s.source].add(id);
     const decision = strategy.decide(s.attempt, outcome.errors);
     const { channel, group } = this.deps;
     this.deps.report.handlerFailed({
@@ -340,6 +351,12 @@ export class Deliveries implements PendingHolder {
   private finish(source: SourceKind, id: string): void {
     this.inFlightBy[source].delete(id);
     this.forgetTaken(source, id);
+    this.forgetRetrying(source, id);
+  }
+
+  private forgetRetrying(source: SourceKind, id: string): void {
+    const retrying = this.retryingBy[source];
+    if (retrying.size > 0) retrying.delete(id);
   }
 
   private forgetTaken(source: SourceKind, id: string): void {

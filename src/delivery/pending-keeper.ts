@@ -36,6 +36,11 @@ export interface PendingHolder {
   inFlight(source: SourceKind): readonly string[];
   /** Ids in flight here or handled with the acknowledgement still queued (not lost, not to recover). */
   busy(source: SourceKind): readonly string[];
+  /**
+   * Ids in flight here that may carry a failure record (retries, failures being written), and
+   * acknowledgements still queued: the sweep must not claim them under their handler.
+   */
+  sweepBusy(source: SourceKind): readonly string[];
   /** Another consumer took these over: this one must not settle them. */
   taken(source: SourceKind, ids: readonly string[]): void;
   /** Entries taken over (`claimed`: a retry or a reclaim) or taken back (`recovered`). */
@@ -174,7 +179,8 @@ export class PendingKeeper {
 
   private async sweepSource(port: RedisPort, kind: SourceKind): Promise<void> {
     for (let pages = 0; pages < PAGES_PER_SWEEP && this.holder.hasRoom(); pages++) {
-      const page = await sweepPage(port, this.sources(kind), this.settings, this.cursor[kind]);
+      const busy = this.holder.sweepBusy(kind);
+      const page = await sweepPage(port, this.sources(kind), this.settings, this.cursor[kind], busy);
       this.cursor[kind] = page.next === '0-0' ? '-' : page.next;
       await this.admit(port, kind, page, 'claimed');
       if (this.cursor[kind] === '-') break;

@@ -49,17 +49,22 @@ function toPage([next, rows, deleted]: readonly [string, readonly Row[], readonl
   };
 }
 
-/** Claims the due entries of one page of the group's pending list, from `cursor` ('-' to start). */
+/**
+ * Claims the due entries of one page of the group's pending list, from `cursor` ('-' to start),
+ * except `busy` ones (being handled or failing here: claiming them would count a delivery that
+ * never ran).
+ */
 export async function sweepPage(
   port: RedisPort,
   source: EntrySource,
   s: SweepSettings,
   cursor: string,
+  busy: readonly string[] = [],
 ): Promise<ClaimPage> {
   const reply = await scripts.reclaim.run(
     port,
     [source.stream, source.failures],
-    [s.group, s.consumer, s.claimIdleMs, s.minIdleMs, cursor, s.pageSize],
+    [s.group, s.consumer, s.claimIdleMs, s.minIdleMs, cursor, s.pageSize, ...busy],
   );
   return toPage(reply, s.consumer);
 }

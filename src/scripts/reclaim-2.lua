@@ -14,7 +14,9 @@
 -- KEYS[2] the group's failure records (entry id -> "<first failure ms> <retry due ms>")
 -- ARGV[1] group         ARGV[2] this consumer      ARGV[3] claimIdleMs
 -- ARGV[4] the least idle time of any due entry (ms)  ARGV[5] cursor: exclusive start id, or '-'
--- ARGV[6] page size
+-- ARGV[6] page size   ARGV[7..] ids this consumer is working on (in flight or failing): never claimed,
+-- so a retry that runs longer than the sweep interval is not claimed again under its handler (each
+-- claim raises the delivery count, which is the attempt number)
 --
 -- Returns { next cursor or '0-0' when the list has been scanned to its end,
 --           { { id, fields, deliveries before this claim, idle ms before it, previous owner }, ... },
@@ -25,6 +27,8 @@ local claim_idle = tonumber(ARGV[3])
 local count = tonumber(ARGV[6])
 local start = ARGV[5] == '-' and '-' or '(' .. ARGV[5]
 local now = rs_now_ms()
+local busy = {}
+for i = 7, #ARGV do busy[ARGV[i]] = true end
 
 local pending = redis.call('XPENDING', KEYS[1], group, 'IDLE', tonumber(ARGV[4]), start, '+', count)
 local due, meta = {}, {}
@@ -32,7 +36,9 @@ for _, p in ipairs(pending) do
   local id, owner, idle, deliveries = p[1], p[2], tonumber(p[3]), tonumber(p[4])
   local record = redis.call('HGET', KEYS[2], id)
   local ready
-  if record then
+  if busy[id] then
+    ready = false
+  elseif record then
     local retry_at = tonumber(string.match(record, ' (%d+)$')) or 0
     ready = now >= retry_at and (owner == me or idle >= claim_idle)
   else

@@ -37,7 +37,7 @@ function settle(
 
 export const reclaim: Twin = {
   mirrors: 'reclaim-2.lua',
-  sha1: '934ef03cff036dbde27d60bc8c02eb072459e3ca',
+  sha1: '146e164b15b4066c8ba4f97394d7d7565a6ba140',
   run(r, keys, argv) {
     const A = argvOf(argv);
     const [group, me] = [A(1) ?? '', A(2) ?? ''];
@@ -45,6 +45,7 @@ export const reclaim: Twin = {
     const count = toNumber(A(6));
     const start = A(5) === '-' ? '-' : `(${A(5) ?? ''}`;
     const now = rsNowMs(r);
+    const busy = new Set(argv.slice(6));
     const pending = arr(r.call('XPENDING', keys[0] ?? '', group, 'IDLE', num(A(4)), start, '+', num(count)));
     const due: string[] = [];
     const meta: Meta = new Map();
@@ -52,7 +53,8 @@ export const reclaim: Twin = {
       const [id, owner, idle, deliveries] = arr(p);
       const record = r.call('HGET', keys[1] ?? '', str(id));
       let ready: boolean;
-      if (record !== null) {
+      if (busy.has(str(id))) ready = false;
+      else if (record !== null) {
         const retryAt = toNumber(/ (\d+)$/.exec(str(record))?.[1]) ?? 0;
         ready = now >= retryAt && (owner === me || num(idle) >= num(claimIdle));
       } else ready = num(idle) >= num(claimIdle);
