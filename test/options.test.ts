@@ -652,12 +652,16 @@ void describe('options of the wrong type', () => {
     assert.deepEqual(resolveStreamerOptions({ hooks: null } as never).hooks, {});
   });
 
-  void it('delivery and ledger: list the allowed strings', () => {
+  void it('delivery and dedupGuard: list the allowed strings; the old ledger option is gone', () => {
     throwsConfig(
       () => resolveStreamerOptions({ delivery: 'exactly-once' } as never),
       "`delivery` must be one of 'at-most-once', 'at-least-once'; got \"exactly-once\"",
     );
-    throwsConfig(() => resolveStreamerOptions({ ledger: 'set' } as never), "`ledger` must be one of 'hwm', 'zset'");
+    throwsConfig(
+      () => resolveStreamerOptions({ dedupGuard: 'zset' } as never),
+      "`dedupGuard` must be one of 'watermark', 'ledger'",
+    );
+    throwsConfig(() => resolveStreamerOptions({ ledger: 'zset' } as never), '`ledger`');
   });
 
   void it('registerHandler name: a non-empty string', () => {
@@ -781,7 +785,7 @@ void describe('valid input resolves as before', () => {
       retentionMs: 86_400_000,
       maxLen: undefined,
     });
-    assert.equal(resolveStreamerOptions({ ledger: null } as never).dedupGuard, 'watermark');
+    assert.equal(resolveStreamerOptions({ dedupGuard: null } as never).dedupGuard, 'watermark');
     assert.equal(resolveConsumeOptions({ restMs: null, blockMs: null } as never).blockMs, 5000);
     assert.equal(resolveSubscribeOptions({ concurrency: null } as never).concurrency, 1);
   });
