@@ -421,4 +421,20 @@ quietly "tsc on otel.mts" node "$tsc" --strict --noUncheckedIndexedAccess --exac
   --types node --typeRoots "$repo/node_modules/@types" --noEmitOnError otel.mts
 roundtrip otel node otel.mjs
 
+# 9. The README's TypeScript, as a user pastes it: each block is a module of its own, type-checked strictly
+# against the installed package (and the optional peers installed above). A validator a block imports
+# (zod, valibot, arktype) is installed first, as the README tells the user to.
+mkdir -p readme
+node "$repo/scripts/readme-blocks.mjs" "$repo/README.md" readme >"$work/log/readme-blocks.txt" ||
+  fail "README.md: no TypeScript block found"
+validators=$(grep -ohE "from '(zod|valibot|arktype)'" readme/*.mts | sed -E "s/from '([^']+)'/\1/" | sort -u | tr '\n' ' ')
+if [ -n "$validators" ]; then
+  # shellcheck disable=SC2086
+  quietly "npm install $validators" npm install --no-audit --no-fund --prefer-online --cache "$work/npm-cache" $validators
+fi
+step "readme: type-check $(wc -l <"$work/log/readme-blocks.txt") TypeScript blocks of README.md (strict)${validators:+, with $validators}"
+quietly "tsc on the README's blocks" node "$tsc" --strict --noUncheckedIndexedAccess --exactOptionalPropertyTypes \
+  --module nodenext --moduleResolution nodenext --target es2023 --skipLibCheck false --noEmit \
+  --types node --typeRoots "$repo/node_modules/@types" readme/*.mts
+
 step "passed"
