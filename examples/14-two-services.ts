@@ -50,7 +50,7 @@ function startService(service: string, instance: number, channel: string, onLine
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = new Promise<ChildProcess>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.endsWith(' ready')) resolve(child);
       onLine(line);
     });
