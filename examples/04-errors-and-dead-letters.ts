@@ -56,6 +56,7 @@ const streamer = new RedisStreamer(url, 'error-handler', {
   claimIntervalMs: 50, // how often due retries are picked up (default 1 s)
   logger: silentLogger, // the 'deadLetter' event below reports what matters here
 });
+streamer.on('error', (err, where) => console.error(`error (${where.phase}): ${err.message}`)); // the logger is silent
 let deadLettered = 0;
 let twoDeadLetters = (): void => {};
 const deadLettersDone = new Promise<void>((resolve) => (twoDeadLetters = resolve));

@@ -36,6 +36,7 @@ maintainer.setRetention(channels.audit, { retentionMs: 90 * DAY });
 // Were it consuming, its maintenance would run every minute:
 //   maintainer.persistConsume({ cleanupIntervalMs: 60_000 }) (dtpyfw's cleanup_interval=60.0)
 
+maintainer.on('error', (err, where) => console.error(`error (${where.phase}): ${err.message}`)); // the logger is silent
 maintainer.on('trimmedUnread', (event) => {
   const kind = Object.entries(channels).find(([, channel]) => channel === event.channel)![0];
   console.log(`trimmedUnread: ${kind} lost ${event.maxLenEntries} entries a group had not read`);

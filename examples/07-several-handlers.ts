@@ -40,6 +40,7 @@ function notifyCancellation(_name: string, order: { orderId: string }): void {
 }
 
 const streamer = new RedisStreamer(url, 'multi-handler', { logger: silentLogger }); // the event below reports failures
+streamer.on('error', (err, where) => console.error(`error (${where.phase}): ${err.message}`)); // the logger is silent
 streamer.on('deadLetter', (dead) => {
   console.log(`[DEAD LETTER] ${dead.reason}: ${dead.error}`);
   finish(); // o-3, the last message

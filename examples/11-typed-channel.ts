@@ -31,6 +31,7 @@ let settled = 0;
 let finish = (): void => {};
 const done = new Promise<void>((resolve) => (finish = resolve));
 const settle = (): void => void (++settled === 3 && finish());
+billing.on('error', (err, where) => console.error(`error (${where.phase}): ${err.message}`)); // the logger is silent
 billing.on('deadLetter', (dead) => {
   console.log(`billing dead-lettered an entry: reason ${dead.reason} (${dead.error})`);
   settle();
