@@ -1,10 +1,10 @@
 /**
  * The runnable examples never rot: every program in examples/ (found by listing the directory, so
  * a new one cannot be forgotten) runs as a user runs it, `node --import tsx examples/<file>.ts`,
- * against a private redis-server, and must exit 0 by itself within the time limit and print the
- * lines its expectation below lists. An example without an expectation fails, and so does an
- * expectation without its example. Two examples run at a time. `tsc -p tsconfig.json` type-checks
- * them (tsconfig includes examples/).
+ * against a private redis-server, and must exit 0 by itself within the time limit, print the lines
+ * its expectation below lists, and leave no key of its own behind. An example without an
+ * expectation fails, and so does an expectation without its example. Two examples run at a time.
+ * `tsc -p tsconfig.json` type-checks them (tsconfig includes examples/).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -140,16 +140,15 @@ function examples(): string[] {
 }
 
 interface Run {
+  readonly pid: number;
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
-  readonly ms: number;
 }
 
 /** Runs an example as a user would, killing it after {@link TIME_LIMIT_MS}. */
 function runExample(name: string, redisUrl: string): Promise<Run> {
-  const started = performance.now();
   // Without NODE_TEST_CONTEXT, which would make a program using node:test report to this runner.
   const env = { ...process.env, REDIS_URL: redisUrl, NODE_TEST_CONTEXT: undefined };
   const child = spawn(process.execPath, ['--import', 'tsx', join('examples', name)], {
@@ -166,7 +165,7 @@ function runExample(name: string, redisUrl: string): Promise<Run> {
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+      resolve({ pid: child.pid ?? -1, code, signal, stdout, stderr });
     });
   });
 }
@@ -209,6 +208,9 @@ describe('examples/', { concurrency: 2 }, () => {
       assert.equal(run.signal, null, `${name} was killed after ${TIME_LIMIT_MS} ms\n${run.stdout}\n${run.stderr}`);
       assert.equal(run.code, 0, `${name} exited with ${run.code}\n${run.stdout}\n${run.stderr}`);
       assertPrinted(name, run, expected);
+      // Its channels are named after its process id (`example.orders.<pid>`): none may be left.
+      const left = [...(await redis.client.keys(`*.${run.pid}`)), ...(await redis.client.keys(`*.${run.pid}[.:}]*`))];
+      assert.deepEqual(left, [], `${name} left keys behind`);
     });
   }
 });
