@@ -7,8 +7,8 @@
  * started here (and stopped at the end). With neither a Redis nor redis-server, the demo runs on
  * the test kit's in-memory bus (redis-streamer/testing) on the real clock, and says so first.
  */
-import { RedisStreamer, Message, type MessageContext, type Transport } from '../src/index.js';
-import { createTestBus } from '../src/testing/index.js';
+import { RedisStreamer, Message, type MessageContext, type Transport } from 'redis-streamer';
+import { createTestBus } from 'redis-streamer/testing';
 import { hasRedisServer, ping, startRedis } from '../test/support/redis-server.js';
 
 const ORDERS = 1000;
