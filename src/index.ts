@@ -3,8 +3,9 @@
  * Public exports only.
  */
 export { RedisStreamer } from './streamer.js';
-export { RedisInstance, type RedisConnectionOptions } from './connection/redis-instance.js';
-export type { RedisSource, IoredisTemplate } from './connection/source.js';
+export { RedisInstance } from './connection/redis-instance.js';
+export type { RedisConnectionOptions } from './connection/connection-options.js';
+export type { RedisSource, IoredisTemplate } from './connection/redis-source.js';
 export type { NodeRedisTemplate } from './connection/node-redis-source.js';
 export type { ConnectionStatus, ConnectionState } from './connection/port.js';
 /**
@@ -114,6 +115,7 @@ export {
 } from './inspect/inspector.js';
 export type { TailEntry, TailOptions } from './inspect/tail.js';
 export type { ReplayOptions, ReplayProgress } from './inspect/replay.js';
-export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
+export { startDashboard, type Dashboard } from './dashboard/server.js';
+export type { DashboardOptions } from './dashboard/options.js';
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusOptions } from './metrics/prometheus.js';
 export { processMetrics, type ProcessMetrics, type ProcessMetricsOptions } from './metrics/process-metrics.js';

@@ -8,7 +8,8 @@ import type { RawEntry, RedisPort } from '../connection/port.js';
 import type { DeadLetterReason } from '../events.js';
 import { BODY_FIELD, NAME_FIELD, parseBody } from '../message.js';
 import { deadLetterKey, replayKey } from '../naming.js';
-import { checkChannel, checkListOptions, type ListOptions } from '../options.js';
+import type { DeadLetterListOptions } from '../options.js';
+import { checkChannel, checkListOptions } from '../resolve-options.js';
 import { scripts } from '../scripts/index.js';
 
 /** One record of a dead-letter stream. */
@@ -87,7 +88,7 @@ export class DeadLetterQueue {
    * @param options.count at most this many. @default 100
    * @param options.start first dead-letter id to include; prefix with `(` to exclude it. @default '-'
    */
-  async list(options: ListOptions = {}): Promise<DeadLetter[]> {
+  async list(options: DeadLetterListOptions = {}): Promise<DeadLetter[]> {
     const { start, count } = checkListOptions(options);
     const port = await this.port();
     const entries = await port.xrange(this.key, start ?? '-', '+', count ?? PAGE);
