@@ -59,7 +59,8 @@ const PAGE = 100;
 /**
  * The dead-letter stream of one channel: list, replay and purge. Replay re-publishes to the channel
  * and removes from the dead-letter stream in one atomic step (a Lua script over two keys of one
- * slot), so a crash can neither lose a dead letter nor publish it twice.
+ * slot), so a crash can neither lose a dead letter nor publish it twice. Get one with
+ * `streamer.deadLetters(channel)` or `inspector.deadLetters(channel)`.
  */
 export class DeadLetterQueue {
   /** The channel. */
@@ -69,10 +70,12 @@ export class DeadLetterQueue {
   private readonly port: () => Promise<RedisPort>;
 
   /**
-   * Usually obtained with `streamer.deadLetters(channel)`.
+   * Made by `streamer.deadLetters(channel)` and `inspector.deadLetters(channel)`: the connection is
+   * theirs. Internal: not part of the public API (stripped from the published declarations).
    * @param channel the channel whose dead letters these are.
    * @param port the connection to use (the streamer's shared one).
    * @throws ConfigError when the channel is not a non-empty string or `port` not a function.
+   * @internal
    */
   constructor(channel: string, port: () => Promise<RedisPort>) {
     checkChannel(channel, 'new DeadLetterQueue()');

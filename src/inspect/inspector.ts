@@ -66,8 +66,9 @@ export interface ChannelInfo {
   readonly channel: string;
   /** Entries in the stream. */
   readonly length: number;
-  /** Server time (ms) of its first and last entry, null when empty. */
+  /** Server time (ms) of its first entry, null when empty. */
   readonly firstEntryMs: number | null;
+  /** Server time (ms) of its last entry, null when empty. */
   readonly lastEntryMs: number | null;
   /** Records in its dead-letter stream. */
   readonly deadLetters: number;
