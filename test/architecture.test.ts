@@ -54,6 +54,8 @@ function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
   return cycles;
 }
 
+const read = (path: string): string => readFileSync(join(SRC, path), 'utf8');
+
 const files = sources().map((f) => ({ path: relative(SRC, f), imports: importsOf(f), text: readFileSync(f, 'utf8') }));
 
 describe('architecture', () => {
@@ -91,6 +93,27 @@ describe('architecture', () => {
       ),
       [],
     );
+  });
+
+  it('every ErrorCode is carried by an error class an entry point exports', () => {
+    const codes = [
+      ...(/export type ErrorCode =([^;]+);/.exec(read('errors.ts'))?.[1] ?? '').matchAll(/'(ERR_\w+)'/g),
+    ].map((m) => m[1] as string);
+    assert.ok(codes.length > 10, `${codes.length} codes`);
+    const exported = new Set(
+      ['index.ts', 'testing/index.ts', 'outbox/index.ts'].flatMap((entry) =>
+        [...read(entry).matchAll(/\b([A-Z]\w*Error)\b/g)].map((m) => m[1] as string),
+      ),
+    );
+    // Each error class, with the codes its body names (its super call, or the codes its constructor takes).
+    const classes = ['errors.ts', 'testing/errors.ts', 'outbox/errors.ts'].flatMap((file) =>
+      read(file)
+        .split(/^(?=export class )/m)
+        .slice(1)
+        .map((text) => ({ name: /^export class (\w+)/.exec(text)?.[1] as string, text })),
+    );
+    const orphans = codes.filter((code) => !classes.some((c) => c.text.includes(`'${code}'`) && exported.has(c.name)));
+    assert.deepEqual(orphans, []);
   });
 
   it('delivery/ and maintenance/ never import consume/', () => {
