@@ -1,7 +1,9 @@
 /**
- * The run-time checks of every options object (see validate.ts): the rule of each option, the
- * names other libraries (dtpyfw) use for them, and examples for a positional argument given where
- * an options object belongs.
+ * The run-time checks of the streamer's options objects and of a connection's (see validate.ts): the
+ * rule of each option, the names other libraries (dtpyfw) use for them, and examples for a
+ * positional argument given where an options object belongs. The publish options' specs are in
+ * publish/publish-options.ts; each operator tool's (Inspector, aclRules, renderPrometheus,
+ * processMetrics, startDashboard) beside the tool.
  */
 import type { RedisConnectionOptions } from './connection/connection-options.js';
 import type { HandlerOptions } from './handlers.js';
