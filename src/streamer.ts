@@ -293,7 +293,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** The dead-letter stream of a channel: list, replay, purge. */
   deadLetters(ref: ChannelRef): DeadLetterQueue {
     const channel = this.contracts.nameOf(ref, 'deadLetters()');
-    return new DeadLetterQueue(channel, () => this.command());
+    return DeadLetterQueue.create(channel, () => this.command());
   }
 
   /**

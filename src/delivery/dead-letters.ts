@@ -69,21 +69,26 @@ export class DeadLetterQueue {
   readonly key: string;
   private readonly port: () => Promise<RedisPort>;
 
-  /**
-   * Made by `streamer.deadLetters(channel)` and `inspector.deadLetters(channel)`: the connection is
-   * theirs. Internal: not part of the public API (stripped from the published declarations).
-   * @param channel the channel whose dead letters these are.
-   * @param port the connection to use (the streamer's shared one).
-   * @throws ConfigError when the channel is not a non-empty string or `port` not a function.
-   * @internal
-   */
-  constructor(channel: string, port: () => Promise<RedisPort>) {
-    checkChannel(channel, 'new DeadLetterQueue()');
-    checkFunction('new DeadLetterQueue()', 'port (second argument)', port, '() => Promise<connection>');
+  /** Not for applications: `streamer.deadLetters(channel)` and `inspector.deadLetters(channel)` make queues. */
+  private constructor(channel: string, port: () => Promise<RedisPort>) {
     this.channel = channel;
     this.key = deadLetterKey(channel);
     this.port = port;
     showOnly(this, 'DeadLetterQueue', () => ({ channel, key: this.key }));
+  }
+
+  /**
+   * The queue of a channel over the caller's connection (the streamer's or the inspector's shared
+   * one). Internal: not in the published declarations, where the constructor is private.
+   * @param channel the channel whose dead letters these are.
+   * @param port the connection to use.
+   * @throws ConfigError when the channel is not a non-empty string or `port` not a function.
+   * @internal
+   */
+  static create(channel: string, port: () => Promise<RedisPort>): DeadLetterQueue {
+    checkChannel(channel, 'DeadLetterQueue.create()');
+    checkFunction('DeadLetterQueue.create()', 'port (second argument)', port, '() => Promise<connection>');
+    return new DeadLetterQueue(channel, port);
   }
 
   /**

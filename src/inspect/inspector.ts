@@ -226,7 +226,7 @@ export class Inspector implements AsyncDisposable {
   /** A channel's dead letters: list, replay (to the group that failed), purge. */
   deadLetters(channel: string): DeadLetterQueue {
     checkChannel(channel, 'inspector.deadLetters()');
-    return new DeadLetterQueue(channel, () => this.port());
+    return DeadLetterQueue.create(channel, () => this.port());
   }
 
   /**
