@@ -7,8 +7,8 @@
  */
 import { ConfigError } from './errors.js';
 import { slotPrefix } from './naming.js';
-import { ACL } from './operator-option-specs.js';
-import { checkOptions } from './validate.js';
+import { boolean, oneOf, stringList } from './rules.js';
+import { checkOptions, type OptionsSpec } from './validate.js';
 
 /** What a service does with Redis. */
 export type AclRole = 'consumer' | 'publisher' | 'monitor';
@@ -125,6 +125,37 @@ const COMMANDS: Readonly<Record<AclRole, (options: AclOptions) => readonly strin
     ...(o.ledger === true ? LEDGER : []),
     ...(o.waitForReplicas === true ? ['+wait'] : []),
   ],
+};
+
+/** The run-time checks (see validate.ts) of `aclRules` options. */
+const ROLES = ['consumer', 'publisher', 'monitor'] as const;
+const NO_SUCH_ROLE =
+  "there is no such role: 'consumer' reads and writes its channels, 'publisher' appends to them, 'monitor' only reads";
+
+const ACL: OptionsSpec<AclOptions> = {
+  call: 'aclRules()',
+  argument: 'first',
+  example: (got) =>
+    `{ role: ${typeof got === 'string' && (ROLES as readonly string[]).includes(got) ? `'${got}'` : "'consumer'"}, channels: ['orders'] }`,
+  required: ['role'],
+  rules: {
+    // Never a default: a typo must not give a read-only tool a consumer's write rights.
+    role: oneOf(ROLES, {
+      readonly: "the read-only role is 'monitor'",
+      read: "the read-only role is 'monitor'",
+      reader: "the read-only role is 'monitor'",
+      viewer: "the read-only role is 'monitor'",
+      producer: "the role that only appends is 'publisher'",
+      subscriber: "the role that consumes is 'consumer'",
+      admin: NO_SUCH_ROLE,
+      readwrite: NO_SUCH_ROLE,
+      writer: NO_SUCH_ROLE,
+      all: NO_SUCH_ROLE,
+    }),
+    channels: stringList('a non-empty array of channel names, such as ["orders"] (a trailing * is a pattern)'),
+    ledger: boolean(),
+    waitForReplicas: boolean(),
+  },
 };
 
 /**

@@ -113,7 +113,8 @@ const EVENT_NAMES: Readonly<Record<keyof StreamerEvents, true>> = {
 /** The streamer's event names, for the run-time check of `on()` and the like. */
 export const STREAMER_EVENTS = Object.keys(EVENT_NAMES) as readonly (keyof StreamerEvents)[];
 
-type Listener<Args extends unknown[]> = (...args: Args) => void;
+/** A listener of an event, called with the event's arguments. */
+export type Listener<Args extends unknown[]> = (...args: Args) => void;
 
 /** The methods of {@link TypedEmitter} whose arguments are checked at run time. */
 export type EmitterCall = 'on' | 'once' | 'off' | 'listenerCount';
@@ -130,7 +131,10 @@ export type EmitterCheck = (call: EmitterCall, event: unknown, ...listener: [] |
 export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
   private readonly emitter = new EventEmitter();
 
-  /** @param check checks the arguments of on, once, off and listenerCount at run time. */
+  /**
+   * @param check checks the arguments of on, once, off and listenerCount at run time.
+   * @internal
+   */
   constructor(private readonly check: EmitterCheck = () => {}) {}
 
   /** Adds a listener. */

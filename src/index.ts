@@ -1,11 +1,15 @@
 /**
  * redis-streamer: event messaging between microservices over Redis Streams.
  * Public exports only.
+ *
+ * @module redis-streamer
  */
 export { RedisStreamer } from './streamer.js';
-export { RedisInstance, type RedisConnectionOptions } from './connection/redis-instance.js';
-export type { RedisSource, IoredisTemplate } from './connection/source.js';
+export { RedisInstance } from './connection/redis-instance.js';
+export type { RedisConnectionOptions } from './connection/connection-options.js';
+export type { RedisSource, IoredisTemplate } from './connection/redis-source.js';
 export type { NodeRedisTemplate } from './connection/node-redis-source.js';
+export type { NodeAddress } from './connection/redis-url.js';
 export type { ConnectionStatus, ConnectionState } from './connection/port.js';
 /**
  * The transport: the extension point for other Redis clients and for the test kit
@@ -24,7 +28,7 @@ export type {
   PortEvents,
 } from './connection/port.js';
 export { systemClock, type Clock } from './timers.js';
-export { Message, type MessageLike } from './message.js';
+export { Message, type MessageLike, type DecodedEntry } from './message.js';
 export {
   defineChannel,
   isChannelContract,
@@ -47,6 +51,7 @@ export type { StandardSchemaV1, StandardJSONSchemaV1 } from '@standard-schema/sp
 export type { PublishOptions, BatchPublishOptions, KeyedMessage } from './publish/publish-options.js';
 export { checkMessage, type CheckMessageOptions, type CheckedMessage } from './publish/check-message.js';
 export type { Handler, HandlerOptions, MessageContext } from './handlers.js';
+export type { Middleware, HandlingMessage } from './middleware.js';
 export type { GuardKind } from './delivery/guarded-read.js';
 export type {
   RedisStreamerOptions,
@@ -54,7 +59,9 @@ export type {
   ChannelOptions,
   ConsumeOptions,
   DeliveryMode,
+  DeadLetterListOptions,
 } from './options.js';
+export type { TypedEmitter, Listener } from './events.js';
 export type {
   StreamerEvents,
   ErrorContext,
@@ -91,6 +98,8 @@ export {
   ConnectionError,
   AuthError,
   RedisCommandError,
+  UnexpectedReplyError,
+  InternalError,
   HandlerError,
   HookError,
   ConsumeError,
@@ -114,6 +123,7 @@ export {
 } from './inspect/inspector.js';
 export type { TailEntry, TailOptions } from './inspect/tail.js';
 export type { ReplayOptions, ReplayProgress } from './inspect/replay.js';
-export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
+export { startDashboard, type Dashboard } from './dashboard/server.js';
+export type { DashboardOptions } from './dashboard/options.js';
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusOptions } from './metrics/prometheus.js';
 export { processMetrics, type ProcessMetrics, type ProcessMetricsOptions } from './metrics/process-metrics.js';

@@ -24,11 +24,15 @@ import { describe } from './validate.js';
 
 export { parseBody };
 
-/** An event: a name (such as `order.created`) and a JSON body (see {@link encodeMessage}). */
+/** An event: a name (such as `order.created`) and a JSON body. */
 export class Message<Body = unknown> {
   /** The event name; handlers registered with `{ name }` only get messages of that name. */
   readonly name: string;
-  /** The payload: JSON data; {@link encodeMessage} says what is written and what is rejected. */
+  /**
+   * The payload: JSON data, written as compact JSON (NaN, Infinity and -Infinity as bare tokens, as
+   * dtpyfw writes them). A value JSON would silently change (a Map, a function in an array) is
+   * refused when the message is published.
+   */
   readonly body: Body;
 
   /**
@@ -50,7 +54,7 @@ export class Message<Body = unknown> {
 export interface MessageLike {
   /** The event name. */
   readonly name: string;
-  /** The payload (JSON data, see {@link encodeMessage}). */
+  /** The payload: JSON data, as {@link Message.body} says. */
   readonly body: unknown;
 }
 

@@ -1,13 +1,20 @@
 /**
- * The run-time checks of every options object (see validate.ts): the rule of each option, the
- * names other libraries (dtpyfw) use for them, and examples for a positional argument given where
- * an options object belongs.
+ * The run-time checks of the streamer's options objects and of a connection's (see validate.ts): the
+ * rule of each option, the names other libraries (dtpyfw) use for them, and examples for a
+ * positional argument given where an options object belongs. The publish options' specs are in
+ * publish/publish-options.ts; each operator tool's (Inspector, aclRules, renderPrometheus,
+ * processMetrics, startDashboard) beside the tool.
  */
-import type { RedisConnectionOptions } from './connection/redis-instance.js';
+import type { RedisConnectionOptions } from './connection/connection-options.js';
 import type { HandlerOptions } from './handlers.js';
 import { HOOK_NAMES, type StreamerHooks } from './hooks.js';
-import type { BatchPublishOptions, PublishOptions } from './publish/publish-options.js';
-import type { ChannelOptions, ConsumeOptions, ListOptions, RedisStreamerOptions, SubscribeOptions } from './options.js';
+import type {
+  ChannelOptions,
+  ConsumeOptions,
+  DeadLetterListOptions,
+  RedisStreamerOptions,
+  SubscribeOptions,
+} from './options.js';
 import {
   abortSignal,
   boolean,
@@ -146,7 +153,7 @@ export const HANDLER: OptionsSpec<HandlerOptions> = {
   related: () => RELATED,
 };
 
-export const LIST: OptionsSpec<ListOptions> = {
+export const LIST: OptionsSpec<DeadLetterListOptions> = {
   call: 'deadLetters().list()',
   argument: 'first',
   example: (got) =>
@@ -156,22 +163,6 @@ export const LIST: OptionsSpec<ListOptions> = {
         ? `{ start: ${JSON.stringify(got)} }`
         : '{ count: 100, start: "-" }',
   rules: { count: integer(1), start: streamId(true) },
-};
-
-const REPLICAS = { replicas: integer(0, 1000), timeoutMs: timer(1) };
-
-export const PUBLISH: OptionsSpec<PublishOptions> = {
-  call: 'sendMessage()',
-  argument: 'third',
-  example: (got) => (typeof got === 'string' ? `{ idempotencyKey: ${JSON.stringify(got)} }` : '{ replicas: 1 }'),
-  rules: { idempotencyKey: string(), ...REPLICAS },
-};
-
-export const PUBLISH_BATCH: OptionsSpec<BatchPublishOptions> = {
-  call: 'sendMessages()',
-  argument: 'third',
-  example: () => '{ replicas: 1, timeoutMs: 1000 }',
-  rules: REPLICAS,
 };
 
 const NODES = 'a list of nodes: "host:port" strings, redis:// URLs or { host, port } objects';

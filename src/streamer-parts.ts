@@ -5,8 +5,9 @@
  */
 import { Connections } from './connection/connections.js';
 import type { RedisPort } from './connection/port.js';
-import type { RedisSource } from './connection/source.js';
-import { transportOf, type Transport } from './connection/transport.js';
+import type { RedisSource } from './connection/redis-source.js';
+import type { Transport } from './connection/transport.js';
+import { transportOf } from './connection/transport-of.js';
 import type { ConsumeRun } from './consume/consume-run.js';
 import { Subscriptions } from './consume/subscriptions.js';
 import type { StreamerEvents } from './events.js';

@@ -3,19 +3,12 @@
  * retention) and wires the parts (connections, publishing, the consume run, maintenance, dead-letter
  * queues, reports) together. The logic lives in those parts. */
 import { ContractBook } from './contract/book.js';
-import type {
-  AnyChannelContract,
-  ChannelRef,
-  ContractHandler,
-  ContractMessage,
-  AnyEventPayload,
-  EventName,
-  EventPayload,
-} from './contract/channel.js';
+import type { AnyChannelContract, AnyEventPayload, ChannelRef, ContractHandler } from './contract/channel.js';
+import type { ContractMessage, EventName, EventPayload } from './contract/channel.js';
 import { checkOutgoing, checkOutgoingBatch } from './contract/outgoing.js';
 import type { RedisPort } from './connection/port.js';
 import { showOnly } from './connection/safe-inspect.js';
-import type { RedisSource } from './connection/source.js';
+import type { RedisSource } from './connection/redis-source.js';
 import type { Transport } from './connection/transport.js';
 import type { ConsumeEnv } from './consume/channel-wiring.js';
 import { checkRunOptions, type ConsumeRun } from './consume/consume-run.js';
@@ -32,18 +25,20 @@ import type { MessageLike } from './message.js';
 import type { StreamerHooks } from './hooks.js';
 import type { Middleware } from './middleware.js';
 import { instanceName, checkServiceName } from './naming.js';
+import type {
+  ChannelOptions,
+  ConsumeOptions,
+  RedisStreamerOptions,
+  ResolvedConsumeOptions,
+  ResolvedStreamerOptions,
+  SubscribeOptions,
+} from './options.js';
 import {
   resolveChannelOptions,
   resolveConsumeOptions,
   resolveHandlerOptions,
   resolveStreamerOptions,
-  type ChannelOptions,
-  type ConsumeOptions,
-  type RedisStreamerOptions,
-  type ResolvedConsumeOptions,
-  type ResolvedStreamerOptions,
-  type SubscribeOptions,
-} from './options.js';
+} from './resolve-options.js';
 import type { BatchPublishOptions, KeyedMessage, PublishOptions } from './publish/publish-options.js';
 import type { StreamerStats } from './stats.js';
 import { streamerParts, type StreamerParts } from './streamer-parts.js';
@@ -298,7 +293,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
   /** The dead-letter stream of a channel: list, replay, purge. */
   deadLetters(ref: ChannelRef): DeadLetterQueue {
     const channel = this.contracts.nameOf(ref, 'deadLetters()');
-    return new DeadLetterQueue(channel, () => this.command());
+    return DeadLetterQueue.create(channel, () => this.command());
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
- * The shape of the code, checked: imports run one way (facade → consume → policies → transport),
- * leaf modules import nothing of the library, and script replies are only read through their
+ * The shape of the code, checked: no import cycle, imports run one way (facade → consume →
+ * policies → transport), leaf modules import nothing of the library, and script replies are only read through their
  * typed wrappers. A unit test: it reads the sources, no Redis.
  */
 import assert from 'node:assert/strict';
@@ -16,16 +16,45 @@ function sources(dir = SRC): string[] {
   );
 }
 
-/** The library files a source file imports (type-only imports included), relative to src/. */
+/**
+ * The library files a source file imports, relative to src/: static imports and re-exports (type-only
+ * ones included), side-effect imports, and `import('...')` (dynamic imports and import types).
+ */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const out: string[] = [];
-  for (const match of text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
-    const target = normalize(join(dirname(file), (match[1] as string).replace(/\.js$/, '.ts')));
-    out.push(relative(SRC, target));
-  }
-  return out;
+  const specifiers = [
+    ...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm),
+    ...text.matchAll(/^\s*import\s+['"](\.[^'"]+)['"]/gm),
+    ...text.matchAll(/\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g),
+  ].map((match) => match[1] as string);
+  return [...new Set(specifiers)].map((specifier) =>
+    relative(SRC, normalize(join(dirname(file), specifier.replace(/\.js$/, '.ts')))),
+  );
 }
+
+/**
+ * Every import cycle among the sources, each as `a.ts -> b.ts -> a.ts`: a depth-first search of the
+ * import graph, which reports a cycle whenever it meets a file still on its path.
+ */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const done = new Set<string>();
+  const path: string[] = [];
+  const cycles: string[] = [];
+  const visit = (file: string): void => {
+    path.push(file);
+    for (const next of graph.get(file) ?? []) {
+      const at = path.indexOf(next);
+      if (at >= 0) cycles.push([...path.slice(at), next].join(' -> '));
+      else if (!done.has(next) && graph.has(next)) visit(next);
+    }
+    path.pop();
+    done.add(file);
+  };
+  for (const file of [...graph.keys()].sort()) if (!done.has(file)) visit(file);
+  return cycles;
+}
+
+const read = (path: string): string => readFileSync(join(SRC, path), 'utf8');
 
 const files = sources().map((f) => ({ path: relative(SRC, f), imports: importsOf(f), text: readFileSync(f, 'utf8') }));
 
@@ -33,6 +62,58 @@ describe('architecture', () => {
   it('finds the sources', () => {
     assert.ok(files.length > 30, `${files.length} files`);
     assert.ok(files.some((f) => f.path === 'streamer.ts'));
+  });
+
+  it('every import resolves to a source file', () => {
+    const known = new Set(files.map((f) => f.path));
+    const dangling = files.flatMap((f) => f.imports.filter((i) => !known.has(i)).map((i) => `${f.path} -> ${i}`));
+    assert.deepEqual(dangling, []);
+  });
+
+  it('no import cycle among the sources, type-only and dynamic imports included', () => {
+    const cycles = importCycles(new Map(files.map((f) => [f.path, f.imports])));
+    assert.deepEqual(cycles, []);
+  });
+
+  it('the cycle search finds a cycle, of any length, and only cycles', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts', 'd.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', []],
+      ['e.ts', ['e.ts']],
+    ]);
+    assert.deepEqual(importCycles(graph), ['a.ts -> b.ts -> c.ts -> a.ts', 'e.ts -> e.ts']);
+    assert.deepEqual(
+      importCycles(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', []],
+        ]),
+      ),
+      [],
+    );
+  });
+
+  it('every ErrorCode is carried by an error class an entry point exports', () => {
+    const codes = [
+      ...(/export type ErrorCode =([^;]+);/.exec(read('errors.ts'))?.[1] ?? '').matchAll(/'(ERR_\w+)'/g),
+    ].map((m) => m[1] as string);
+    assert.ok(codes.length > 10, `${codes.length} codes`);
+    const exported = new Set(
+      ['index.ts', 'testing/index.ts', 'outbox/index.ts'].flatMap((entry) =>
+        [...read(entry).matchAll(/\b([A-Z]\w*Error)\b/g)].map((m) => m[1] as string),
+      ),
+    );
+    // Each error class, with the codes its body names (its super call, or the codes its constructor takes).
+    const classes = ['errors.ts', 'testing/errors.ts', 'outbox/errors.ts'].flatMap((file) =>
+      read(file)
+        .split(/^(?=export class )/m)
+        .slice(1)
+        .map((text) => ({ name: /^export class (\w+)/.exec(text)?.[1] as string, text })),
+    );
+    const orphans = codes.filter((code) => !classes.some((c) => c.text.includes(`'${code}'`) && exported.has(c.name)));
+    assert.deepEqual(orphans, []);
   });
 
   it('delivery/ and maintenance/ never import consume/', () => {

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { ConfigError } from '../src/errors.js';
 import { defaultLogger, silentLogger } from '../src/logger.js';
+import type { ChannelOptions, ConsumeOptions, RedisStreamerOptions, SubscribeOptions } from '../src/options.js';
 import {
   checkChannel,
   checkConnectionOptions,
@@ -15,11 +16,7 @@ import {
   resolveHandlerOptions,
   resolveStreamerOptions,
   resolveSubscribeOptions,
-  type ChannelOptions,
-  type ConsumeOptions,
-  type RedisStreamerOptions,
-  type SubscribeOptions,
-} from '../src/options.js';
+} from '../src/resolve-options.js';
 import { integer } from '../src/rules.js';
 import { checkOptions, describe as describeValue, suggest, type OptionsSpec } from '../src/validate.js';
 
@@ -320,7 +317,7 @@ void describe('null options', () => {
 
 describe('options passed to Redis or to timers', () => {
   it('must be whole numbers, and timers at most 2^31-1 ms', async () => {
-    const { resolveStreamerOptions, resolveConsumeOptions } = await import('../src/options.js');
+    const { resolveStreamerOptions, resolveConsumeOptions } = await import('../src/resolve-options.js');
     const { ConfigError } = await import('../src/errors.js');
     assert.throws(() => resolveStreamerOptions({ dedupWindowMs: 1.5 }), ConfigError);
     assert.throws(() => resolveStreamerOptions({ claimIdleMs: 2 }), /claimIdleMs/);

@@ -8,31 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { RedisInstance, type RedisConnectionOptions } from '../connection/redis-instance.js';
-import { DEFAULT_URL } from './context.js';
+import type { RedisConnectionOptions } from '../connection/connection-options.js';
+import { RedisInstance } from '../connection/redis-instance.js';
+import { DEFAULT_URL, type ConnectionFlags } from './flags.js';
 import { UsageError } from './errors.js';
-
-/** The connection options of the command line. */
-export interface ConnectionFlags {
-  /** `--url`, repeatable: several are the nodes of a Redis Cluster. */
-  readonly url?: readonly string[];
-  /** `--cluster`: the URL(s) are nodes of a Redis Cluster. */
-  readonly cluster?: boolean;
-  /** `--sentinel host:port`, repeatable. */
-  readonly sentinel?: readonly string[];
-  /** `--primary-name`: the name the sentinels know the primary by. */
-  readonly primaryName?: string;
-  /** `--tls-ca <file>`: PEM file of the CA that signed the server's certificate. */
-  readonly tlsCa?: string;
-  /** `--tls-cert <file>`: PEM client certificate. */
-  readonly tlsCert?: string;
-  /** `--tls-key <file>`: PEM key of the client certificate. */
-  readonly tlsKey?: string;
-  /** `--tls-servername <name>`: the name to check the server's certificate against (SNI). */
-  readonly tlsServername?: string;
-  /** `--connect-timeout` in ms. */
-  readonly connectTimeout?: number;
-}
 
 /** The URLs given: `--url`s, else `REDIS_URL`, else the default. */
 export function urlsOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string[] {

@@ -9,20 +9,9 @@ import type { RedisInstance } from '../connection/redis-instance.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { defaultLogger, silentLogger, type Logger } from '../logger.js';
 import { ConfigError } from '../errors.js';
-import type { ConnectionFlags } from './connection.js';
 import { UsageError } from './errors.js';
+import type { GlobalFlags } from './flags.js';
 import { Output, type Io } from './output.js';
-
-/** The default Redis when neither `--url` nor `REDIS_URL` is given. */
-export const DEFAULT_URL = 'redis://127.0.0.1:6379';
-
-/** The options every command takes (declared once, on the program). */
-export interface GlobalFlags extends ConnectionFlags {
-  /** `--json`: results as JSON on stdout. */
-  readonly json?: boolean;
-  /** `--verbose`: errors with their stack, the library's warnings on stderr. */
-  readonly verbose?: boolean;
-}
 
 /** The command's context. */
 export class Context {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerAsyncApi } from './asyncapi.js';
 import { registerChannels } from './channels.js';
-import { DEFAULT_URL } from './context.js';
+import { DEFAULT_URL } from './flags.js';
 import { registerDashboard } from './dashboard.js';
 import { registerDlq } from './dlq.js';
 import { parseDuration } from './duration.js';

@@ -50,7 +50,15 @@ import type { ConnectionStatus } from '../stats.js';
 export type { ConnectionState, ConnectionStatus } from '../stats.js';
 
 /** What a connection is for: commands (shared), or blocking reads (a connection of its own). */
-export type ConnectionKind = { readonly kind: 'command' } | { readonly kind: 'blocking' };
+export type ConnectionKind =
+  | {
+      /** Commands that never block: may share a connection. */
+      readonly kind: 'command';
+    }
+  | {
+      /** Blocking reads (`XREAD BLOCK`, `WAIT`): a connection of its own. */
+      readonly kind: 'blocking';
+    };
 
 /** A stream entry as Redis returns it: the id and the flat field/value list. */
 export type RawEntry = readonly [id: string, fields: readonly string[]];
@@ -82,8 +90,11 @@ export interface WaitBeforeRead {
 
 /** One (non-blocking) `XREADGROUP GROUP <group> <consumer> COUNT <count> [NOACK] STREAMS <key> >`. */
 export interface ReadGroup {
+  /** GROUP: the consumer group. */
   readonly group: string;
+  /** The consumer within the group. */
   readonly consumer: string;
+  /** STREAMS: the stream key, read from `>` (new entries). */
   readonly key: string;
   /** COUNT. */
   readonly count: number;
@@ -93,8 +104,11 @@ export interface ReadGroup {
 
 /** A script with its keys and arguments. */
 export interface ScriptCall {
+  /** The script. */
   readonly script: LuaScript;
+  /** Its KEYS. */
   readonly keys: readonly string[];
+  /** Its ARGV. */
   readonly args: ReadonlyArray<string | number>;
 }
 
@@ -154,7 +168,14 @@ export interface RedisPort {
     read: ReadGroup,
     before: ScriptCall,
     after: ScriptCall,
-  ): Promise<{ before: unknown; entries: RawEntry[]; after: unknown }>;
+  ): Promise<{
+    /** The first script's reply (null on NOSCRIPT). */
+    before: unknown;
+    /** The entries read. */
+    entries: RawEntry[];
+    /** The second script's reply (null on NOSCRIPT). */
+    after: unknown;
+  }>;
   /**
    * `XREAD COUNT 1 BLOCK` on `waitKey` (which consumes nothing), then a script, sent in one write:
    * Redis holds the script behind the wait until an entry arrives (or the block times out), then
@@ -166,7 +187,12 @@ export interface RedisPort {
     script: LuaScript,
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
-  ): Promise<{ result: unknown; woke: boolean }>;
+  ): Promise<{
+    /** The script's reply. */
+    result: unknown;
+    /** Whether the wait saw an entry (false: the block timed out). */
+    woke: boolean;
+  }>;
   /**
    * `XREAD COUNT 1 [BLOCK blockMs] STREAMS <keys...> <afterIds...>` (which consumes nothing): waits
    * (with `blockMs`; else only looks) until one of the streams holds an entry above its id.
@@ -191,7 +217,12 @@ export interface RedisPort {
     keys: readonly string[],
     args: ReadonlyArray<string | number>,
     wait: { readonly replicas: number; readonly timeoutMs: number },
-  ): Promise<{ result: unknown; waited: number | RedisStreamerError }>;
+  ): Promise<{
+    /** The script's reply. */
+    result: unknown;
+    /** How many replicas acknowledged, or the error WAIT failed with. */
+    waited: number | RedisStreamerError;
+  }>;
   /** XRANGE start end COUNT n. */
   xrange(key: string, start: string, end: string, count: number): Promise<RawEntry[]>;
   /** One entry's fields as raw bytes (to check encodings), or null when it no longer exists. */

@@ -18,7 +18,9 @@ export interface UrlSettings {
 
 /** A node's address. */
 export interface NodeAddress {
+  /** Host name or IP address. */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
 }
 

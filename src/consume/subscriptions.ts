@@ -8,7 +8,8 @@ import { retryTransient } from '../connection/retry.js';
 import { createGroup } from '../delivery/groups.js';
 import type { Logger } from '../logger.js';
 import { groupName } from '../naming.js';
-import { resolveSubscribeOptions, type SubscribeOptions } from '../options.js';
+import type { SubscribeOptions } from '../options.js';
+import { resolveSubscribeOptions } from '../resolve-options.js';
 import type { Subscription } from './channel-wiring.js';
 
 /** What the subscriptions need. */

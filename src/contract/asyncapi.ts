@@ -52,7 +52,15 @@ export interface AsyncApiOptions {
    * The Redis server, for the document's `servers` (`host` as `host:port`).
    * @default undefined (no servers section)
    */
-  readonly server?: { readonly host: string; readonly protocol?: 'redis' | 'rediss' };
+  readonly server?: {
+    /** Where the server is: `host:port`. */
+    readonly host: string;
+    /**
+     * `rediss` with TLS.
+     * @default 'redis'
+     */
+    readonly protocol?: 'redis' | 'rediss';
+  };
   /**
    * Told of each event whose schema cannot give a JSON Schema (its payload is then described as
    * unknown, never guessed).
@@ -63,8 +71,18 @@ export interface AsyncApiOptions {
 
 /** An AsyncAPI 3.0 document, as plain JSON data (`JSON.stringify` it, or write it as YAML). */
 export interface AsyncApiDocument {
+  /** The AsyncAPI version of the document. */
   readonly asyncapi: '3.0.0';
-  readonly info: { readonly title: string; readonly version: string; readonly description: string };
+  /** The document's `info` section. */
+  readonly info: {
+    /** The title given in the options. */
+    readonly title: string;
+    /** The version given in the options. */
+    readonly version: string;
+    /** The description given, else how events travel over Redis Streams (the wire format). */
+    readonly description: string;
+  };
+  /** The other sections: `servers`, `channels`, `operations`, `components`. */
   readonly [section: string]: unknown;
 }
 

@@ -5,7 +5,7 @@
  * consumer validates what it reads. A channel has at most one contract per streamer.
  */
 import { ConfigError } from '../errors.js';
-import { checkChannel } from '../options.js';
+import { checkChannel } from '../resolve-options.js';
 import { isChannelContract, type AnyChannelContract, type ChannelRef } from './channel.js';
 
 /** The contract of one channel, as it is now (a contract bound later shows up here). */

@@ -14,48 +14,9 @@ import type { Inspector } from '../inspect/inspector.js';
 import { defaultLogger, type Logger } from '../logger.js';
 import { AccessControl, generateToken, isLoopback } from './access.js';
 import { History } from './history.js';
-import { checkDashboardOptions } from './options.js';
+import { checkDashboardOptions, type DashboardOptions } from './options.js';
 import { handle, type RouterContext } from './routes.js';
 import { Sampler } from './sampler.js';
-
-/** Options of {@link startDashboard}. */
-export interface DashboardOptions {
-  /** What the dashboard reads (and, unless read-only, replays and purges dead letters with). Not closed by the dashboard. */
-  readonly inspector: Inspector;
-  /**
-   * The address to listen on. Anything but a loopback address requires a token.
-   * @default '127.0.0.1'
-   */
-  readonly host?: string;
-  /**
-   * The port; 0 picks a free one.
-   * @default 8787
-   */
-  readonly port?: number;
-  /**
-   * The access token every request must carry (`?token=` on the first page load, which sets a
-   * cookie, or `Authorization: Bearer`). Required when the host is not a loopback address: one is
-   * generated (32 random bytes, base64url) when absent. On a loopback address, none by default.
-   * @default undefined (generated when the host is not loopback)
-   */
-  readonly token?: string;
-  /**
-   * Refuse replay and purge (403) and hide them from the page.
-   * @default false
-   */
-  readonly readOnly?: boolean;
-  /**
-   * How often the figures are sampled for the history charts, in ms (at least 100); the page
-   * refreshes at the same pace.
-   * @default 2000
-   */
-  readonly refreshMs?: number;
-  /**
-   * Where the dashboard logs (sampling failures, server errors, replays and purges).
-   * @default defaultLogger (warnings and errors on stderr)
-   */
-  readonly logger?: Logger;
-}
 
 /** A running dashboard. */
 export interface Dashboard {

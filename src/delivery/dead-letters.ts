@@ -8,7 +8,8 @@ import type { RawEntry, RedisPort } from '../connection/port.js';
 import type { DeadLetterReason } from '../events.js';
 import { BODY_FIELD, NAME_FIELD, parseBody } from '../message.js';
 import { deadLetterKey, replayKey } from '../naming.js';
-import { checkChannel, checkListOptions, type ListOptions } from '../options.js';
+import type { DeadLetterListOptions } from '../options.js';
+import { checkChannel, checkListOptions } from '../resolve-options.js';
 import { scripts } from '../scripts/index.js';
 
 /** One record of a dead-letter stream. */
@@ -58,7 +59,8 @@ const PAGE = 100;
 /**
  * The dead-letter stream of one channel: list, replay and purge. Replay re-publishes to the channel
  * and removes from the dead-letter stream in one atomic step (a Lua script over two keys of one
- * slot), so a crash can neither lose a dead letter nor publish it twice.
+ * slot), so a crash can neither lose a dead letter nor publish it twice. Get one with
+ * `streamer.deadLetters(channel)` or `inspector.deadLetters(channel)`.
  */
 export class DeadLetterQueue {
   /** The channel. */
@@ -67,15 +69,8 @@ export class DeadLetterQueue {
   readonly key: string;
   private readonly port: () => Promise<RedisPort>;
 
-  /**
-   * Usually obtained with `streamer.deadLetters(channel)`.
-   * @param channel the channel whose dead letters these are.
-   * @param port the connection to use (the streamer's shared one).
-   * @throws ConfigError when the channel is not a non-empty string or `port` not a function.
-   */
-  constructor(channel: string, port: () => Promise<RedisPort>) {
-    checkChannel(channel, 'new DeadLetterQueue()');
-    checkFunction('new DeadLetterQueue()', 'port (second argument)', port, '() => Promise<connection>');
+  /** Not for applications: `streamer.deadLetters(channel)` and `inspector.deadLetters(channel)` make queues. */
+  private constructor(channel: string, port: () => Promise<RedisPort>) {
     this.channel = channel;
     this.key = deadLetterKey(channel);
     this.port = port;
@@ -83,11 +78,25 @@ export class DeadLetterQueue {
   }
 
   /**
+   * The queue of a channel over the caller's connection (the streamer's or the inspector's shared
+   * one). Internal: not in the published declarations, where the constructor is private.
+   * @param channel the channel whose dead letters these are.
+   * @param port the connection to use.
+   * @throws ConfigError when the channel is not a non-empty string or `port` not a function.
+   * @internal
+   */
+  static create(channel: string, port: () => Promise<RedisPort>): DeadLetterQueue {
+    checkChannel(channel, 'DeadLetterQueue.create()');
+    checkFunction('DeadLetterQueue.create()', 'port (second argument)', port, '() => Promise<connection>');
+    return new DeadLetterQueue(channel, port);
+  }
+
+  /**
    * Dead letters in id order.
    * @param options.count at most this many. @default 100
    * @param options.start first dead-letter id to include; prefix with `(` to exclude it. @default '-'
    */
-  async list(options: ListOptions = {}): Promise<DeadLetter[]> {
+  async list(options: DeadLetterListOptions = {}): Promise<DeadLetter[]> {
     const { start, count } = checkListOptions(options);
     const port = await this.port();
     const entries = await port.xrange(this.key, start ?? '-', '+', count ?? PAGE);

@@ -10,7 +10,8 @@ import { checkDeadLetterIds } from '../arguments.js';
 import { Connections } from '../connection/connections.js';
 import type { RedisPort } from '../connection/port.js';
 import { showOnly } from '../connection/safe-inspect.js';
-import { portFactory, type RedisSource } from '../connection/source.js';
+import { portFactory } from '../connection/port-factory.js';
+import type { RedisSource } from '../connection/redis-source.js';
 import { DeadLetterQueue } from '../delivery/dead-letters.js';
 import type { ReplayResult } from '../delivery/dead-letters.js';
 import { idTimeMs } from '../delivery/ids.js';
@@ -23,11 +24,11 @@ import {
   type RetentionResult,
   type RetentionRule,
 } from '../maintenance/retention.js';
-import { INSPECTOR, PREVIEW_TRIM, REPLAY, TAIL, TRIM } from '../operator-option-specs.js';
-import { checkChannel } from '../options.js';
+import { checkChannel } from '../resolve-options.js';
 import { deadLetterKey, groupsKey, isAuxiliaryStream } from '../naming.js';
 import { scripts } from '../scripts/index.js';
-import { checkOptions } from '../validate.js';
+import { abortSignal, boolean, func, integer, streamId, timer, withMethods } from '../rules.js';
+import { checkOptions, type OptionsSpec } from '../validate.js';
 import { replayInBatches, type ReplayOptions } from './replay.js';
 import { tailChannel, type TailEntry, type TailOptions } from './tail.js';
 
@@ -65,8 +66,9 @@ export interface ChannelInfo {
   readonly channel: string;
   /** Entries in the stream. */
   readonly length: number;
-  /** Server time (ms) of its first and last entry, null when empty. */
+  /** Server time (ms) of its first entry, null when empty. */
   readonly firstEntryMs: number | null;
+  /** Server time (ms) of its last entry, null when empty. */
   readonly lastEntryMs: number | null;
   /** Records in its dead-letter stream. */
   readonly deadLetters: number;
@@ -110,6 +112,60 @@ export interface PreviewTrimOptions extends TrimOptions {
    */
   readonly countLimit?: number;
 }
+
+// The run-time checks (see validate.ts) of the inspector's options and of its calls' options.
+const LOGGER = withMethods(
+  'logger',
+  ['debug', 'info', 'warn', 'error'],
+  'an object with debug, info, warn and error functions (a pino logger fits)',
+);
+
+const INSPECTOR: OptionsSpec<InspectorOptions> = {
+  call: 'new Inspector()',
+  argument: 'second',
+  example: (got) => (typeof got === 'number' ? `{ staleGroupMs: ${got} }` : '{ staleGroupMs: 86400000 }'),
+  rules: { staleGroupMs: integer(1), logger: LOGGER },
+};
+
+const TRIM_RULES = { retentionMs: integer(1), deadLetterRetentionMs: integer(1) };
+const trimExample = (got: unknown): string =>
+  typeof got === 'number' && Number.isInteger(got) && got > 0 ? `{ retentionMs: ${got} }` : '{ retentionMs: 86400000 }';
+
+const TRIM: OptionsSpec<TrimOptions> = {
+  call: 'inspector.trim()',
+  argument: 'second',
+  example: trimExample,
+  rules: TRIM_RULES,
+  required: ['retentionMs'],
+};
+
+const PREVIEW_TRIM: OptionsSpec<PreviewTrimOptions> = {
+  call: 'inspector.previewTrim()',
+  argument: 'second',
+  example: trimExample,
+  rules: { ...TRIM_RULES, countLimit: integer(1) },
+  required: ['retentionMs'],
+};
+
+const TAIL: OptionsSpec<TailOptions> = {
+  call: 'inspector.tail()',
+  argument: 'second',
+  example: (got) => (typeof got === 'boolean' ? `{ fromStart: ${got} }` : '{ fromStart: true }'),
+  rules: {
+    fromStart: boolean(),
+    after: streamId(),
+    signal: abortSignal(),
+    blockMs: timer(1),
+    pageSize: integer(1, 10_000),
+  },
+};
+
+const REPLAY: OptionsSpec<ReplayOptions> = {
+  call: 'inspector.replayDeadLetters()',
+  argument: 'third',
+  example: (got) => (typeof got === 'number' ? `{ batchSize: ${got} }` : '{ batchSize: 100 }'),
+  rules: { batchSize: integer(1, 10_000), onProgress: func('a function (progress) => void') },
+};
 
 /** Reads the state of channels, groups and dead letters. */
 export class Inspector implements AsyncDisposable {
@@ -170,7 +226,7 @@ export class Inspector implements AsyncDisposable {
   /** A channel's dead letters: list, replay (to the group that failed), purge. */
   deadLetters(channel: string): DeadLetterQueue {
     checkChannel(channel, 'inspector.deadLetters()');
-    return new DeadLetterQueue(channel, () => this.port());
+    return DeadLetterQueue.create(channel, () => this.port());
   }
 
   /**

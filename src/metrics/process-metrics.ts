@@ -7,11 +7,10 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Middleware } from '../middleware.js';
-import { PROCESS_METRICS } from '../operator-option-specs.js';
 import type { Counters, StreamerStats } from '../stats.js';
-import { checkOptions, describe } from '../validate.js';
+import { checkOptions, describe, type OptionsSpec } from '../validate.js';
 import { Histogram } from './histogram.js';
-import { escapeHelp, formatLabels, formatValue } from './prometheus.js';
+import { escapeHelp, formatLabels, formatValue, METRIC_PREFIX } from './prometheus.js';
 
 /** Options of {@link processMetrics}. */
 export interface ProcessMetricsOptions {
@@ -61,6 +60,26 @@ const COUNTERS: ReadonlyArray<readonly [keyof Counters, string, string]> = [
 ];
 
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** The run-time checks (see validate.ts) of `processMetrics` options. */
+const PROCESS_METRICS: OptionsSpec<ProcessMetricsOptions> = {
+  call: 'processMetrics()',
+  argument: 'first',
+  example: () => '{ prefix: "app" }',
+  rules: {
+    prefix: METRIC_PREFIX,
+    buckets: {
+      expected: 'a non-empty array of at most 100 finite numbers > 0 in increasing order (seconds)',
+      test: (v) =>
+        Array.isArray(v) &&
+        v.length > 0 &&
+        v.length <= 100 &&
+        v.every(
+          (b, i) => typeof b === 'number' && Number.isFinite(b) && b > 0 && (i === 0 || b > (v[i - 1] as number)),
+        ),
+    },
+  },
+};
 
 /**
  * A handler-duration histogram and a renderer of the streamers' counters, in the Prometheus text

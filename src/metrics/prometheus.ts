@@ -5,8 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { ChannelInfo, ConsumerInfo, GroupInfo } from '../inspect/inspector.js';
-import { PROMETHEUS } from '../operator-option-specs.js';
-import { checkOptions, describe } from '../validate.js';
+import { checkOptions, describe, type OptionsSpec, type Rule } from '../validate.js';
 
 /** Options of {@link renderPrometheus}. */
 export interface PrometheusOptions {
@@ -136,6 +135,23 @@ const FAMILIES: readonly Family[] = [
     samples: perConsumer((k) => k.idleMs / 1000),
   },
 ];
+
+/** A Prometheus metric name. */
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+export const METRIC_PREFIX: Rule = {
+  expected: 'a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+  test: (v) =>
+    typeof v !== 'string' ? false : METRIC_NAME.test(v) || `got ${describe(v)}, which is not a valid metric name`,
+};
+
+/** The run-time checks (see validate.ts) of `renderPrometheus` options. */
+const PROMETHEUS: OptionsSpec<PrometheusOptions> = {
+  call: 'renderPrometheus()',
+  argument: 'second',
+  example: (got) => `{ prefix: ${typeof got === 'string' && METRIC_NAME.test(got) ? JSON.stringify(got) : '"app"'} }`,
+  rules: { prefix: METRIC_PREFIX },
+};
 
 /**
  * Renders channels (as `Inspector.channel()` returns them) in the Prometheus text format 0.0.4:

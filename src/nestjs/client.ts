@@ -125,6 +125,8 @@ export class RedisStreamerClient extends ClientProxy<RedisStreamerEvents, RedisS
   /**
    * Listens to a status event (`connected`, `reconnecting`, `disconnected`) or to one of the
    * streamer's ('error', 'reconnect', 'ready'...).
+   * @typeParam EventKey the event's name.
+   * @typeParam EventCallback the listener, typed by the event.
    */
   override on<
     EventKey extends keyof RedisStreamerEvents = keyof RedisStreamerEvents,

@@ -27,6 +27,8 @@ import {
  * the payload cannot be given to (or that cannot be given back) does not compile. The payload is
  * the schema's output, as the library validated it on receipt; a pipe may still turn it into a
  * class instance of the same shape.
+ * @typeParam Payload the payload the handler gets.
+ * @typeParam Method the decorated method's type.
  */
 export type StreamEventDecorator<Payload> = <Method extends (payload: Payload, ...rest: never[]) => unknown>(
   target: object,

@@ -3,6 +3,8 @@
  * with the library's delivery guarantees. Public exports only. Requires `@nestjs/common`,
  * `@nestjs/core`, `@nestjs/microservices`, `rxjs` and `reflect-metadata` (optional peer
  * dependencies of redis-streamer); the core (`redis-streamer`) never imports this subpath.
+ *
+ * @module redis-streamer/nestjs
  */
 export { RedisStreamerTransport } from './transport.js';
 export { RedisStreamerClient } from './client.js';

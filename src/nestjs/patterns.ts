@@ -27,7 +27,10 @@ export interface StreamEventPattern {
 }
 
 /** A {@link StreamEventPattern} that carries no contract (so its data is not typed). */
-export type UntypedPattern = StreamEventPattern & { readonly [PATTERN_CONTRACT]?: never };
+export type UntypedPattern = StreamEventPattern & {
+  /** Never: a pattern with a contract is a {@link ContractEventPattern} or a {@link ContractChannelPattern}. */
+  readonly [PATTERN_CONTRACT]?: never;
+};
 
 /** One event of a contract's channel, made by {@link streamEvent}: typed payload, validated body. */
 export interface ContractEventPattern<

@@ -18,8 +18,6 @@ import { reviewPatterns, Routes } from './routes.js';
 import { StatusTracker, type RedisStreamerEvents, type RedisStreamerStatus } from './status.js';
 
 type NestHandler = MessageHandler<unknown, RedisStreamerContext, unknown>;
-type Hook = Parameters<Server['setOnProcessingStartHook']>[0];
-type EndHook = Parameters<Server['setOnProcessingEndHook']>[0];
 
 /**
  * A Nest microservice transport over Redis Streams:
@@ -44,6 +42,7 @@ export class RedisStreamerTransport
   override transportId: symbol = REDIS_STREAMER_TRANSPORT;
   /** A failed event handler is the library's to retry or dead-letter (and report). */
   override readonly propagatesEventHandlerErrors = true;
+  /** Nest's logger, in the `RedisStreamerTransport` context: warnings on patterns, consume errors. */
   protected override readonly logger = new Logger('RedisStreamerTransport');
   private readonly setup: TransportSetup;
   private readonly streamer: RedisStreamer;
@@ -96,6 +95,8 @@ export class RedisStreamerTransport
    * Listens to a status event (`connected`, `reconnecting`, `disconnected`) or to one of the
    * streamer's ('error', 'deadLetter', 'reconnect', 'ready', 'trimmedUnread'). A listener of
    * 'error' takes the errors the library would otherwise log.
+   * @typeParam EventKey the event's name.
+   * @typeParam EventCallback the listener, typed by the event.
    */
   on<
     EventKey extends keyof RedisStreamerEvents = keyof RedisStreamerEvents,
@@ -115,12 +116,14 @@ export class RedisStreamerTransport
     return healthOf(this.streamer, this.tracker.status, true);
   }
 
-  override setOnProcessingStartHook(hook: Hook): void {
+  /** Nest's hook around each handled message (as Nest's `Server`); the transport then runs handlers inside it. */
+  override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
     super.setOnProcessingStartHook(hook);
     this.hooked = true;
   }
 
-  override setOnProcessingEndHook(hook: EndHook): void {
+  /** Nest's hook after each handled message (as Nest's `Server`). */
+  override setOnProcessingEndHook(hook: Parameters<Server['setOnProcessingEndHook']>[0]): void {
     super.setOnProcessingEndHook(hook);
     this.hooked = true;
   }

@@ -7,6 +7,8 @@
  * import { instrument } from 'redis-streamer/otel';
  * instrument(streamer); // the global tracer and meter providers (the Node SDK's)
  * ```
+ *
+ * @module redis-streamer/otel
  */
 export { instrument, type Instrumentation } from './instrument.js';
 export type { InstrumentOptions } from './options.js';

@@ -4,9 +4,12 @@
  * committed rows to Redis Streams exactly once (`startOutboxRelay`). Works with any client shaped as
  * node-postgres's (`pg` is an optional peer dependency; nothing of it is imported here). Uses only
  * the library's public API. See docs/outbox.md.
+ *
+ * @module redis-streamer/outbox
  */
 export { Outbox, type OutboxOptions, type EnqueueOptions, type OutboxStatement } from './outbox.js';
 export type { OutboxValidate } from './rows.js';
+export type { OutboxTable } from './table.js';
 export type { OutboxQueryable, OutboxPool, OutboxPoolClient, OutboxNotification } from './db.js';
 export { startOutboxRelay, type OutboxRelay } from './relay.js';
 export type { OutboxRelayOptions, OutboxPublisher } from './relay-options.js';

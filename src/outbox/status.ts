@@ -34,8 +34,9 @@ export interface OutboxChannelStatus {
 export interface OutboxFailingRow {
   /** The row id. */
   readonly id: string;
-  /** Its channel and event name. */
+  /** Its channel. */
   readonly channel: string;
+  /** Its event name. */
   readonly name: string;
   /** Failed publishes. */
   readonly attempts: number;

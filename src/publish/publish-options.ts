@@ -5,8 +5,8 @@
  */
 import { ConfigError, InvalidMessageError } from '../errors.js';
 import type { MessageLike } from '../message.js';
-import { PUBLISH, PUBLISH_BATCH } from '../option-specs.js';
-import { checkOptions } from '../validate.js';
+import { integer, string, timer } from '../rules.js';
+import { checkOptions, type OptionsSpec } from '../validate.js';
 
 /** Options of `sendMessage(channel, message, options)`. */
 export interface PublishOptions extends BatchPublishOptions {
@@ -80,6 +80,23 @@ export function keyOf(message: MessageLike, fromOptions?: string): string | unde
   }
   return key;
 }
+
+/** The run-time checks (see validate.ts) of the publish options. */
+const REPLICAS = { replicas: integer(0, 1000), timeoutMs: timer(1) };
+
+const PUBLISH: OptionsSpec<PublishOptions> = {
+  call: 'sendMessage()',
+  argument: 'third',
+  example: (got) => (typeof got === 'string' ? `{ idempotencyKey: ${JSON.stringify(got)} }` : '{ replicas: 1 }'),
+  rules: { idempotencyKey: string(), ...REPLICAS },
+};
+
+const PUBLISH_BATCH: OptionsSpec<BatchPublishOptions> = {
+  call: 'sendMessages()',
+  argument: 'third',
+  example: () => '{ replicas: 1, timeoutMs: 1000 }',
+  rules: REPLICAS,
+};
 
 /** Checks the options of `sendMessage`. */
 export function resolvePublishOptions(options: PublishOptions | undefined): PublishOptions {

@@ -170,7 +170,7 @@ export class TestBus implements AsyncDisposable {
   /** The dead-letter stream of a channel (list, replay to the failing group, purge), as `streamer.deadLetters()`. */
   deadLetters(channel: ChannelRef): DeadLetterQueue {
     this.assertOpen('deadLetters()');
-    return new DeadLetterQueue(channelName(channel), () => Promise.resolve(this.command()));
+    return DeadLetterQueue.create(channelName(channel), () => Promise.resolve(this.command()));
   }
 
   /**

@@ -7,6 +7,8 @@
  * backoffs included) without sleeping, and the bus records what each service handled, failed and
  * dead-lettered. Only the transport is replaced; the conformance suite of the library runs on it.
  * See docs/testing.md for what the in-memory Redis does not model.
+ *
+ * @module redis-streamer/testing
  */
 export { createTestBus, TestBus, type RecordFilter } from './bus.js';
 export type { TestBusOptions } from './bus-options.js';

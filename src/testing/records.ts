@@ -39,8 +39,11 @@ export interface DeadLettered extends DeadLetterEvent {
 
 /** An error a streamer recovered from (its 'error' event), which the logger would have reported. */
 export interface ReportedError {
+  /** The service whose streamer reported it. */
   readonly service: string;
+  /** The error, as the 'error' event gave it. */
   readonly error: Error;
+  /** Where it happened, as the 'error' event gave it. */
   readonly context: ErrorContext;
 }
 

@@ -202,9 +202,9 @@ const ROWS: readonly Row[] = [
   { call: 'deadLetters().replay(ids)', args: [ids], run: method(queue, 'replay') },
   { call: 'deadLetters().purge(ids)', args: [ids], run: method(queue, 'purge') },
   {
-    call: 'new DeadLetterQueue(channel, port)',
+    call: 'DeadLetterQueue.create(channel, port)',
     args: [channel, { valid: () => () => Promise.reject(new Error('unused')) }],
-    run: construct(DeadLetterQueue),
+    run: (args) => DeadLetterQueue.create(...(args as Parameters<typeof DeadLetterQueue.create>)),
   },
   {
     call: 'new RedisInstance(urlOrOptions)',

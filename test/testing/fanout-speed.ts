@@ -6,7 +6,7 @@
  * The figure for the whole kit (streamer, handlers, strategies) belongs in `npm run bench`.
  */
 import type { RedisPort } from '../../src/connection/port.js';
-import { portFactory } from '../../src/connection/source.js';
+import { portFactory } from '../../src/connection/port-factory.js';
 import { scripts } from '../../src/scripts/index.js';
 import { ManualClock } from '../../src/testing/memory/clock.js';
 import { MemoryPort } from '../../src/testing/memory/memory-port.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ConnectionKind, RedisPort } from '../../src/connection/port.js';
-import { portFactory } from '../../src/connection/source.js';
+import { portFactory } from '../../src/connection/port-factory.js';
 import { RedisCommandError } from '../../src/errors.js';
 import { scripts } from '../../src/scripts/index.js';
 import { MemoryPort } from '../../src/testing/memory/memory-port.js';
