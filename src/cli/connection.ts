@@ -8,7 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { RedisClientName } from '../connection/client-choice.js';
 import { RedisInstance, type RedisConnectionOptions } from '../connection/redis-instance.js';
+import { clientOf } from './client.js';
 import { DEFAULT_URL } from './context.js';
 import { UsageError } from './errors.js';
 
@@ -32,6 +34,8 @@ export interface ConnectionFlags {
   readonly tlsServername?: string;
   /** `--connect-timeout` in ms. */
   readonly connectTimeout?: number;
+  /** `--client`: the Redis client library (else REDIS_STREAMER_CLIENT, else ioredis). */
+  readonly client?: RedisClientName;
 }
 
 /** The URLs given: `--url`s, else `REDIS_URL`, else the default. */
@@ -71,9 +75,11 @@ function nonEmpty(value: string | undefined): value is string {
 export function redisOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): RedisInstance {
   const urls = urlsOf(flags, env);
   const tls = tlsOf(flags);
+  const client = clientOf(flags.client, env);
   const common: RedisConnectionOptions = {
     ...(tls === undefined ? {} : { tls }),
     ...(flags.connectTimeout === undefined ? {} : { connectTimeoutMs: flags.connectTimeout }),
+    ...(client === undefined ? {} : { client }),
   };
   const sentinels = flags.sentinel ?? [];
   if (sentinels.length > 0) {
