@@ -3,10 +3,11 @@
 # them uses the node-redis adapter (src/connection/node-redis-*.ts) instead of ioredis, and the CLI
 # tests run the built CLI with REDIS_STREAMER_CLIENT=node-redis (test/support/client-choice.ts).
 #
-# By default, a selection that exercises the port (src/connection/port.ts) and stays within about
-# 4 minutes on 2 cores (3 min 20 s measured on a busy 2-core machine with the CLI already built;
-# building it adds about 30 s), where every file that needs Redis (--all) takes about 7: the conformance suite on one server, a Redis Cluster and Sentinel (test/conformance),
-# delivery (test/delivery), the connection's failures, misconfigurations and node-redis's own cases
+# By default, a selection that exercises the port (src/connection/port.ts) within about 4 minutes
+# on 2 cores: 3 min 20 s measured on a busy 2-core machine with the CLI already built (building it
+# adds about 30 s), where every file that needs Redis (--all) takes 6 min 46 s. The selection: the
+# conformance suite on one server, a Redis Cluster and Sentinel (test/conformance), delivery
+# (test/delivery), the connection's failures, misconfigurations and node-redis's own cases
 # (test/connection), the public inputs (test/edges), replica acknowledgements and WAIT's failures
 # (test/publish), the faults where what was written matters (a CLIENT KILL storm, Redis restarts, a
 # hung connection, shutdown under faults, cluster consumers exiting mid-failover), a cluster,
@@ -16,9 +17,9 @@
 # test/publish and test/cli, test/faults/kill-consumers.test.ts, test/scale-out/sentinel-auth.test.ts,
 # and the integrations (test/nestjs, test/otel, test/outbox, test/testing...).
 #
-# With --all, runs every test file that needs Redis (those scripts/unit-test-files.mjs does not
-# list: the unit files run on no client): 80 files, 6 min 46 s measured on the same machine. With --list, prints the files instead
-# of running them. Other arguments are passed on to node.
+# With --all, runs every test file that needs Redis (the 80 that scripts/unit-test-files.mjs does
+# not list: the unit files run on no client). With --list, prints the files instead of running
+# them. Other arguments are passed on to node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 all=false
