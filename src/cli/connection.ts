@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisConnectionOptions } from '../connection/connection-options.js';
 import { RedisInstance } from '../connection/redis-instance.js';
+import { clientOf } from './client.js';
 import { DEFAULT_URL, type ConnectionFlags } from './flags.js';
 import { UsageError } from './errors.js';
 
@@ -50,9 +51,11 @@ function nonEmpty(value: string | undefined): value is string {
 export function redisOf(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): RedisInstance {
   const urls = urlsOf(flags, env);
   const tls = tlsOf(flags);
+  const client = clientOf(flags.client, env);
   const common: RedisConnectionOptions = {
     ...(tls === undefined ? {} : { tls }),
     ...(flags.connectTimeout === undefined ? {} : { connectTimeoutMs: flags.connectTimeout }),
+    ...(client === undefined ? {} : { client }),
   };
   const sentinels = flags.sentinel ?? [];
   if (sentinels.length > 0) {

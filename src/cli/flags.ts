@@ -2,6 +2,7 @@
  * The command line's global flags, shared by the commands' context (context.ts) and the Redis
  * location they describe (connection.ts). Types and the default URL only.
  */
+import type { RedisClientName } from '../connection/client-choice.js';
 
 /** The default Redis when neither `--url` nor `REDIS_URL` is given. */
 export const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -34,4 +35,6 @@ export interface ConnectionFlags {
   readonly tlsServername?: string;
   /** `--connect-timeout` in ms. */
   readonly connectTimeout?: number;
+  /** `--client`: the Redis client library (else REDIS_STREAMER_CLIENT, else ioredis). */
+  readonly client?: RedisClientName;
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { CLIENT_NAMES } from '../connection/client-choice.js';
 import { registerAsyncApi } from './asyncapi.js';
 import { registerChannels } from './channels.js';
 import { DEFAULT_URL } from './flags.js';
@@ -40,7 +41,8 @@ const EPILOG = `
 Redis: --url (repeat it for the nodes of a Redis Cluster), else REDIS_URL, else ${DEFAULT_URL}.
 With --sentinel, the URL gives the data nodes' login and db; REDIS_SENTINEL_USERNAME and
 REDIS_SENTINEL_PASSWORD the sentinels' login, if they need one. A rediss:// URL turns TLS on;
---tls-* files do too. Passwords are never printed.
+--tls-* files do too. Passwords are never printed. --client (else REDIS_STREAMER_CLIENT) picks the
+Redis client library: ioredis (the default) or node-redis, which must be installed (npm i redis).
 
 Output: human tables; --json for scripts (shapes documented in src/cli/shapes.ts). Exit codes:
 0 ok, 1 failure (Redis unreachable, a command refused or declined), 2 usage error.`;
@@ -63,6 +65,11 @@ function globalOptions(program: Command): void {
     .addOption(
       new Option('--connect-timeout <duration>', 'give up connecting after this long (default 10s)').argParser(
         parseDuration,
+      ),
+    )
+    .addOption(
+      new Option('--client <name>', 'the Redis client library: ioredis, or node-redis (the redis package)').choices(
+        CLIENT_NAMES,
       ),
     )
     .option('--json', 'results as JSON (stable shapes) instead of tables')

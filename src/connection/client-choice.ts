@@ -7,6 +7,9 @@
 /** The Redis client libraries the library can use. */
 export type RedisClientName = 'ioredis' | 'node-redis';
 
+/** @internal Every {@link RedisClientName}, the default first. */
+export const CLIENT_NAMES: readonly RedisClientName[] = ['ioredis', 'node-redis'];
+
 let fallback: RedisClientName = 'ioredis';
 
 /** @internal The client used when the options do not name one. */

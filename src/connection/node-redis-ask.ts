@@ -6,7 +6,12 @@
 import { nodeRedis, type NodeRedisClientOptions } from './node-redis-library.js';
 import { socketsReleased } from './node-redis-sockets.js';
 
-/** Sends `command` on a new connection; rejects after `timeoutMs` (`no answer within ...`) or on `stop`. */
+/** The server did not answer within the time given. */
+export class NoAnswerError extends Error {
+  override readonly name = 'NoAnswerError';
+}
+
+/** Sends `command` on a new connection; rejects after `timeoutMs` ({@link NoAnswerError}) or on `stop`. */
 export async function askOnce(
   options: NodeRedisClientOptions,
   command: readonly string[],
@@ -19,7 +24,7 @@ export async function askOnce(
   let timer: NodeJS.Timeout | undefined;
   let onStop: (() => void) | undefined;
   const cut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new NoAnswerError(`no answer within ${timeoutMs} ms`)), timeoutMs);
     onStop = () => reject(new Error('closed'));
     stop.addEventListener('abort', onStop, { once: true });
   });

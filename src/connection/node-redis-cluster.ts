@@ -11,7 +11,7 @@
  * map is also read every 2 s, so a move is noticed even when no command is redirected; a node that
  * is no longer a primary has its connection closed.
  */
-import { ConnectionError, RedisCommandError } from '../errors.js';
+import { ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
 import { keySlot } from '../naming.js';
 import { sleep } from '../timers.js';
 import { NodeRedisConnection, type ConnectionListener } from './node-redis-connection.js';
@@ -113,7 +113,11 @@ class ClusterRouter {
       this.settings,
       (a) => this.connections.get(addressText(a)),
       this.stopping.signal,
-    );
+    ).catch((err: unknown) => {
+      // No node gave the slot map: the connection's error (its status says why), as with ioredis.
+      if (!this.closed && err instanceof RedisStreamerError) this.listener.error(err);
+      throw err;
+    });
     if (this.closed) return;
     this.map = map;
     const current = new Set(map.primaries.map(addressText));

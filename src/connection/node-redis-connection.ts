@@ -309,7 +309,12 @@ export class NodeRedisConnection {
       this.closed = true;
       return;
     }
-    this.scheduleRetry();
+    // Scheduled (and announced) once the waiters have heard: an owner that closes the connection in
+    // answer hears of no reconnect (as with ioredis, which reconnects once the socket has closed).
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.scheduleRetry();
+    }, 0);
   }
 
   private scheduleRetry(): void {

@@ -55,9 +55,14 @@ export interface NodeRedisSettings extends Login {
   readonly base?: Readonly<Record<string, unknown>>;
 }
 
-/** The connection name, as Redis accepts it (no spaces). */
+/**
+ * The connection name, as Redis accepts it: printable ASCII without spaces (`_` for anything else,
+ * from a channel name's spaces, control characters or accents). node-redis fails the connection
+ * when CLIENT SETNAME is refused (ioredis ignores it), so a channel named `a\x1b[2J` must not make
+ * its connection impossible.
+ */
 export function connectionName(label: string): string {
-  return `redis-streamer:${label}`.replace(/\s/g, '_');
+  return `redis-streamer:${label}`.replace(/[^\x21-\x7e]/g, '_');
 }
 
 /** How long a connection may wait for a reply with no data arriving before it is cut. */

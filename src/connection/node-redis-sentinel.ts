@@ -12,7 +12,8 @@
  */
 import { AuthError, ConnectionError } from '../errors.js';
 import { isReplyError, replyCode, sanitized } from './node-redis-errors.js';
-import { askOnce } from './node-redis-ask.js';
+import { askOnce, NoAnswerError } from './node-redis-ask.js';
+import { isUnknownPrimaryReply, sentinelsUnusable, type NodeFailure } from './diagnosis.js';
 import type { Target } from './node-redis-connection.js';
 import { addressText, clientOptions, type Address, type Login } from './node-redis-options.js';
 import type { NodeRedisClientOptions } from './node-redis-library.js';
@@ -37,7 +38,7 @@ export function sentinelTarget(spec: SentinelSpec): Target {
   let next = 0;
   return {
     async resolve(stop) {
-      const errors: Error[] = [];
+      const asked: Array<[Address, Error]> = [];
       for (let i = 0; i < spec.sentinels.length && !stop.aborted; i++) {
         const index = (next + i) % spec.sentinels.length;
         const sentinel = spec.sentinels[index] as Address;
@@ -46,11 +47,10 @@ export function sentinelTarget(spec: SentinelSpec): Target {
           next = index; // ask the one that answered first next time
           return spec.primaryOptions(address);
         } catch (err) {
-          errors.push(err instanceof Error ? err : new Error(String(err)));
+          asked.push([sentinel, err instanceof Error ? err : new Error(String(err))]);
         }
       }
-      next = (next + 1) % spec.sentinels.length;
-      throw noAnswer(spec, errors);
+      throw noAnswer(spec, asked);
     },
     async verify(send) {
       const info = await send(['INFO', 'replication']);
@@ -63,6 +63,9 @@ export function sentinelTarget(spec: SentinelSpec): Target {
   };
 }
 
+/** The sentinel did not know the primary (a nil reply). */
+class UnknownPrimary extends Error {}
+
 /** Asks one sentinel where the primary is; rejects when it cannot tell within the timeout. */
 async function askSentinel(sentinel: Address, spec: SentinelSpec, stop: AbortSignal): Promise<Address> {
   const options = clientOptions(sentinel, spec.sentinelLogin, { connectTimeoutMs: SENTINEL_TIMEOUT_MS });
@@ -71,29 +74,34 @@ async function askSentinel(sentinel: Address, spec: SentinelSpec, stop: AbortSig
     ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', spec.primaryName],
     SENTINEL_TIMEOUT_MS,
     stop,
-  ).catch((err: unknown) => {
-    if (err instanceof Error && err.message.startsWith('no answer')) {
-      throw new Error(`sentinel ${addressText(sentinel)} did not answer within ${SENTINEL_TIMEOUT_MS} ms`);
-    }
-    throw err;
-  });
+  );
   if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
-    throw new Error(`sentinel ${addressText(sentinel)} does not know a primary named "${spec.primaryName}"`);
+    throw new UnknownPrimary(`sentinel ${addressText(sentinel)} does not know a primary named "${spec.primaryName}"`);
   }
   return { host: reply[0], port: Number(reply[1]) };
 }
 
-/** Why no sentinel told where the primary is: a refused login when every one refused it. */
-function noAnswer(spec: SentinelSpec, errors: readonly Error[]): Error {
+/**
+ * Why no sentinel told where the primary is: a refused login when every one refused it, else what
+ * each said (diagnosis.ts: the same words as the ioredis adapter's).
+ */
+function noAnswer(spec: SentinelSpec, asked: ReadonlyArray<readonly [Address, Error]>): Error {
+  const errors = asked.map(([, err]) => err);
   const last = errors[errors.length - 1];
   const refused = errors.length > 0 && errors.every((e) => isReplyError(e) && isLoginRefusal(e));
   const user = spec.sentinelLogin.username || 'default';
   if (refused && last !== undefined) return new AuthError(spec.endpoint, user, `the sentinels: ${last.message}`);
-  return new ConnectionError(
-    spec.endpoint,
-    `All sentinels are unreachable: none said where the primary "${spec.primaryName}" is (last error: ${last?.message ?? 'none'})`,
-    last === undefined ? {} : { cause: sanitized(last) },
-  );
+  const failures = asked.map(([sentinel, err]) => failureOf(addressText(sentinel), err));
+  const error = sentinelsUnusable(spec.endpoint, spec.primaryName, failures);
+  return last === undefined ? error : new ConnectionError(error.endpoint, error.message, { cause: sanitized(last) });
+}
+
+/** What one sentinel said. */
+function failureOf(node: string, err: Error): NodeFailure {
+  if (err instanceof UnknownPrimary || isUnknownPrimaryReply(err.message)) return { node, kind: 'unknown-primary' };
+  // ioredis' words for a sentinel that did not answer in time: either adapter says the same.
+  if (err instanceof NoAnswerError) return { node, kind: 'failed', reason: 'Command timed out' };
+  return { node, kind: 'failed', reason: err.message };
 }
 
 function isLoginRefusal(err: Error): boolean {

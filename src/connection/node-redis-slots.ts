@@ -5,7 +5,8 @@
  */
 import { ConnectionError, UnexpectedReplyError } from '../errors.js';
 import type { NodeRedisConnection } from './node-redis-connection.js';
-import { askOnce } from './node-redis-ask.js';
+import { askOnce, NoAnswerError } from './node-redis-ask.js';
+import { clusterUnusable, isClusterDisabledReply, type NodeFailure } from './diagnosis.js';
 import type { NodeRedisClientOptions } from './node-redis-library.js';
 import { addressText, type Address } from './node-redis-options.js';
 import { sanitized } from './node-redis-errors.js';
@@ -21,7 +22,10 @@ export interface SlotMap {
 const SLOTS = 16384;
 const ASK_TIMEOUT_MS = 2000;
 
-/** Asks the candidates in turn; rejects when none answers. */
+/**
+ * Asks the candidates in turn; rejects when none answers, with what each said (diagnosis.ts: the
+ * same words as the ioredis adapter's).
+ */
 export async function readSlotMap(
   candidates: readonly Address[],
   settings: {
@@ -31,6 +35,7 @@ export async function readSlotMap(
   existing: (address: Address) => NodeRedisConnection | undefined,
   stop: AbortSignal,
 ): Promise<SlotMap> {
+  const failures: NodeFailure[] = [];
   let last: unknown;
   const seen = new Set<string>();
   for (const candidate of candidates) {
@@ -47,12 +52,20 @@ export async function readSlotMap(
       return parseSlots(reply, candidate);
     } catch (err) {
       last = err;
+      failures.push(failureOf(id, err));
     }
   }
-  const why = last instanceof Error ? last.message : 'no node to ask';
-  throw new ConnectionError(settings.where.endpoint, `no node of the cluster gave its slot map (${why})`, {
-    cause: sanitized(last),
-  });
+  const error = clusterUnusable(settings.where.endpoint, failures);
+  throw last === undefined ? error : new ConnectionError(error.endpoint, error.message, { cause: sanitized(last) });
+}
+
+/** What one seed node said. */
+function failureOf(node: string, err: unknown): NodeFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  if (isClusterDisabledReply(message)) return { node, kind: 'not-cluster' };
+  // ioredis' word for a slot map that did not come in time: either adapter says the same.
+  if (err instanceof NoAnswerError) return { node, kind: 'failed', reason: 'timeout' };
+  return { node, kind: 'failed', reason: message };
 }
 
 /** `[[start, end, [host, port, id, ...], replicas...], ...]` into a slot map. */

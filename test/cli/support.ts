@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { testClient } from '../support/client-choice.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const CACHE = join(REPO, 'node_modules', '.cache', 'redis-streamer-cli');
@@ -118,7 +119,8 @@ export interface CliOptions {
 }
 
 function childEnv(options: CliOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // The built CLI uses the client of this run (RS_CLIENT) unless the test names one.
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_STREAMER_CLIENT: testClient, ...options.env };
   delete env['REDIS_URL'];
   delete env['NODE_OPTIONS']; // the test runner's --import tsx must not leak into the built CLI
   if (options.url !== undefined) env['REDIS_URL'] = options.url;

@@ -11,6 +11,7 @@ import { createClient, createCluster, createSentinel } from 'redis';
 import { ConfigError, ConnectionError, RedisInstance, RedisStreamer, silentLogger } from '../../src/index.js';
 import { IoredisPort } from '../../src/connection/ioredis-adapter.js';
 import { NodeRedisPort } from '../../src/connection/node-redis-adapter.js';
+import { testClient } from '../support/client-choice.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 import { startCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { redisCommand, redisCommands } from '../support/redis-server.js';
@@ -32,6 +33,28 @@ describe('choosing node-redis', () => {
     assert.ok(ioredis instanceof IoredisPort);
     await nodeRedis.connect();
     await Promise.all([nodeRedis.close(), ioredis.close()]);
+  });
+
+  it('the suite runs on the client RS_CLIENT names: a connection opened without `client` uses it', async () => {
+    const port = new RedisInstance(redis.url).createPort('default', { kind: 'command' });
+    try {
+      assert.ok(testClient === 'node-redis' ? port instanceof NodeRedisPort : port instanceof IoredisPort);
+    } finally {
+      await port.close();
+    }
+  });
+
+  it('names a connection whose label Redis would refuse (spaces, control characters, accents) with _ instead', async () => {
+    const port = new RedisInstance({ url: redis.url, client: 'node-redis' }).createPort('channel:a\x1b[2J é', {
+      kind: 'command',
+    });
+    try {
+      await port.connect();
+      const list = String(await redis.client.call('CLIENT', 'LIST'));
+      assert.match(list, /name=redis-streamer:channel:a_\[2J__ /);
+    } finally {
+      await port.close();
+    }
   });
 
   it('refuses an unknown client with a ConfigError naming the option', () => {
