@@ -173,7 +173,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
     return this.retain(channel, options, 'setRetention()');
   }
 
-  /** @deprecated dtpyfw's name for {@link setRetention}, which says what it does. */
+  /** dtpyfw's name of {@link setRetention} (kept, as {@link cleanup} is, for code ported from dtpyfw). */
   registerChannel(channel: ChannelRef, options: ChannelOptions = {}): this {
     return this.retain(channel, options, 'registerChannel()');
   }
