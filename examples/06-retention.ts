@@ -39,7 +39,7 @@ maintainer.setRetention(channels.audit, { retentionMs: 90 * DAY });
 maintainer.on('error', (err, where) => console.error(`error (${where.phase}): ${err.message}`)); // the logger is silent
 maintainer.on('trimmedUnread', (event) => {
   const kind = Object.entries(channels).find(([, channel]) => channel === event.channel)![0];
-  console.log(`trimmedUnread: ${kind} lost ${event.maxLenEntries} entries a group had not read`);
+  console.log(`trimmedUnread: ${kind} lost ${event.removedUnreadMaxLen} entries a group had not read`);
 });
 
 // A service that subscribed to user activity and is down: its consumer group has read nothing.

@@ -82,7 +82,7 @@ export interface TrimmedUnreadEvent {
   /** Entries removed that a stale group (no live consumer) had not read. */
   readonly removedUnreadStale: number;
   /** Entries removed, unread by at least one group, because the channel exceeded its `maxLen`. */
-  readonly maxLenEntries: number;
+  readonly removedUnreadMaxLen: number;
   /** Groups that no longer hold retention back. */
   readonly staleGroups: readonly string[];
 }

@@ -83,7 +83,7 @@ export class Reports {
 
   /** Retention removed entries some group had not read. */
   trimmedUnread(event: TrimmedUnreadEvent): void {
-    this.counters(event.channel).add('trimmedUnread', event.removedUnreadStale + event.maxLenEntries);
+    this.counters(event.channel).add('trimmedUnread', event.removedUnreadStale + event.removedUnreadMaxLen);
     this.logger.warn({ ...event }, 'retention removed unread entries');
     this.emit('trimmedUnread', event);
   }

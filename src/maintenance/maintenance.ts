@@ -165,7 +165,7 @@ export class Maintenance {
       this.deps.reports.trimmedUnread({
         channel,
         removedUnreadStale: result.removedUnreadStale,
-        maxLenEntries: result.removedUnreadMaxLen,
+        removedUnreadMaxLen: result.removedUnreadMaxLen,
         staleGroups: result.staleGroups,
       });
     }

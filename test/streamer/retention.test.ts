@@ -100,7 +100,9 @@ describe('retention', () => {
     const [result] = await s.cleanupChannels();
     assert.equal(result?.removedUnreadStale, 4);
     assert.deepEqual(result?.staleGroups, ['abandoned:cg']);
-    assert.deepEqual(events, [{ channel, removedUnreadStale: 4, maxLenEntries: 0, staleGroups: ['abandoned:cg'] }]);
+    assert.deepEqual(events, [
+      { channel, removedUnreadStale: 4, removedUnreadMaxLen: 0, staleGroups: ['abandoned:cg'] },
+    ]);
     // The maintenance loop of persistConsume does the same:
     await addOld(channel, 2 * HOUR, 2);
     const run = s.persistConsume({ cleanupIntervalMs: 60_000 });
@@ -124,7 +126,7 @@ describe('retention', () => {
     s.registerChannel(channel, { retentionMs: HOUR, maxLen: 10 });
     const [result] = await s.cleanupChannels();
     assert.equal(result?.removedUnreadMaxLen, 20);
-    assert.deepEqual(events, [{ channel, removedUnreadStale: 0, maxLenEntries: 20, staleGroups: [] }]);
+    assert.deepEqual(events, [{ channel, removedUnreadStale: 0, removedUnreadMaxLen: 20, staleGroups: [] }]);
     assert.equal((await s.getStats()).perChannel[channel]?.trimmedUnread, 20);
     assert.equal(await redis.client.xlen(channel), 10);
     const bodies = (await redis.client.xrange(channel, '-', '+')).map(([, f]) => f[3]);
