@@ -133,6 +133,7 @@ export class Deliveries implements PendingHolder {
       const id = entry[0];
       if (inFlight.has(id)) continue; // already being handled here
       const attempt = how === 'claimed' ? deliveriesBefore + 1 : Math.max(1, deliveriesBefore);
+      this.retryingBy[source].add(id); // a failure record may exist: no sweep claims it until it is finished
       if (attempt > this.deps.maxAttempts) {
         inFlight.add(id);
         const error = new ConsumeError(`delivered ${deliveriesBefore} times without success`);
@@ -143,7 +144,6 @@ export class Deliveries implements PendingHolder {
       }
       if (how === 'claimed') this.deps.counters.add(own ? 'retried' : 'reclaimed');
       this.deps.counters.add('delivered');
-      this.retryingBy[source].add(id);
       this.submit(source, this.deps.pipeline.prepare(entry), attempt);
     }
   }
@@ -256,8 +256,7 @@ export class Deliveries implements PendingHolder {
     for (const raw of batch) {
       const done = (): void => {
         inFlight.advance(tracked);
-        this.forgetTaken(source, raw[0]);
-        this.forgetRetrying(source, raw[0]);
+        this.forgetSettled(source, raw[0]);
       };
       const pending = this.handle(source, this.deps.pipeline.prepare(raw), 1, done);
       if (pending !== undefined) await pending;
@@ -350,18 +349,15 @@ export class Deliveries implements PendingHolder {
 
   private finish(source: SourceKind, id: string): void {
     this.inFlightBy[source].delete(id);
-    this.forgetTaken(source, id);
-    this.forgetRetrying(source, id);
+    this.forgetSettled(source, id);
   }
 
-  private forgetRetrying(source: SourceKind, id: string): void {
-    const retrying = this.retryingBy[source];
-    if (retrying.size > 0) retrying.delete(id);
-  }
-
-  private forgetTaken(source: SourceKind, id: string): void {
+  /** A finished entry leaves the sets that only entries in flight are in (cheap while they are empty). */
+  private forgetSettled(source: SourceKind, id: string): void {
     const taken = this.takenBy[source];
     if (taken.size > 0) taken.delete(id);
+    const retrying = this.retryingBy[source];
+    if (retrying.size > 0) retrying.delete(id);
   }
 
   private lateAfterClose(s: Settled, what: string): void {
