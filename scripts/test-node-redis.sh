@@ -12,7 +12,8 @@
 # (test/publish), the faults where what was written matters (a CLIENT KILL storm, Redis restarts, a
 # hung connection, shutdown under faults, cluster consumers exiting mid-failover), a cluster,
 # Sentinel failovers, every sentinel hung, TLS and ACL users (test/scale-out), and the CLI on
-# node-redis (test/cli/client.test.ts, test/cli/inspect.test.ts). Left out as slow rather than as
+# node-redis (test/cli/client.test.ts, test/cli/inspect.test.ts), and a stop right after a read
+# returned (test/streamer/prompt-stop.test.ts: node-redis writes a command on the next tick). Left out as slow rather than as
 # less relevant: test/streamer, test/consume, test/maintenance, test/dashboard, the other files of
 # test/publish and test/cli, test/faults/kill-consumers.test.ts, test/scale-out/sentinel-auth.test.ts,
 # and the integrations (test/nestjs, test/otel, test/outbox, test/testing...).
@@ -49,6 +50,7 @@ else
     test/faults/{publish-storm,redis-faults,hung-connection,shutdown-faults,cluster-exit}.test.ts
     test/scale-out/{cluster,sentinel,sentinel-unreachable,tls-acl}.test.ts
     test/cli/{client,inspect}.test.ts
+    test/streamer/prompt-stop.test.ts
   )
 fi
 for file in "${candidates[@]}"; do

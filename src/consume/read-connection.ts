@@ -19,6 +19,10 @@ import { sleep, systemClock, type Clock } from '../timers.js';
 /** Extra time a blocking read gets before its connection is presumed hung. */
 export const WATCHDOG_GRACE_MS = 1000;
 
+/** How many times a stop asks Redis to end a wait it does not see blocked yet, and how often. */
+const UNBLOCK_TRIES = 20;
+const UNBLOCK_RETRY_MS = 5;
+
 /** The read connection of one channel consumer. */
 export class ReadConnection {
   private current: RedisPort | undefined;
@@ -168,7 +172,14 @@ export class ReadConnection {
     const id = this.clientId;
     if (id !== undefined) {
       try {
-        await (await command()).clientUnblock(id);
+        // Redis says nothing was blocked when the wait's command has not reached it yet (a client
+        // may write it on the next tick, and the two travel on different connections) or when its
+        // reply is on the way: asked again, shortly, while the wait lasts. Never cut for that: a
+        // reply on the way may carry entries. (Real time: a test clock may stand still meanwhile.)
+        const port = await command();
+        for (let asked = 1; !(await port.clientUnblock(id)) && this.waiting && asked < UNBLOCK_TRIES; asked++) {
+          await sleep(UNBLOCK_RETRY_MS);
+        }
         return;
       } catch {
         // fall through
