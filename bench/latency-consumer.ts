@@ -8,6 +8,8 @@
  * argv: <redis url> <library | loop> <service> <channel prefix> <channel count>
  * (`loop` is the hand-written blocking XREADGROUP loop, on one channel.)
  */
+// The client library of this run (RS_CLIENT, set by bench/run.ts for each pass).
+import '../test/support/client-choice.js';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { RedisStreamer, silentLogger } from '../src/index.js';

@@ -34,7 +34,12 @@ class IdleReader extends MetricReader {
 }
 
 /** Sets OpenTelemetry up; returns how to instrument a streamer, and how to flush and stop. */
-export function otelSetup(): { instrument: (s: RedisStreamer) => void; shutdown: () => Promise<void> } {
+export function otelSetup(): {
+  instrument: (s: RedisStreamer) => void;
+  shutdown: () => Promise<void>;
+  tracerProvider: BasicTracerProvider;
+  meterProvider: MeterProvider;
+} {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
@@ -45,6 +50,8 @@ export function otelSetup(): { instrument: (s: RedisStreamer) => void; shutdown:
   });
   const meterProvider = new MeterProvider({ readers: [new IdleReader()] });
   return {
+    tracerProvider,
+    meterProvider,
     instrument: (s) => void instrument(s, { tracerProvider, meterProvider }),
     shutdown: async () => {
       await tracerProvider.shutdown();

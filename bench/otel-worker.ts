@@ -8,6 +8,8 @@
  *   traceparent field as a traced producer writes it (the same entries in both modes);
  * - batches: sendMessages in batches of 1000; concurrent: 1000 concurrent sendMessage calls at a time.
  */
+// The client library of this run (RS_CLIENT, set by bench/run.ts for each pass).
+import '../test/support/client-choice.js';
 import { Redis } from 'ioredis';
 import { RedisStreamer, silentLogger } from '../src/index.js';
 import { body } from './support.js';

@@ -9,12 +9,18 @@
  *   bench/results.tmp.json;
  * - `--cluster`: also the Redis Cluster scenario (starts a 3-primary cluster);
  * - `--only=<name>,...`: only these scenarios (consume, contracts, publish, latency, manyChannels,
- *   slowHandler10ms, memory, clients, testKit, nestjs, otel, cluster, outbox); results go to bench/results.tmp.json.
+ *   slowHandler10ms, memory, clients, testKit, nestjs, otel, cluster, outbox); results go to bench/results.tmp.json;
+ * - `--client=ioredis` or `--client=node-redis`: only that client library. By default every scenario
+ *   runs twice, on the ioredis adapter then on the node-redis adapter (the connections the library
+ *   opens, in this process and in the scenarios' child processes), and a third table gives each
+ *   figure's node-redis / ioredis ratio. The `clients` scenario compares the two itself: it runs once.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
+import { setDefaultClient, type RedisClientName } from '../src/connection/client-choice.js';
 import { startRedis } from '../test/support/redis-server.js';
+import { compareClients } from './compare-clients.js';
 import { clients } from './scenarios/clients.js';
 import { cluster } from './scenarios/cluster.js';
 import { otel } from './scenarios/otel.js';
@@ -36,6 +42,11 @@ const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
+const clientFlag = process.argv.find((a) => a.startsWith('--client='))?.slice('--client='.length);
+if (clientFlag !== undefined && clientFlag !== 'ioredis' && clientFlag !== 'node-redis') {
+  throw new Error(`--client must be ioredis or node-redis, got ${clientFlag}`);
+}
+const passes: RedisClientName[] = clientFlag === undefined ? ['ioredis', 'node-redis'] : [clientFlag];
 
 const scenarios: Scenario[] = [
   consume,
@@ -71,26 +82,48 @@ const machine = {
 };
 console.log(JSON.stringify(machine));
 
-const figures: Record<string, object> = {};
-const rows: Row[] = [];
-for (const scenario of selected) {
-  const started = performance.now();
-  const result = await scenario.run(ctx);
-  figures[scenario.name] = result.figures;
-  rows.push(...result.rows);
-  console.error(`${scenario.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+const figures: Record<string, Record<string, object>> = {};
+const tables: Record<string, Row[]> = {};
+for (const name of passes) {
+  // The library's connections in this process, and in the child processes (they read RS_CLIENT).
+  setDefaultClient(name);
+  process.env['RS_CLIENT'] = name;
+  const rows: Row[] = [];
+  figures[name] = {};
+  for (const scenario of selected) {
+    if (scenario === clients && name !== passes[0]) continue; // it runs both clients itself
+    const started = performance.now();
+    const result = await scenario.run(ctx);
+    figures[name][scenario.name] = result.figures;
+    rows.push(...result.rows);
+    console.error(`${scenario.name} (${name}): ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  tables[name] = rows;
 }
 
-const header = ['scenario', 'figure', 'ratio', 'target'] as const;
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (r: readonly string[]): string => `| ${r.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(line(header));
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-for (const r of rows) console.log(line(r));
+for (const name of passes) {
+  if (passes.length > 1) console.log(`\nOn the ${name} adapter:\n`);
+  printTable(['scenario', 'figure', 'ratio', 'target'], tables[name] ?? []);
+}
+if (passes.length > 1) {
+  console.log('\nnode-redis / ioredis, figure by figure (rates: higher is better; times: lower is better):\n');
+  printTable(
+    ['scenario', 'ioredis', 'node-redis', 'node-redis / ioredis'],
+    compareClients(tables['ioredis'] ?? [], tables['node-redis'] ?? []),
+  );
+}
 
 writeFileSync(
   smoke || only !== undefined ? 'bench/results.tmp.json' : 'bench/results.json',
-  `${JSON.stringify({ date: new Date().toISOString(), smoke, runs: ctx.runs, machine, figures, table: rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), smoke, runs: ctx.runs, machine, figures, tables }, null, 2)}\n`,
 );
 client.disconnect();
 await server.stop();
+
+function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string => `| ${widths.map((w, i) => (r[i] ?? '').padEnd(w)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}

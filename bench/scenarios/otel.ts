@@ -15,20 +15,28 @@ interface Measured {
 }
 
 const WORKER = new URL('../otel-worker.ts', import.meta.url).pathname;
+const FLOOR = new URL('../otel-floor.ts', import.meta.url).pathname;
 
 function measure(ctx: BenchContext, kind: Kind, mode: 'off' | 'on'): Promise<Measured> {
   const n = ctx.smoke ? 2_000 : kind === 'consume' ? 200_000 : 100_000;
+  return child<Measured>([WORKER, ctx.url, kind, mode, String(n)], `otel worker ${kind} ${mode}`);
+}
+
+/** The SDK's own calls for one consumed message, CPU µs (bench/otel-floor.ts). */
+async function sdkFloor(ctx: BenchContext): Promise<number> {
+  const n = ctx.smoke ? 2_000 : 200_000;
+  return (await child<{ cpuMicrosPerMessage: number }>([FLOOR, String(n)], 'otel floor')).cpuMicrosPerMessage;
+}
+
+/** Runs a bench script in a process of its own; its one line of JSON. */
+function child<T>(args: string[], what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ctx.url, kind, mode, String(n)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const process_ = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as Measured)
-        : reject(new Error(`otel worker ${kind} ${mode}: exit ${code}`)),
+    process_.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    process_.on('error', reject);
+    process_.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${what}: exit ${code}`)),
     );
   });
 }
@@ -47,11 +55,13 @@ export const otel: Scenario = {
       batches: { off: [], on: [] },
       concurrent: { off: [], on: [] },
     };
+    const floors: number[] = [];
     for (let r = 0; r < ctx.runs; r++) {
       for (const kind of Object.keys(runs) as Kind[]) {
         runs[kind].off.push(await measure(ctx, kind, 'off'));
         runs[kind].on.push(await measure(ctx, kind, 'on'));
       }
+      floors.push(await sdkFloor(ctx));
     }
     const figures: Record<string, object> = {};
     const rows: Row[] = [];
@@ -79,6 +89,17 @@ export const otel: Scenario = {
         ],
       );
     }
+    // What the SDK's calls alone would leave of the consume rate, were the library's part free.
+    const floor = median(floors);
+    const offMicros = 1e6 / median(runs.consume.off.map((m) => m.rate));
+    const bound = offMicros / (offMicros + floor);
+    figures['sdkFloor'] = { cpuMicrosPerMessage: floor, boundOnRatio: bound, runs: floors };
+    rows.push([
+      'otel: the SDK alone per consumed message (extract, span, context, histogram; no Redis)',
+      `${fmt(floor, 1)} µs CPU/msg`,
+      `bounds consume at ${fmt(bound, 2)}× off`,
+      '',
+    ]);
     return { figures, rows };
   },
 };
