@@ -18,7 +18,7 @@ import type { DeadLetterEvent } from './events.js';
 import { ConfigError, HookError, type HookName } from './errors.js';
 import type { MessageContext } from './handlers.js';
 import type { MessageLike } from './message.js';
-import { errorsOf, type Middleware } from './middleware.js';
+import { errorsOf, type HandlingMessage, type Middleware } from './middleware.js';
 
 /** Passed to {@link StreamerHooks.onPublish}. */
 export interface PublishHookEvent {
@@ -153,37 +153,52 @@ export function hookMiddleware(
   const { onHandled, onFailed, aroundHandle } = hooks;
   const around = aroundHandle === undefined ? undefined : aroundMiddleware(aroundHandle);
   if (onHandled === undefined && onFailed === undefined) return around === undefined ? [] : [around];
-  return [
-    async (message, next) => {
-      const started = performance.now();
-      try {
-        await (around === undefined ? next() : around(message, next));
-      } catch (err) {
-        if (onFailed === undefined) throw err;
-        const errors = errorsOf(err);
-        const { name, payload, context } = message;
-        const event = { name, payload, context, errors, durationMs: performance.now() - started };
-        const retry = willRetry(context.attempt, errors);
-        observe('onFailed', () => onFailed({ ...event, willRetry: retry }), report);
-        throw err;
-      }
-      if (onHandled === undefined) return;
+  const failed = (message: HandlingMessage, started: number, err: unknown): never => {
+    if (onFailed !== undefined) {
+      const errors = errorsOf(err);
       const { name, payload, context } = message;
-      const event = { name, payload, context, durationMs: performance.now() - started, acknowledged: acknowledges };
-      observe('onHandled', () => onHandled(event), report);
+      const event = { name, payload, context, errors, durationMs: performance.now() - started };
+      const retry = willRetry(context.attempt, errors);
+      observe('onFailed', () => onFailed({ ...event, willRetry: retry }), report);
+    }
+    throw err;
+  };
+  const handled = (message: HandlingMessage, started: number): void => {
+    if (onHandled === undefined) return;
+    const { name, payload, context } = message;
+    const event = { name, payload, context, durationMs: performance.now() - started, acknowledged: acknowledges };
+    observe('onHandled', () => onHandled(event), report);
+  };
+  // Not async functions: with a context manager's promise hooks on, each promise saved counts.
+  return [
+    (message, next) => {
+      const started = performance.now();
+      let result: Promise<void> | void;
+      try {
+        result = around === undefined ? next() : around(message, next);
+      } catch (err) {
+        // (failed() throws: the executor's throw is the rejection)
+        return new Promise<void>(() => failed(message, started, err));
+      }
+      return Promise.resolve(result).then(
+        () => handled(message, started),
+        (err: unknown) => failed(message, started, err),
+      );
     },
   ];
 }
 
 /** `aroundHandle` as middleware: it must call `next`. */
 function aroundMiddleware(aroundHandle: NonNullable<StreamerHooks['aroundHandle']>): Middleware {
-  return async (message, next) => {
+  return (message, next) => {
     let called = false;
-    await aroundHandle({ name: message.name, payload: message.payload, context: message.context }, () => {
+    const result = aroundHandle({ name: message.name, payload: message.payload, context: message.context }, () => {
       called = true;
       return next();
     });
-    if (!called) throw new ConfigError('the aroundHandle hook did not call next()');
+    return Promise.resolve(result).then(() => {
+      if (!called) throw new ConfigError('the aroundHandle hook did not call next()');
+    });
   };
 }
 
