@@ -180,10 +180,10 @@ interface Figures {
   readonly cpuPerRow: { readonly relay: CpuPerRow; readonly plain: CpuPerRow; readonly keyed: CpuPerRow };
 }
 
-/** `node 14.2 + PostgreSQL 17.6 + Redis 7.6 = 39.4 µs`. */
+/** `14.2 + 17.6 + 7.6 = 39.4 µs`: this process, PostgreSQL, Redis, and their sum. */
 function cpuFigure(c: CpuPerRow): string {
   const us = (x: number): string => (Number.isFinite(x) ? fmt(x, 1) : 'n/a');
-  return `node ${us(c.node)} + PostgreSQL ${us(c.postgres)} + Redis ${us(c.redis)} = ${us(c.node + c.postgres + c.redis)} µs`;
+  return `${us(c.node)} + ${us(c.postgres)} + ${us(c.redis)} = ${us(c.node + c.postgres + c.redis)} µs`;
 }
 
 function rowsOf(ctx: BenchContext, f: Figures): Row[] {
@@ -210,9 +210,9 @@ function rowsOf(ctx: BenchContext, f: Figures): Row[] {
       '',
       check(ctx, added.p99 < 50, 'p99 < 50 ms'),
     ],
-    ['outbox: CPU per row, relay (this process + PostgreSQL + Redis)', cpuFigure(f.cpuPerRow.relay), '', ''],
-    ['outbox: CPU per message, sendMessages', cpuFigure(f.cpuPerRow.plain), '', ''],
-    ['outbox: CPU per message, sendMessages with a key per message', cpuFigure(f.cpuPerRow.keyed), '', ''],
+    ['outbox: CPU per row, relay: node + PostgreSQL + Redis', cpuFigure(f.cpuPerRow.relay), '', ''],
+    ['outbox: CPU per message, sendMessages: node + PostgreSQL + Redis', cpuFigure(f.cpuPerRow.plain), '', ''],
+    ['outbox: CPU per message, keyed sendMessages: node + PostgreSQL + Redis', cpuFigure(f.cpuPerRow.keyed), '', ''],
     ['outbox: enqueue call (INSERT + COMMIT) to entry read: p50 / p99', `${ms(call.p50)} / ${ms(call.p99)}`, '', ''],
     [
       'outbox: sendMessage call to entry read, 1,000 msg/s (baseline): p50 / p99',
