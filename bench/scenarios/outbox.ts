@@ -5,12 +5,14 @@
  * LISTEN/NOTIFY: from each row's COMMIT to its entry read by an `XREAD BLOCK` reader, beside
  * `sendMessage` at the same pace measured by the same reader (both from the start of the call: the
  * outbox's includes its INSERT and COMMIT). The PostgreSQL runs with fsync off
- * (as the tests' does): commits cost no disk flush, so the figures are the relay's own cost.
+ * (as the tests' does): commits cost no disk flush, so the figures are the relay's own cost. Beside
+ * each rate, the CPU time per row of each process (outbox-cpu.ts), measured outside the timed part.
  */
 import pg from 'pg';
 import { RedisStreamer, silentLogger } from '../../src/index.js';
 import { Outbox, startOutboxRelay } from '../../src/outbox/index.js';
 import { startPostgres } from '../../test/support/postgres.js';
+import { medianCpu, startCpuMeter, type CpuPerRow } from './outbox-cpu.js';
 import {
   check,
   fmt,
@@ -32,6 +34,14 @@ interface Env {
   /** The relay's own pool, as the docs advise: its LISTEN connection and its round's. */
   readonly relayPool: pg.Pool;
   readonly streamer: RedisStreamer;
+  /** The private PostgreSQL's postmaster (undefined with DATABASE_URL: its CPU is then not measured). */
+  readonly postmaster: number | undefined;
+}
+
+/** A rate, and the CPU time per row (or message) of each process meanwhile. */
+interface Rate {
+  readonly rate: number;
+  readonly cpu: CpuPerRow;
 }
 
 const message = (i: number): { name: string; body: object } => ({
@@ -40,7 +50,7 @@ const message = (i: number): { name: string; body: object } => ({
 });
 
 /** Rows per second from one transaction's COMMIT of `n` rows to the last entry appended. */
-async function relayRate({ ctx, pool, relayPool, streamer }: Env, n: number): Promise<number> {
+async function relayRate({ ctx, pool, relayPool, streamer, postmaster }: Env, n: number): Promise<Rate> {
   const channel = await freshStream(ctx, 0);
   const outbox = new Outbox({ table: `bench_${channel.replace(/\W/g, '_')}` });
   await outbox.migrate(pool);
@@ -55,19 +65,22 @@ async function relayRate({ ctx, pool, relayPool, streamer }: Env, n: number): Pr
       Array.from({ length: Math.min(1000, n - i) }, (_, j) => message(i + j)),
     );
   }
+  const cpu = await startCpuMeter(ctx.client, postmaster);
   await client.query('COMMIT');
   const t0 = performance.now();
   client.release();
   while (relay.getStats().published < n) await pause(1);
   const rate = n / ((performance.now() - t0) / 1000);
+  const perRow = await cpu(n);
   await relay.close();
   await pool.query(`DROP TABLE ${outbox.table.sql}`);
-  return rate;
+  return { rate, cpu: perRow };
 }
 
 /** Plain sendMessages batches of 1000, or with a key per message as the relay publishes them. */
-async function sendMessagesRate({ ctx, streamer }: Env, n: number, keyed: boolean): Promise<number> {
+async function sendMessagesRate({ ctx, streamer, postmaster }: Env, n: number, keyed: boolean): Promise<Rate> {
   const channel = await freshStream(ctx, 0);
+  const cpu = await startCpuMeter(ctx.client, postmaster);
   const t0 = performance.now();
   for (let i = 0; i < n; i += 1000) {
     const batch = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
@@ -76,7 +89,8 @@ async function sendMessagesRate({ ctx, streamer }: Env, n: number, keyed: boolea
     }));
     await streamer.sendMessages(channel, batch);
   }
-  return n / ((performance.now() - t0) / 1000);
+  const rate = n / ((performance.now() - t0) / 1000);
+  return { rate, cpu: await cpu(n) };
 }
 
 /** Latencies (ms), sorted: from the start of each call, and from its end (the COMMIT, for the outbox). */
@@ -162,6 +176,14 @@ interface Figures {
   readonly outboxAddedLatency: { p50: number; p99: number };
   readonly outboxLatencyFromCall: { p50: number; p99: number };
   readonly sendMessageLatency: { p50: number; p99: number };
+  /** µs of CPU time per row (message) of each process: the relay, plain and keyed sendMessages. */
+  readonly cpuPerRow: { readonly relay: CpuPerRow; readonly plain: CpuPerRow; readonly keyed: CpuPerRow };
+}
+
+/** `14.2 + 17.6 + 7.6 = 39.4 µs`: this process, PostgreSQL, Redis, and their sum. */
+function cpuFigure(c: CpuPerRow): string {
+  const us = (x: number): string => (Number.isFinite(x) ? fmt(x, 1) : 'n/a');
+  return `${us(c.node)} + ${us(c.postgres)} + ${us(c.redis)} = ${us(c.node + c.postgres + c.redis)} µs`;
 }
 
 function rowsOf(ctx: BenchContext, f: Figures): Row[] {
@@ -188,6 +210,9 @@ function rowsOf(ctx: BenchContext, f: Figures): Row[] {
       '',
       check(ctx, added.p99 < 50, 'p99 < 50 ms'),
     ],
+    ['outbox: CPU per row, relay: node + PostgreSQL + Redis', cpuFigure(f.cpuPerRow.relay), '', ''],
+    ['outbox: CPU per message, sendMessages: node + PostgreSQL + Redis', cpuFigure(f.cpuPerRow.plain), '', ''],
+    ['outbox: CPU per message, keyed sendMessages: node + PostgreSQL + Redis', cpuFigure(f.cpuPerRow.keyed), '', ''],
     ['outbox: enqueue call (INSERT + COMMIT) to entry read: p50 / p99', `${ms(call.p50)} / ${ms(call.p99)}`, '', ''],
     [
       'outbox: sendMessage call to entry read, 1,000 msg/s (baseline): p50 / p99',
@@ -206,12 +231,12 @@ export const outbox: Scenario = {
     const relayPool = new pg.Pool({ connectionString: server.url, max: 3 });
     for (const p of [pool, relayPool]) p.on('error', () => {});
     const streamer = new RedisStreamer(ctx.url, 'bench-outbox', { logger: silentLogger });
-    const env: Env = { ctx, pool, relayPool, streamer };
+    const env: Env = { ctx, pool, relayPool, streamer, postmaster: server.pid };
     try {
       const n = ctx.smoke ? 2_000 : 50_000;
-      const relay: number[] = [];
-      const plain: number[] = [];
-      const keyed: number[] = [];
+      const relay: Rate[] = [];
+      const plain: Rate[] = [];
+      const keyed: Rate[] = [];
       for (let r = 0; r < ctx.runs; r++) {
         relay.push(await relayRate(env, n));
         plain.push(await sendMessagesRate(env, n, false));
@@ -225,12 +250,26 @@ export const outbox: Scenario = {
       });
       const figures = {
         rows: n,
-        relayRowsPerSecond: median(relay),
-        sendMessagesPerSecond: median(plain),
-        keyedSendMessagesPerSecond: median(keyed),
+        relayRowsPerSecond: median(relay.map((r) => r.rate)),
+        sendMessagesPerSecond: median(plain.map((r) => r.rate)),
+        keyedSendMessagesPerSecond: median(keyed.map((r) => r.rate)),
         outboxAddedLatency: q(lat.outbox.fromCommit),
         outboxLatencyFromCall: q(lat.outbox.fromCall),
         sendMessageLatency: q(lat.sendMessage.fromCall),
+        cpuPerRow: {
+          relay: medianCpu(
+            relay.map((r) => r.cpu),
+            median,
+          ),
+          plain: medianCpu(
+            plain.map((r) => r.cpu),
+            median,
+          ),
+          keyed: medianCpu(
+            keyed.map((r) => r.cpu),
+            median,
+          ),
+        },
       };
       return { figures, rows: rowsOf(ctx, figures) };
     } finally {
