@@ -276,29 +276,48 @@ export class Deliveries implements PendingHolder {
   /**
    * Handles one entry and settles it; never throws. Returns undefined when it finished
    * synchronously (the common case), else a promise that settles when it is done. `done` is called
-   * once, when the entry is finished.
+   * once, when the entry is finished. An asynchronous outcome costs one reaction before `done`.
    */
   private handle(source: SourceKind, prepared: Prepared, attempt: number, done: () => void): Promise<void> | undefined {
+    if (this.abandoning) {
+      done();
+      return undefined;
+    }
     const settled: Settled = { entry: prepared.raw, source, attempt };
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = this.deps.pipeline.run(prepared, source, attempt);
+    } catch (err) {
+      this.failedThenDone(err, done);
+      return undefined;
+    }
+    if (!(outcome instanceof Promise)) return this.settleThenDone(settled, outcome, done);
+    return outcome.then(
+      (o) => this.settleThenDone(settled, o, done),
+      (err: unknown) => this.failedThenDone(err, done),
+    );
+  }
+
+  /** {@link settle}, then `done` (once the Redis write it started, if any, is over). */
+  private settleThenDone(s: Settled, outcome: Outcome, done: () => void): Promise<void> | undefined {
     let work: Promise<void> | undefined;
     try {
-      if (this.abandoning) {
-        done();
-        return undefined;
-      }
-      const outcome = this.deps.pipeline.run(prepared, source, attempt);
-      work = outcome instanceof Promise ? outcome.then((o) => this.settle(settled, o)) : this.settle(settled, outcome);
+      work = this.settle(s, outcome);
     } catch (err) {
-      this.deps.report.error(err, { phase: 'consume', channel: this.deps.channel });
+      this.failedThenDone(err, done);
+      return undefined;
     }
     if (work === undefined) {
       done();
       return undefined;
     }
-    return work.then(done, (err: unknown) => {
-      done();
-      this.deps.report.error(err, { phase: 'consume', channel: this.deps.channel });
-    });
+    return work.then(done, (err: unknown) => this.failedThenDone(err, done));
+  }
+
+  /** An error of the consumer's own (not a handler's): reported, and the entry is finished. */
+  private failedThenDone(err: unknown, done: () => void): void {
+    done();
+    this.deps.report.error(err, { phase: 'consume', channel: this.deps.channel });
   }
 
   /** Settles an entry after its handling; returns the promise of a Redis write when there is one. */
