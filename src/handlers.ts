@@ -148,6 +148,14 @@ function runFrom(
       (failures ??= []).push({ label: entry.label, error });
       continue;
     }
+    if (pending instanceof Promise) {
+      // A native promise: one reaction and one promise, where awaiting it in settle() costs two of each.
+      const { label } = entry;
+      return pending.then(
+        () => runFrom(i + 1, failures, handlers, name, payload, context),
+        (error: unknown) => runFrom(i + 1, [...(failures ?? []), { label, error }], handlers, name, payload, context),
+      );
+    }
     if (pending !== undefined) {
       return settle(pending, entry.label, failures).then((f) => runFrom(i + 1, f, handlers, name, payload, context));
     }

@@ -38,6 +38,9 @@ export interface FailureReport {
   readonly context: MessageContext;
 }
 
+/** Called once an entry is finished, with its id. */
+type Done = (id: string) => void;
+
 /** Where the owner reports. */
 export interface DeliveriesReporter {
   readonly error: (err: unknown, context: ErrorContext) => void;
@@ -252,12 +255,13 @@ export class Deliveries implements PendingHolder {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const inFlight = this.inFlightBy[source];
+    // One closure per batch, not per entry (under tsx, naming a closure costs a defineProperty).
+    const done = (id: string): void => {
+      inFlight.advance(tracked);
+      this.forgetSettled(source, id);
+    };
     let slice = performance.now();
     for (const raw of batch) {
-      const done = (): void => {
-        inFlight.advance(tracked);
-        this.forgetSettled(source, raw[0]);
-      };
       const pending = this.handle(source, this.deps.pipeline.prepare(raw), 1, done);
       if (pending !== undefined) await pending;
       // Long runs of synchronous handlers let the event loop breathe: replies, acks, leases.
@@ -269,36 +273,59 @@ export class Deliveries implements PendingHolder {
   }
 
   private handleSafely(source: SourceKind, prepared: Prepared, attempt: number): Promise<void> {
-    const id = prepared.raw[0];
-    return this.handle(source, prepared, attempt, () => this.finish(source, id)) ?? Promise.resolve();
+    return this.handle(source, prepared, attempt, (id) => this.finish(source, id)) ?? Promise.resolve();
   }
 
   /**
    * Handles one entry and settles it; never throws. Returns undefined when it finished
    * synchronously (the common case), else a promise that settles when it is done. `done` is called
-   * once, when the entry is finished.
+   * once, with the entry's id, when the entry is finished (before that promise settles). An
+   * asynchronous outcome costs one reaction before `done`.
    */
-  private handle(source: SourceKind, prepared: Prepared, attempt: number, done: () => void): Promise<void> | undefined {
-    const settled: Settled = { entry: prepared.raw, source, attempt };
-    let work: Promise<void> | undefined;
-    try {
-      if (this.abandoning) {
-        done();
-        return undefined;
-      }
-      const outcome = this.deps.pipeline.run(prepared, source, attempt);
-      work = outcome instanceof Promise ? outcome.then((o) => this.settle(settled, o)) : this.settle(settled, outcome);
-    } catch (err) {
-      this.deps.report.error(err, { phase: 'consume', channel: this.deps.channel });
-    }
-    if (work === undefined) {
-      done();
+  private handle(source: SourceKind, prepared: Prepared, attempt: number, done: Done): Promise<void> | undefined {
+    if (this.abandoning) {
+      done(prepared.raw[0]);
       return undefined;
     }
-    return work.then(done, (err: unknown) => {
-      done();
-      this.deps.report.error(err, { phase: 'consume', channel: this.deps.channel });
-    });
+    const settled: Settled = { entry: prepared.raw, source, attempt };
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = this.deps.pipeline.run(prepared, source, attempt);
+    } catch (err) {
+      this.failedThenDone(err, done, prepared.raw[0]);
+      return undefined;
+    }
+    if (!(outcome instanceof Promise)) return this.settleThenDone(settled, outcome, done);
+    return outcome.then(
+      (o) => this.settleThenDone(settled, o, done),
+      (err: unknown) => this.failedThenDone(err, done, prepared.raw[0]),
+    );
+  }
+
+  /** {@link settle}, then `done` (once the Redis write it started, if any, is over). */
+  private settleThenDone(s: Settled, outcome: Outcome, done: Done): Promise<void> | undefined {
+    const id = s.entry[0];
+    let work: Promise<void> | undefined;
+    try {
+      work = this.settle(s, outcome);
+    } catch (err) {
+      this.failedThenDone(err, done, id);
+      return undefined;
+    }
+    if (work === undefined) {
+      done(id);
+      return undefined;
+    }
+    return work.then(
+      () => done(id),
+      (err: unknown) => this.failedThenDone(err, done, id),
+    );
+  }
+
+  /** An error of the consumer's own (not a handler's): reported, and the entry is finished. */
+  private failedThenDone(err: unknown, done: Done, id: string): void {
+    done(id);
+    this.deps.report.error(err, { phase: 'consume', channel: this.deps.channel });
   }
 
   /** Settles an entry after its handling; returns the promise of a Redis write when there is one. */
