@@ -20,7 +20,7 @@ import type { CounterSet } from '../stats.js';
 import { InFlight, type TrackedBatch } from './in-flight.js';
 import type { Outcome, Pipeline, Prepared } from './pipeline.js';
 import { Scheduler } from './scheduler.js';
-import { sleep } from '../timers.js';
+import { cancellableSleep } from '../timers.js';
 
 /** A batch of synchronous handlers yields to the event loop after this long (acks, leases, I/O). */
 const SLICE_MS = 20;
@@ -205,9 +205,10 @@ export class Deliveries implements PendingHolder {
 
   /** Waits up to `timeoutMs` for running handlers; resolves to how many entries are still unfinished. */
   async drain(timeoutMs: number): Promise<number> {
-    const timeout = new AbortController();
-    await Promise.race([this.scheduler.waitForLoadAtMost(0), sleep(timeoutMs, timeout.signal)]);
-    timeout.abort();
+    if (this.scheduler.load === 0) return 0;
+    const timeout = cancellableSleep(timeoutMs);
+    await Promise.race([this.scheduler.waitForLoadAtMost(0), timeout.done]);
+    timeout.cancel();
     return this.scheduler.load;
   }
 
@@ -252,12 +253,16 @@ export class Deliveries implements PendingHolder {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const inFlight = this.inFlightBy[source];
+    // One `done` for the whole batch (not a closure per entry): the entries run one at a time, and
+    // each one's `done` is called before the next starts.
+    let id = '';
+    const done = (): void => {
+      inFlight.advance(tracked);
+      this.forgetSettled(source, id);
+    };
     let slice = performance.now();
     for (const raw of batch) {
-      const done = (): void => {
-        inFlight.advance(tracked);
-        this.forgetSettled(source, raw[0]);
-      };
+      id = raw[0];
       const pending = this.handle(source, this.deps.pipeline.prepare(raw), 1, done);
       if (pending !== undefined) await pending;
       // Long runs of synchronous handlers let the event loop breathe: replies, acks, leases.

@@ -30,8 +30,12 @@ function trimValue(args: readonly string[], i: number, kind: 'MAXLEN' | 'MINID')
   return { trim: { maxLen }, next: at };
 }
 
+/** `XADD key * ...`, by far the most common form: no options to parse. */
+const PLAIN_ADD: AddOrTrim = Object.freeze({ trim: undefined, noMkStream: false, idAt: 1 });
+
 /** streamParseAddOrTrimArgsOrReply: the options before XADD's id, or XTRIM's. */
 function parseAddOrTrim(args: readonly string[], xadd: boolean): AddOrTrim {
+  if (xadd && args[1] === '*') return PLAIN_ADD;
   const out: AddOrTrim = { trim: undefined, noMkStream: false, idAt: args.length };
   for (let i = 1; i < args.length; i++) {
     const opt = args[i] as string;
