@@ -82,6 +82,10 @@ export function runScript(
 ): Reply {
   const twin = TWINS.get(name);
   if (twin === undefined) throw new ReplyError(`NOSCRIPT No matching script (no in-memory twin of "${name}")`);
-  const argv = args.map((a) => (typeof a === 'string' ? a : Number.isInteger(a) ? a.toFixed(0) : String(a)));
+  const argv = new Array<string>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string | number;
+    argv[i] = typeof a === 'string' ? a : Number.isInteger(a) ? a.toFixed(0) : String(a);
+  }
   return store.atomically(() => asRedisReply(twin.run(scriptRedis(store), keys, argv)));
 }
