@@ -14,11 +14,6 @@ export type LuaArg = string | number;
 export interface ScriptRedis {
   /** redis.call: the reply, or throws the error (which ends the script, as in Lua). */
   call(...args: LuaArg[]): Reply;
-  /**
-   * redis.call of a command whose arguments are strings already, in an array (not copied): what a
-   * twin uses in a loop, such as one XADD per entry of a batch.
-   */
-  callArgs(name: string, args: readonly string[]): Reply;
   /** pcall(redis.call, ...): the reply, or the error's message. */
   pcall(...args: LuaArg[]): { ok: true; reply: Reply } | { ok: false; err: string };
   /** The store, for the few twins that read it directly. */
@@ -27,7 +22,7 @@ export interface ScriptRedis {
 
 /** A number as the Lua bridge writes it into a command (whole numbers without a fraction). */
 function text(value: LuaArg): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string' || Number.isSafeInteger(value)) return String(value); // a safe integer's toFixed(0)
   return Number.isInteger(value) ? value.toFixed(0) : String(value);
 }
 
@@ -44,10 +39,6 @@ class LuaBridge implements ScriptRedis {
 
   call(...args: LuaArg[]): Reply {
     return callArgs(this.store, text(args[0] ?? ''), commandArgs(args));
-  }
-
-  callArgs(name: string, args: readonly string[]): Reply {
-    return callArgs(this.store, name, args);
   }
 
   pcall(...args: LuaArg[]): { ok: true; reply: Reply } | { ok: false; err: string } {

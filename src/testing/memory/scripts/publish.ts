@@ -1,17 +1,8 @@
 /** Twin of src/scripts/publish-1.lua: appends a batch of entries, all or none. */
+import { xaddAuto } from '../commands/streams.js';
 import type { Reply } from '../reply.js';
 import { num } from './lua.js';
 import type { Twin } from './twin.js';
-
-/** `stream * <argv[from..to)>`: XADD's arguments, built in one array. */
-function xaddArgs(stream: string, argv: readonly string[], from: number, to: number): string[] {
-  if (!Number.isInteger(to) || to < from || to > argv.length) return [stream, '*', ...argv.slice(from, to)];
-  const args = new Array<string>(2 + to - from);
-  args[0] = stream;
-  args[1] = '*';
-  for (let i = from; i < to; i++) args[2 + i - from] = argv[i] as string;
-  return args;
-}
 
 export const publish: Twin = {
   mirrors: 'publish-1.lua',
@@ -23,7 +14,8 @@ export const publish: Twin = {
     const count = num(argv[0]);
     for (let e = 0; e < count; e++) {
       const pairs = num(argv[at]);
-      out.push(r.callArgs('XADD', xaddArgs(stream, argv, at + 1, at + 1 + pairs * 2)));
+      // redis.call('XADD', KEYS[1], '*', <the entry's fields>): the field list sliced once, kept as the entry's.
+      out.push(xaddAuto(r.store, stream, argv.slice(at + 1, at + 1 + pairs * 2)));
       at += pairs * 2 + 1;
     }
     return out;
