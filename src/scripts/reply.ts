@@ -34,6 +34,11 @@ export function orNull<T>(check: Check<T>): Check<T | null> {
   return (v, what) => (v === null ? null : check(v, what));
 }
 
+/** Whether `v` is a string. */
+function isString(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
 /** Whether `v` is an array of strings. */
 function isStrings(v: unknown): v is string[] {
   if (!Array.isArray(v)) return false;
@@ -54,7 +59,7 @@ function isEntry(v: unknown): v is readonly [string, string[]] {
 export function list<T>(check: Check<T>): Check<T[]> {
   const each = (v: unknown[], what: string): T[] => v.map((item: unknown, i) => check(item, `${what}[${i}]`));
   const valid =
-    check === (str as Check<unknown>) ? isStrings : check === (entry as Check<unknown>) ? isEntry : undefined;
+    check === (str as Check<unknown>) ? isString : check === (entry as Check<unknown>) ? isEntry : undefined;
   return (v, what) => {
     if (!Array.isArray(v)) return fail(what, 'an array', v);
     if (valid === undefined) return each(v, what);
