@@ -11,7 +11,7 @@
  * Keys that only this library writes (dead letters, the O(1) dedup guard, retry metadata) carry the
  * channel's cluster hash tag, so a Lua script touching the stream and such a key stays in one slot.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConfigError } from './errors.js';
 import { describe } from './validate.js';
@@ -91,7 +91,7 @@ export function instanceName(
   listener: string,
   host: string = hostIdentity(),
   pid: number = process.pid,
-  suffix: string = randomBytes(4).toString('hex'),
+  suffix: string = randomUUID().slice(0, 8),
 ): string {
   const call = 'instanceName()';
   text(call, 'the listener (first argument)', listener);

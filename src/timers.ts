@@ -45,6 +45,37 @@ export function sleep(ms: number, signal?: AbortSignal, clock: Clock = systemClo
 }
 
 /**
+ * A sleep of `ms` on `clock` that `cancel()` ends at once (resolving it), clearing its timer: for a
+ * bound raced against other work, without an AbortController to make and abort.
+ */
+export function cancellableSleep(ms: number, clock: Clock = systemClock): { done: Promise<void>; cancel: () => void } {
+  if (ms <= 0) return { done: Promise.resolve(), cancel: () => {} };
+  let cancel = (): void => {};
+  const done = new Promise<void>((resolve) => {
+    const clear = clock.setTimer(ms, resolve);
+    cancel = () => {
+      clear();
+      resolve();
+    };
+  });
+  return { done, cancel };
+}
+
+/**
+ * What the library's own abort controllers are aborted with (see {@link abortOwn}): one reason made
+ * once, the same kind as the default one.
+ */
+const ABORTED = new DOMException('This operation was aborted', 'AbortError');
+
+/**
+ * Aborts one of the library's own controllers (whose reason nobody reads). `abort()` without a
+ * reason makes a new DOMException, with its stack, every time: a cost on every shutdown.
+ */
+export function abortOwn(controller: AbortController): void {
+  controller.abort(ABORTED);
+}
+
+/**
  * Resolves with the promise's value, or with `undefined` as soon as `signal` aborts (the promise
  * is then left to settle on its own; its rejection is swallowed).
  */

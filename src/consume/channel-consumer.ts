@@ -24,7 +24,7 @@ import type { Logger } from '../logger.js';
 import type { ResolvedConsumeOptions } from '../options.js';
 import { ReportLimiter } from '../report-limiter.js';
 import type { CounterSet } from '../stats.js';
-import { sleep, untilAborted, type Clock } from '../timers.js';
+import { abortOwn, sleep, untilAborted, type Clock } from '../timers.js';
 import type { Deliveries } from './deliveries.js';
 import type { ReadPath } from './read-paths.js';
 
@@ -87,7 +87,7 @@ export class ChannelConsumer {
   /** Asks the loop to stop; {@link run} resolves once it has shut down. */
   stop(): void {
     if (this.stopping) return;
-    this.stopController.abort();
+    abortOwn(this.stopController);
     this.parts.path.interrupt();
   }
 

@@ -7,7 +7,7 @@ import { backoffDelay } from '../connection/backoff.js';
 import { ConfigError, ConsumeError } from '../errors.js';
 import type { ErrorContext } from '../events.js';
 import type { ResolvedConsumeOptions } from '../options.js';
-import { sleep, systemClock, type Clock } from '../timers.js';
+import { abortOwn, cancellableSleep, sleep, systemClock, type Clock } from '../timers.js';
 
 /** A channel's consume loop, as the run sees it. */
 export interface ChannelLoop {
@@ -110,7 +110,8 @@ export class ConsumeRun {
   async remove(channel: string): Promise<void> {
     const supervisor = this.supervisors.get(channel);
     if (supervisor === undefined) return;
-    this.channelStops.get(channel)?.abort(); // also ends a restart backoff in progress
+    const stop = this.channelStops.get(channel);
+    if (stop !== undefined) abortOwn(stop); // also ends a restart backoff in progress
     this.loops.get(channel)?.stop();
     await supervisor;
     this.supervisors.delete(channel);
@@ -122,7 +123,7 @@ export class ConsumeRun {
 
   /** Stops every loop and the maintenance; resolves with {@link done}'s settlement ignored. */
   async stop(): Promise<void> {
-    this.abort.abort();
+    abortOwn(this.abort);
     await this.done.catch(() => {});
   }
 
@@ -141,12 +142,9 @@ export class ConsumeRun {
     for (const channel of this.deps.channels()) this.add(channel);
     await stopped;
     for (const loop of this.loops.values()) loop.stop();
-    const timeout = new AbortController();
-    await Promise.all([
-      ...this.supervisors.values(),
-      Promise.race([this.deps.maintenance.stop(), sleep(MAINTENANCE_STOP_MS, timeout.signal)]),
-    ]);
-    timeout.abort();
+    const timeout = cancellableSleep(MAINTENANCE_STOP_MS);
+    await Promise.all([...this.supervisors.values(), Promise.race([this.deps.maintenance.stop(), timeout.done])]);
+    timeout.cancel();
     await this.deps.afterLoops();
   }
 

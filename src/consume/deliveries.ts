@@ -20,7 +20,7 @@ import type { CounterSet } from '../stats.js';
 import { InFlight, type TrackedBatch } from './in-flight.js';
 import type { Outcome, Pipeline, Prepared } from './pipeline.js';
 import { Scheduler } from './scheduler.js';
-import { sleep } from '../timers.js';
+import { cancellableSleep } from '../timers.js';
 
 /** A batch of synchronous handlers yields to the event loop after this long (acks, leases, I/O). */
 const SLICE_MS = 20;
@@ -208,9 +208,10 @@ export class Deliveries implements PendingHolder {
 
   /** Waits up to `timeoutMs` for running handlers; resolves to how many entries are still unfinished. */
   async drain(timeoutMs: number): Promise<number> {
-    const timeout = new AbortController();
-    await Promise.race([this.scheduler.waitForLoadAtMost(0), sleep(timeoutMs, timeout.signal)]);
-    timeout.abort();
+    if (this.scheduler.load === 0) return 0;
+    const timeout = cancellableSleep(timeoutMs);
+    await Promise.race([this.scheduler.waitForLoadAtMost(0), timeout.done]);
+    timeout.cancel();
     return this.scheduler.load;
   }
 

@@ -195,11 +195,14 @@ export class ReadConnection {
   async close(): Promise<void> {
     const port = this.current;
     this.current = undefined;
-    const closed = new ConnectionError(port?.endpoint ?? '', `the read connection "${this.label}" was closed`, {
-      sent: true,
-    });
-    for (const abandon of this.inFlight) abandon(closed);
-    this.inFlight.clear();
+    if (this.inFlight.size > 0) {
+      // Made only when a read is in flight to fail with it: an error's stack is costly.
+      const closed = new ConnectionError(port?.endpoint ?? '', `the read connection "${this.label}" was closed`, {
+        sent: true,
+      });
+      for (const abandon of this.inFlight) abandon(closed);
+      this.inFlight.clear();
+    }
     if (port !== undefined) await this.connections.release(port);
   }
 }

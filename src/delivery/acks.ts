@@ -11,7 +11,7 @@
 import type { RedisPort } from '../connection/port.js';
 import { backoffDelay } from '../connection/backoff.js';
 import { scripts } from '../scripts/index.js';
-import { sleep } from '../timers.js';
+import { cancellableSleep } from '../timers.js';
 
 /** Where the acknowledgements of one stream go. */
 export interface AckTarget {
@@ -121,9 +121,9 @@ export class AckBuffer {
         clearTimeout(this.timer);
         this.timer = undefined;
       }
-      const timeout = new AbortController();
-      await Promise.race([this.flush(), sleep(Math.max(0, giveUp - Date.now()), timeout.signal)]);
-      timeout.abort();
+      const timeout = cancellableSleep(Math.max(0, giveUp - Date.now()));
+      await Promise.race([this.flush(), timeout.done]);
+      timeout.cancel();
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

@@ -39,11 +39,7 @@ export async function appendChunk(
 ): Promise<Appended> {
   const keyed = entries.some((e) => e.key !== undefined);
   const keys = keyed ? [channel, ...publishKeys(channel)] : [channel];
-  const args = keyed ? keyedArgs(entries, windowMs) : [entries.length];
-  for (const { fields, key } of entries) {
-    args.push(key === undefined ? fields.length / 2 : -fields.length / 2);
-    for (const value of fields) args.push(value);
-  }
+  const args = entryArgs(keyed ? keyedArgs(entries, windowMs) : [entries.length], entries);
   if (wait === undefined) {
     return keyed
       ? keyedResult(await scripts.publishKeyed.run(port, keys, args))
@@ -61,6 +57,24 @@ export async function appendChunk(
     throw new ReplicationError(channel, reply.ids, waited, wait.replicas, wait.timeoutMs);
   }
   return reply;
+}
+
+/**
+ * `head`, then per entry its pair count (negated for a keyed entry) and its fields: one array of
+ * the final size (a batch of 1,000 entries has about 5,000 arguments; pushed one by one, the array
+ * was copied each time it grew).
+ */
+function entryArgs(head: ReadonlyArray<string | number>, entries: readonly Outgoing[]): Array<string | number> {
+  let size = head.length;
+  for (const { fields } of entries) size += 1 + fields.length;
+  const args = new Array<string | number>(size);
+  let at = 0;
+  for (const value of head) args[at++] = value;
+  for (const { fields, key } of entries) {
+    args[at++] = key === undefined ? fields.length / 2 : -fields.length / 2;
+    for (const value of fields) args[at++] = value;
+  }
+  return args;
 }
 
 /**

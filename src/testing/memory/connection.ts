@@ -105,9 +105,9 @@ export class MemoryConnection {
   private start<T>(body: (resolve: (value: T) => void, reject: (err: unknown) => void) => void): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError(false));
     return new Promise<T>((resolve, reject) => {
-      const start = (): void => body(resolve, reject);
-      if (this.blockedBy === undefined) start();
-      else this.held.push({ start, fail: reject });
+      // Run now (the common case: no closure made), or once the blocking command before it ends.
+      if (this.blockedBy === undefined) body(resolve, reject);
+      else this.held.push({ start: () => body(resolve, reject), fail: reject });
     });
   }
 

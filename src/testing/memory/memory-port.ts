@@ -57,6 +57,11 @@ function attempt(run: () => Reply): Outcome {
   }
 }
 
+/** An outcome's reply (nil for an error, which the caller has thrown already). */
+function valueOf(o: Outcome | undefined): Reply {
+  return o !== undefined && 'value' in o ? o.value : null;
+}
+
 /** A connection to an in-memory store. */
 export class MemoryPort implements RedisPort {
   readonly label: string;
@@ -140,8 +145,7 @@ export class MemoryPort implements RedisPort {
       ]);
       if (r !== undefined && 'error' in r) throw this.connection.translate(r.error, 'xreadgroup');
       for (const o of [b, a]) if (o !== undefined && 'error' in o) throw this.connection.translate(o.error, 'evalsha');
-      const value = (o: Outcome | undefined): Reply => (o !== undefined && 'value' in o ? o.value : null);
-      return { before: value(b), entries: entriesOfStreamReply(value(r), 'XREADGROUP'), after: value(a) };
+      return { before: valueOf(b), entries: entriesOfStreamReply(valueOf(r), 'XREADGROUP'), after: valueOf(a) };
     });
   }
 

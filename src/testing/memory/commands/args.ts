@@ -25,7 +25,8 @@ export function int(args: readonly string[], i: number, error?: () => ReplyError
 
 /** Case-insensitive equality of an option name. */
 export function is(text: string | undefined, option: string): boolean {
-  return text !== undefined && text.length === option.length && text.toUpperCase() === option;
+  // The library writes options in capitals: compared as they are first, without a copy.
+  return text !== undefined && (text === option || (text.length === option.length && text.toUpperCase() === option));
 }
 
 /** The stream at `key`: undefined when missing, WRONGTYPE when another type. */

@@ -76,6 +76,11 @@ export function handlerOf(name: string): Handler {
  * would block answers nil at once (as inside MULTI); blocking is the port's.
  */
 export function call(store: MemoryStore, name: string, ...args: string[]): Reply {
+  return callArgs(store, name, args);
+}
+
+/** {@link call} with the arguments in an array (not copied: the handler gets it as it is). */
+export function callArgs(store: MemoryStore, name: string, args: readonly string[]): Reply {
   const handler = handlerOf(name);
   return store.atomically(() => handler(store, args));
 }

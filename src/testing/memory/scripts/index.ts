@@ -69,6 +69,11 @@ function asRedisReply(reply: Reply): Reply {
   return reply;
 }
 
+/** A script argument as Redis hands it to Lua: a string as it is, a number written in decimal. */
+function convert(a: string | number): string {
+  return typeof a === 'string' ? a : Number.isInteger(a) ? a.toFixed(0) : String(a);
+}
+
 /**
  * Runs the twin of script `name` on the store, atomically: `keys` and `args` as Redis hands them
  * to Lua (numbers written as strings). Throws a {@link ReplyError} as the script would fail; an
@@ -82,6 +87,11 @@ export function runScript(
 ): Reply {
   const twin = TWINS.get(name);
   if (twin === undefined) throw new ReplyError(`NOSCRIPT No matching script (no in-memory twin of "${name}")`);
-  const argv = args.map((a) => (typeof a === 'string' ? a : Number.isInteger(a) ? a.toFixed(0) : String(a)));
+  const argv = new Array<string>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string | number;
+    // A safe integer's String() is its toFixed(0), and small ones come from V8's number-string cache.
+    argv[i] = typeof a === 'string' || !Number.isSafeInteger(a) ? convert(a) : String(a);
+  }
   return store.atomically(() => asRedisReply(twin.run(scriptRedis(store), keys, argv)));
 }

@@ -1,4 +1,5 @@
 /** Twin of src/scripts/publish-1.lua: appends a batch of entries, all or none. */
+import { xaddAuto } from '../commands/streams.js';
 import type { Reply } from '../reply.js';
 import { num } from './lua.js';
 import type { Twin } from './twin.js';
@@ -13,8 +14,8 @@ export const publish: Twin = {
     const count = num(argv[0]);
     for (let e = 0; e < count; e++) {
       const pairs = num(argv[at]);
-      const fields = argv.slice(at + 1, at + 1 + pairs * 2);
-      out.push(r.call('XADD', stream, '*', ...fields));
+      // redis.call('XADD', KEYS[1], '*', <the entry's fields>): the field list sliced once, kept as the entry's.
+      out.push(xaddAuto(r.store, stream, argv.slice(at + 1, at + 1 + pairs * 2)));
       at += pairs * 2 + 1;
     }
     return out;
