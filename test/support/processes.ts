@@ -1,6 +1,7 @@
 /** Child processes for fault tests: started with tsx, killed for real. */
 import './client-choice.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 
 /** A running child process. */
 export interface Child {
@@ -11,9 +12,21 @@ export interface Child {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * Children still running. A test that fails before it stops its children must not leave the file
+ * hanging on them (their pipes keep this process alive) nor leave them running: whatever is left
+ * when the file's tests are done is killed.
+ */
+const live = new Set<ChildProcess>();
+after(() => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** Starts `node --import tsx <script> ...args` and resolves once it printed "ready". */
 export async function startChild(script: string, args: readonly string[], timeoutMs = 15_000): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
