@@ -8,7 +8,7 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/01-basic-consumer.ts
  */
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { Message, RedisStreamer, type MessageContext } from 'redis-streamer';
 
 const url = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
@@ -55,7 +55,7 @@ await removeChannels(url, orders);
 
 /** Deletes the channels and the keys the library keeps beside them (`{channel}:...`): Redis is left as it was. */
 async function removeChannels(redisUrl: string, ...channels: string[]): Promise<void> {
-  const redis = new Redis(redisUrl);
-  for (const channel of channels) await redis.del(channel, ...(await redis.keys(`{${channel}}:*`)));
-  redis.disconnect();
+  const redis = await createClient({ url: redisUrl }).connect();
+  for (const channel of channels) await redis.del([channel, ...(await redis.keys(`{${channel}}:*`))]);
+  await redis.close();
 }

@@ -16,7 +16,7 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/06-retention.ts
  */
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { RedisStreamer, silentLogger } from 'redis-streamer';
 
 const url = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
@@ -68,13 +68,13 @@ await done;
 console.log(`reporting read all ${read} entries`);
 await new Promise((r) => setTimeout(r, 400)); // the CPU samples are now older than 300 ms
 
-const redis = new Redis(url);
+const redis = await createClient({ url }).connect();
 for (const result of await maintainer.cleanupChannels()) {
   const kind = Object.entries(channels).find(([, channel]) => channel === result.channel)![0];
-  const left = await redis.xlen(result.channel);
+  const left = await redis.xLen(result.channel);
   console.log(`${kind}: removed ${result.removedRead} read, ${result.removedUnreadMaxLen} unread; ${left} left`);
 }
-redis.disconnect();
+await redis.close();
 
 await Promise.all([reporting.close(), maintainer.close(), archiver.close(), publisher.close()]);
 await consuming;
@@ -82,7 +82,7 @@ await removeChannels(url, ...Object.values(channels));
 
 /** Deletes the channels and the keys the library keeps beside them (`{channel}:...`): Redis is left as it was. */
 async function removeChannels(redisUrl: string, ...names: string[]): Promise<void> {
-  const client = new Redis(redisUrl);
-  for (const channel of names) await client.del(channel, ...(await client.keys(`{${channel}}:*`)));
-  client.disconnect();
+  const client = await createClient({ url: redisUrl }).connect();
+  for (const channel of names) await client.del([channel, ...(await client.keys(`{${channel}}:*`))]);
+  await client.close();
 }

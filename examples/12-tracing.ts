@@ -16,7 +16,7 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { RedisStreamer } from 'redis-streamer';
 import { instrument } from 'redis-streamer/otel';
 
@@ -65,7 +65,7 @@ await removeChannels(url, orders);
 
 /** Deletes the channels and the keys the library keeps beside them (`{channel}:...`): Redis is left as it was. */
 async function removeChannels(redisUrl: string, ...channels: string[]): Promise<void> {
-  const redis = new Redis(redisUrl);
-  for (const channel of channels) await redis.del(channel, ...(await redis.keys(`{${channel}}:*`)));
-  redis.disconnect();
+  const redis = await createClient({ url: redisUrl }).connect();
+  for (const channel of channels) await redis.del([channel, ...(await redis.keys(`{${channel}}:*`))]);
+  await redis.close();
 }

@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { RedisStreamer } from 'redis-streamer';
 
 const url = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
@@ -104,9 +104,9 @@ async function storefront(): Promise<void> {
 
 /** Deletes the channels and the keys the library keeps beside them (`{channel}:...`): Redis is left as it was. */
 async function removeChannels(redisUrl: string, ...channels: string[]): Promise<void> {
-  const redis = new Redis(redisUrl);
-  for (const channel of channels) await redis.del(channel, ...(await redis.keys(`{${channel}}:*`)));
-  redis.disconnect();
+  const redis = await createClient({ url: redisUrl }).connect();
+  for (const channel of channels) await redis.del([channel, ...(await redis.keys(`{${channel}}:*`))]);
+  await redis.close();
 }
 
 const [service, instance, channel] = process.argv.slice(2);

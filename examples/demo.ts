@@ -140,11 +140,11 @@ async function main(): Promise<void> {
   await Promise.all(runs);
   if (redis.shared && typeof redis.source === 'string') {
     // Leave a shared Redis as it was.
-    const { Redis } = await import('ioredis');
-    const client = new Redis(redis.source);
+    const { createClient } = await import('redis');
+    const client = await createClient({ url: redis.source }).connect();
     const keys = await client.keys(`{${channel}}:*`); // the dedup guards and dead letters of this channel
-    await client.del(channel, ...keys);
-    client.disconnect();
+    await client.del([channel, ...keys]);
+    await client.close();
   }
   await redis.stop();
   const ok = total('billing') === ORDERS && total('shipping') === ORDERS;

@@ -63,17 +63,18 @@ quietly "npm init" npm init -y
 # upstream release that breaks users, as ioredis 6.1.0's declarations did).
 step "npm install <tarball> into a fresh project (empty npm cache, newest matching dependencies)"
 quietly "npm install of the tarball" npm install --no-audit --no-fund --prefer-online --cache "$work/npm-cache" "$tarball"
-step "resolved: $(node -p "['ioredis','commander'].map((d) => d + ' ' + require('./node_modules/' + d + '/package.json').version).join(', ')")"
+step "resolved: $(node -p "['@redis/client','commander'].map((d) => d + ' ' + require('./node_modules/' + d + '/package.json').version).join(', ')")"
 pkg="$work/app/node_modules/redis-streamer"
 [ -f "$pkg/dist/index.js" ] || fail "the installed package has no dist/index.js"
 [ -f "$pkg/dist/index.d.ts" ] || fail "the installed package has no dist/index.d.ts"
 [ -f "$pkg/LICENSE" ] || fail "the installed package has no LICENSE"
-[ -d "$work/app/node_modules/ioredis" ] || fail "ioredis was not installed with the package"
+[ -d "$work/app/node_modules/@redis/client" ] || fail "@redis/client (node-redis, the default client) was not installed with the package"
+[ ! -e "$work/app/node_modules/ioredis" ] || fail "ioredis (an optional peer) was installed with the package"
 for dev in typescript tsx eslint prettier typescript-eslint @eslint/js @types/node pg @types/pg; do
   [ ! -e "$work/app/node_modules/$dev" ] || fail "$dev (a devDependency, or pg: an optional peer) was installed into the consumer project"
 done
 [ ! -e "$work/app/node_modules/@nestjs" ] || fail "an optional peer dependency (@nestjs/*) was installed with the package"
-step "installed: redis-streamer and ioredis present, no devDependencies, no optional peer (Nest)"
+step "installed: redis-streamer and @redis/client present, no devDependencies, no optional peer (ioredis, Nest)"
 
 # 3. The installed files: Lua scripts next to the JS, no @internal declarations, every source map resolves.
 quietly "installed package contents" node --input-type=module - "$pkg" <<'EOF'
@@ -340,6 +341,42 @@ node -e '
 cli 2 usage trim pack-check:cli --retention 7x
 cli 1 unreachable channels --url "redis://127.0.0.1:1"
 step "cli: npx redis-streamer --help, publish ($id), channels --json; exit 2 on a usage error, 1 when Redis is unreachable"
+
+# 7b. ioredis, the other client: an optional peer. Chosen without it installed, it is a ConfigError that says how to
+# install it (not a bare module-not-found); once the user installs it, the same round trip runs on it.
+cat >ioredis.mjs <<'EOF'
+import { ConfigError, RedisInstance, RedisStreamer, silentLogger } from 'redis-streamer';
+const url = process.env.REDIS_URL;
+const redis = new RedisInstance({ url, client: 'ioredis' });
+const streamer = new RedisStreamer(redis, 'pack-check-ioredis', { logger: silentLogger });
+const channel = `pack-check:ioredis:${process.pid}`;
+let error;
+try {
+  await streamer.subscribe(channel);
+} catch (err) {
+  error = err;
+}
+if (process.argv[2] === 'missing') {
+  await streamer.cleanup();
+  if (!(error instanceof ConfigError) || !error.message.includes('npm install ioredis')) {
+    console.error('expected a ConfigError saying `npm install ioredis`, got', error);
+    process.exit(1);
+  }
+  console.log(`roundtrip ok: without ioredis installed, client 'ioredis' is a ConfigError: ${error.message}`);
+} else {
+  if (error !== undefined) throw error;
+  const got = new Promise((resolve) => streamer.registerHandler(channel, (_n, payload) => resolve(payload)));
+  const consuming = streamer.persistConsume();
+  const id = await streamer.sendMessage(channel, { name: 'order.shipped', body: { orderId: 'ORD-5' } });
+  const payload = await got;
+  await streamer.cleanup();
+  await consuming;
+  console.log(`roundtrip ok: ${JSON.stringify(payload)} id ${id} on ioredis ${process.argv[2]}`);
+}
+EOF
+roundtrip ioredis-missing node ioredis.mjs missing
+quietly "npm install ioredis" npm install --no-audit --no-fund --prefer-online --cache "$work/npm-cache" ioredis@^6
+roundtrip ioredis node ioredis.mjs "$(node -p "require('./node_modules/ioredis/package.json').version")"
 
 # 8. The NestJS subpath, once Nest is installed as a user installs it (optional peer dependencies): a Nest
 # microservice on the transport gets what the client emits, and the process exits by itself after close().

@@ -1,6 +1,6 @@
 /**
  * Which Redis client library the CLI's connections use: `--client`, else the
- * `REDIS_STREAMER_CLIENT` environment variable, else the library's default (ioredis).
+ * `REDIS_STREAMER_CLIENT` environment variable, else the library's default (node-redis).
  */
 import { CLIENT_NAMES, type RedisClientName } from '../connection/client-choice.js';
 import { UsageError } from './errors.js';

@@ -35,6 +35,6 @@ export interface ConnectionFlags {
   readonly tlsServername?: string;
   /** `--connect-timeout` in ms. */
   readonly connectTimeout?: number;
-  /** `--client`: the Redis client library (else REDIS_STREAMER_CLIENT, else ioredis). */
+  /** `--client`: the Redis client library (else REDIS_STREAMER_CLIENT, else node-redis). */
   readonly client?: RedisClientName;
 }

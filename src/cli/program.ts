@@ -42,7 +42,7 @@ Redis: --url (repeat it for the nodes of a Redis Cluster), else REDIS_URL, else 
 With --sentinel, the URL gives the data nodes' login and db; REDIS_SENTINEL_USERNAME and
 REDIS_SENTINEL_PASSWORD the sentinels' login, if they need one. A rediss:// URL turns TLS on;
 --tls-* files do too. Passwords are never printed. --client (else REDIS_STREAMER_CLIENT) picks the
-Redis client library: ioredis (the default) or node-redis, which must be installed (npm i redis).
+Redis client library: node-redis (the default) or ioredis, which must be installed (npm i ioredis).
 
 Output: human tables; --json for scripts (shapes documented in src/cli/shapes.ts). Exit codes:
 0 ok, 1 failure (Redis unreachable, a command refused or declined), 2 usage error.`;
@@ -68,7 +68,7 @@ function globalOptions(program: Command): void {
       ),
     )
     .addOption(
-      new Option('--client <name>', 'the Redis client library: ioredis, or node-redis (the redis package)').choices(
+      new Option('--client <name>', 'the Redis client library: node-redis, or ioredis (installed apart)').choices(
         CLIENT_NAMES,
       ),
     )

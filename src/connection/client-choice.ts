@@ -1,6 +1,6 @@
 /**
  * Which client library the connections the library opens use, when neither the options
- * (`client`) nor a template client say: ioredis. The test harness switches it for a whole run
+ * (`client`) nor a template client say: node-redis. The test harness switches it for a whole run
  * (test/support/client-choice.ts); the library itself never reads the environment for it.
  */
 
@@ -8,9 +8,9 @@
 export type RedisClientName = 'ioredis' | 'node-redis';
 
 /** @internal Every {@link RedisClientName}, the default first. */
-export const CLIENT_NAMES: readonly RedisClientName[] = ['ioredis', 'node-redis'];
+export const CLIENT_NAMES: readonly RedisClientName[] = ['node-redis', 'ioredis'];
 
-let fallback: RedisClientName = 'ioredis';
+let fallback: RedisClientName = 'node-redis';
 
 /** @internal The client used when the options do not name one. */
 export function defaultClient(): RedisClientName {

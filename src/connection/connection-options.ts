@@ -79,9 +79,10 @@ export interface RedisConnectionOptions {
    */
   readonly sentinelPassword?: string;
   /**
-   * The client library of the connections the library opens: `'ioredis'`, or `'node-redis'` (the
-   * `redis` package, which must then be installed beside this one).
-   * @default 'ioredis'
+   * The client library of the connections the library opens: `'node-redis'` (`@redis/client`, a
+   * dependency of this package), or `'ioredis'` (which must then be installed beside this one:
+   * `npm install ioredis`).
+   * @default 'node-redis'
    */
   readonly client?: 'ioredis' | 'node-redis';
 }

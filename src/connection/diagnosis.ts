@@ -21,6 +21,19 @@ export function isClusterDisabledReply(message: string): boolean {
   return /cluster support disabled/i.test(message);
 }
 
+/**
+ * Whether a reply to AUTH says the server needs no login (its default user has no password, or
+ * Redis before 6 had no users): ioredis then goes on without the login and warns, and so does the
+ * node-redis adapter, so a service that gives a password a server does not need connects on both.
+ */
+export function isLoginNotNeededReply(message: string): boolean {
+  return (
+    message.includes('no password is set') ||
+    message.includes('without any password configured for the default user') ||
+    message.includes("wrong number of arguments for 'auth' command")
+  );
+}
+
 /** Whether a sentinel's reply to SENTINEL GET-MASTER-ADDR-BY-NAME says it knows no primary by that name. */
 export function isUnknownPrimaryReply(message: string): boolean {
   return /no such master with that name/i.test(message);

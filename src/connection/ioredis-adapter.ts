@@ -4,12 +4,12 @@
  * differs; ioredis-options.ts for the settings). It translates every failure into the library's
  * error classes, checks every reply's shape, and follows the connection's state for `getStats()`.
  */
-import { Cluster, Redis } from 'ioredis';
 import { ConnectionError, RedisCommandError, UnexpectedReplyError, type RedisStreamerError } from '../errors.js';
 import { ConnectionTracker } from './connection-state.js';
 import { translateCommandError } from './ioredis-errors.js';
 import { quiet, watchCluster, watchSentinels } from './ioredis-hooks.js';
 import { ClientLifecycle } from './ioredis-lifecycle.js';
+import { ioredis } from './ioredis-library.js';
 import { INSPECT } from './safe-inspect.js';
 import { clusterLink, serverLink, type CommandArgs, type Link, type WriteProbe } from './ioredis-link.js';
 import {
@@ -57,7 +57,7 @@ export class IoredisPort implements RedisPort {
 
   /** A connection to one server (or Sentinel's primary), with options already the library's. */
   static server(options: ServerOptions, label: string): IoredisPort {
-    const client = new Redis(options);
+    const client = new (ioredis().Redis)(options);
     const port = new IoredisPort(serverLink(client), label, endpointOf(options));
     const warn = (message: string): void => port.tracker.warning(message);
     quiet(client, warn);
@@ -72,7 +72,7 @@ export class IoredisPort implements RedisPort {
     label: string,
   ): IoredisPort {
     const where = clusterEndpointOf(nodes, options.redisOptions.username);
-    const client = new Cluster([...nodes], options);
+    const client = new (ioredis().Cluster)([...nodes], options);
     const port = new IoredisPort(clusterLink(client), label, where);
     port.lifecycle.onClose(watchCluster(client, port.lifecycle.round, (message) => port.tracker.warning(message)));
     return port;

@@ -5,10 +5,8 @@
  * the errno code and drop everything else: ioredis attaches the failed command with its arguments
  * to its errors, and for AUTH those arguments hold the password.
  */
-import { ReplyError } from 'ioredis';
 import { AuthError, ConfigError, ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
-
-const ReplyErrorClass = ReplyError as ErrorConstructor;
+import { ioredis } from './ioredis-library.js';
 
 /** What is known about the command that failed. */
 export interface FailureContext {
@@ -26,7 +24,7 @@ export interface FailureContext {
 
 /** Whether Redis itself answered with this error (as opposed to a connection failure). */
 export function isReply(err: unknown): err is Error {
-  return err instanceof ReplyErrorClass;
+  return err instanceof (ioredis().ReplyError as ErrorConstructor);
 }
 
 /** The first word of a Redis error reply (`NOGROUP`, `OOM`, `WRONGPASS`...). */

@@ -16,17 +16,10 @@
  *   per node, so the error can say what happened to each (see diagnosis.ts).
  */
 import type { Cluster, Redis } from 'ioredis';
-import { isClusterDisabledReply, isUnknownPrimaryReply, type NodeFailure } from './diagnosis.js';
+import { isClusterDisabledReply, isLoginNotNeededReply, isUnknownPrimaryReply, type NodeFailure } from './diagnosis.js';
 
 /** Where the text of a warning ioredis would have printed goes. */
 export type Warn = (message: string) => void;
-
-/** Replies to AUTH that ioredis answers with a console warning, then goes on without the login. */
-const AUTH_NOT_NEEDED = [
-  'no password is set',
-  'without any password configured for the default user',
-  "wrong number of arguments for 'auth' command",
-];
 
 /** The failures of one round of attempts, per node (`host:port`). */
 export class RoundFailures {
@@ -68,7 +61,7 @@ export function quiet(client: Redis, warn: Warn): void {
   const wrappedAuth = (...args: unknown[]): Promise<unknown> =>
     auth(...args).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      if (!AUTH_NOT_NEEDED.some((text) => message.includes(text))) throw err;
+      if (!isLoginNotNeededReply(message)) throw err;
       warn(`Redis did not take the login (${message}): connected without it`);
       return 'OK';
     });

@@ -16,7 +16,8 @@
  * writes it once a connection is ready again, so whether a failed command may have run is known
  * only from what happened to it, never from the state when it was issued.
  */
-import { Command, type Cluster, type Redis } from 'ioredis';
+import type { Cluster, Command, Redis } from 'ioredis';
+import { ioredis } from './ioredis-library.js';
 import { UnexpectedReplyError } from '../errors.js';
 
 /** A command: its name and arguments. */
@@ -49,7 +50,7 @@ function followAll(pipeline: object, probe: WriteProbe): void {
     probe.written = true; // cannot be followed: presumed written, never wrongly "not sent"
     return;
   }
-  for (const command of queue) if (command instanceof Command) follow(command, probe);
+  for (const command of queue) if (command instanceof ioredis().Command) follow(command, probe);
 }
 
 /** The client-kind-specific operations the port needs. */
@@ -129,7 +130,7 @@ function send(
 ): Promise<unknown> {
   // (Every value is a string or a number: encodeMessage turns a hook's field into text or refuses it.)
   for (let i = 0; i < args.length; i++) if (typeof args[i] === 'number') args[i] = String(args[i]);
-  const command = new Command(name, [], encoding);
+  const command = new (ioredis().Command)(name, [], encoding);
   command.args = args;
   follow(command, probe);
   return client.sendCommand(command) as Promise<unknown>;

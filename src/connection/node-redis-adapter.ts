@@ -78,6 +78,7 @@ export class NodeRedisPort implements RedisPort {
       },
       reconnecting: (delayMs) => tracker.reconnecting(delayMs),
       serversChanged: () => this.loaded.clear(),
+      warning: (message) => tracker.warning(message),
       data: () => {
         this.lastDataAt = performance.now();
       },

@@ -18,6 +18,7 @@
 import { setMaxListeners } from 'node:events';
 import { ConnectionError, type RedisStreamerError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
+import { handshake, withoutUnneededLogin } from './node-redis-handshake.js';
 import { socketsReleased, within } from './node-redis-sockets.js';
 import {
   copyOf,
@@ -60,6 +61,8 @@ export interface ConnectionListener {
   data(): void;
   /** The servers behind a cluster changed (a primary added or gone): their script caches differ. */
   serversChanged?(): void;
+  /** What ioredis would have printed on the console (a login the server did not need). */
+  warning?(message: string): void;
 }
 
 /** The settings of one connection. */
@@ -194,7 +197,17 @@ export class NodeRedisConnection {
       const options = await this.settings.target.resolve(this.stopping.signal);
       if (this.closed) return;
       live = this.open(options);
-      await this.handshake(live);
+      try {
+        await handshake(live.client, this.settings);
+      } catch (err) {
+        const plain = withoutUnneededLogin(options, err);
+        if (plain === undefined) throw err;
+        this.listener.warning?.(plain.warning);
+        live.abort.abort();
+        live.client.destroy();
+        live = this.open(plain.options);
+        await handshake(live.client, this.settings);
+      }
     } catch (err) {
       this.attemptFailed(live, err);
       return;
@@ -229,25 +242,6 @@ export class NodeRedisConnection {
     client.on('error', (err: unknown) => this.onClientError(live, err));
     this.watchData(client);
     return live;
-  }
-
-  /** Connects (log-in, name, database) and checks the server, within the connect timeout. */
-  private async handshake(live: Live): Promise<void> {
-    const { connectTimeoutMs, target } = this.settings;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
-    });
-    const connecting = (async () => {
-      await live.client.connect();
-      await target.verify?.((args) => live.client.sendCommand(args));
-    })();
-    connecting.catch(() => {}); // a late failure after a timeout
-    try {
-      await Promise.race([connecting, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The data chunks of the socket, seen by node-redis' decoder (or, failing that, each reply). */

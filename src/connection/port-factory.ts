@@ -2,9 +2,10 @@
  * Turns a {@link RedisSource} (a {@link RedisInstance}, a URL, an ioredis or node-redis client used
  * as a template) into a factory of connections the library owns.
  */
-import { Cluster, type Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { IoredisPort } from './ioredis-adapter.js';
+import { ioredisIfInstalled } from './ioredis-library.js';
 import { clusterEndpointOf, clusterOptions, endpointOf, serverOptions, type Endpoint } from './ioredis-options.js';
 import { nodeRedisSource } from './node-redis-source.js';
 import { RedisInstance } from './redis-instance.js';
@@ -30,7 +31,8 @@ export function portFactory(source: RedisSource): PortSource {
   }
   const nodeRedis = nodeRedisSource(source);
   if (nodeRedis !== undefined) return nodeRedis;
-  if (source instanceof Cluster) {
+  const ClusterClass = ioredisIfInstalled()?.Cluster;
+  if (ClusterClass !== undefined && source instanceof ClusterClass) {
     const template = source as Cluster;
     refusePrefix(template.options.keyPrefix ?? template.options.redisOptions?.keyPrefix);
     const startup = (template as unknown as { startupNodes: unknown[] }).startupNodes;

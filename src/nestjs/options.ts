@@ -31,7 +31,7 @@ export type UnhandledEvents = 'ignore' | 'dead-letter';
 
 /** Options of `new RedisStreamerTransport(options)`; the streamer's options may be given too. */
 export interface RedisStreamerTransportOptions extends RedisStreamerOptions {
-  /** Where Redis is: a `redis://` URL, a `RedisInstance` (cluster, Sentinel, TLS) or an ioredis client as a template. */
+  /** Where Redis is: a `redis://` URL, a `RedisInstance` (cluster, Sentinel, TLS) or a node-redis or ioredis client as a template. */
   readonly redis: RedisSource;
   /**
    * The service name: every service gets every event of its channels (one consumer group per
@@ -65,7 +65,7 @@ export type ClientStreamerOptions = Pick<
 
 /** Options of `new RedisStreamerClient(options)`. */
 export interface RedisStreamerClientOptions extends ClientStreamerOptions {
-  /** Where Redis is: a `redis://` URL, a `RedisInstance` (cluster, Sentinel, TLS) or an ioredis client as a template. */
+  /** Where Redis is: a `redis://` URL, a `RedisInstance` (cluster, Sentinel, TLS) or a node-redis or ioredis client as a template. */
   readonly redis: RedisSource;
   /**
    * The channel an event name alone is published to: `emit('order.created', data)`. A contract

@@ -4,6 +4,9 @@
  * it uses silentLogger and must print nothing at all; with `logged` its logger prints each warning
  * as a line `logged: <message>`. It publishes, consumes one message, inspects, and cleans up.
  *
+ * The warnings are ioredis's, so it runs on ioredis whatever the suite's client (node-redis refuses a
+ * password the server does not need: test/connection/misconfigured.test.ts).
+ *
  * argv: <port> <silent|logged>
  */
 import { Inspector, RedisInstance, RedisStreamer, silentLogger, type Logger } from '../../src/index.js';
@@ -13,8 +16,8 @@ const logged = (_fields: object, message?: string): void => void process.stdout.
 const logger: Logger =
   mode === 'silent' ? silentLogger : { debug: () => {}, info: () => {}, warn: logged, error: logged };
 const sources = [
-  new RedisInstance({ port, password: 'not-needed-password' }),
-  new RedisInstance({ port, username: 'no-info', password: 'no-info-password' }),
+  new RedisInstance({ port, password: 'not-needed-password', client: 'ioredis' }),
+  new RedisInstance({ port, username: 'no-info', password: 'no-info-password', client: 'ioredis' }),
 ];
 for (const [i, redis] of sources.entries()) {
   const streamer = new RedisStreamer(redis, `quiet-${i}`, { logger });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs test files that need Redis with RS_CLIENT=node-redis: every connection the library opens for
-# them uses the node-redis adapter (src/connection/node-redis-*.ts) instead of ioredis, and the CLI
-# tests run the built CLI with REDIS_STREAMER_CLIENT=node-redis (test/support/client-choice.ts).
+# Runs test files that need Redis with RS_CLIENT=ioredis: every connection the library opens for
+# them uses the ioredis adapter (src/connection/ioredis-*.ts) instead of node-redis, the default,
+# and the CLI tests run the built CLI with REDIS_STREAMER_CLIENT=ioredis
+# (test/support/client-choice.ts). CI runs it with --all: the whole suite passes on both clients.
 #
 # By default, a selection that exercises the port (src/connection/port.ts) within about 4 minutes
 # on 2 cores: 3 min 20 s measured on a busy 2-core machine with the CLI already built (building it
@@ -12,8 +13,8 @@
 # (test/publish), the faults where what was written matters (a CLIENT KILL storm, Redis restarts, a
 # hung connection, shutdown under faults, cluster consumers exiting mid-failover), a cluster,
 # Sentinel failovers, every sentinel hung, TLS and ACL users (test/scale-out), and the CLI on
-# node-redis (test/cli/client.test.ts, test/cli/inspect.test.ts), and a stop right after a read
-# returned (test/streamer/prompt-stop.test.ts: node-redis writes a command on the next tick). Left out as slow rather than as
+# each client (test/cli/client.test.ts, test/cli/inspect.test.ts), and a stop right after a read
+# returned (test/streamer/prompt-stop.test.ts). Left out as slow rather than as
 # less relevant: test/streamer, test/consume, test/maintenance, test/dashboard, the other files of
 # test/publish and test/cli, test/faults/kill-consumers.test.ts, test/scale-out/sentinel-auth.test.ts,
 # and the integrations (test/nestjs, test/otel, test/outbox, test/testing...).
@@ -55,7 +56,7 @@ else
 fi
 for file in "${candidates[@]}"; do
   if [ ! -f "$file" ]; then
-    echo "scripts/test-node-redis.sh: $file does not exist (update the selection)" >&2
+    echo "scripts/test-ioredis.sh: $file does not exist (update the selection)" >&2
     exit 1
   fi
 done
@@ -73,5 +74,5 @@ if [ "$list" = true ]; then
   printf '%s\n' "${files[@]}"
   exit 0
 fi
-export RS_CLIENT=node-redis
+export RS_CLIENT=ioredis
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "${args[@]}" "${files[@]}"

@@ -1,0 +1,55 @@
+/**
+ * The start of one node-redis connection: connect (log-in, name, database), then the target's
+ * check, within the connect timeout. A login the server does not need (its default user has no
+ * password) is dropped with a warning and the connection made again without it, as ioredis does,
+ * so the same settings connect on both clients.
+ */
+import { isLoginNotNeededReply } from './diagnosis.js';
+import type { NodeRedisClient, NodeRedisClientOptions } from './node-redis-library.js';
+
+/** What a handshake checks a new connection with (a connection's settings). */
+export interface HandshakeSettings {
+  readonly connectTimeoutMs: number;
+  readonly target: { verify?(send: (args: readonly string[]) => Promise<unknown>): Promise<void> };
+}
+
+/** Connects `client` and checks the server, within the connect timeout. */
+export async function handshake(client: NodeRedisClient, settings: HandshakeSettings): Promise<void> {
+  const { connectTimeoutMs, target } = settings;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+  });
+  const connecting = (async () => {
+    await client.connect();
+    await target.verify?.((args) => client.sendCommand(args));
+  })();
+  connecting.catch(() => {}); // a late failure after a timeout
+  try {
+    await Promise.race([connecting, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The options without their login when `err` (a handshake's failure) says the server needs none,
+ * with the warning to report; `undefined` for any other failure, or options that had no login.
+ */
+export function withoutUnneededLogin(
+  options: NodeRedisClientOptions,
+  err: unknown,
+): { readonly options: NodeRedisClientOptions; readonly warning: string } | undefined {
+  if (options.password === undefined || !(err instanceof Error) || !isLoginNotNeededReply(err.message))
+    return undefined;
+  // (node-redis adds a credentialsProvider made of them to the options it is given: dropped too.)
+  const {
+    password: _p,
+    username: _u,
+    credentialsProvider: _c,
+    ...rest
+  } = options as NodeRedisClientOptions & {
+    credentialsProvider?: unknown;
+  };
+  return { options: rest, warning: `Redis did not take the login (${err.message}): connected without it` };
+}
