@@ -11,24 +11,38 @@ import { ConfigError } from '../errors.js';
 export type IoredisLibrary = Pick<typeof IoredisModule, 'Redis' | 'Cluster' | 'Command' | 'ReplyError'>;
 
 let loaded: IoredisLibrary | null | undefined;
+/** Why ioredis is installed but could not be loaded (a broken or incompatible install). */
+let loadFailure: string | undefined;
 
 /** ioredis when it is installed, else `undefined` (telling a template client apart needs no install). */
 export function ioredisIfInstalled(): IoredisLibrary | undefined {
   if (loaded === undefined) {
     try {
       loaded = createRequire(import.meta.url)('ioredis') as IoredisLibrary;
-    } catch {
+    } catch (err) {
       loaded = null;
+      if (!isMissing(err)) loadFailure = err instanceof Error ? err.message.split('\n')[0] : String(err);
     }
   }
   return loaded ?? undefined;
 }
 
-/** ioredis; a {@link ConfigError} saying how to install it when it is missing. */
+/** ioredis; a {@link ConfigError} saying how to install it when it is missing, or why it failed to load. */
 export function ioredis(): IoredisLibrary {
   const lib = ioredisIfInstalled();
   if (lib !== undefined) return lib;
   throw new ConfigError(
-    "the ioredis client was chosen (client: 'ioredis') but cannot be loaded: install it with `npm install ioredis`",
+    loadFailure === undefined
+      ? "the ioredis client was chosen (client: 'ioredis') but cannot be loaded: install it with `npm install ioredis`"
+      : `the ioredis client was chosen (client: 'ioredis') but failed to load: ${loadFailure}`,
+  );
+}
+
+/** Whether `err` says that ioredis itself is not installed (not that something it requires failed). */
+function isMissing(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+    err.message.startsWith("Cannot find module 'ioredis'")
   );
 }

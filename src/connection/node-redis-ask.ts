@@ -3,6 +3,7 @@
  * primary is (a sentinel), what the slot map is (a cluster node). Bounded in time, and stopped at
  * once when the connection that asks is closed.
  */
+import { withoutUnneededLogin } from './node-redis-handshake.js';
 import { nodeRedis, type NodeRedisClientOptions } from './node-redis-library.js';
 import { socketsReleased } from './node-redis-sockets.js';
 
@@ -11,8 +12,30 @@ export class NoAnswerError extends Error {
   override readonly name = 'NoAnswerError';
 }
 
-/** Sends `command` on a new connection; rejects after `timeoutMs` ({@link NoAnswerError}) or on `stop`. */
+/**
+ * Sends `command` on a new connection; rejects after `timeoutMs` ({@link NoAnswerError}) or on `stop`.
+ * A login the server does not need is dropped, and the question asked again without it (as the
+ * connections themselves do: node-redis-handshake.ts); `warn` hears of it.
+ */
 export async function askOnce(
+  options: NodeRedisClientOptions,
+  command: readonly string[],
+  timeoutMs: number,
+  stop: AbortSignal,
+  warn: (message: string) => void = () => {},
+): Promise<unknown> {
+  try {
+    return await ask(options, command, timeoutMs, stop);
+  } catch (err) {
+    const plain = withoutUnneededLogin(options, err);
+    if (plain === undefined || stop.aborted) throw err;
+    const reply = await ask(plain.options, command, timeoutMs, stop);
+    warn(plain.warning);
+    return reply;
+  }
+}
+
+async function ask(
   options: NodeRedisClientOptions,
   command: readonly string[],
   timeoutMs: number,

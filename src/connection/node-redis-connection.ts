@@ -39,9 +39,10 @@ import {
 export interface Target {
   /**
    * The client options of the next attempt (asking the sentinels first, for a Sentinel setup);
-   * `stop` aborts when the connection is closed meanwhile (nothing opened for it may stay open).
+   * `stop` aborts when the connection is closed meanwhile (nothing opened for it may stay open);
+   * `warn` hears what ioredis would have printed (a sentinel that needed no login).
    */
-  resolve(stop: AbortSignal): Promise<NodeRedisClientOptions>;
+  resolve(stop: AbortSignal, warn: (message: string) => void): Promise<NodeRedisClientOptions>;
   /** Checks a new connection before it is ready (rejects to fail the attempt). */
   verify?(send: (args: readonly string[]) => Promise<unknown>): Promise<void>;
   /** Whether a reply error says the connection reached the wrong server (cut it, find the right one). */
@@ -194,19 +195,19 @@ export class NodeRedisConnection {
     this.listener.connecting();
     let live: Live | undefined;
     try {
-      const options = await this.settings.target.resolve(this.stopping.signal);
+      const options = await this.settings.target.resolve(this.stopping.signal, (m) => this.listener.warning?.(m));
       if (this.closed) return;
       live = this.open(options);
       try {
         await handshake(live.client, this.settings);
       } catch (err) {
         const plain = withoutUnneededLogin(options, err);
-        if (plain === undefined) throw err;
-        this.listener.warning?.(plain.warning);
+        if (plain === undefined || this.closed) throw err;
         live.abort.abort();
         live.client.destroy();
         live = this.open(plain.options);
         await handshake(live.client, this.settings);
+        this.listener.warning?.(plain.warning);
       }
     } catch (err) {
       this.attemptFailed(live, err);

@@ -33,8 +33,11 @@ export async function handshake(client: NodeRedisClient, settings: HandshakeSett
 }
 
 /**
- * The options without their login when `err` (a handshake's failure) says the server needs none,
- * with the warning to report; `undefined` for any other failure, or options that had no login.
+ * The options without the part of their login the server refused as not needed, when `err` (a
+ * handshake's failure) says so, with the warning to report once connected; `undefined` for any
+ * other failure, or options that had no login. A server that needs no password loses both user and
+ * password; a Redis before 6 (no ACL users) that refused a user name loses the user name only, so a
+ * password it needs (`requirepass`) is still sent.
  */
 export function withoutUnneededLogin(
   options: NodeRedisClientOptions,
@@ -44,12 +47,24 @@ export function withoutUnneededLogin(
     return undefined;
   // (node-redis adds a credentialsProvider made of them to the options it is given: dropped too.)
   const {
-    password: _p,
-    username: _u,
+    password,
+    username,
     credentialsProvider: _c,
     ...rest
   } = options as NodeRedisClientOptions & {
     credentialsProvider?: unknown;
   };
+  if (isUserRefusedReply(err.message)) {
+    if (username === undefined) return undefined;
+    return {
+      options: { ...rest, ...(password === undefined ? {} : { password }) },
+      warning: `Redis refused the user name (${err.message}): logged in with the password only`,
+    };
+  }
   return { options: rest, warning: `Redis did not take the login (${err.message}): connected without it` };
+}
+
+/** Redis before 6 answers AUTH with a user name so: it knows passwords only. */
+function isUserRefusedReply(message: string): boolean {
+  return message.includes("wrong number of arguments for 'auth' command");
 }

@@ -37,13 +37,13 @@ export interface SentinelSpec {
 export function sentinelTarget(spec: SentinelSpec): Target {
   let next = 0;
   return {
-    async resolve(stop) {
+    async resolve(stop, warn) {
       const asked: Array<[Address, Error]> = [];
       for (let i = 0; i < spec.sentinels.length && !stop.aborted; i++) {
         const index = (next + i) % spec.sentinels.length;
         const sentinel = spec.sentinels[index] as Address;
         try {
-          const address = await askSentinel(sentinel, spec, stop);
+          const address = await askSentinel(sentinel, spec, stop, warn);
           next = index; // ask the one that answered first next time
           return spec.primaryOptions(address);
         } catch (err) {
@@ -67,13 +67,19 @@ export function sentinelTarget(spec: SentinelSpec): Target {
 class UnknownPrimary extends Error {}
 
 /** Asks one sentinel where the primary is; rejects when it cannot tell within the timeout. */
-async function askSentinel(sentinel: Address, spec: SentinelSpec, stop: AbortSignal): Promise<Address> {
+async function askSentinel(
+  sentinel: Address,
+  spec: SentinelSpec,
+  stop: AbortSignal,
+  warn: (message: string) => void,
+): Promise<Address> {
   const options = clientOptions(sentinel, spec.sentinelLogin, { connectTimeoutMs: SENTINEL_TIMEOUT_MS });
   const reply = await askOnce(
     options,
     ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', spec.primaryName],
     SENTINEL_TIMEOUT_MS,
     stop,
+    warn,
   );
   if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
     throw new UnknownPrimary(`sentinel ${addressText(sentinel)} does not know a primary named "${spec.primaryName}"`);

@@ -17,6 +17,7 @@ import {
   silentLogger,
   type RedisStreamerOptions,
 } from '../../src/index.js';
+import { CLIENT_NAMES } from '../../src/connection/client-choice.js';
 import { keySlot } from '../../src/naming.js';
 import { delay, waitFor } from '../support/harness.js';
 import { startChild } from '../support/processes.js';
@@ -313,6 +314,31 @@ describe('Redis Cluster', () => {
     await run.finishAfter(100);
     await assertLostNoneAndFewDuplicates(run, handled.counts, 'cluster slot migration');
   });
+
+  for (const redisClient of CLIENT_NAMES) {
+    it(`a password the nodes do not need: ${redisClient} connects without it and says so`, async () => {
+      const warnings: string[] = [];
+      const logger = { ...silentLogger, warn: (_f: object, message?: string) => void warnings.push(message ?? '') };
+      const instance = new RedisInstance({
+        cluster: cluster.startupNodes(),
+        password: 'unneeded',
+        client: redisClient,
+      });
+      const s = new RedisStreamer(instance, `login-${redisClient}`, { logger });
+      streamers.push(s);
+      const channel = `login-${redisClient}-${process.pid}`;
+      await s.subscribe(channel);
+      assert.match(await s.sendMessage(channel, { name: 'n', body: {} }), /^\d+-\d+$/);
+      assert.ok(
+        warnings.some((w) => /did not take the login/.test(w)),
+        `warnings: ${warnings.join(' | ')}`,
+      );
+      assert.ok(
+        warnings.every((w) => !w.includes('unneeded')),
+        'the password is never in a warning',
+      );
+    });
+  }
 
   it('refuses a channel whose keys cannot share its slot', async () => {
     const s = streamer('unsafe-svc');

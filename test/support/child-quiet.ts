@@ -4,8 +4,8 @@
  * it uses silentLogger and must print nothing at all; with `logged` its logger prints each warning
  * as a line `logged: <message>`. It publishes, consumes one message, inspects, and cleans up.
  *
- * The warnings are ioredis's, so it runs on ioredis whatever the suite's client (node-redis refuses a
- * password the server does not need: test/connection/misconfigured.test.ts).
+ * The warnings and the ready check are ioredis's, so it runs on ioredis whatever the suite's client
+ * (node-redis's handling of the unneeded password: test/connection/node-redis.test.ts).
  *
  * argv: <port> <silent|logged>
  */
