@@ -61,6 +61,10 @@ class Sequence {
   private next = 0;
   private running = true;
   private readonly loop: Promise<void>;
+  /** The publish awaited now, and since when (for a failure's message). */
+  private current: { readonly i: number; readonly since: number } | undefined;
+  /** The last refusal's message. */
+  private lastRefusal = '';
 
   constructor(
     private readonly publisher: RedisStreamer,
@@ -73,6 +77,7 @@ class Sequence {
   private async run(): Promise<void> {
     while (this.running) {
       const i = this.next++;
+      this.current = { i, since: Date.now() };
       try {
         await this.publisher.sendMessage(this.channel, { name: 'n', body: { i } });
         this.acked.set(i, Date.now());
@@ -80,9 +85,31 @@ class Sequence {
       } catch (err) {
         if (err instanceof PublishError) this.refused.push({ i, inDoubt: err.inDoubt, at: Date.now() });
         else this.unexpected.push(err);
+        this.lastRefusal = err instanceof Error ? err.message : String(err);
       }
+      this.current = undefined;
       await sleep(this.gapMs); // the publishing pace
     }
+  }
+
+  /**
+   * What the publisher is doing, for a failure's message: the publish awaited and for how long, the
+   * last acknowledged and refused, the last refusal's words and the publisher's connections.
+   */
+  async describe(): Promise<string> {
+    const now = Date.now();
+    const current = this.current === undefined ? 'none' : `${this.current.i} for ${now - this.current.since} ms`;
+    const refused = this.refused.at(-1);
+    const { connections } = await this.publisher.getStats();
+    const links = connections.map(
+      (c) => `${c.name} ${c.state} (${c.reconnects} reconnects, last error ${c.lastError})`,
+    );
+    return [
+      `awaiting publish ${current}`,
+      `last acknowledged ${this.lastAcked}`,
+      `last refused ${refused === undefined ? 'none' : `${refused.i}, ${now - refused.at} ms ago: ${this.lastRefusal}`}`,
+      `connections: ${links.join('; ')}`,
+    ].join('; ');
   }
 
   /** The i the next publish will carry: every later one is sent after this call. */
@@ -444,7 +471,13 @@ function registerTests(): void {
       demotedAt = Date.now();
     }
     await checkpoints.stop();
-    await waitFor(() => sequence.firstAckedFrom(boundary) !== undefined, 'a publish acknowledged after the failover');
+    await waitFor(
+      () => sequence.firstAckedFrom(boundary) !== undefined,
+      'a publish acknowledged after the failover',
+      20_000,
+    ).catch(async (err: unknown) => {
+      throw new Error(`${(err as Error).message} (from ${boundary}; ${await sequence.describe()})`, { cause: err });
+    });
     const [firstNew, firstNewAckedAt] = sequence.firstAckedFrom(boundary)!;
     await waitFor(() => handled.has(firstNew), 'consumption resumed', 15_000);
     await waitFor(() => sequence.lastAcked >= firstNew + 100, '100 more publishes acknowledged by the new primary');
