@@ -474,7 +474,6 @@ function registerTests(): void {
     await waitFor(
       () => sequence.firstAckedFrom(boundary) !== undefined,
       'a publish acknowledged after the failover',
-      20_000,
     ).catch(async (err: unknown) => {
       throw new Error(`${(err as Error).message} (from ${boundary}; ${await sequence.describe()})`, { cause: err });
     });

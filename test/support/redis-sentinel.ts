@@ -111,7 +111,11 @@ export interface SentinelSetup {
   failover(): Promise<{ oldPrimary: number; newPrimary: number; ms: number }>;
   /**
    * CONFIG SET on every running data node (e.g. `min-replicas-to-write 1`, which makes a primary
-   * that lost its replicas refuse writes); a node started later gets it only from its config file.
+   * that lost its replicas refuse writes), and CONFIG REWRITE, so its config file says the same: the
+   * sentinels rewrite that file with the node's settings at every failover, so without it a node
+   * killed and started again later came back with a value set back in memory only (a primary with
+   * `min-replicas-to-write 1` and no replica then refuses every write). A node not running gets it
+   * only from its config file.
    */
   configSet(parameter: string, value: string | number): Promise<void>;
   /**
@@ -401,7 +405,12 @@ export async function startSentinel(options: SentinelOptions = {}): Promise<Sent
 
     async configSet(parameter, value) {
       const running = data.filter((d) => d.running);
-      await Promise.all(running.map((d) => redisCommand(d.port, ['CONFIG', 'SET', parameter, value])));
+      await Promise.all(
+        running.map(async (d) => {
+          await redisCommand(d.port, ['CONFIG', 'SET', parameter, value]);
+          await redisCommand(d.port, ['CONFIG', 'REWRITE']);
+        }),
+      );
     },
 
     pauseSentinel(index) {
