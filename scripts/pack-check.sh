@@ -253,6 +253,12 @@ quietly "tsc on roundtrip.mts" node "$tsc" --strict --noUncheckedIndexedAccess -
   --module nodenext --moduleResolution nodenext --target es2023 --skipLibCheck false \
   --types node --typeRoots "$repo/node_modules/@types" --noEmitOnError roundtrip.mts
 [ -f roundtrip.mjs ] || fail "tsc did not emit roundtrip.mjs"
+# A project whose tsconfig lists no `types` (TypeScript 6 and later include none by default): the
+# declarations must bring Node's types themselves (`/// <reference types="node" />`), or Buffer and
+# node:tls are unknown to the user's compiler.
+step "esm: type-check roundtrip.mts again without --types node (the package's declarations reference Node's types)"
+quietly "tsc on roundtrip.mts without --types" node "$tsc" --strict --module nodenext --moduleResolution nodenext \
+  --target es2023 --skipLibCheck false --typeRoots "$repo/node_modules/@types" --noEmit roundtrip.mts
 roundtrip esm node roundtrip.mjs
 
 # 6. CommonJS: require() of the ESM package (Node >= 20.19 does it without a flag).

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * redis-streamer: event messaging between microservices over Redis Streams.
  * Public exports only.

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * redis-streamer/nestjs: a NestJS microservices transport (server and client) over Redis Streams,
  * with the library's delivery guarantees. Public exports only. Requires `@nestjs/common`,

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * redis-streamer/otel: OpenTelemetry traces and metrics for a streamer, following the messaging
  * semantic conventions (v1.44.0). Needs `@opentelemetry/api` (an optional peer dependency); the

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * redis-streamer/outbox: a transactional outbox for PostgreSQL. Events are written into a table in
  * the same transaction as the service's own writes (`Outbox.enqueue`), and a relay publishes the

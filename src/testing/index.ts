@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * redis-streamer/testing: test handlers and flows without Redis, with the library's own semantics.
  *
