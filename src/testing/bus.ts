@@ -25,7 +25,14 @@ import { MemoryPort } from './memory/memory-port.js';
 import { ReplyError } from './memory/reply.js';
 import { MemoryStore } from './memory/store/store.js';
 import { publishedIn, type Published } from './published.js';
-import { Recorder, type DeadLettered, type Failure, type Handling, type ReportedError } from './records.js';
+import {
+  Recorder,
+  type DeadLettered,
+  type Failure,
+  type Handling,
+  type LoggedWarning,
+  type ReportedError,
+} from './records.js';
 import { drain, openGroups } from './settle.js';
 import { MEMORY_ENDPOINT, memoryTransport } from './transport.js';
 
@@ -78,10 +85,11 @@ export class TestBus implements AsyncDisposable {
    */
   streamer(service: string, options: RedisStreamerOptions = {}): RedisStreamer {
     this.assertOpen('streamer()');
-    const merged = { logger: silentLogger, ...this.options.defaults, ...options };
+    const merged = { logger: silentLogger, shutdownTimeoutMs: 1000, ...this.options.defaults, ...options };
     const recorder = this.recorder.middleware(service);
     const streamer = new RedisStreamer(this.transport, service, {
       ...merged,
+      logger: this.recorder.logger(service, merged.logger ?? silentLogger),
       middleware: [recorder, ...(merged.middleware ?? [])],
     });
     this.recorder.watch(streamer, service);
@@ -165,6 +173,15 @@ export class TestBus implements AsyncDisposable {
   /** Errors the streamers recovered from (their 'error' events), which a logger would have shown. */
   errors(): ReportedError[] {
     return [...this.recorder.errors];
+  }
+
+  /**
+   * Warnings the streamers logged, which production would show in its logs: a handler registered for
+   * a channel that is not subscribed, a streamer consuming nothing, options that differ on a second
+   * subscribe... Kept whatever logger the streamers have (the default drops them).
+   */
+  warnings(): LoggedWarning[] {
+    return [...this.recorder.warnings];
   }
 
   /** The dead-letter stream of a channel (list, replay to the failing group, purge), as `streamer.deadLetters()`. */

@@ -15,4 +15,4 @@ export { createTestBus, TestBus, type RecordFilter } from './bus.js';
 export type { TestBusOptions } from './bus-options.js';
 export { NotSettledError } from './errors.js';
 export type { Published } from './published.js';
-export type { Handling, Failure, DeadLettered, ReportedError } from './records.js';
+export type { Handling, Failure, DeadLettered, ReportedError, LoggedWarning } from './records.js';

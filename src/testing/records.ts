@@ -4,7 +4,7 @@
  * first in each streamer's chain (inside the streamer's `aroundHandle` hook, if any), so it sees
  * the outcome of the whole chain: what the handlers (and the other middleware) did with the message.
  */
-import type { DeadLetterEvent, ErrorContext, MessageContext, RedisStreamer } from '../index.js';
+import type { DeadLetterEvent, ErrorContext, Logger, MessageContext, RedisStreamer } from '../index.js';
 import type { Middleware } from '../middleware.js';
 
 /** One handling of a message by one service: the handlers all succeeded. */
@@ -47,12 +47,26 @@ export interface ReportedError {
   readonly context: ErrorContext;
 }
 
+/**
+ * A warning a streamer logged (its logger's `warn`): what production would show in its logs, such as
+ * a handler registered for a channel that is not subscribed.
+ */
+export interface LoggedWarning {
+  /** The service whose streamer logged it. */
+  readonly service: string;
+  /** The message logged. */
+  readonly message: string;
+  /** The structured fields logged with it (channel, group...). */
+  readonly fields: object;
+}
+
 /** The records of one bus. */
 export class Recorder {
   readonly handled: Handling[] = [];
   readonly failed: Failure[] = [];
   readonly deadLettered: DeadLettered[] = [];
   readonly errors: ReportedError[] = [];
+  readonly warnings: LoggedWarning[] = [];
   /** Handlings started and not ended. */
   running = 0;
   /** Bumped on every record and every handling started: the bus watches it to tell when work stops. */
@@ -82,6 +96,19 @@ export class Recorder {
         this.running--;
         this.version++;
       }
+    };
+  }
+
+  /** A logger that records a service's warnings, then passes every call on to `next`. */
+  logger(service: string, next: Logger): Logger {
+    return {
+      debug: (fields, message) => next.debug(fields, message),
+      info: (fields, message) => next.info(fields, message),
+      warn: (fields, message) => {
+        this.warnings.push({ service, message: message ?? '', fields });
+        next.warn(fields, message);
+      },
+      error: (fields, message) => next.error(fields, message),
     };
   }
 

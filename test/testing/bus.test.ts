@@ -152,6 +152,40 @@ describe('test bus: time', () => {
     });
   });
 
+  it('close() gives a handler that never ends 1 s, and says so in errors(); settled() named it first', async () => {
+    const b = newBus({ realTimeLimitMs: 200 });
+    const s = b.streamer('stuck');
+    await s.subscribe('orders');
+    s.registerHandler('orders', () => new Promise<void>(() => {}));
+    const run = s.persistConsume();
+    await b.streamer('shop').sendMessage('orders', { name: 'order.paid', body: {} });
+    await assert.rejects(b.settled(), /1 handling\(s\) still running/);
+    const started = performance.now();
+    await b.close();
+    await run;
+    const took = performance.now() - started;
+    assert.ok(took >= 900 && took < 5000, `close() took ${Math.round(took)} ms: the kit's shutdownTimeoutMs, 1 s`);
+    assert.deepEqual(
+      b.errors().map((e) => [e.service, e.error.name]),
+      [['stuck', 'ShutdownTimeoutError']],
+    );
+  });
+
+  it('warnings() has what production would log: a handler for a channel not subscribed', async () => {
+    const b = newBus();
+    const s = b.streamer('forgetful');
+    s.registerHandler('orders', () => {});
+    void s.persistConsume();
+    await b.streamer('shop').sendMessage('orders', { name: 'order.paid', body: {} });
+    await b.settled();
+    assert.deepEqual(b.handled(), []);
+    const warned = b.warnings().filter((w) => w.service === 'forgetful');
+    assert.ok(
+      warned.some((w) => /not subscribed/.test(w.message)),
+      `warned: ${JSON.stringify(warned.map((w) => w.message))}`,
+    );
+  });
+
   it('settled() waits in real time for a handler awaiting real I/O, without moving the clock meanwhile', async () => {
     const b = newBus();
     const s = b.streamer('slow');
