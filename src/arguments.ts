@@ -87,6 +87,10 @@ export function checkMessage(call: string, what: string, message: unknown): void
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
     throw new InvalidMessageError(`${call}: ${what} must be ${MESSAGE}; got ${describe(message)}`);
   }
+  if (!('name' in message)) {
+    // A Map, or an object with another shape: the message itself is wrong, not its name.
+    throw new InvalidMessageError(`${call}: ${what} must be ${MESSAGE}; got ${describe(message)} with no \`name\``);
+  }
   const name = (message as { name?: unknown }).name;
   if (typeof name !== 'string') {
     throw new InvalidMessageError(`${call}: the name of ${what} must be a string; got ${describe(name)}`);

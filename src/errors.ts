@@ -109,7 +109,10 @@ export class AuthError extends ConnectionError {
   readonly reason: string;
 
   constructor(endpoint: string, user: string, reason: string) {
-    super(endpoint, `Redis at ${endpoint} refused the login of user "${user}": ${reason}`, { code: 'ERR_AUTH' });
+    const hint = reason.startsWith('NOAUTH') // no login was sent (a wrong one is WRONGPASS)
+      ? ' (no password was given: put it in the URL, redis://user:password@host, or in the `password` option)'
+      : '';
+    super(endpoint, `Redis at ${endpoint} refused the login of user "${user}": ${reason}${hint}`, { code: 'ERR_AUTH' });
     this.user = user;
     this.reason = reason;
   }

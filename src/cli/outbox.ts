@@ -28,14 +28,14 @@ function databaseUrl(options: StatusOptions, env: NodeJS.ProcessEnv): string {
   if (url === undefined || url === '') {
     throw new UsageError('outbox status needs the database: --database-url postgres://... or DATABASE_URL');
   }
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
+  // Only the scheme is checked here: node-postgres reads the rest, including what WHATWG URLs refuse
+  // (postgres://user@/db?host=/var/run/postgresql, a Unix socket with no host).
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
     throw new UsageError('--database-url (or DATABASE_URL) is not a URL: give postgres://user@host:port/database');
   }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new UsageError(`--database-url must be a postgres:// or postgresql:// URL, not ${protocol}//`);
+  if (scheme !== 'postgres' && scheme !== 'postgresql' && scheme !== 'socket') {
+    throw new UsageError(`--database-url must be a postgres:// or postgresql:// URL, not ${scheme}://`);
   }
   return url;
 }

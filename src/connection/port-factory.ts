@@ -4,6 +4,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
+import { describe } from '../validate.js';
 import { IoredisPort } from './ioredis-adapter.js';
 import { ioredisIfInstalled } from './ioredis-library.js';
 import { clusterEndpointOf, clusterOptions, endpointOf, serverOptions, type Endpoint } from './ioredis-options.js';
@@ -64,7 +65,10 @@ export function portFactory(source: RedisSource): PortSource {
       connectTimeoutMs: template.options.connectTimeout ?? IOREDIS_CONNECT_TIMEOUT_MS,
     };
   }
-  throw new ConfigError('redis must be a RedisInstance, a redis:// URL, an ioredis client or a node-redis client');
+  const hint = source === undefined ? ' (an environment variable that is not set?)' : '';
+  throw new ConfigError(
+    `redis must be a redis:// URL, a RedisInstance, a node-redis or ioredis client, or a Transport; got ${describe(source)}${hint}`,
+  );
 }
 
 /** A template's safe description: where it goes and as whom, never its password. */

@@ -33,6 +33,10 @@ export function parseUrl(url: string): UrlSettings {
     throw new ConfigError(`invalid Redis URL (expected redis://host:port/db): ${maskUrl(url)}`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    // `localhost:6379` parses as the scheme `localhost:`: a host and port without a scheme.
+    if (/^[A-Za-z0-9.-]+:\d+(\/\d+)?$/.test(url)) {
+      throw new ConfigError(`Redis URL must start with redis:// or rediss://: write redis://${url}, not ${url}`);
+    }
     throw new ConfigError(`Redis URL must start with redis:// or rediss://, got ${parsed.protocol}//`);
   }
   const out: UrlSettings = {};

@@ -125,6 +125,18 @@ describe('a refused login', () => {
     assert.ok(!everything.includes(PASSWORD), 'no part of it either');
   });
 
+  it('without a password, the AuthError says none was given and where it goes', async () => {
+    const s = new RedisStreamer(`redis://127.0.0.1:${server.port}`, 'no-login-svc', { logger: silentLogger });
+    const err = await failure(s.sendMessage('auth-ch', { name: 'n', body: 1 }));
+    await s.cleanup();
+    assert.ok(err instanceof AuthError, `got ${inspect(err)}`);
+    assert.match(err.reason, /^NOAUTH/);
+    assert.match(
+      err.message,
+      /\(no password was given: put it in the URL, redis:\/\/user:password@host, or in the `password` option\)$/,
+    );
+  });
+
   it('a connection that later fails its login keeps retrying, reports host and cause, and recovers', async () => {
     const logger = recordingLogger();
     const channel = uniqueChannel('later');

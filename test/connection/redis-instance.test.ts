@@ -67,6 +67,20 @@ void describe('RedisInstance URL parsing', () => {
     assert.equal('tls' in new RedisInstance('redis://cache.local').ioredisOptions(), false);
   });
 
+  void it('refuses a URL without redis:// or rediss://, saying how to write a host and port', () => {
+    assert.throws(
+      () => new RedisInstance('localhost:6390'),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        err.message ===
+          'Redis URL must start with redis:// or rediss://: write redis://localhost:6390, not localhost:6390',
+    );
+    assert.throws(
+      () => new RedisInstance('http://cache.local'),
+      /must start with redis:\/\/ or rediss:\/\/, got http:\/\//,
+    );
+  });
+
   void it('reads user and password', () => {
     const o = new RedisInstance(`redis://alice:${SECRET}@cache.local:6379/2`).ioredisOptions();
     assert.equal(o.username, 'alice');

@@ -78,6 +78,11 @@ void describe('redis-streamer outbox status', () => {
     assert.match(noUrl.stderr, /needs the database: --database-url/);
     const mysql = await cli(['outbox', 'status', '--database-url', 'mysql://u:p@h/db']);
     assert.equal(mysql.code, 2);
+    assert.match(mysql.stderr, /must be a postgres:\/\/ or postgresql:\/\/ URL, not mysql:\/\//);
+    // A Unix socket without a host, as node-postgres reads it (a WHATWG URL refuses it): tried, not refused.
+    const socket = await cli(['outbox', 'status', '--database-url', 'postgres://app@/db?host=/nonexistent/rs-socket']);
+    assert.equal(socket.code, 1, socket.stderr);
+    assert.match(socket.stderr, /could not connect to the database/);
     const badTable = await cli(['outbox', 'status', '--database-url', postgres.url, '--table', 'Bad Name']);
     assert.equal(badTable.code, 2);
     assert.match(badTable.stderr, /option `table`/);

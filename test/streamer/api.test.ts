@@ -90,6 +90,12 @@ describe('Redis sources', () => {
 
   it('rejects anything else with a clear error', () => {
     assert.throws(() => new RedisStreamer(42 as unknown as string, 'x'), ConfigError);
+    assert.throws(() => new RedisStreamer(42 as unknown as string, 'x'), /a Transport; got 42$/);
+    // `new RedisStreamer(process.env.REDIS_URL, ...)` with the variable unset
+    assert.throws(
+      () => new RedisStreamer(undefined as unknown as string, 'x'),
+      /got undefined \(an environment variable that is not set\?\)/,
+    );
     assert.throws(() => new RedisStreamer('http://nope', 'x'), /redis:\/\/ or rediss:\/\//);
     assert.throws(
       () => new RedisStreamer(redis.url, ''),
@@ -122,6 +128,14 @@ describe('publishing', () => {
     const channel = uniqueChannel('bad-publish');
     const s = redis.streamer('bad-pub', { maxMessageBytes: 100 });
     await assert.rejects(s.sendMessage(channel, { name: 7 as unknown as string, body: {} }), InvalidMessageError);
+    // The body given where the message goes: the message is what is wrong, not its name.
+    await assert.rejects(
+      s.sendMessage(channel, new Map([['orderId', 1]]) as unknown as Message),
+      (err: Error) =>
+        err instanceof InvalidMessageError &&
+        err.message ===
+          'sendMessage(): the message (second argument) must be a Message or an object { name, body }; got a Map with no `name`',
+    );
     await assert.rejects(s.sendMessage(channel, { name: 'n', body: undefined }), InvalidMessageError);
     await assert.rejects(s.sendMessage(channel, { name: 'n', body: { big: 1n } }), InvalidMessageError);
     await assert.rejects(s.sendMessage(channel, { name: 'n', body: 'x'.repeat(200) }), MessageTooLargeError);
