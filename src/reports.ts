@@ -16,12 +16,17 @@ import type { CounterSet } from './stats.js';
 /** Handler failures are logged per channel at most this often (with a count of those held back). */
 const FAILURE_LOG_EVERY_MS = 10_000;
 
+/** Dead-letter reasons that follow a handler's failure, which {@link Reports.handlerFailed} logs. */
+const HANDLER_REASONS: ReadonlySet<string> = new Set(['handler-failed', 'unrecoverable', 'max-attempts']);
+
 /** Emits an event to the streamer's listeners; false when there was none. */
 export type Emit = <E extends keyof StreamerEvents>(event: E, ...args: StreamerEvents[E]) => boolean;
 
 /** The reports of one streamer. */
 export class Reports {
   private readonly failures = new ReportLimiter(FAILURE_LOG_EVERY_MS);
+  /** Entries dead-lettered before any handler ran (bad body, unknown event), limited the same way. */
+  private readonly undecodable = new ReportLimiter(FAILURE_LOG_EVERY_MS);
   /** Channels already warned about for handlers without a subscription. */
   private readonly unsubscribedWarned = new Set<string>();
 
@@ -65,10 +70,26 @@ export class Reports {
     );
   }
 
-  /** An entry was dead-lettered: the event and the hooks. */
+  /**
+   * An entry was dead-lettered: the event and the hooks. One that no handler saw (a body its
+   * contract refuses, an unknown event, unreadable fields) is also logged, rate-limited per channel
+   * and group: a handler failure says so itself ({@link handlerFailed}), this one would be silent.
+   */
   deadLetter(event: DeadLetterEvent): void {
+    if (!HANDLER_REASONS.has(event.reason)) this.neverHandled(event);
     this.emit('deadLetter', event);
     this.extensions.deadLetter(event, (err) => this.error(err, { phase: 'hook', channel: event.channel }));
+  }
+
+  private neverHandled(event: DeadLetterEvent): void {
+    const { channel, group, id, reason, error, deadLetterStream } = event;
+    const held = this.undecodable.take(`${channel}\n${group}`);
+    if (held === undefined) return;
+    this.logger.warn(
+      { channel, group, id, reason, error, deadLetterStream, ...(held > 0 ? { heldBack: held } : {}) },
+      `entry ${id} of "${channel}" was not handled (${reason}): ${error}; dead-lettered to "${deadLetterStream}"` +
+        (held > 0 ? ` (${held} more on this channel since the last report)` : ''),
+    );
   }
 
   /** A connection is being re-opened (the connections log it, rate-limited). */

@@ -16,6 +16,7 @@ import {
   ConfigError,
   defineChannel,
   InvalidMessageError,
+  silentLogger,
   type AnyChannelContract,
   type DeadLetter,
   type RedisStreamer,
@@ -96,7 +97,12 @@ for (const [vendor, schema] of Object.entries(VENDORS)) {
     it('an invalid entry read from the stream is dead-lettered with reason schema; the consumer goes on', async () => {
       const channel = uniqueChannel(`typed-receive-${vendor}`);
       const orders = defineChannel(channel, { 'order.created': schema() });
-      const consumer = redis.streamer(`typed-receive-${vendor}`, { delivery: 'at-least-once' });
+      const warnings: Array<{ fields: object; message: string }> = [];
+      const logger = {
+        ...silentLogger,
+        warn: (fields: object, message = '') => void warnings.push({ fields, message }),
+      };
+      const consumer = redis.streamer(`typed-receive-${vendor}`, { delivery: 'at-least-once', logger });
       const got = await consumed(consumer, orders);
       await redis.client.xadd(channel, '*', 'name', 'order.created', 'body', '{"orderId": 7}');
       await redis.client.xadd(channel, '*', 'name', 'order.created', 'body', '{"orderId": "B-2", "total": 2}');
@@ -105,6 +111,15 @@ for (const [vendor, schema] of Object.entries(VENDORS)) {
       assert.equal(dead?.reason, 'schema');
       assert.match(dead?.error ?? '', /orderId/);
       assert.match(dead?.error ?? '', /total/);
+      // No handler ran, so none failed: the streamer says itself what became of the entry.
+      const said = warnings.filter((w) => /was not handled \(schema\)/.test(w.message));
+      assert.equal(said.length, 1, `warnings: ${JSON.stringify(warnings.map((w) => w.message))}`);
+      assert.match(
+        said[0]!.message,
+        new RegExp(`^entry ${dead.id} of "${channel}" was not handled \\(schema\\): .*orderId`),
+      );
+      assert.match(said[0]!.message, /dead-lettered to ".*"$/);
+      assert.doesNotMatch(JSON.stringify(said), /"orderId": 7/, 'never the body');
       assert.equal(got[0]?.name, 'order.created');
       const pending = await redis.client.xpending(channel, `${channel}:${consumer.service}:cg`);
       assert.equal(pending[0], 0, 'both entries settled (acknowledged or dead-lettered)');
