@@ -56,18 +56,22 @@ export interface RegisteredPattern {
 
 /**
  * Warns, once at start, about what would silently never run: `@MessagePattern` handlers, patterns
- * of channels the transport does not consume or of an unknown shape, and consumed channels that no
- * pattern can take.
+ * of channels the transport does not consume or of an unknown shape, consumed channels that no
+ * pattern can take, and, on channels with a contract (whose event names are known), patterns of an
+ * event the contract does not have (a typo) and events of the contract no pattern takes.
+ * @param contracts the event names of each consumed channel that has a contract.
  */
 export function reviewPatterns(
   patterns: readonly RegisteredPattern[],
   channels: readonly string[],
   unhandled: string,
   warn: (message: string) => void,
+  contracts: ReadonlyMap<string, readonly string[]> = new Map(),
 ): void {
   const consumed = new Set(channels);
   const covered = new Set<string>();
-  let anyEventName = false;
+  const names = new Set<string>();
+  const pairs = new Set<string>();
   for (const { route, event } of patterns) {
     if (!event) {
       warn(
@@ -77,7 +81,7 @@ export function reviewPatterns(
     }
     const shape = shapeOf(route);
     if (shape === 'event') {
-      anyEventName = true;
+      names.add(route);
     } else if (shape === undefined) {
       warn(
         `@EventPattern(${route}) never matches on the redis-streamer transport: a pattern is an event name, { channel, event } or { channel }`,
@@ -86,20 +90,63 @@ export function reviewPatterns(
       warn(
         `@EventPattern(${route}) never runs: the transport does not consume channel "${shape.channel}" (its channels: ${channels.join(', ')})`,
       );
-    } else {
+    } else if (shape.event === undefined) {
       covered.add(shape.channel);
+    } else {
+      pairs.add(`${shape.channel}\n${shape.event}`);
+      const known = contracts.get(shape.channel);
+      if (known !== undefined && !known.includes(shape.event)) {
+        warn(
+          `@EventPattern(${route}) never runs: the contract of channel "${shape.channel}" has no event "${shape.event}" (its events: ${known.join(', ')})`,
+        );
+      }
     }
   }
-  if (anyEventName) return;
+  reviewContracts(names, pairs, covered, channels, contracts, unhandled, warn);
+  if (names.size > 0) return;
   for (const channel of channels) {
-    if (!covered.has(channel)) {
+    if (!covered.has(channel) && !hasPair(pairs, channel)) {
       warn(`channel "${channel}" is consumed but no @EventPattern takes its events: they are ${unhandled}`);
     }
   }
 }
 
+/** The contracts' side of {@link reviewPatterns}: names no contract has, events no pattern takes. */
+function reviewContracts(
+  names: ReadonlySet<string>,
+  pairs: ReadonlySet<string>,
+  covered: ReadonlySet<string>,
+  channels: readonly string[],
+  contracts: ReadonlyMap<string, readonly string[]>,
+  unhandled: string,
+  warn: (message: string) => void,
+): void {
+  // A name no contract has may still be meant for a consumed channel without one.
+  if (channels.length > 0 && channels.every((c) => contracts.has(c))) {
+    for (const name of names) {
+      if (channels.some((c) => contracts.get(c)?.includes(name) === true)) continue;
+      const known = channels.map((c) => `${c}: ${contracts.get(c)?.join(', ') ?? ''}`).join('; ');
+      warn(`@EventPattern('${name}') never runs: no consumed channel's contract has that event (${known})`);
+    }
+  }
+  for (const channel of channels) {
+    const known = contracts.get(channel);
+    if (known === undefined || covered.has(channel)) continue;
+    const missing = known.filter((e) => !names.has(e) && !pairs.has(`${channel}\n${e}`));
+    if (missing.length === 0 || (names.size === 0 && !hasPair(pairs, channel))) continue; // else the channel warning says it
+    warn(
+      `events ${missing.map((e) => `"${e}"`).join(', ')} of channel "${channel}" (in its contract) have no @EventPattern: they are ${unhandled}`,
+    );
+  }
+}
+
+function hasPair(pairs: ReadonlySet<string>, channel: string): boolean {
+  for (const pair of pairs) if (pair.startsWith(`${channel}\n`)) return true;
+  return false;
+}
+
 /** What a route names: an event name on any channel, a channel, or nothing the transport knows. */
-function shapeOf(route: string): 'event' | { channel: string } | undefined {
+function shapeOf(route: string): 'event' | { channel: string; event: string | undefined } | undefined {
   if (!route.startsWith('{')) return 'event';
   let parsed: unknown;
   try {
@@ -111,5 +158,5 @@ function shapeOf(route: string): 'event' | { channel: string } | undefined {
   const { channel, event, ...others } = parsed as { channel?: unknown; event?: unknown };
   if (Object.keys(others).length > 0 || typeof channel !== 'string') return undefined;
   if (event !== undefined && typeof event !== 'string') return undefined;
-  return { channel };
+  return { channel, event };
 }

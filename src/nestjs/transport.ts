@@ -137,7 +137,11 @@ export class RedisStreamerTransport
     const patterns = [...this.messageHandlers].map(([route, h]) => ({ route, event: h.isEventHandler === true }));
     const names = subscriptions.map((s) => (typeof s.channel === 'string' ? s.channel : s.channel.name));
     const fate = unhandledEvents === 'ignore' ? 'settled without a handler' : 'dead-lettered';
-    reviewPatterns(patterns, names, fate, (message) => this.logger.warn(message));
+    const contracts = new Map<string, readonly string[]>();
+    for (const { channel } of subscriptions) {
+      if (typeof channel !== 'string') contracts.set(channel.name, Object.keys(channel.events));
+    }
+    reviewPatterns(patterns, names, fate, (message) => this.logger.warn(message), contracts);
     try {
       for (const { channel, options } of subscriptions) {
         if (typeof channel === 'string') await this.streamer.subscribe(channel, options);
