@@ -50,7 +50,13 @@ async function load(module: string): Promise<Record<string, unknown>> {
   try {
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
-    throw new CommandFailure(`the module ${module} failed to load: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    // Node runs JavaScript: a TypeScript module must be compiled first (or this run under tsx).
+    const hint =
+      code === 'ERR_UNKNOWN_FILE_EXTENSION'
+        ? ' (give the compiled .js module, or run the CLI with tsx: npx tsx node_modules/.bin/redis-streamer ...)'
+        : '';
+    throw new CommandFailure(`the module ${module} failed to load: ${(err as Error).message}${hint}`);
   }
 }
 

@@ -6,10 +6,11 @@
  */
 import type { Command } from 'commander';
 import type { RedisInstance } from '../connection/redis-instance.js';
-import type { Inspector } from '../inspect/inspector.js';
+import type { ChannelInfo, Inspector } from '../inspect/inspector.js';
 import { defaultLogger, silentLogger, type Logger } from '../logger.js';
 import { ConfigError } from '../errors.js';
-import { UsageError } from './errors.js';
+import { CommandFailure, UsageError } from './errors.js';
+import { printable } from './terminal.js';
 import type { GlobalFlags } from './flags.js';
 import { Output, type Io } from './output.js';
 
@@ -62,6 +63,19 @@ export class Context {
     const redis = await this.redis();
     const { Inspector } = await import('../inspect/inspector.js');
     return new Inspector(redis, { logger: this.logger, ...(staleGroupMs === undefined ? {} : { staleGroupMs }) });
+  }
+
+  /**
+   * Fails (exit 1) when nothing of `channel` is on the server: no entry, no consumer group, no dead
+   * letter. A mistyped channel would otherwise read as an empty one ("no consumer groups", "replayed
+   * 0"). `info` is the channel's, when the caller has it already.
+   */
+  async requireChannel(inspector: Inspector, channel: string, info?: ChannelInfo): Promise<void> {
+    const { length, groups, deadLetters } = info ?? (await inspector.channel(channel));
+    if (length > 0 || groups.length > 0 || deadLetters > 0) return;
+    throw new CommandFailure(
+      `there is no channel ${printable(channel)} on ${String(await this.redis())}: no entries, consumer groups or dead letters (redis-streamer channels lists them)`,
+    );
   }
 
   /** Runs `use` with an Inspector and closes it afterwards, whatever happens. */

@@ -81,7 +81,9 @@ function registerList(dlq: Command, io: Io, env: NodeJS.ProcessEnv): void {
       const { total, deadLetters } = await ctx.withInspector(async (inspector) => {
         const queue = inspector.deadLetters(channel);
         const options = flags.start === undefined ? { count: flags.count } : { count: flags.count, start: flags.start };
-        return { total: await queue.size(), deadLetters: await queue.list(options) };
+        const size = await queue.size();
+        if (size === 0) await ctx.requireChannel(inspector, channel);
+        return { total: size, deadLetters: await queue.list(options) };
       });
       if (ctx.out.json) return ctx.out.value({ channel, total, deadLetters } satisfies DlqListJson);
       if (total === 0) return ctx.out.line(`channel ${printable(channel)} has no dead letters`);

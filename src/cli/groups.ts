@@ -75,7 +75,11 @@ export function registerGroups(program: Command, io: Io, env: NodeJS.ProcessEnv)
     .action(async (channel: string, options: { staleAfter?: number }, command: Command) => {
       const ctx = new Context(io, env, command);
       const staleGroupMs = options.staleAfter ?? DEFAULT_STALE_MS;
-      const info = await ctx.withInspector((i) => i.channel(channel), staleGroupMs);
+      const info = await ctx.withInspector(async (i) => {
+        const found = await i.channel(channel);
+        await ctx.requireChannel(i, channel, found);
+        return found;
+      }, staleGroupMs);
       if (ctx.out.json) ctx.out.value({ channel, staleGroupMs, groups: info.groups } satisfies GroupsJson);
       else ctx.out.text(groupsTables(channel, info.groups, staleGroupMs));
     });

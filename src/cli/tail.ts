@@ -79,6 +79,18 @@ async function follow(ctx: Context, inspector: Inspector, channel: string, flags
   let after = flags.fromStart === true ? '0-0' : ((await inspector.lastEntryId(channel)) ?? '0-0');
   const from = flags.fromStart === true ? 'from its first entry' : after === '0-0' ? 'from now' : `after ${after}`;
   ctx.out.note(`following ${printable(channel)} ${from} (Ctrl-C to stop)`);
+  // Not an error: a tail may start before the first publish. But a typo would wait forever, unsaid.
+  const there =
+    after !== '0-0' ||
+    (await ctx.requireChannel(inspector, channel).then(
+      () => true,
+      () => false,
+    ));
+  if (!there) {
+    ctx.out.note(
+      `(there is no channel ${printable(channel)} on ${String(await ctx.redis())} yet: waiting for its first entry)`,
+    );
+  }
   let lastProblem = '';
   try {
     while (!both.aborted) {

@@ -74,6 +74,7 @@ export function registerTrim(program: Command, io: Io, env: NodeJS.ProcessEnv): 
       };
       const dryRun = flags.dryRun === true;
       const { result, exact, length } = await ctx.withInspector(async (inspector) => {
+        await ctx.requireChannel(inspector, channel);
         let outcome: { result: RetentionResult; exact: RetentionPreviewExact };
         if (dryRun) {
           const limit = flags.countLimit === undefined ? {} : { countLimit: flags.countLimit };

@@ -12,7 +12,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConfigError } from '../errors.js';
 import type { MessageContext } from '../handlers.js';
 import { oneOf, string } from '../rules.js';
-import { checkOptions, type OptionsSpec } from '../validate.js';
+import { checkOptions, describe, type OptionsSpec } from '../validate.js';
 
 /** The schemas of a channel's events, by event name. */
 export type EventSchemas = Readonly<Record<string, StandardSchemaV1>>;
@@ -139,7 +139,11 @@ export function defineChannel<const Name extends string, const Events extends Ev
   events: Events,
   options: ChannelContractOptions = {},
 ): ChannelContract<Name, Events> {
-  if (typeof name !== 'string' || name === '') throw new ConfigError('defineChannel(name): a non-empty string');
+  if (typeof name !== 'string' || name === '') {
+    throw new ConfigError(
+      `defineChannel(): the channel name (first argument) must be a non-empty string; got ${describe(name)}`,
+    );
+  }
   if (!name.isWellFormed()) throw new ConfigError(`defineChannel("${name}"): the name has a lone surrogate`);
   checkEvents(name, events);
   const o = checkOptions(OPTIONS, options);

@@ -68,9 +68,40 @@ describe('cli: exit codes at the edges', () => {
     assert.equal(purgeKnown.code, 0, purgeKnown.stderr);
     assert.deepEqual(JSON.parse(purgeKnown.stdout) as DlqPurgeJson, { channel, purged: 1, missing: [] });
 
+    // Every dead letter is gone, and the channel had none of its entries here: nothing of it is left.
+    const nothingLeft = await cli(['dlq', 'replay', channel, '--all', '--yes'], { url });
+    assert.equal(nothingLeft.code, 1, nothingLeft.stderr);
+    assert.match(nothingLeft.stderr, new RegExp(`^redis-streamer: there is no channel ${channel} on redis://`));
+    await redis.client.xadd(channel, '*', 'name', 'n', 'body', '{}');
     const replayAllEmpty = await cli(['dlq', 'replay', channel, '--all', '--yes', '--json'], { url });
     assert.equal(replayAllEmpty.code, 0, replayAllEmpty.stderr);
     assert.deepEqual((JSON.parse(replayAllEmpty.stdout) as DlqReplayJson).missing, []);
+  });
+
+  it('a channel that is not there (a typo) fails (exit 1) naming the server, where it would read as empty', async () => {
+    const channel = uniqueChannel('cli-edge-typo');
+    const url = redis.url;
+    const commands = [
+      ['groups', channel],
+      ['dlq', 'list', channel],
+      ['dlq', 'replay', channel, '--all', '--yes'],
+      ['dlq', 'purge', channel, '--all', '--yes'],
+      ['trim', channel, '--retention', '1d', '--dry-run'],
+      ['trim', channel, '--retention', '1d'],
+    ];
+    for (const args of commands) {
+      const r = await cli(args, { url });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '', args.join(' '));
+      assert.equal(
+        r.stderr,
+        `redis-streamer: there is no channel ${channel} on ${url}/0: no entries, consumer groups or dead letters (redis-streamer channels lists them)\n`,
+      );
+    }
+    await redis.client.xadd(channel, '*', 'name', 'n', 'body', '{}');
+    const groups = await cli(['groups', channel], { url });
+    assert.equal(groups.code, 0, groups.stderr);
+    assert.equal(groups.stdout, `channel ${channel} has no consumer groups\n`);
   });
 
   it('a text that is not a dead-letter id is a usage error (exit 2), and nothing is changed', async () => {

@@ -103,6 +103,20 @@ describe('cli: tail', () => {
     );
   });
 
+  it('says when the channel is not there yet (a typo would wait unsaid), and prints its first entry', async () => {
+    const channel = uniqueChannel('cli-tail-new');
+    const live = await tail([channel]);
+    await live.waitFor(
+      new RegExp(`there is no channel ${channel} on redis://.* yet: waiting for its first entry`),
+      'stderr',
+    );
+    await redis.client.xadd(channel, '*', 'name', 'first.one', 'body', '{}');
+    await live.waitFor(/first\.one/);
+    live.child.kill('SIGINT');
+    const done = await live.done;
+    assert.equal(done.code, 0, done.stderr);
+  });
+
   it('keeps following after its connections are killed', async () => {
     const channel = uniqueChannel('cli-tail-kill');
     const live = await tail([channel]);
@@ -143,15 +157,22 @@ describe('cli: publish', () => {
     assert.deepEqual(byId.get(published.id), ['name', 'stdin.event', 'body', '{"from":"stdin","ü":1}']);
   });
 
-  it('refuses a body that is not JSON, empty, or unreadable (exit 2), appending nothing', async () => {
+  it('refuses a body that is not JSON, empty, or unreadable, and an empty name (exit 2), appending nothing', async () => {
     const channel = uniqueChannel('cli-pub-bad');
     const results = await Promise.all([
       cli(['publish', channel, 'e', '{"a": '], { url: redis.url }),
       cli(['publish', channel, 'e', '-'], { url: redis.url, input: 'not json' }),
       cli(['publish', channel, 'e', '-'], { url: redis.url, input: '' }),
       cli(['publish', channel, 'e', `@${join(dir, 'missing.json')}`], { url: redis.url }),
+      cli(['publish', channel, '', '{}'], { url: redis.url }),
     ]);
-    const messages = [/the body is not valid JSON/, /the body from stdin is not valid JSON/, /is empty/, /cannot read/];
+    const messages = [
+      /the body is not valid JSON/,
+      /the body from stdin is not valid JSON/,
+      /is empty/,
+      /cannot read/,
+      /message name must not be empty/,
+    ];
     results.forEach((r, i) => {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, messages[i]!);
