@@ -115,6 +115,11 @@ export function encodeMessage(
   if (typeof name !== 'string') {
     throw new InvalidMessageError(`message name must be a string, got ${typeof name}`);
   }
+  if (name === '') {
+    throw new InvalidMessageError(
+      'message name must not be empty: handlers, contracts and patterns select events by it',
+    );
+  }
   // A lone surrogate is sent as U+FFFD: the consumer would get another name than was published.
   if (!name.isWellFormed()) {
     throw new InvalidMessageError(

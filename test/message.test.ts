@@ -46,7 +46,13 @@ void describe('encodeMessage', () => {
     assert.deepEqual(encodeMessage({ name: 'n', body: null }, MIB), ['name', 'n', 'body', 'null']);
     assert.deepEqual(encodeMessage({ name: 'n', body: [1, 'a'] }, MIB), ['name', 'n', 'body', '[1,"a"]']);
     assert.deepEqual(encodeMessage({ name: 'n', body: 'text' }, MIB), ['name', 'n', 'body', '"text"']);
-    assert.deepEqual(encodeMessage({ name: '', body: 0 }, MIB), ['name', '', 'body', '0']);
+  });
+
+  void it('refuses an empty name: nothing could select the event', () => {
+    assert.throws(
+      () => encodeMessage({ name: '', body: 0 }, MIB),
+      (err: unknown) => isInvalid(err) && /message name must not be empty/.test((err as Error).message),
+    );
   });
 
   void it('keeps non-ASCII characters raw (UTF-8 on the wire)', () => {
