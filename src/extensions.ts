@@ -22,6 +22,9 @@ export type OnPublish = (event: PublishHookEvent) => void;
 /** One `aroundPublish` hook. */
 export type AroundPublish = NonNullable<StreamerHooks['aroundPublish']>;
 
+/** The hooks that run around each handling (the others apply at once, to publishing or reports). */
+const HANDLING_HOOKS = ['aroundHandle', 'onHandled', 'onFailed'] as const;
+
 /** The publishing hooks, as the publisher reads them on each call. */
 export interface PublishHooks {
   /** Every `onPublish` hook as one, or undefined. */
@@ -37,7 +40,15 @@ export class Extensions implements PublishHooks {
   onPublish: OnPublish | undefined;
   readonly aroundPublish: AroundPublish[] = [];
 
-  constructor(hooks: StreamerHooks, middleware: readonly Middleware[]) {
+  /** Whether a channel has taken the handling steps (consuming started). */
+  private taken = false;
+
+  /** @param warn hears of a handling step added after consuming started. */
+  constructor(
+    hooks: StreamerHooks,
+    middleware: readonly Middleware[],
+    private readonly warn: (message: string) => void = () => {},
+  ) {
     this.steps = [hooks, ...middleware];
     this.addHooks(hooks);
   }
@@ -49,6 +60,7 @@ export class Extensions implements PublishHooks {
   use(call: string, extension: unknown): void {
     if (typeof extension === 'function') {
       this.steps.push(extension as Middleware);
+      this.late(call, 'middleware');
       return;
     }
     if (!isOptionsObject(extension)) {
@@ -60,11 +72,22 @@ export class Extensions implements PublishHooks {
     if (Object.keys(hooks).length === 0) throw new ConfigError(`${call}: the hooks object has no hook`);
     this.steps.push(hooks);
     this.addHooks(hooks);
+    const handling = HANDLING_HOOKS.filter((h) => hooks[h] !== undefined);
+    if (handling.length > 0) this.late(call, `the hooks ${handling.join(', ')}`);
   }
 
-  /** The handling steps, outermost first. */
+  /** The handling steps, outermost first (the channels that take them now keep them). */
   handling(): readonly HandlingStep[] {
+    this.taken = true;
     return this.steps;
+  }
+
+  /** A handling step added while consuming: the channels consuming now do not run it. */
+  private late(call: string, what: string): void {
+    if (!this.taken) return;
+    this.warn(
+      `${call}: ${what} added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()`,
+    );
   }
 
   /** Calls every `onDeadLetter` hook; one that throws is handed to `report` and the others still run. */

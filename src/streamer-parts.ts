@@ -62,7 +62,7 @@ export interface StreamerParts {
 export function streamerParts(redis: RedisSource | Transport, links: StreamerLinks): StreamerParts {
   const { options, service } = links;
   const counters = new ChannelCounters();
-  const extensions = new Extensions(options.hooks, options.middleware);
+  const extensions = new Extensions(options.hooks, options.middleware, (m) => options.logger.warn({ service }, m));
   const reports: Reports = new Reports(
     options.logger,
     extensions,

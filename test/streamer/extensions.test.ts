@@ -88,6 +88,31 @@ describe('use() with a set of hooks', () => {
       await s.cleanup(); // its reads would count in the script calls measured below
     }
   });
+
+  it('warns when a handling step comes after consuming started (the channels consuming do not run it)', async () => {
+    const logger = recordingLogger();
+    const channel = uniqueChannel('use-late');
+    const s = redis.streamer('use-late', { logger });
+    await s.subscribe(channel);
+    let handled = 0;
+    s.registerHandler(channel, () => void handled++);
+    s.use({ onPublish: () => {} }); // before: nothing to say
+    const run = s.persistConsume({ blockMs: 200 });
+    await s.sendMessage(channel, { name: 'n', body: 1 });
+    await waitFor(() => handled === 1, 'consuming');
+    s.use({ onPublish: () => {}, onDeadLetter: () => {} }); // applies at once: nothing to say
+    s.use(async (_m, next) => next());
+    s.use({ aroundHandle: (_e, next) => next(), onFailed: () => {} });
+    const late = logger.warnings
+      .map((w) => w.message ?? '')
+      .filter((m) => m.includes('after persistConsume() started'));
+    assert.deepEqual(late, [
+      'use(): middleware added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()',
+      'use(): the hooks aroundHandle, onFailed added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()',
+    ]);
+    await s.cleanup();
+    await run;
+  });
 });
 
 describe('the aroundPublish hook', () => {
