@@ -4,8 +4,9 @@
  * one of these. None of them carries a credential: errors coming from the Redis client are copied
  * into these classes without the client's command arguments (where AUTH would leave the password).
  *
- * A leaf module: it imports nothing of the library.
+ * A leaf module: it imports only reply-meaning.ts, another leaf.
  */
+import { loginHint, replyMeaning } from './reply-meaning.js';
 
 /** Codes carried by {@link RedisStreamerError}. */
 export type ErrorCode =
@@ -109,9 +110,7 @@ export class AuthError extends ConnectionError {
   readonly reason: string;
 
   constructor(endpoint: string, user: string, reason: string) {
-    const hint = reason.startsWith('NOAUTH') // no login was sent (a wrong one is WRONGPASS)
-      ? ' (no password was given: put it in the URL, redis://user:password@host, or in the `password` option)'
-      : '';
+    const hint = loginHint(reason);
     super(endpoint, `Redis at ${endpoint} refused the login of user "${user}": ${reason}${hint}`, { code: 'ERR_AUTH' });
     this.user = user;
     this.reason = reason;
@@ -131,8 +130,9 @@ export class RedisCommandError extends RedisStreamerError {
   readonly endpoint: string;
 
   constructor(endpoint: string, command: string, reply: string) {
-    super('ERR_REDIS', `Redis at ${endpoint} refused ${command.toUpperCase()}: ${reply}`);
-    this.redisCode = /^[A-Z]+/.exec(reply)?.[0] ?? 'ERR';
+    const { code, hint } = replyMeaning(reply);
+    super('ERR_REDIS', `Redis at ${endpoint} refused ${command.toUpperCase()}: ${reply}${hint}`);
+    this.redisCode = code;
     this.command = command;
     this.endpoint = endpoint;
   }

@@ -5,7 +5,7 @@
  * every adapter says the same thing. Each is a {@link ConnectionError} (`sent: false`: nothing was
  * written to Redis) whose message names what is wrong and what to do.
  */
-import { ConnectionError } from '../errors.js';
+import { ConfigError, ConnectionError } from '../errors.js';
 
 /** What one node or sentinel said in a round of attempts. */
 export type NodeFailure =
@@ -76,5 +76,28 @@ function list(failures: readonly NodeFailure[]): string {
 function describe(failure: NodeFailure): string {
   if (failure.kind === 'not-cluster') return 'not a cluster node: cluster_enabled:0';
   if (failure.kind === 'unknown-primary') return 'does not know the primary';
+  if (/unknown command .?sentinel/i.test(failure.reason)) {
+    return `${failure.reason}: not a sentinel but a Redis server; give the sentinels' addresses (port 26379 by default)`;
+  }
   return failure.reason;
+}
+
+/** Whether a reply refused the SELECT of a connection's db. */
+export function isSelectRefused(message: string): boolean {
+  return /DB index|'select'|SELECT is not allowed/i.test(message);
+}
+
+/**
+ * A db the server does not have: a cluster node has db 0 only (the fix is to leave the db out, or to
+ * connect in cluster mode); another server has the "databases" setting as its bound.
+ */
+export function noDatabase(endpoint: string, db: number, reply: string): ConfigError {
+  if (/not allowed in cluster mode/i.test(reply)) {
+    return new ConfigError(
+      `Redis at ${endpoint} is a Redis Cluster node, which has database 0 only, not ${db} (${reply}): leave the db out, and give the nodes as a cluster, RedisInstance({ cluster: [...] })`,
+    );
+  }
+  return new ConfigError(
+    `Redis at ${endpoint} has no database ${db} (${reply}); use a db index below the server's "databases" setting`,
+  );
 }

@@ -7,6 +7,7 @@
  */
 import { AuthError, ConfigError, ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
 import { ioredis } from './ioredis-library.js';
+import { noDatabase } from './diagnosis.js';
 
 /** What is known about the command that failed. */
 export interface FailureContext {
@@ -116,11 +117,7 @@ export function translateConnectionError(
     if (code === 'WRONGPASS' || code === 'NOAUTH' || command === 'auth' || command === 'hello') {
       return new AuthError(endpoint, user, err.message);
     }
-    if (command === 'select') {
-      return new ConfigError(
-        `Redis at ${endpoint} has no database ${db} (${err.message}); use a db index below the server's "databases" setting`,
-      );
-    }
+    if (command === 'select') return noDatabase(endpoint, db, err.message);
     return new RedisCommandError(endpoint, command ?? 'connect', err.message);
   }
   // ioredis asks the sentinels again and again in itself; a refused login is only in its message.

@@ -9,6 +9,7 @@
  */
 import { AuthError, ConfigError, ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
 import { nodeRedis } from './node-redis-library.js';
+import { isSelectRefused, noDatabase } from './diagnosis.js';
 
 /** Where a connection goes and as whom, for messages (never with the password). */
 export interface Where {
@@ -80,11 +81,7 @@ export function translateConnectionError(err: unknown, where: Where): RedisStrea
     if (code === 'WRONGPASS' || code === 'NOAUTH' || /'auth'|'hello'/i.test(err.message)) {
       return new AuthError(where.endpoint, where.user, err.message);
     }
-    if (/DB index|'select'/i.test(err.message)) {
-      return new ConfigError(
-        `Redis at ${where.endpoint} has no database ${where.db} (${err.message}); use a db index below the server's "databases" setting`,
-      );
-    }
+    if (isSelectRefused(err.message)) return noDatabase(where.endpoint, where.db, err.message);
     return new RedisCommandError(where.endpoint, /'client/i.test(err.message) ? 'client' : 'connect', err.message);
   }
   return new ConnectionError(where.endpoint, `cannot reach Redis at ${where.endpoint} (${describe(err)})`, {

@@ -129,6 +129,17 @@ describe('a cluster that cannot be used', { skip: needsPrivateServer }, () => {
     await everyCallFails({ cluster: [node] }, new RegExp(`${node} is not a cluster node \\(cluster_enabled:0\\)`));
   });
 
+  it('Sentinel pointed at a plain server: every call says it is not a sentinel', async () => {
+    const node = `127.0.0.1:${plain.port}`;
+    await everyCallFails(
+      { sentinels: [node], primaryName: 'mymaster' },
+      new RegExp(
+        `${node} \\(.*unknown command.*: not a sentinel but a Redis server; give the sentinels' addresses`,
+        'i',
+      ),
+    );
+  });
+
   it('an unreachable seed: every call says no seed node answered, and why', async () => {
     const port = await freePort();
     await everyCallFails(

@@ -246,5 +246,20 @@ describe('ACL users', () => {
     assert.ok(refused instanceof PublishError && !refused.inDoubt, inspect(refused));
     assert.ok(refused.cause instanceof RedisCommandError && refused.cause.redisCode === 'NOPERM');
     assert.equal(await admin.xlen(channel), 1, 'nothing appended');
+
+    // A right missing inside a script: Redis 7.0 answers ERR and names no command; the error says NOPERM.
+    const noXadd = aclRules({ role: 'publisher', channels: [channel] }).filter((r) => r !== '+xadd');
+    const scripted = track(
+      new RedisStreamer(await user('no-xadd-script', noXadd), 'noperm-keyed', { logger: silentLogger }),
+    );
+    const keyed = await scripted.sendMessage(channel, { name: 'n', body: 1 }, { idempotencyKey: 'k-1' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(keyed instanceof PublishError && !keyed.inDoubt, inspect(keyed));
+    assert.ok(keyed.cause instanceof RedisCommandError, inspect(keyed));
+    assert.equal(keyed.cause.redisCode, 'NOPERM', keyed.cause.message);
+    assert.match(keyed.cause.message, /lacks a right one of the library's scripts needs.*aclRules\(\)/);
+    assert.equal(await admin.xlen(channel), 1, 'nothing appended');
   });
 });
