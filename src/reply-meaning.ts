@@ -1,8 +1,8 @@
 /**
  * What some of Redis's error replies mean to the user, where the reply alone misleads or says
  * nothing of the fix: a right missing inside a script (Redis 7.0 answers ERR, not NOPERM, and names
- * no command), a key on another cluster node (MOVED: the connection is not in cluster mode), a login
- * refused because none was given (NOAUTH).
+ * no command), a login refused because none was given (NOAUTH). Replies the library itself reads
+ * (MOVED, ASK) keep their words as Redis wrote them.
  */
 
 /** A reply's code (its first word, or the code it stands for) and what to add to its message. */
@@ -20,12 +20,6 @@ export function replyMeaning(reply: string): ReplyMeaning {
     return {
       code: 'NOPERM',
       hint: " (NOPERM: the ACL user lacks a right one of the library's scripts needs; Redis does not say which: give the user aclRules(), see the ACL section of docs/scaling-out.md)",
-    };
-  }
-  if (code === 'MOVED' || code === 'ASK') {
-    return {
-      code,
-      hint: ' (the server is a Redis Cluster node and this connection is not in cluster mode: give the nodes as a cluster, RedisInstance({ cluster: [...] }))',
     };
   }
   return { code, hint: '' };

@@ -7,6 +7,10 @@
  */
 import { ConfigError, ConnectionError } from '../errors.js';
 
+/** Why a server may answer nothing within the connect timeout, for the message that says so. */
+export const NO_ANSWER_CAUSES =
+  'a firewall dropping packets, a TLS port reached without TLS (redis:// for rediss://) or the reverse, a stuck server';
+
 /** What one node or sentinel said in a round of attempts. */
 export type NodeFailure =
   /** It could not be reached, or failed the command (`reason`: the client's error message). */

@@ -7,7 +7,7 @@
  */
 import { AuthError, ConfigError, ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
 import { ioredis } from './ioredis-library.js';
-import { noDatabase } from './diagnosis.js';
+import { NO_ANSWER_CAUSES, noDatabase } from './diagnosis.js';
 
 /** What is known about the command that failed. */
 export interface FailureContext {
@@ -124,7 +124,9 @@ export function translateConnectionError(
   if (isSentinelLoginRefused(err)) {
     return new AuthError(endpoint, sentinelUser, describe(err));
   }
-  return new ConnectionError(endpoint, `cannot reach Redis at ${endpoint} (${describe(err)})`, {
+  const said = describe(err);
+  const hint = said.includes('ETIMEDOUT') ? `: nothing came back in time (${NO_ANSWER_CAUSES})` : '';
+  return new ConnectionError(endpoint, `cannot reach Redis at ${endpoint} (${said}${hint})`, {
     cause: sanitized(err),
   });
 }

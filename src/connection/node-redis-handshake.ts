@@ -4,7 +4,7 @@
  * password) is dropped with a warning and the connection made again without it, as ioredis does,
  * so the same settings connect on both clients.
  */
-import { isLoginNotNeededReply } from './diagnosis.js';
+import { isLoginNotNeededReply, NO_ANSWER_CAUSES } from './diagnosis.js';
 import type { NodeRedisClient, NodeRedisClientOptions } from './node-redis-library.js';
 
 /** What a handshake checks a new connection with (a connection's settings). */
@@ -18,7 +18,8 @@ export async function handshake(client: NodeRedisClient, settings: HandshakeSett
   const { connectTimeoutMs, target } = settings;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    const message = `no answer within ${connectTimeoutMs} ms (${NO_ANSWER_CAUSES})`;
+    timer = setTimeout(() => reject(new Error(message)), connectTimeoutMs);
   });
   const connecting = (async () => {
     await client.connect();

@@ -6,6 +6,7 @@
  * `status()`, so it holds for every adapter.
  */
 import { ConfigError, ConnectionError, type RedisStreamerError } from '../errors.js';
+import { NO_ANSWER_CAUSES } from './diagnosis.js';
 import type { RedisPort } from './port.js';
 
 /** The `connect()` in flight per port: concurrent callers share it (one PING queued, not one each). */
@@ -45,7 +46,7 @@ export function whenReady(port: RedisPort, timeoutMs: number): Promise<void> {
 /** The error of a connection still not ready after the connect timeout: its last error says why. */
 function notReady(port: RedisPort, timeoutMs: number): RedisStreamerError {
   const { lastError, lastErrorCode } = port.status();
-  const why = lastError === null ? 'no answer' : lastError;
+  const why = lastError === null ? `no answer (${NO_ANSWER_CAUSES})` : lastError;
   const message = `Redis at ${port.endpoint} is not ready after ${timeoutMs} ms (connectTimeoutMs): ${why}`;
   if (lastErrorCode === 'ERR_CONFIG') return new ConfigError(message);
   return new ConnectionError(port.endpoint, message);

@@ -129,6 +129,13 @@ describe('a cluster that cannot be used', { skip: needsPrivateServer }, () => {
     await everyCallFails({ cluster: [node] }, new RegExp(`${node} is not a cluster node \\(cluster_enabled:0\\)`));
   });
 
+  it('rediss:// to a plain port (no TLS handshake answer): every call fails in time, naming that cause', async () => {
+    await everyCallFails(
+      { url: `rediss://127.0.0.1:${plain.port}` },
+      /a TLS port reached without TLS .* or the reverse/,
+    );
+  });
+
   it('Sentinel pointed at a plain server: every call says it is not a sentinel', async () => {
     const node = `127.0.0.1:${plain.port}`;
     await everyCallFails(
