@@ -66,15 +66,27 @@ export class Context {
   }
 
   /**
-   * Fails (exit 1) when nothing of `channel` is on the server: no entry, no consumer group, no dead
-   * letter. A mistyped channel would otherwise read as an empty one ("no consumer groups", "replayed
-   * 0"). `info` is the channel's, when the caller has it already.
+   * Whether anything of `channel` is on the server: an entry, a consumer group or a dead letter.
+   * `info` is the channel's, when the caller has it already.
+   */
+  async channelThere(inspector: Inspector, channel: string, info?: ChannelInfo): Promise<boolean> {
+    const { length, groups, deadLetters } = info ?? (await inspector.channel(channel));
+    return length > 0 || groups.length > 0 || deadLetters > 0;
+  }
+
+  /** `there is no channel <channel> on <server>` (the server as the masked URL). */
+  async noChannel(channel: string): Promise<string> {
+    return `there is no channel ${printable(channel)} on ${String(await this.redis())}`;
+  }
+
+  /**
+   * Fails (exit 1) when nothing of `channel` is on the server ({@link channelThere}): a mistyped
+   * channel would otherwise read as an empty one ("no consumer groups", "replayed 0").
    */
   async requireChannel(inspector: Inspector, channel: string, info?: ChannelInfo): Promise<void> {
-    const { length, groups, deadLetters } = info ?? (await inspector.channel(channel));
-    if (length > 0 || groups.length > 0 || deadLetters > 0) return;
+    if (await this.channelThere(inspector, channel, info)) return;
     throw new CommandFailure(
-      `there is no channel ${printable(channel)} on ${String(await this.redis())}: no entries, consumer groups or dead letters (redis-streamer channels lists them)`,
+      `${await this.noChannel(channel)}: no entries, consumer groups or dead letters (redis-streamer channels lists them)`,
     );
   }
 

@@ -105,8 +105,10 @@ export function registerReplay(dlq: Command, io: Io, env: NodeJS.ProcessEnv): vo
       const shown = printable(channel);
       const result = await ctx.withInspector(async (inspector) => {
         const count = wanted === 'all' ? await inspector.deadLetters(channel).size() : wanted.length;
-        if (count === 0) await ctx.requireChannel(inspector, channel);
-        if (count === 0) return { replayed: 0, ids: [], missing: [] };
+        if (count === 0) {
+          await ctx.requireChannel(inspector, channel);
+          return { replayed: 0, ids: [], missing: [] };
+        }
         await confirm(io, flags.yes === true, `replay ${plural(count, 'dead letter')} of ${shown}`);
         return inspector.replayDeadLetters(channel, wanted, {
           batchSize: BATCH,
@@ -135,8 +137,10 @@ export function registerPurge(dlq: Command, io: Io, env: NodeJS.ProcessEnv): voi
       const result = await ctx.withInspector(async (inspector): Promise<DlqPurgeResult> => {
         const queue = inspector.deadLetters(channel);
         const count = wanted === 'all' ? await queue.size() : wanted.length;
-        if (count === 0) await ctx.requireChannel(inspector, channel);
-        if (count === 0) return { purged: 0, missing: [] };
+        if (count === 0) {
+          await ctx.requireChannel(inspector, channel);
+          return { purged: 0, missing: [] };
+        }
         await confirm(io, flags.yes === true, `delete ${plural(count, 'dead letter')} of ${shown} for good`);
         return wanted === 'all' ? { purged: await queue.purge('all'), missing: [] } : purgeEach(queue, wanted);
       });

@@ -80,17 +80,9 @@ async function follow(ctx: Context, inspector: Inspector, channel: string, flags
   const from = flags.fromStart === true ? 'from its first entry' : after === '0-0' ? 'from now' : `after ${after}`;
   ctx.out.note(`following ${printable(channel)} ${from} (Ctrl-C to stop)`);
   // Not an error: a tail may start before the first publish. But a typo would wait forever, unsaid.
-  const there =
-    after !== '0-0' ||
-    (await ctx.requireChannel(inspector, channel).then(
-      () => true,
-      () => false,
-    ));
-  if (!there) {
-    ctx.out.note(
-      `(there is no channel ${printable(channel)} on ${String(await ctx.redis())} yet: waiting for its first entry)`,
-    );
-  }
+  // (A connection error is left to the loop below, which reports it.)
+  const there = after !== '0-0' || (await ctx.channelThere(inspector, channel).catch(() => true));
+  if (!there) ctx.out.note(`(${await ctx.noChannel(channel)} yet: waiting for its first entry)`);
   let lastProblem = '';
   try {
     while (!both.aborted) {

@@ -71,7 +71,8 @@ export function reviewPatterns(
   const consumed = new Set(channels);
   const covered = new Set<string>();
   const names = new Set<string>();
-  const pairs = new Set<string>();
+  /** The events `{ channel, event }` patterns take, per channel. */
+  const pairs = new Map<string, Set<string>>();
   for (const { route, event } of patterns) {
     if (!event) {
       warn(
@@ -93,7 +94,7 @@ export function reviewPatterns(
     } else if (shape.event === undefined) {
       covered.add(shape.channel);
     } else {
-      pairs.add(`${shape.channel}\n${shape.event}`);
+      pairs.set(shape.channel, (pairs.get(shape.channel) ?? new Set()).add(shape.event));
       const known = contracts.get(shape.channel);
       if (known !== undefined && !known.includes(shape.event)) {
         warn(
@@ -105,7 +106,7 @@ export function reviewPatterns(
   reviewContracts(names, pairs, covered, channels, contracts, unhandled, warn);
   if (names.size > 0) return;
   for (const channel of channels) {
-    if (!covered.has(channel) && !hasPair(pairs, channel)) {
+    if (!covered.has(channel) && !pairs.has(channel)) {
       warn(`channel "${channel}" is consumed but no @EventPattern takes its events: they are ${unhandled}`);
     }
   }
@@ -114,7 +115,7 @@ export function reviewPatterns(
 /** The contracts' side of {@link reviewPatterns}: names no contract has, events no pattern takes. */
 function reviewContracts(
   names: ReadonlySet<string>,
-  pairs: ReadonlySet<string>,
+  pairs: ReadonlyMap<string, ReadonlySet<string>>,
   covered: ReadonlySet<string>,
   channels: readonly string[],
   contracts: ReadonlyMap<string, readonly string[]>,
@@ -132,17 +133,13 @@ function reviewContracts(
   for (const channel of channels) {
     const known = contracts.get(channel);
     if (known === undefined || covered.has(channel)) continue;
-    const missing = known.filter((e) => !names.has(e) && !pairs.has(`${channel}\n${e}`));
-    if (missing.length === 0 || (names.size === 0 && !hasPair(pairs, channel))) continue; // else the channel warning says it
+    const taken = pairs.get(channel);
+    const missing = known.filter((e) => !names.has(e) && taken?.has(e) !== true);
+    if (missing.length === 0 || (names.size === 0 && taken === undefined)) continue; // else the channel warning says it
     warn(
       `events ${missing.map((e) => `"${e}"`).join(', ')} of channel "${channel}" (in its contract) have no @EventPattern: they are ${unhandled}`,
     );
   }
-}
-
-function hasPair(pairs: ReadonlySet<string>, channel: string): boolean {
-  for (const pair of pairs) if (pair.startsWith(`${channel}\n`)) return true;
-  return false;
 }
 
 /** What a route names: an event name on any channel, a channel, or nothing the transport knows. */
