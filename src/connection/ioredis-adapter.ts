@@ -45,6 +45,8 @@ export class IoredisPort implements RedisPort {
   readonly label: string;
   readonly endpoint: string;
   private readonly user: string;
+  /** Whether the client is a cluster client. */
+  private readonly cluster: boolean;
   private readonly link: Link;
   private readonly tracker: ConnectionTracker;
   private readonly lifecycle: ClientLifecycle;
@@ -58,7 +60,7 @@ export class IoredisPort implements RedisPort {
   /** A connection to one server (or Sentinel's primary), with options already the library's. */
   static server(options: ServerOptions, label: string): IoredisPort {
     const client = new (ioredis().Redis)(options);
-    const port = new IoredisPort(serverLink(client), label, endpointOf(options));
+    const port = new IoredisPort(serverLink(client), label, endpointOf(options), false);
     const warn = (message: string): void => port.tracker.warning(message);
     quiet(client, warn);
     watchSentinels(client, port.lifecycle.round, warn);
@@ -73,13 +75,14 @@ export class IoredisPort implements RedisPort {
   ): IoredisPort {
     const where = clusterEndpointOf(nodes, options.redisOptions.username);
     const client = new (ioredis().Cluster)([...nodes], options);
-    const port = new IoredisPort(clusterLink(client), label, where);
+    const port = new IoredisPort(clusterLink(client), label, where, true);
     port.lifecycle.onClose(watchCluster(client, port.lifecycle.round, (message) => port.tracker.warning(message)));
     return port;
   }
 
-  private constructor(link: Link, label: string, where: Endpoint) {
+  private constructor(link: Link, label: string, where: Endpoint, cluster: boolean) {
     this.link = link;
+    this.cluster = cluster;
     this.label = label;
     this.endpoint = where.endpoint;
     this.user = where.user;
@@ -155,6 +158,7 @@ export class IoredisPort implements RedisPort {
       command,
       sent,
       connectionFailure: this.tracker.fatal ?? this.tracker.down,
+      cluster: this.cluster,
     });
   }
 

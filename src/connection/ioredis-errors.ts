@@ -8,6 +8,7 @@
 import { AuthError, ConfigError, ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
 import { ioredis } from './ioredis-library.js';
 import { NO_ANSWER_CAUSES, noDatabase } from './diagnosis.js';
+import { singleServerHint } from '../reply-meaning.js';
 
 /** What is known about the command that failed. */
 export interface FailureContext {
@@ -21,6 +22,8 @@ export interface FailureContext {
   readonly sent: boolean;
   /** Why the connection is down, when it is (so a queued command's error can say why). */
   readonly connectionFailure?: RedisStreamerError | undefined;
+  /** Whether the client is a cluster client (which follows MOVED and ASK itself). */
+  readonly cluster: boolean;
 }
 
 /** Whether Redis itself answered with this error (as opposed to a connection failure). */
@@ -39,7 +42,8 @@ export function translateCommandError(err: unknown, ctx: FailureContext): RedisS
   if (isReply(err)) {
     const code = replyCode(err);
     if (code === 'WRONGPASS' || code === 'NOAUTH') return new AuthError(ctx.endpoint, ctx.user, err.message);
-    return new RedisCommandError(ctx.endpoint, ctx.command, err.message);
+    const hint = ctx.cluster ? '' : singleServerHint(err.message);
+    return new RedisCommandError(ctx.endpoint, ctx.command, err.message + hint);
   }
   const failure = ctx.connectionFailure;
   if (!ctx.sent && failure !== undefined) return copyOf(failure);

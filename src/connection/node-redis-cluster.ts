@@ -87,7 +87,7 @@ class ClusterRouter {
       connection = new NodeRedisConnection(
         {
           label: settings.label,
-          where: { ...settings.where, endpoint: id },
+          where: { ...settings.where, endpoint: id, clusterNode: true },
           target: { resolve: () => Promise.resolve(settings.nodeOptions(address)) },
           connectTimeoutMs: settings.connectTimeoutMs,
           replyTimeoutMs: settings.replyTimeoutMs,

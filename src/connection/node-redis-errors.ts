@@ -10,6 +10,7 @@
 import { AuthError, ConfigError, ConnectionError, RedisCommandError, RedisStreamerError } from '../errors.js';
 import { nodeRedis } from './node-redis-library.js';
 import { isSelectRefused, noDatabase } from './diagnosis.js';
+import { singleServerHint } from '../reply-meaning.js';
 
 /** Where a connection goes and as whom, for messages (never with the password). */
 export interface Where {
@@ -19,6 +20,8 @@ export interface Where {
   readonly user: string;
   /** The database index. */
   readonly db: number;
+  /** Whether the connection is one node of a cluster connection (which reads MOVED and ASK itself). */
+  readonly clusterNode?: boolean;
 }
 
 /** Whether Redis itself answered with this error (as opposed to a connection failure). */
@@ -45,7 +48,8 @@ export function replyCode(err: Error): string {
 export function translateReply(err: Error, where: Where, command: string): RedisStreamerError {
   const code = replyCode(err);
   if (code === 'WRONGPASS' || code === 'NOAUTH') return new AuthError(where.endpoint, where.user, err.message);
-  return new RedisCommandError(where.endpoint, command, err.message);
+  const hint = where.clusterNode === true ? '' : singleServerHint(err.message);
+  return new RedisCommandError(where.endpoint, command, err.message + hint);
 }
 
 /** What is known about a command that failed because of its connection. */

@@ -13,6 +13,7 @@ import {
   ConfigError,
   Inspector,
   PublishError,
+  RedisCommandError,
   RedisInstance,
   RedisStreamer,
   silentLogger,
@@ -355,6 +356,27 @@ describe('Redis Cluster', () => {
     const cause = refused instanceof PublishError ? refused.cause : refused;
     assert.ok(cause instanceof ConfigError, String(refused));
     assert.match(cause.message, /is a Redis Cluster node, which has database 0 only, not 3 .*leave the db out/);
+  });
+
+  it('one node given as a single server: a key on another node is refused with MOVED and a hint to use cluster mode', async () => {
+    const node = cluster.nodes.find((n) => n.role === 'primary' && n.running)!;
+    const direct = new Redis({ port: node.port, lazyConnect: true });
+    let elsewhere = '';
+    for (let i = 0; elsewhere === '' && i < 1000; i++) {
+      const reply = await direct.call('XLEN', `moved-${i}`).catch((e: unknown) => e);
+      if (reply instanceof Error && reply.message.startsWith('MOVED')) elsewhere = `moved-${i}`;
+    }
+    direct.disconnect();
+    assert.notEqual(elsewhere, '', 'no key of another node found');
+    const single = new RedisStreamer(`redis://127.0.0.1:${node.port}`, 'single-url', { logger: silentLogger });
+    streamers.push(single);
+    const moved = await single.sendMessage(elsewhere, { name: 'n', body: 1 }).catch((e: unknown) => e);
+    assert.ok(moved instanceof PublishError && moved.cause instanceof RedisCommandError, String(moved));
+    assert.equal(moved.cause.redisCode, 'MOVED');
+    assert.match(
+      moved.cause.message,
+      /MOVED \d+ \S+:\d+ \(the server is a Redis Cluster node and this connection is not in cluster mode/,
+    );
   });
 
   it('the documented ACL rules let a consumer, a publisher (with WAIT) and a monitor do their jobs on a cluster', async () => {
