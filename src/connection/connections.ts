@@ -160,8 +160,12 @@ export class Connections {
     port.on('ready', () => this.reporter.ready?.({ connection: label, endpoint: port.endpoint }));
     port.on('ready', () => this.limiter.reset(`${label}\n`));
     port.on('error', (err) => logger.debug({ connection: label, endpoint: port.endpoint, err }, err.message));
-    // What the client library would have printed on the console goes to the library's logger.
-    port.on('warning', (message) => logger.warn({ connection: label, endpoint: port.endpoint }, message));
+    // What the client library would have printed on the console goes to the library's logger, each
+    // text at most every 30 s: every connection of a streamer (and every reconnect) says the same.
+    port.on('warning', (message) => {
+      const held = this.limiter.take(`warning\n${message}`);
+      if (held !== undefined) logger.warn({ connection: label, endpoint: port.endpoint, held }, message);
+    });
     return port;
   }
 }

@@ -55,14 +55,14 @@ export class RoundFailures {
   }
 }
 
-/** Routes the console warnings of one ioredis connection to `warn`. */
-export function quiet(client: Redis, warn: Warn): void {
+/** Routes the console warnings of one ioredis connection to `warn`; `who` names its server in them. */
+export function quiet(client: Redis, warn: Warn, who = 'Redis'): void {
   const auth = client.auth.bind(client) as (...args: unknown[]) => Promise<unknown>;
   const wrappedAuth = (...args: unknown[]): Promise<unknown> =>
     auth(...args).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       if (!isLoginNotNeededReply(message)) throw err;
-      warn(`Redis did not take the login (${message}): connected without it`);
+      warn(`${who} did not take the login (${message}): connected without it`);
       return 'OK';
     });
   client.auth = wrappedAuth as unknown as Redis['auth'];
@@ -183,7 +183,7 @@ export function watchSentinels(client: Redis, round: RoundFailures, warn: Warn):
   connector.connectToSentinel = (endpoint, ...rest) => {
     const sentinel = connect.call(connector, endpoint, ...rest);
     const node = `${endpoint.host ?? '127.0.0.1'}:${endpoint.port ?? 26379}`;
-    quiet(sentinel, warn);
+    quiet(sentinel, warn, `sentinel ${node}`);
     skipEnded(sentinel);
     sentinel.on('error', (err: Error) => round.socketError(node, err.message));
     return sentinel;

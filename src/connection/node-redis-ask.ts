@@ -15,7 +15,7 @@ export class NoAnswerError extends Error {
 /**
  * Sends `command` on a new connection; rejects after `timeoutMs` ({@link NoAnswerError}) or on `stop`.
  * A login the server does not need is dropped, and the question asked again without it (as the
- * connections themselves do: node-redis-handshake.ts); `warn` hears of it.
+ * connections themselves do: node-redis-handshake.ts); `warn` hears of it, naming the server `who`.
  */
 export async function askOnce(
   options: NodeRedisClientOptions,
@@ -23,11 +23,12 @@ export async function askOnce(
   timeoutMs: number,
   stop: AbortSignal,
   warn: (message: string) => void = () => {},
+  who = 'Redis',
 ): Promise<unknown> {
   try {
     return await ask(options, command, timeoutMs, stop);
   } catch (err) {
-    const plain = withoutUnneededLogin(options, err);
+    const plain = withoutUnneededLogin(options, err, who);
     if (plain === undefined || stop.aborted) throw err;
     const reply = await ask(plain.options, command, timeoutMs, stop);
     warn(plain.warning);

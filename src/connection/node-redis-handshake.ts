@@ -38,11 +38,12 @@ export async function handshake(client: NodeRedisClient, settings: HandshakeSett
  * handshake's failure) says so, with the warning to report once connected; `undefined` for any
  * other failure, or options that had no login. A server that needs no password loses both user and
  * password; a Redis before 6 (no ACL users) that refused a user name loses the user name only, so a
- * password it needs (`requirepass`) is still sent.
+ * password it needs (`requirepass`) is still sent. `who` names the server in the warning.
  */
 export function withoutUnneededLogin(
   options: NodeRedisClientOptions,
   err: unknown,
+  who = 'Redis',
 ): { readonly options: NodeRedisClientOptions; readonly warning: string } | undefined {
   if (options.password === undefined || !(err instanceof Error) || !isLoginNotNeededReply(err.message))
     return undefined;
@@ -59,10 +60,10 @@ export function withoutUnneededLogin(
     if (username === undefined) return undefined;
     return {
       options: { ...rest, ...(password === undefined ? {} : { password }) },
-      warning: `Redis refused the user name (${err.message}): logged in with the password only`,
+      warning: `${who} refused the user name (${err.message}): logged in with the password only`,
     };
   }
-  return { options: rest, warning: `Redis did not take the login (${err.message}): connected without it` };
+  return { options: rest, warning: `${who} did not take the login (${err.message}): connected without it` };
 }
 
 /** Redis before 6 answers AUTH with a user name so: it knows passwords only. */

@@ -80,6 +80,7 @@ async function askSentinel(
     SENTINEL_TIMEOUT_MS,
     stop,
     warn,
+    `sentinel ${addressText(sentinel)}`,
   );
   if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
     throw new UnknownPrimary(`sentinel ${addressText(sentinel)} does not know a primary named "${spec.primaryName}"`);

@@ -1,28 +1,43 @@
 /**
  * The check that a login the server does not need is dropped with a warning, the same on every
  * topology and client (node-redis-handshake.ts, node-redis-ask.ts; ioredis-hooks.ts): a streamer
- * given such a login subscribes and publishes, a warning says the login was not taken, and no
- * warning holds a password.
+ * given such a login subscribes, publishes and consumes, a warning says the login was not taken
+ * (once, though every connection and every sentinel asked meets it), and no warning holds a password.
  */
 import assert from 'node:assert/strict';
 import { RedisStreamer, silentLogger, type RedisInstance } from '../../src/index.js';
+import { waitFor } from './harness.js';
 
-/** Subscribes and publishes through `redis`, whose login the server does not need; `passwords` must appear nowhere. */
+/**
+ * Subscribes, publishes and consumes through `redis`, whose login the server does not need;
+ * `passwords` must appear nowhere; each of `expected` must match a warning.
+ */
 export async function connectsWithoutUnneededLogin(
   redis: RedisInstance,
   channel: string,
   passwords: readonly string[],
+  expected: readonly RegExp[] = [/^Redis did not take the login .*without any password configured/],
 ): Promise<void> {
   const warnings: string[] = [];
   const logger = { ...silentLogger, warn: (_f: object, message?: string) => void warnings.push(message ?? '') };
   const streamer = new RedisStreamer(redis, 'login', { logger });
   try {
     await streamer.subscribe(channel);
+    let handled = 0;
+    streamer.registerHandler(channel, () => void handled++);
+    const run = streamer.persistConsume({ blockMs: 100 });
     assert.match(await streamer.sendMessage(channel, { name: 'n', body: {} }), /^\d+-\d+$/);
-    assert.ok(
-      warnings.some((w) => /did not take the login .*without any password configured/.test(w)),
-      `warnings: ${warnings.join(' | ')}`,
-    );
+    await waitFor(() => handled === 1, 'the message consumed on a connection of its own');
+    await streamer.cleanup();
+    await run;
+    for (const pattern of expected) {
+      assert.ok(
+        warnings.some((w) => pattern.test(w)),
+        `a warning matches ${String(pattern)}: ${warnings.join(' | ')}`,
+      );
+    }
+    const logins = warnings.filter((w) => w.includes('did not take the login'));
+    assert.equal(new Set(logins).size, logins.length, `each said once: ${logins.join(' | ')}`);
     for (const password of passwords) {
       assert.ok(
         warnings.every((w) => !w.includes(password)),
