@@ -5,6 +5,7 @@
  */
 import { ConfigError, ConnectionError, type RedisStreamerError } from '../errors.js';
 import type { ConnectionState, ConnectionStatus, PortEvents } from './port.js';
+import { resetBeforeFirstAnswer } from './diagnosis.js';
 
 /** Follows one connection. */
 export class ConnectionTracker {
@@ -17,6 +18,8 @@ export class ConnectionTracker {
   fatal: ConfigError | undefined;
   private lastError: RedisStreamerError | undefined;
   private lastErrorAt: number | null = null;
+  /** Whether the connection has been ready once (an error before that may be a misconfiguration). */
+  private everReady = false;
   private readonly listeners: { [E in keyof PortEvents]: Array<PortEvents[E]> } = {
     error: [],
     reconnecting: [],
@@ -47,6 +50,7 @@ export class ConnectionTracker {
 
   ready(): void {
     this.state = 'ready';
+    this.everReady = true;
     this.attempts = 0;
     this.down = undefined;
     for (const fn of this.listeners.ready) fn();
@@ -70,7 +74,8 @@ export class ConnectionTracker {
    * A connection-level error. Returns true when it closes the connection for good (a database
    * index the server does not have: going on would use database 0).
    */
-  error(error: RedisStreamerError): boolean {
+  error(met: RedisStreamerError): boolean {
+    const error = this.everReady ? met : resetBeforeFirstAnswer(met);
     this.record(error);
     this.down = error;
     const fatal = error instanceof ConfigError && this.fatal === undefined;

@@ -5,11 +5,28 @@
  * every adapter says the same thing. Each is a {@link ConnectionError} (`sent: false`: nothing was
  * written to Redis) whose message names what is wrong and what to do.
  */
-import { ConfigError, ConnectionError } from '../errors.js';
+import { AuthError, ConfigError, ConnectionError, type RedisStreamerError } from '../errors.js';
 
 /** Why a server may answer nothing within the connect timeout, for the message that says so. */
 export const NO_ANSWER_CAUSES =
   'a firewall dropping packets, a TLS port reached without TLS (redis:// for rediss://) or the reverse, a stuck server';
+
+const RESET_HINT =
+  ': the server closed the connection before its first answer (a TLS port reached without TLS: use rediss://)';
+
+/**
+ * A connection reset before the server's first answer: the error, saying what that usually means (a
+ * TLS port answers a plain connection so). Any other error as it is. Only for a connection never
+ * ready yet: a reset later is a server gone or restarted.
+ */
+export function resetBeforeFirstAnswer(error: RedisStreamerError): RedisStreamerError {
+  if (!(error instanceof ConnectionError) || error instanceof AuthError) return error;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  if (code !== 'ECONNRESET' && !error.message.includes('Socket closed unexpectedly')) return error;
+  if (error.message.endsWith(RESET_HINT)) return error;
+  const message = `${error.message}${RESET_HINT}`;
+  return new ConnectionError(error.endpoint, message, { cause: error.cause, sent: error.sent });
+}
 
 /** What one node or sentinel said in a round of attempts. */
 export type NodeFailure =

@@ -18,6 +18,7 @@
 import { setMaxListeners } from 'node:events';
 import { ConnectionError, type RedisStreamerError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
+import { resetBeforeFirstAnswer } from './diagnosis.js';
 import { handshake, withoutUnneededLogin } from './node-redis-handshake.js';
 import { socketsReleased, within } from './node-redis-sockets.js';
 import {
@@ -105,6 +106,8 @@ export class NodeRedisConnection {
   private readonly stopping = new AbortController();
   private retryTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
+  /** Whether it has been ready once (a reset before that may be a misconfiguration). */
+  private everReady = false;
   private waiters: Waiter[] = [];
   private closed = false;
   /** Why the connection is down (cleared when it is ready again). */
@@ -219,6 +222,7 @@ export class NodeRedisConnection {
       return;
     }
     live.ready = true;
+    this.everReady = true;
     this.attempt = 0;
     this.down = undefined;
     this.listener.ready();
@@ -293,7 +297,8 @@ export class NodeRedisConnection {
       live.client.destroy();
     }
     if (this.closed) return;
-    const translated = translateConnectionError(err, this.settings.where);
+    const error = translateConnectionError(err, this.settings.where);
+    const translated = this.everReady ? error : resetBeforeFirstAnswer(error);
     this.down = translated;
     const fatal = this.listener.error(translated);
     const waiters = this.waiters;

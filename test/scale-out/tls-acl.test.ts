@@ -79,6 +79,26 @@ describe('TLS', () => {
     assert.ok(err.message.includes(`localhost:${server.port}`));
   });
 
+  it('redis:// to a TLS port: calls fail at once, saying the server closed before answering and to use rediss://', async () => {
+    const redis = new RedisInstance({ url: `redis://localhost:${server.port}`, connectTimeoutMs: 5000 });
+    const s = track(new RedisStreamer(redis, 'no-tls', { logger: silentLogger }));
+    s.on('error', () => {});
+    const started = performance.now();
+    const published = await s.sendMessage(uniqueChannel('plain'), { name: 'n', body: 1 }).catch((e: unknown) => e);
+    const subscribed = await s.subscribe(uniqueChannel('plain')).catch((e: unknown) => e);
+    assert.ok(performance.now() - started < 4000, 'not held until the connect timeout');
+    assert.ok(published instanceof PublishError && published.cause instanceof ConnectionError, inspect(published));
+    for (const err of [published.cause, subscribed]) {
+      assert.ok(err instanceof ConnectionError, inspect(err));
+      assert.match(
+        err.message,
+        /closed the connection before its first answer \(a TLS port reached without TLS: use rediss:\/\/\)/,
+      );
+    }
+    const [stats] = (await s.getStats()).connections;
+    assert.match(stats?.lastError ?? '', /use rediss:\/\//);
+  });
+
   it('presents a client certificate when the server requires one', async () => {
     const { caPem, clientCertPem, clientKeyPem } = mutual.certs;
     await roundTrip(
