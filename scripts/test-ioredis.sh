@@ -24,6 +24,8 @@
 # them. Other arguments are passed on to node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/test-common.sh
+. scripts/test-common.sh
 all=false
 list=false
 args=()
@@ -34,10 +36,7 @@ for arg in "$@"; do
     *) args+=("$arg") ;;
   esac
 done
-if [ "$list" = false ] && [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
-  echo "redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL to a running Redis" >&2
-  exit 1
-fi
+if [ "$list" = false ]; then require_redis; fi
 shopt -s globstar nullglob
 if [ "$all" = true ]; then
   candidates=(test/**/*.test.ts)
@@ -75,4 +74,4 @@ if [ "$list" = true ]; then
   exit 0
 fi
 export RS_CLIENT=ioredis
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "${args[@]}" "${files[@]}"
+run_tests "${args[@]}" "${files[@]}"

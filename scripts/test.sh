@@ -9,6 +9,8 @@
 # arguments are passed on to node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/test-common.sh
+. scripts/test-common.sh
 unit=false
 list=false
 args=()
@@ -19,10 +21,7 @@ for arg in "$@"; do
     *) args+=("$arg") ;;
   esac
 done
-if [ "$unit" = false ] && [ "$list" = false ] && [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
-  echo "redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL to a running Redis" >&2
-  exit 1
-fi
+if [ "$unit" = false ] && [ "$list" = false ]; then require_redis; fi
 shopt -s globstar nullglob
 files=(test/**/*.test.ts)
 if [ "$unit" = true ] && [ ${#files[@]} -gt 0 ]; then
@@ -42,4 +41,4 @@ if [ "$list" = true ]; then
   printf '%s\n' "${files[@]}"
   exit 0
 fi
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "${args[@]}" "${files[@]}"
+run_tests "${args[@]}" "${files[@]}"
