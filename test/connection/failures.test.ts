@@ -16,21 +16,20 @@ import {
   RedisCommandError,
   RedisStreamer,
   silentLogger,
-  type Logger,
 } from '../../src/index.js';
 import { uniqueChannel, waitFor } from '../support/harness.js';
+import { recordingLogger, type RecordingLogger } from '../support/recording-logger.js';
 import { freePort, startRedis, type RedisServer } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const PASSWORD = 'pa55-w0rd-that-must-never-leak';
 
-/** A logger that keeps every line with its fields, serialised the way pino serialises errors. */
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const keep = (level: string) => (fields: object, message?: string) => {
-    lines.push(`${level} ${message ?? ''} ${inspect(fields, { depth: 10, showHidden: true })} ${serialise(fields)}`);
-  };
-  return { lines, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
+/** Every line of `logger` with its fields, serialised the way pino serialises errors. */
+function written(logger: RecordingLogger): string[] {
+  return logger.lines.map(
+    ({ level, message, fields }) =>
+      `${level} ${message} ${inspect(fields, { depth: 10, showHidden: true })} ${serialise(fields)}`,
+  );
 }
 
 /** Everything a serialiser that walks own properties (pino's err serializer does) would write. */
@@ -114,7 +113,7 @@ describe('a refused login', () => {
     assert.ok(command?.state === 'reconnecting' || command?.state === 'connecting');
     await s.cleanup();
     const everything = [
-      ...logger.lines,
+      ...written(logger),
       ...seen.map((x) => `${inspect(x, { depth: 10, showHidden: true })} ${serialise(x)}`),
       ...errors.map((x) => `${inspect(x, { depth: 10, showHidden: true })} ${serialise(x)}`),
       JSON.stringify(stats),
@@ -155,7 +154,7 @@ describe('a refused login', () => {
     const report = reconnects.find((r) => r.error instanceof AuthError);
     assert.equal(report?.endpoint, `127.0.0.1:${server.port}`);
     await waitFor(() => reconnects.filter((r) => r.error instanceof AuthError).length >= 3, 'more refused attempts');
-    const warnings = logger.lines.filter((l) => l.startsWith('warn') && l.includes('reconnecting'));
+    const warnings = written(logger).filter((l) => l.startsWith('warn') && l.includes('reconnecting'));
     const refused = warnings.filter((l) => l.includes('WRONGPASS'));
     assert.equal(refused.length, 1, `the refused login is logged once, not per attempt (${warnings.length} lines)`);
     assert.ok(reconnects.length > warnings.length, 'every attempt is an event, not every attempt a log line');
@@ -169,8 +168,8 @@ describe('a refused login', () => {
     });
     assert.match(id, /^\d+-\d+$/);
     await s.cleanup();
-    assert.ok(!logger.lines.join('\n').includes(PASSWORD));
-    assert.ok(!logger.lines.join('\n').includes('rotated-secret'));
+    assert.ok(!written(logger).join('\n').includes(PASSWORD));
+    assert.ok(!written(logger).join('\n').includes('rotated-secret'));
   });
 });
 

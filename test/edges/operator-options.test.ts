@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClosedError, ConfigError, Inspector, aclRules, renderPrometheus, silentLogger } from '../../src/index.js';
+import { ClosedError, ConfigError, Inspector, aclRules, renderPrometheus } from '../../src/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 /** Asserts a ConfigError (ERR_CONFIG) whose message holds each part. */
 function configError(...parts: string[]): (err: unknown) => boolean {
@@ -48,13 +49,12 @@ describe('new Inspector(redis, options)', () => {
   });
 
   it('takes the options it knows', async () => {
-    const warnings: string[] = [];
-    const logger = { ...silentLogger, warn: (_o: object, message?: string) => void warnings.push(message ?? '') };
+    const logger = recordingLogger();
     let inspector: Inspector | undefined;
     assert.doesNotThrow(() => (inspector = new Inspector(NOWHERE, { staleGroupMs: 1000, logger })));
     assert.ok(inspector instanceof Inspector);
     await inspector.close();
-    assert.deepEqual(warnings, [], 'nothing to warn about');
+    assert.deepEqual(logger.messages('warn'), [], 'nothing to warn about');
   });
 });
 

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, InvalidMessageError, type Logger } from '../../src/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { ConfigError, InvalidMessageError } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const redis = useRedis();
 
@@ -18,12 +18,6 @@ function refused(type: typeof ConfigError | typeof InvalidMessageError, ...parts
     for (const part of parts) assert.ok(err.message.includes(part), `"${err.message}" lacks ${part}`);
     return true;
   };
-}
-
-/** A logger that keeps the warnings. */
-function warnings(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  return { ...silentLogger, lines, warn: (_fields, message) => void lines.push(message ?? '') };
 }
 
 describe('options that would be ignored are refused', () => {
@@ -134,7 +128,7 @@ describe('a handler of a channel that is not subscribed is warned about', () => 
   it('once, when consuming starts', async () => {
     const subscribed = uniqueChannel('subscribed');
     const forgotten = uniqueChannel('forgotten');
-    const logger = warnings();
+    const logger = recordingLogger();
     const s = redis.streamer('unsubscribed-start', { logger });
     await s.subscribe(subscribed);
     s.registerHandler(subscribed, () => {});
@@ -145,7 +139,7 @@ describe('a handler of a channel that is not subscribed is warned about', () => 
       await s.stopConsuming();
       await run;
     }
-    const said = logger.lines.filter((l) => l.includes(NOT_SUBSCRIBED));
+    const said = logger.messages('warn').filter((l) => l.includes(NOT_SUBSCRIBED));
     assert.deepEqual(said, [
       `channel "${forgotten}" has a handler but is not subscribed: its handlers never run until subscribe("${forgotten}") is called`,
     ]);
@@ -155,7 +149,7 @@ describe('a handler of a channel that is not subscribed is warned about', () => 
     const subscribed = uniqueChannel('subscribed');
     const forgotten = uniqueChannel('forgotten');
     const later = uniqueChannel('later');
-    const logger = warnings();
+    const logger = recordingLogger();
     const s = redis.streamer('unsubscribed-live', { logger });
     await s.subscribe(subscribed);
     s.registerHandler(subscribed, () => {});
@@ -164,10 +158,13 @@ describe('a handler of a channel that is not subscribed is warned about', () => 
     // Registered just before its subscribe() (the usual order): no warning.
     s.registerHandler(later, () => {});
     await s.subscribe(later);
-    await waitFor(() => logger.lines.some((l) => l.includes(forgotten)), 'the warning about the forgotten channel');
+    await waitFor(
+      () => logger.messages('warn').some((l) => l.includes(forgotten)),
+      'the warning about the forgotten channel',
+    );
     await s.stopConsuming();
     await run;
-    const said = logger.lines.filter((l) => l.includes(NOT_SUBSCRIBED));
+    const said = logger.messages('warn').filter((l) => l.includes(NOT_SUBSCRIBED));
     assert.equal(said.length, 1, said.join(' | '));
     assert.ok(said[0]?.includes(`"${forgotten}"`), said[0]);
   });

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HookError, RedisStreamerError, type ErrorContext, type Logger } from '../../src/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { HookError, RedisStreamerError, type ErrorContext } from '../../src/index.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const redis = useRedis();
 
@@ -137,8 +137,8 @@ describe('other user code that throws is reported as a HookError, and delivery g
 
   it('a throwing event listener: a HookError in the log, the other listeners still called', async () => {
     const channel = uniqueChannel('listener');
-    const logged: unknown[] = [];
-    const logger: Logger = { ...silentLogger, error: (fields) => void logged.push((fields as { err?: unknown }).err) };
+    const logger = recordingLogger();
+    const logged = (): unknown[] => logger.fieldsAt('error').map((fields) => (fields as { err?: unknown }).err);
     const s = redis.streamer('listener', { logger });
     const broken = new Error('listener bug');
     const seen: string[] = [];
@@ -152,10 +152,10 @@ describe('other user code that throws is reported as a HookError, and delivery g
     });
     const run = s.persistConsume({ blockMs: 200 });
     await s.sendMessage(channel, { name: 'n', body: 1 });
-    await waitFor(() => seen.length === 1 && logged.length === 1, 'both listeners called, the throw logged');
+    await waitFor(() => seen.length === 1 && logged().length === 1, 'both listeners called, the throw logged');
     await s.stopConsuming();
     await run;
-    assertHookError(logged[0], 'listener:deadLetter', broken);
+    assertHookError(logged()[0], 'listener:deadLetter', broken);
     assert.deepEqual(seen, ['handler-failed']);
   });
 });

@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { aclRules, RedisInstance, RedisStreamer, silentLogger, type Logger } from '../../src/index.js';
+import { aclRules, RedisInstance, RedisStreamer, silentLogger } from '../../src/index.js';
 import { groupsKey, guardKey, retryKey } from '../../src/naming.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { waitForServerTime } from '../support/states.js';
 
 const redis = useRedis();
@@ -36,17 +37,6 @@ async function aclStreamer(channel: string, service: string, options: object): P
   });
   own.push(s);
   return s;
-}
-
-/** A logger that keeps warnings. */
-function recordingLogger(warnings: Array<{ fields: object; message: string }>): Logger {
-  const none = (): void => {};
-  return {
-    debug: none,
-    info: none,
-    error: none,
-    warn: (fields, message) => void warnings.push({ fields, message: message ?? '' }),
-  };
 }
 
 /** A consuming service whose handler fails on `fails` messages (their retry is a minute away). */
@@ -125,8 +115,8 @@ describe('failure records of a destroyed group', () => {
     await redis.client.xgroup('DESTROY', channel, group);
 
     // Another service on the channel, as a least-privilege ACL user, runs maintenance.
-    const warnings: Array<{ fields: object; message: string }> = [];
-    const other = await aclStreamer(channel, 'other-svc', { logger: recordingLogger(warnings), dedupWindowMs: 1000 });
+    const logger = recordingLogger();
+    const other = await aclStreamer(channel, 'other-svc', { logger, dedupWindowMs: 1000 });
     const errors: unknown[] = [];
     await other.subscribe(channel);
     other.on('error', (e) => errors.push(e));
@@ -134,7 +124,7 @@ describe('failure records of a destroyed group', () => {
     assert.equal(result?.retryRecordsRemoved, 2);
     assert.equal((await other.getStats()).perChannel[channel]?.retryRecordsRemoved, 2);
     assert.equal(await redis.client.exists(retryKey(channel, group)), 0);
-    const logged = warnings.find((w) => /failure records removed/.test(w.message));
+    const logged = logger.at('warn').find((w) => /failure records removed/.test(w.message));
     assert.deepEqual(logged?.fields, { channel, group, count: 2 });
     assert.deepEqual(errors, []);
     // The mark is newer than the window (1 s): kept, and the group still listed so it comes back for it.

@@ -37,6 +37,7 @@ import {
 import { CLIENT_NAMES } from '../../src/connection/client-choice.js';
 import { delay, uniqueChannel, waitFor } from '../support/harness.js';
 import { startSentinel, type SentinelSetup } from '../support/redis-sentinel.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { connectsWithoutUnneededLogin } from '../support/unneeded-login.js';
 import { waitUntilWaiting } from '../support/states.js';
 
@@ -595,8 +596,7 @@ function registerTests(): void {
 
     it('warns once at start when the primary accepts writes without a replica (min-replicas-to-write 0), not when it is fenced', async () => {
       const warnings = async (): Promise<string[]> => {
-        const seen: string[] = [];
-        const logger = { ...silentLogger, warn: (_o: object, message?: string) => void seen.push(message ?? '') };
+        const logger = recordingLogger();
         const s = streamer('fence-check', { logger });
         const channel = uniqueChannel('fence');
         await s.subscribe(channel);
@@ -609,7 +609,7 @@ function registerTests(): void {
           admin.disconnect();
         }
         await s.cleanup();
-        return seen.filter((m) => m.includes('min-replicas-to-write'));
+        return logger.messages('warn').filter((m) => m.includes('min-replicas-to-write'));
       };
       assert.equal((await warnings()).length, 1, 'warned with the default configuration');
       await setup.configSet('min-replicas-to-write', 1);

@@ -15,9 +15,9 @@ import {
   RedisInstance,
   RedisStreamer,
   silentLogger,
-  type Logger,
 } from '../../src/index.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { freePort } from '../support/redis-server.js';
 
 const redis = useRedis();
@@ -208,15 +208,14 @@ describe('persistConsume', () => {
   });
 
   it('warns when it consumes nothing: no subscription, or a channel without a handler', async () => {
-    const warnings: string[] = [];
-    const logger: Logger = { ...silentLogger, warn: (_f, m) => void warnings.push(m ?? '') };
+    const logger = recordingLogger();
     const idle = redis.streamer('nothing-subscribed', { logger });
     const run = idle.persistConsume({ blockMs: 1000 });
     await idle.stopConsuming();
     await run;
     assert.ok(
-      warnings.some((w) => w.includes('no subscription')),
-      warnings.join(' | '),
+      logger.messages('warn').some((w) => w.includes('no subscription')),
+      logger.messages('warn').join(' | '),
     );
     const channel = uniqueChannel('no-handler');
     const silent = redis.streamer('no-handler', { logger });
@@ -225,8 +224,8 @@ describe('persistConsume', () => {
     await silent.stopConsuming();
     await run2;
     assert.ok(
-      warnings.some((w) => w.includes(`"${channel}" has no handler`)),
-      warnings.join(' | '),
+      logger.messages('warn').some((w) => w.includes(`"${channel}" has no handler`)),
+      logger.messages('warn').join(' | '),
     );
   });
 });
@@ -234,8 +233,7 @@ describe('persistConsume', () => {
 describe('errors', () => {
   it('go to the logger when there is no error listener, and never throw out of the loop', async () => {
     const channel = uniqueChannel('no-listener');
-    const logged: string[] = [];
-    const logger: Logger = { ...silentLogger, error: (_f, m) => void logged.push(m ?? '') };
+    const logger = recordingLogger();
     const s = redis.streamer('no-listener', {
       logger,
       hooks: {
@@ -252,8 +250,8 @@ describe('errors', () => {
       { name: 'a', body: 1 },
       { name: 'b', body: 2 },
     ]);
-    await waitFor(() => handled >= 2 && logged.length >= 2, 'both handled, both hook errors logged');
+    await waitFor(() => handled >= 2 && logger.messages('error').length >= 2, 'both handled, both hook errors logged');
     const line = "the onHandled hook threw: a broken hook; the message's outcome is unchanged";
-    assert.deepEqual(logged, [line, line]);
+    assert.deepEqual(logger.messages('error'), [line, line]);
   });
 });

@@ -13,10 +13,10 @@ import {
   HookError,
   type DeadLetterEvent,
   type HandledHookEvent,
-  type Logger,
   type PublishCallEvent,
 } from '../../src/index.js';
 import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const redis = useRedis();
 
@@ -24,18 +24,6 @@ const redis = useRedis();
 async function calls(command: string): Promise<number> {
   const info = String(await redis.client.info('commandstats'));
   return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-}
-
-function recordingLogger(): Logger & { warnings: Array<{ fields: object; message: string | undefined }> } {
-  const warnings: Array<{ fields: object; message: string | undefined }> = [];
-  const noop = (): void => {};
-  return {
-    debug: noop,
-    info: noop,
-    error: noop,
-    warn: (fields, message) => void warnings.push({ fields, message }),
-    warnings,
-  };
 }
 
 describe('use() with a set of hooks', () => {
@@ -103,9 +91,7 @@ describe('use() with a set of hooks', () => {
     s.use({ onPublish: () => {}, onDeadLetter: () => {} }); // applies at once: nothing to say
     s.use(async (_m, next) => next());
     s.use({ aroundHandle: (_e, next) => next(), onFailed: () => {} });
-    const late = logger.warnings
-      .map((w) => w.message ?? '')
-      .filter((m) => m.includes('after persistConsume() started'));
+    const late = logger.messages('warn').filter((m) => m.includes('after persistConsume() started'));
     assert.deepEqual(late, [
       'use(): middleware added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()',
       'use(): the hooks aroundHandle, onFailed added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()',
@@ -252,8 +238,8 @@ describe('the logFields hook and the deadLetter event', () => {
     void s.persistConsume({ blockMs: 200 });
     const id = await redis.client.xadd(channel, '*', 'name', 'n', 'body', '{}', 'traceparent', 'tp', 'x-tenant', 'a');
     await waitFor(() => deadLetters.length === 1, 'dead-lettered');
-    await waitFor(() => logger.warnings.some((w) => /handler failed/.test(w.message ?? '')), 'logged');
-    const line = logger.warnings.find((w) => /handler failed/.test(w.message ?? ''));
+    await waitFor(() => logger.messages('warn').some((m) => /handler failed/.test(m)), 'logged');
+    const line = logger.at('warn').find((w) => /handler failed/.test(w.message));
     assert.deepEqual(
       { ...line?.fields },
       {

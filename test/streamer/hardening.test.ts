@@ -7,23 +7,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareIds } from '../../src/delivery/ids.js';
-import { RedisStreamer, type Logger, type MessageContext } from '../../src/index.js';
+import { RedisStreamer, type MessageContext } from '../../src/index.js';
 import { Redis } from 'ioredis';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { startRedis } from '../support/redis-server.js';
 import { waitUntilWaiting } from '../support/states.js';
 
 const redis = useRedis();
-
-/** A logger that keeps every line (level, message, fields). */
-function recording(): Logger & { lines: Array<{ level: string; message: string; fields: object }> } {
-  const lines: Array<{ level: string; message: string; fields: object }> = [];
-  const keep =
-    (level: string) =>
-    (fields: object, message = ''): void =>
-      void lines.push({ level, message, fields });
-  return { lines, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
-}
 
 async function serverNowMs(): Promise<number> {
   const [s, us] = await redis.client.time();
@@ -33,7 +24,7 @@ async function serverNowMs(): Promise<number> {
 describe('handler failures are logged', () => {
   it('with channel, group, id, name, attempt and error (never the body), rate-limited', async () => {
     const channel = uniqueChannel('logged');
-    const logger = recording();
+    const logger = recordingLogger();
     const s = redis.streamer('logged-svc', { logger });
     await s.subscribe(channel);
     s.registerHandler(channel, () => {
@@ -204,7 +195,7 @@ describe('stale groups', () => {
 describe('eviction', () => {
   it('warns once at start when the server may evict keys (the dedup mark among them)', async () => {
     const server = await startRedis({ args: ['--maxmemory-policy', 'volatile-lru'] });
-    const logger = recording();
+    const logger = recordingLogger();
     const s = new RedisStreamer(server.url, 'evict-svc', { logger });
     const admin = new Redis(server.url);
     try {
@@ -363,7 +354,7 @@ describe('README promises', () => {
 
   it('getStats reports a Redis error per channel instead of throwing', async () => {
     const server = await startRedis();
-    const s = new RedisStreamer(server.url, 'stats-down', { logger: recording() });
+    const s = new RedisStreamer(server.url, 'stats-down', { logger: recordingLogger() });
     const channel = uniqueChannel('stats-down');
     await s.subscribe(channel);
     await server.stop();
@@ -374,7 +365,7 @@ describe('README promises', () => {
   });
 
   it('logs once, at info, that a service name was sanitized', () => {
-    const logger = recording();
+    const logger = recordingLogger();
     const s = new RedisStreamer(redis.url, 'billing service (eu)', { logger });
     assert.equal(s.service, 'billing-service-eu-');
     const lines = logger.lines.filter((l) => l.level === 'info' && l.message.includes('billing-service-eu-'));

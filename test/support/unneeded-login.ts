@@ -5,8 +5,9 @@
  * (once, though every connection and every sentinel asked meets it), and no warning holds a password.
  */
 import assert from 'node:assert/strict';
-import { RedisStreamer, silentLogger, type RedisInstance } from '../../src/index.js';
+import { RedisStreamer, type RedisInstance } from '../../src/index.js';
 import { waitFor } from './harness.js';
+import { recordingLogger } from './recording-logger.js';
 
 /**
  * Subscribes, publishes and consumes through `redis`, whose login the server does not need;
@@ -18,8 +19,7 @@ export async function connectsWithoutUnneededLogin(
   passwords: readonly string[],
   expected: readonly RegExp[] = [/^Redis did not take the login .*without any password configured/],
 ): Promise<void> {
-  const warnings: string[] = [];
-  const logger = { ...silentLogger, warn: (_f: object, message?: string) => void warnings.push(message ?? '') };
+  const logger = recordingLogger();
   const streamer = new RedisStreamer(redis, 'login', { logger });
   try {
     await streamer.subscribe(channel);
@@ -30,6 +30,7 @@ export async function connectsWithoutUnneededLogin(
     await waitFor(() => handled === 1, 'the message consumed on a connection of its own');
     await streamer.cleanup();
     await run;
+    const warnings = logger.messages('warn');
     for (const pattern of expected) {
       assert.ok(
         warnings.some((w) => pattern.test(w)),
