@@ -35,17 +35,59 @@ export async function bodyText(source: string, stdin: NodeJS.ReadableStream): Pr
   }
 }
 
-/** Parses the body as consumers do (JSON, with NaN and ±Infinity); a usage error when it is not. */
+/**
+ * Parses the body as consumers do (JSON, with NaN and ±Infinity); a usage error when it is not, or
+ * when it holds an integer a JavaScript number cannot hold exactly (it would be published changed).
+ */
 export function parseJsonBody(text: string, source: string): unknown {
   const where =
     source === '-' ? 'the body from stdin' : source.startsWith('@') ? `the body file ${source.slice(1)}` : 'the body';
   if (text.trim() === '') throw new UsageError(`${where} is empty: give JSON, such as {} or null`);
+  let body: unknown;
   try {
-    return parseBody(text);
+    body = parseBody(text);
   } catch (err) {
     const reason = (err as Error).message.replace(/^body is not valid JSON:\s*/, '');
     throw new UsageError(`${where} is not valid JSON: ${reason}`);
   }
+  const inexact = inexactInteger(text);
+  if (inexact !== undefined) {
+    throw new UsageError(
+      `${where} has the integer ${inexact}, beyond what a JavaScript number holds exactly (±${Number.MAX_SAFE_INTEGER}): it would be published as ${JSON.stringify(Number(inexact))}; write it as a string ("${inexact}")`,
+    );
+  }
+  return body;
+}
+
+/** A number of JSON text, at a position: the sticky expression reads one token. */
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * The first integer written in JSON `text` (outside strings) that a JavaScript number cannot hold
+ * exactly, such as a 64-bit id: parsed, it would be written back as another number, where a Python
+ * consumer reads integers exactly.
+ */
+function inexactInteger(text: string): string | undefined {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      continue;
+    }
+    if (c !== '-' && (c === undefined || c < '0' || c > '9')) continue;
+    NUMBER.lastIndex = i;
+    const token = NUMBER.exec(text)?.[0];
+    if (token === undefined) continue;
+    if (!/[.eE]/.test(token) && !Number.isSafeInteger(Number(token))) return token;
+    i += token.length - 1;
+  }
+  return undefined;
 }
 
 /** The options of `publish`. */

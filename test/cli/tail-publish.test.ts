@@ -157,7 +157,7 @@ describe('cli: publish', () => {
     assert.deepEqual(byId.get(published.id), ['name', 'stdin.event', 'body', '{"from":"stdin","ü":1}']);
   });
 
-  it('refuses a body that is not JSON, empty, or unreadable, and an empty name (exit 2), appending nothing', async () => {
+  it('refuses a body that is not JSON, empty, unreadable, or with an integer JavaScript would change, and an empty name (exit 2), appending nothing', async () => {
     const channel = uniqueChannel('cli-pub-bad');
     const results = await Promise.all([
       cli(['publish', channel, 'e', '{"a": '], { url: redis.url }),
@@ -165,6 +165,8 @@ describe('cli: publish', () => {
       cli(['publish', channel, 'e', '-'], { url: redis.url, input: '' }),
       cli(['publish', channel, 'e', `@${join(dir, 'missing.json')}`], { url: redis.url }),
       cli(['publish', channel, '', '{}'], { url: redis.url }),
+      cli(['publish', channel, 'e', '{"s": "12345678901234567890", "id": 12345678901234567890}'], { url: redis.url }),
+      cli(['publish', channel, 'e', '-'], { url: redis.url, input: '[1.5e300, -10000000000000000000000]' }),
     ]);
     const messages = [
       /the body is not valid JSON/,
@@ -172,6 +174,8 @@ describe('cli: publish', () => {
       /is empty/,
       /cannot read/,
       /message name must not be empty/,
+      /the body has the integer 12345678901234567890, beyond .* published as 12345678901234567000; write it as a string \("12345678901234567890"\)/,
+      /the body from stdin has the integer -10000000000000000000000, beyond .* published as -1e\+22/,
     ];
     results.forEach((r, i) => {
       assert.equal(r.code, 2, r.stderr);
