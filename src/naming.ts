@@ -201,6 +201,44 @@ export function isAuxiliaryStream(key: string): boolean {
   return key.startsWith('{') && /:(dlq|replay:.+)$/.test(key);
 }
 
+/** The library's keys beside a channel are `<its slot prefix>:<suffix>`, the suffix one of these. */
+const SUFFIX = /^(?:dlq|idem|idem:prev|groups|guard:.+|retries:.+|replay:.+)$/;
+const WHAT: Readonly<Record<string, string>> = {
+  dlq: 'the dead-letter stream',
+  idem: 'the idempotency keys',
+  groups: 'the group records',
+  guard: 'a dedup guard',
+  retries: 'the retry records of a group',
+  replay: 'the replay stream of a group',
+};
+
+/**
+ * When `name` is one of this library's own keys beside a channel (its dead-letter stream, replay
+ * streams, guards, retry records, idempotency keys, group records) or dtpyfw's ledger of a group:
+ * what it is, to refuse it as a channel name, which would mix a channel with those keys. `undefined`
+ * for any other name.
+ */
+export function libraryKeyMeaning(name: string): string | undefined {
+  if (!name.includes(':')) return undefined;
+  const ledger = /^stream:(.+):group:.+:processed$/.exec(name);
+  if (ledger !== null) return `the dedup ledger of a group of channel "${ledger[1]}" (dtpyfw's key)`;
+  // A prefix with a hash tag (as slotPrefix writes them) followed by a suffix of the library's keys.
+  for (let end = name.indexOf(':'); end > 0; end = name.indexOf(':', end + 1)) {
+    const prefix = name.slice(0, end);
+    const suffix = name.slice(end + 1);
+    if (hashTag(prefix) === undefined || !SUFFIX.test(suffix)) continue;
+    const owner = /^\{([^}]+)\}$/.exec(prefix)?.[1] ?? prefix;
+    const kind = suffix.split(':')[0] as string;
+    return `${WHAT[kind] ?? 'a key'} of channel "${owner}"`;
+  }
+  return undefined;
+}
+
+/** The refusal of a channel named as one of the library's keys (see {@link libraryKeyMeaning}). */
+export function reservedChannel(channel: string, meaning: string): string {
+  return `the channel "${channel}" is the name of ${meaning}: a channel of that name would mix with it; pick another name`;
+}
+
 /** When this library created or first saw each group of a channel (staleness starts from there). */
 export function groupsKey(channel: string): string {
   return `${slotPrefix(channel)}:groups`;

@@ -7,6 +7,7 @@ import type { RedisConnectionOptions } from './connection/connection-options.js'
 import { ConfigError } from './errors.js';
 import type { HandlerOptions } from './handlers.js';
 import { defaultLogger } from './logger.js';
+import { libraryKeyMeaning, reservedChannel } from './naming.js';
 import { CHANNEL, CONNECTION, CONSUME, HANDLER, LIST, STREAMER, SUBSCRIBE } from './option-specs.js';
 import type {
   ChannelOptions,
@@ -118,5 +119,7 @@ export function checkChannel(channel: unknown, call: string): string {
   if (typeof channel !== 'string' || channel === '') {
     throw new ConfigError(`${call}: the channel (first argument) must be a non-empty string; got ${describe(channel)}`);
   }
+  const meaning = libraryKeyMeaning(channel);
+  if (meaning !== undefined) throw new ConfigError(`${call}: ${reservedChannel(channel, meaning)}`);
   return channel;
 }

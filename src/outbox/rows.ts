@@ -56,6 +56,7 @@ export async function toRow(
   const keyed: KeyedMessage = { name: message.name, body, ...(own === undefined ? {} : { idempotencyKey: own }) };
   const checked = checkMessage(keyed, {
     maxMessageBytes: rules.maxMessageBytes,
+    channel,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   });
   refuseNonJson(channel, checked.name, checked.body);

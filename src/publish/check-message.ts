@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { encodeMessage, type MessageLike } from '../message.js';
+import { checkChannel } from '../resolve-options.js';
 import { keyOf } from './publish-options.js';
 
 /** Options of {@link checkMessage}. */
@@ -23,6 +24,13 @@ export interface CheckMessageOptions {
    * @default undefined (none)
    */
   readonly idempotencyKey?: string;
+  /**
+   * The channel the message is for, checked as `sendMessage` checks it: a non-empty string that is
+   * not the name of one of the library's own keys (such as `{orders}:dlq`, the dead-letter stream
+   * of `orders`).
+   * @default undefined (not checked)
+   */
+  readonly channel?: string;
 }
 
 /** A message as a publish writes it. */
@@ -49,18 +57,21 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
  * @throws InvalidMessageError for a name that is not a string, a body the codec refuses (named by
  * its path, such as `body.items[2] is a Map`) or an invalid idempotency key.
  * @throws MessageTooLargeError above `maxMessageBytes`.
- * @throws ConfigError for options that are not an object, an unknown option, or a `maxMessageBytes`
- * that is not an integer >= 1.
+ * @throws ConfigError for options that are not an object, an unknown option, a `maxMessageBytes`
+ * that is not an integer >= 1, or a `channel` `sendMessage` would refuse.
  */
 export function checkMessage(message: MessageLike, options: CheckMessageOptions = {}): CheckedMessage {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('checkMessage(): its second argument must be an options object, such as { maxMessageBytes }');
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'maxMessageBytes' && key !== 'idempotencyKey') {
-      throw new ConfigError(`checkMessage(): unknown option \`${key}\` (it takes maxMessageBytes and idempotencyKey)`);
+    if (key !== 'maxMessageBytes' && key !== 'idempotencyKey' && key !== 'channel') {
+      throw new ConfigError(
+        `checkMessage(): unknown option \`${key}\` (it takes maxMessageBytes, idempotencyKey and channel)`,
+      );
     }
   }
+  if (options.channel !== undefined) checkChannel(options.channel, 'checkMessage()');
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new ConfigError(
