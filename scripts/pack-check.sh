@@ -76,6 +76,25 @@ done
 [ ! -e "$work/app/node_modules/@nestjs" ] || fail "an optional peer dependency (@nestjs/*) was installed with the package"
 step "installed: redis-streamer and @redis/client present, no devDependencies, no optional peer (ioredis, Nest)"
 
+# The README's and the guides' relative links lead to files the package holds (docs/, examples/).
+broken=$(node -e '
+const { existsSync, readFileSync, readdirSync } = require("node:fs");
+const { dirname, join } = require("node:path");
+const pkg = process.argv[1];
+const pages = ["README.md", ...readdirSync(join(pkg, "docs")).filter((f) => f.endsWith(".md")).map((f) => "docs/" + f)];
+const broken = [];
+for (const page of pages) {
+  for (const [, target] of readFileSync(join(pkg, page), "utf8").matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:|^#/.test(target)) continue;
+    const file = join(dirname(join(pkg, page)), target.split("#")[0]);
+    if (!existsSync(file)) broken.push(page + " -> " + target);
+  }
+}
+console.log(broken.join("\n"));
+' "$pkg")
+[ -z "$broken" ] || fail "links of the installed README and docs lead to files the package lacks: $broken"
+step "the installed README's and guides' relative links all lead to files in the package"
+
 # 3. The installed files: Lua scripts next to the JS, no @internal declarations, every source map resolves.
 quietly "installed package contents" node --input-type=module - "$pkg" <<'EOF'
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
