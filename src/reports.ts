@@ -109,9 +109,14 @@ export class Reports {
     this.emit('trimmedUnread', event);
   }
 
-  /** Warns about what would fail silently: nothing subscribed, or a channel without handler. */
-  silentChannels(listener: string, channels: readonly string[], hasHandler: (channel: string) => boolean): void {
-    if (channels.length === 0) {
+  /** Warns about what would fail silently: nothing subscribed (nor being subscribed), or a channel without handler. */
+  silentChannels(
+    listener: string,
+    channels: readonly string[],
+    hasHandler: (channel: string) => boolean,
+    subscribing: boolean,
+  ): void {
+    if (channels.length === 0 && !subscribing) {
       this.logger.warn({ listener }, 'persistConsume() runs with no subscription: nothing is consumed');
     }
     for (const channel of channels) {

@@ -260,6 +260,7 @@ export class RedisStreamer extends TypedEmitter<StreamerEvents> implements Async
       this.service,
       this.parts.subscriptions.channels(),
       (c) => this.registry.get(c).length > 0,
+      this.parts.subscriptions.pending(),
     );
     this.parts.reports.unsubscribed(this.registry.channels(), (c) => this.parts.subscriptions.has(c));
     const run = startRun(consume, options.signal, {

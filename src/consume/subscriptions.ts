@@ -61,6 +61,11 @@ export class Subscriptions {
     this.deps.added(channel);
   }
 
+  /** Whether a subscribe() is creating a group right now (its channel is consumed once it has). */
+  pending(): boolean {
+    return this.subscribing.size > 0;
+  }
+
   /** Subscribed, or being subscribed: its handlers run (otherwise a warning says they never will). */
   has(channel: string): boolean {
     return this.byChannel.has(channel) || this.subscribing.has(channel);

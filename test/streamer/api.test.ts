@@ -228,6 +228,25 @@ describe('persistConsume', () => {
       logger.messages('warn').join(' | '),
     );
   });
+
+  it('does not say "no subscription" while a subscribe() not awaited is creating its group, and consumes it once done', async () => {
+    const logger = recordingLogger();
+    const s = redis.streamer('pending-subscribe', { logger });
+    const channel = uniqueChannel('pending');
+    let handled = 0;
+    const subscribed = s.subscribe(channel);
+    s.registerHandler(channel, () => void handled++);
+    const run = s.persistConsume({ blockMs: 100 });
+    await subscribed;
+    await s.sendMessage(channel, { name: 'n', body: 1 });
+    await waitFor(() => handled === 1, 'the message handled');
+    await s.stopConsuming();
+    await run;
+    assert.deepEqual(
+      logger.messages('warn').filter((w) => w.includes('no subscription') || w.includes('not subscribed')),
+      [],
+    );
+  });
 });
 
 describe('errors', () => {
