@@ -38,6 +38,8 @@ import { describe, type OptionsSpec, type RelatedSpec, type Rule } from './valid
  * Lua number, whose text stays plain digits far beyond this (from 1e14 on it would be 1e+14).
  */
 const MAX_PUBLISH_DEDUP_WINDOW_MS = 10 * 365 * 24 * 3600 * 1000;
+/** The largest message: Redis's largest string by default (`proto-max-bulk-len`). */
+export const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
 const MS_NOT_SECONDS = 'milliseconds, not seconds';
 const DTPYFW = "dtpyfw's name";
@@ -63,7 +65,7 @@ export const STREAMER: OptionsSpec<RedisStreamerOptions> = {
     claimIntervalMs: timer(1),
     consumerIdleMs: integer(1),
     staleGroupMs: integer(1),
-    maxMessageBytes: integer(1),
+    maxMessageBytes: integer(1, MAX_MESSAGE_BYTES, ' (512 MiB, the largest string Redis takes by default)'),
     publishDedupWindowMs: integer(1, MAX_PUBLISH_DEDUP_WINDOW_MS, ' (10 years)'),
     publishRetries: integer(0, 100),
     shutdownTimeoutMs: timer(1),

@@ -94,7 +94,8 @@ export interface RedisStreamerOptions {
   readonly staleGroupMs?: number;
   /**
    * Largest message (name plus body, UTF-8 bytes) published or handled. Larger entries read from a
-   * stream go to the dead-letter stream with reason `too-large`.
+   * stream go to the dead-letter stream with reason `too-large`. At most 536870912 (512 MiB, the
+   * largest string Redis takes by default).
    * @default 1048576 (1 MiB)
    */
   readonly maxMessageBytes?: number;

@@ -137,6 +137,12 @@ void describe('resolveStreamerOptions', () => {
     });
   }
 
+  void it('rejects a maxMessageBytes above 512 MiB (the largest string Redis takes by default)', () => {
+    const max = 512 * 1024 * 1024;
+    assert.equal(resolveStreamerOptions({ maxMessageBytes: max }).maxMessageBytes, max);
+    assert.throws(() => resolveStreamerOptions({ maxMessageBytes: max + 1 }), configError('maxMessageBytes'));
+  });
+
   void it('rejects a bad publishDedupWindowMs (an integer >= 1, at most 10 years)', () => {
     for (const [why, value] of [...badNumbers({ integer: true, zeroAllowed: false }), ['1e14', 1e14] as const]) {
       const options = { publishDedupWindowMs: value } as unknown as RedisStreamerOptions;

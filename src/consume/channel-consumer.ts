@@ -260,10 +260,15 @@ export class ChannelConsumer {
     deliveries.abandonQueued();
     const left = await deliveries.drain(shutdownTimeoutMs);
     if (left > 0) {
-      report(new ShutdownTimeoutError(`${left} entries still being handled after shutdownTimeoutMs; closing anyway`), {
-        phase: 'consume',
-        channel,
-      });
+      report(
+        new ShutdownTimeoutError(
+          `${left} ${left === 1 ? 'entry' : 'entries'} still being handled after shutdownTimeoutMs; closing anyway`,
+        ),
+        {
+          phase: 'consume',
+          channel,
+        },
+      );
     }
     await keeper?.stop();
     await deliveries.close();

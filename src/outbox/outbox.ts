@@ -20,7 +20,7 @@ export interface OutboxOptions {
   readonly table?: string;
   /**
    * The largest message (name plus body, UTF-8 bytes) accepted, as the relay's streamer's
-   * `maxMessageBytes`: a larger one is refused before its INSERT.
+   * `maxMessageBytes`: a larger one is refused before its INSERT. At most 536870912 (512 MiB).
    * @default 1048576 (1 MiB)
    */
   readonly maxMessageBytes?: number;
@@ -73,8 +73,9 @@ export class Outbox {
       }
     }
     const { maxMessageBytes = 1024 * 1024, validate } = options;
-    if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) {
-      throw new ConfigError(`new Outbox(): option \`maxMessageBytes\` must be an integer >= 1`);
+    // At most Redis's largest string by default (512 MiB), as the streamer's option.
+    if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1 || maxMessageBytes > 512 * 1024 * 1024) {
+      throw new ConfigError(`new Outbox(): option \`maxMessageBytes\` must be an integer >= 1 and at most 536870912`);
     }
     if (validate !== undefined && typeof validate !== 'function') {
       throw new ConfigError('new Outbox(): option `validate` must be a function (channel, name, body) => body');

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { encodeMessage, type MessageLike } from '../message.js';
+import { MAX_MESSAGE_BYTES } from '../option-specs.js';
 import { checkChannel } from '../resolve-options.js';
 import { keyOf } from './publish-options.js';
 
@@ -13,7 +14,7 @@ import { keyOf } from './publish-options.js';
 export interface CheckMessageOptions {
   /**
    * The largest message (name plus body, in UTF-8 bytes), as the streamer's `maxMessageBytes`
-   * that will publish it.
+   * that will publish it (at most 536870912).
    * @default 1048576 (1 MiB, the streamer's default)
    */
   readonly maxMessageBytes?: number;
@@ -73,9 +74,9 @@ export function checkMessage(message: MessageLike, options: CheckMessageOptions 
   }
   if (options.channel !== undefined) checkChannel(options.channel, 'checkMessage()');
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_MESSAGE_BYTES) {
     throw new ConfigError(
-      `checkMessage(): option \`maxMessageBytes\` must be an integer >= 1; got ${String(maxBytes)}`,
+      `checkMessage(): option \`maxMessageBytes\` must be an integer >= 1 and at most ${MAX_MESSAGE_BYTES}; got ${String(maxBytes)}`,
     );
   }
   // Without extra fields, encodeMessage writes exactly ['name', <name>, 'body', <json>].
