@@ -33,7 +33,7 @@ import {
   type LoggedWarning,
   type ReportedError,
 } from './records.js';
-import { drain, openGroups } from './settle.js';
+import { drain, mockedImmediate, openGroups } from './settle.js';
 import { MEMORY_ENDPOINT, memoryTransport } from './transport.js';
 
 /** Which records to return: of one service, one channel, one event name (each optional). */
@@ -224,6 +224,8 @@ export class TestBus implements AsyncDisposable {
   }
 
   private drain(realEnd = performance.now() + this.options.realTimeLimitMs): Promise<boolean> {
+    const mocked = mockedImmediate('the test bus');
+    if (mocked !== undefined) return Promise.reject(new ConfigError(mocked));
     return drain(() => this.store.operations + this.recorder.version, Math.max(0, realEnd - performance.now()));
   }
 

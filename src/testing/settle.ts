@@ -11,6 +11,19 @@ const QUIET_TURNS = 5;
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** `setImmediate` as it was when the kit was loaded (before any test body ran). */
+const LOADED_SET_IMMEDIATE = globalThis.setImmediate;
+
+/**
+ * Why the event loop cannot be drained, when `setImmediate` was replaced since the kit was loaded:
+ * node:test's `mock.timers.enable()` mocks it unless given `apis`, and then neither the library
+ * (which flushes acknowledgements on the next turn) nor {@link drain} ever runs on.
+ */
+export function mockedImmediate(call: string): string | undefined {
+  if (globalThis.setImmediate === LOADED_SET_IMMEDIATE) return undefined;
+  return `${call}: setImmediate was replaced after redis-streamer/testing was loaded (node:test's mock.timers.enable() mocks it unless given apis): the library and the bus need the real one; mock only ['setTimeout', 'setInterval', 'Date'], or move time with bus.advance()`;
+}
+
 /**
  * Lets the event loop run until `activity()` has not changed for {@link QUIET_TURNS} turns, or
  * until `budgetMs` of real time has passed (then resolves false).

@@ -202,6 +202,31 @@ describe('test bus: time', () => {
     assert.equal(done, true);
     assert.equal(b.clock.now(), before, 'nothing was left but the handler: the clock stayed');
   });
+
+  it('with node:test mock timers: settles when setImmediate is left real, and says so when it is mocked', async (t) => {
+    const b = newBus();
+    const s = b.streamer('mocked');
+    await s.subscribe('orders');
+    let handled = 0;
+    s.registerHandler('orders', () => void handled++);
+    void s.persistConsume();
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] });
+    await b.streamer('shop').sendMessage('orders', { name: 'n', body: {} });
+    await b.settled();
+    assert.equal(handled, 1);
+    t.mock.timers.reset();
+    t.mock.timers.enable();
+    await assert.rejects(
+      b.settled(),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /setImmediate was replaced .*mock only \['setTimeout', 'setInterval', 'Date'\], or move time with bus\.advance\(\)/.test(
+          err.message,
+        ),
+    );
+    t.mock.timers.reset();
+    await b.settled();
+  });
 });
 
 describe('test bus: the library codec and checks', () => {
