@@ -27,9 +27,14 @@ export class ConnectionTracker {
     warning: [],
   };
 
+  /**
+   * @param tls whether the connection uses TLS (a reset before the first answer then says nothing
+   * of `rediss://`).
+   */
   constructor(
     private readonly label: string,
     private readonly endpoint: string,
+    private readonly tls = false,
   ) {}
 
   /** Adds a lifecycle listener. */
@@ -75,7 +80,7 @@ export class ConnectionTracker {
    * index the server does not have: going on would use database 0).
    */
   error(met: RedisStreamerError): boolean {
-    const error = this.everReady ? met : resetBeforeFirstAnswer(met);
+    const error = this.everReady || this.tls ? met : resetBeforeFirstAnswer(met);
     this.record(error);
     this.down = error;
     const fatal = error instanceof ConfigError && this.fatal === undefined;

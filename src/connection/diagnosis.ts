@@ -12,12 +12,12 @@ export const NO_ANSWER_CAUSES =
   'a firewall dropping packets, a TLS port reached without TLS (redis:// for rediss://) or the reverse, a stuck server';
 
 const RESET_HINT =
-  ': the server closed the connection before its first answer (a TLS port reached without TLS: use rediss://)';
+  ': the server closed the connection before its first answer (a TLS port reached without TLS: use rediss://; or a proxy with no server behind it)';
 
 /**
  * A connection reset before the server's first answer: the error, saying what that usually means (a
- * TLS port answers a plain connection so). Any other error as it is. Only for a connection never
- * ready yet: a reset later is a server gone or restarted.
+ * TLS port answers a plain connection so). Any other error as it is. Only for a plain (not TLS)
+ * connection never ready yet: a reset later is a server gone or restarted.
  */
 export function resetBeforeFirstAnswer(error: RedisStreamerError): RedisStreamerError {
   if (!(error instanceof ConnectionError) || error instanceof AuthError) return error;

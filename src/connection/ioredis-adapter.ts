@@ -73,7 +73,8 @@ export class IoredisPort implements RedisPort {
     options: ClusterClientOptions,
     label: string,
   ): IoredisPort {
-    const where = clusterEndpointOf(nodes, options.redisOptions.username);
+    const { tls } = options.redisOptions;
+    const where = clusterEndpointOf(nodes, options.redisOptions.username, tls !== undefined && tls !== null);
     const client = new (ioredis().Cluster)([...nodes], options);
     const port = new IoredisPort(clusterLink(client), label, where, true);
     port.lifecycle.onClose(watchCluster(client, port.lifecycle.round, (message) => port.tracker.warning(message)));
@@ -86,7 +87,7 @@ export class IoredisPort implements RedisPort {
     this.label = label;
     this.endpoint = where.endpoint;
     this.user = where.user;
-    this.tracker = new ConnectionTracker(label, where.endpoint);
+    this.tracker = new ConnectionTracker(label, where.endpoint, where.tls === true);
     this.lifecycle = new ClientLifecycle(link, this.tracker, where, label);
     // The read watchdog tells a slow reply from none by when data last arrived.
     link.onSocketData(() => {

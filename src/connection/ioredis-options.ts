@@ -146,6 +146,8 @@ export interface Endpoint {
   readonly sentinelUser?: string;
   /** The name the sentinels know the primary by, when the server is found through them. */
   readonly primaryName?: string;
+  /** Whether its connections use TLS. */
+  readonly tls?: boolean;
 }
 
 /** The endpoint described by ioredis options. */
@@ -159,6 +161,7 @@ export function endpointOf(options: RedisOptions): Endpoint {
     endpoint: host,
     user: options.username ?? 'default',
     db: options.db ?? 0,
+    tls: options.tls !== undefined && options.tls !== null,
     ...(sentinels !== undefined && sentinels !== null
       ? { sentinelUser: options.sentinelUsername || 'default', primaryName: options.name ?? '' }
       : {}),
@@ -169,11 +172,13 @@ export function endpointOf(options: RedisOptions): Endpoint {
 export function clusterEndpointOf(
   nodes: ReadonlyArray<{ host: string; port: number }>,
   user: string | undefined,
+  tls = false,
 ): Endpoint {
   return {
     endpoint: `cluster ${nodes.map((n) => `${hostPart(n.host)}:${n.port}`).join(',')}`,
     user: user ?? 'default',
     db: 0,
+    tls,
   };
 }
 

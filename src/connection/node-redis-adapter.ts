@@ -63,10 +63,11 @@ export class NodeRedisPort implements RedisPort {
   private readonly loaded = new Set<LuaScript>();
   private reportedLoadFailure = false;
 
-  constructor(label: string, endpoint: string, openLink: LinkFactory) {
+  /** @param tls whether its connections use TLS. */
+  constructor(label: string, endpoint: string, openLink: LinkFactory, tls = false) {
     this.label = label;
     this.endpoint = endpoint;
-    const tracker = (this.tracker = new ConnectionTracker(label, endpoint));
+    const tracker = (this.tracker = new ConnectionTracker(label, endpoint, tls));
     this.link = openLink({
       connecting: () => tracker.connecting(),
       ready: () => tracker.ready(),

@@ -298,7 +298,7 @@ export class NodeRedisConnection {
     }
     if (this.closed) return;
     const error = translateConnectionError(err, this.settings.where);
-    const translated = this.everReady ? error : resetBeforeFirstAnswer(error);
+    const translated = this.everReady || this.settings.where.tls === true ? error : resetBeforeFirstAnswer(error);
     this.down = translated;
     const fatal = this.listener.error(translated);
     const waiters = this.waiters;

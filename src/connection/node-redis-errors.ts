@@ -22,6 +22,8 @@ export interface Where {
   readonly db: number;
   /** Whether the connection is one node of a cluster connection (which reads MOVED and ASK itself). */
   readonly clusterNode?: boolean;
+  /** Whether it uses TLS. */
+  readonly tls?: boolean;
 }
 
 /** Whether Redis itself answered with this error (as opposed to a connection failure). */

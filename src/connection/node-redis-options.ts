@@ -113,12 +113,14 @@ export function addressText(address: Address): string {
 export function whereOf(settings: NodeRedisSettings): Where & { readonly sentinelUser?: string } {
   const t = settings.topology;
   const user = settings.username ?? 'default';
-  if (t.kind === 'server') return { endpoint: addressText(t), user, db: settings.db };
-  if (t.kind === 'cluster') return { endpoint: `cluster ${t.nodes.map(addressText).join(',')}`, user, db: 0 };
+  const tls = settings.tls !== undefined;
+  if (t.kind === 'server') return { endpoint: addressText(t), user, db: settings.db, tls };
+  if (t.kind === 'cluster') return { endpoint: `cluster ${t.nodes.map(addressText).join(',')}`, user, db: 0, tls };
   return {
     endpoint: `primary "${t.primaryName}" via sentinels ${t.sentinels.map(addressText).join(',')}`,
     user,
     db: settings.db,
+    tls,
     sentinelUser: t.sentinelUsername || 'default',
   };
 }

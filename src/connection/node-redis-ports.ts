@@ -31,19 +31,23 @@ export function openNodeRedisPort(settings: NodeRedisSettings, label: string, co
       settings.base,
     );
   if (t.kind === 'cluster') {
-    return new NodeRedisPort(label, where.endpoint, (listener) =>
-      clusterLink(
-        t.nodes,
-        {
-          label,
-          where,
-          nodeOptions: (address) =>
-            clientOptions(address, settings, { name, connectTimeoutMs: settings.connectTimeoutMs }),
-          connectTimeoutMs: settings.connectTimeoutMs,
-          replyTimeoutMs: replyTimeoutOf(connection),
-        },
-        listener,
-      ),
+    return new NodeRedisPort(
+      label,
+      where.endpoint,
+      (listener) =>
+        clusterLink(
+          t.nodes,
+          {
+            label,
+            where,
+            nodeOptions: (address) =>
+              clientOptions(address, settings, { name, connectTimeoutMs: settings.connectTimeoutMs }),
+            connectTimeoutMs: settings.connectTimeoutMs,
+            replyTimeoutMs: replyTimeoutOf(connection),
+          },
+          listener,
+        ),
+      where.tls,
     );
   }
   const target: Target =
@@ -63,7 +67,10 @@ export function openNodeRedisPort(settings: NodeRedisSettings, label: string, co
     connectTimeoutMs: settings.connectTimeoutMs,
     replyTimeoutMs: replyTimeoutOf(connection),
   };
-  return new NodeRedisPort(label, where.endpoint, (listener) =>
-    serverLink(new NodeRedisConnection(connectionSettings, listener)),
+  return new NodeRedisPort(
+    label,
+    where.endpoint,
+    (listener) => serverLink(new NodeRedisConnection(connectionSettings, listener)),
+    where.tls,
   );
 }

@@ -6,6 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import {
@@ -92,11 +95,33 @@ describe('TLS', () => {
       assert.ok(err instanceof ConnectionError, inspect(err));
       assert.match(
         err.message,
-        /closed the connection before its first answer \(a TLS port reached without TLS: use rediss:\/\/\)/,
+        /closed the connection before its first answer \(a TLS port reached without TLS: use rediss:\/\/; or a proxy/,
       );
     }
     const [stats] = (await s.getStats()).connections;
     assert.match(stats?.lastError ?? '', /use rediss:\/\//);
+  });
+
+  it('a TLS endpoint that closes after the handshake (a TLS proxy with nothing behind it): no rediss:// hint', async () => {
+    const { cert, key } = server.certs;
+    const proxy = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) => socket.destroy());
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as AddressInfo;
+    try {
+      const redis = new RedisInstance({
+        url: `rediss://localhost:${port}`,
+        tls: { ca: server.certs.caPem },
+        connectTimeoutMs: 2000,
+      });
+      const s = track(new RedisStreamer(redis, 'tls-proxy', { logger: silentLogger }));
+      s.on('error', () => {});
+      const err = await s.subscribe(uniqueChannel('proxy')).catch((e: unknown) => e);
+      assert.ok(err instanceof ConnectionError, inspect(err));
+      assert.doesNotMatch(err.message, /rediss:\/\//);
+      await s.cleanup();
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('presents a client certificate when the server requires one', async () => {
