@@ -193,45 +193,35 @@ export function publishKeys(channel: string): readonly [current: string, previou
 }
 
 /**
- * Whether a stream key is one of this library's own streams beside a channel (dead letters,
- * replays) rather than a channel: the forms of {@link deadLetterKey} and {@link replayKey}, next to
- * which it is kept so that a new one is not missed. (The library's other keys are not streams.)
+ * The library's streams beside a channel are `<its slot prefix>:<suffix>`: its dead letters
+ * (`dlq`), and a replay stream per group (`replay:<group>`, a group being `<channel>:<service>:cg`).
  */
-export function isAuxiliaryStream(key: string): boolean {
-  return key.startsWith('{') && /:(dlq|replay:.+)$/.test(key);
-}
-
-/** The library's keys beside a channel are `<its slot prefix>:<suffix>`, the suffix one of these. */
-const SUFFIX = /^(?:dlq|idem|idem:prev|groups|guard:.+|retries:.+|replay:.+)$/;
-const WHAT: Readonly<Record<string, string>> = {
-  dlq: 'the dead-letter stream',
-  idem: 'the idempotency keys',
-  groups: 'the group records',
-  guard: 'a dedup guard',
-  retries: 'the retry records of a group',
-  replay: 'the replay stream of a group',
-};
+const STREAM_SUFFIX = /^(?:dlq|replay:.+:cg)$/;
 
 /**
- * When `name` is one of this library's own keys beside a channel (its dead-letter stream, replay
- * streams, guards, retry records, idempotency keys, group records) or dtpyfw's ledger of a group:
- * what it is, to refuse it as a channel name, which would mix a channel with those keys. `undefined`
- * for any other name.
+ * When `name` is one of this library's own streams beside a channel (its dead-letter stream, or the
+ * replay stream of one of its groups): what it is, to refuse it as a channel name, since a channel
+ * of that name would mix its events with them silently (`dlq list` would show them, `dlq purge`
+ * delete them). `undefined` for any other name. (The library's other keys are not streams: a
+ * channel named as one of them fails loudly, with WRONGTYPE.)
  */
 export function libraryKeyMeaning(name: string): string | undefined {
   if (!name.includes(':')) return undefined;
-  const ledger = /^stream:(.+):group:.+:processed$/.exec(name);
-  if (ledger !== null) return `the dedup ledger of a group of channel "${ledger[1]}" (dtpyfw's key)`;
-  // A prefix with a hash tag (as slotPrefix writes them) followed by a suffix of the library's keys.
-  for (let end = name.indexOf(':'); end > 0; end = name.indexOf(':', end + 1)) {
+  // A prefix as slotPrefix writes one (a hash tag, or a `}` that no tag could wrap) and a suffix.
+  for (let end = name.indexOf(':'); end >= 0; end = name.indexOf(':', end + 1)) {
     const prefix = name.slice(0, end);
     const suffix = name.slice(end + 1);
-    if (hashTag(prefix) === undefined || !SUFFIX.test(suffix)) continue;
+    if (!prefix.includes('}') || !STREAM_SUFFIX.test(suffix)) continue;
     const owner = /^\{([^}]+)\}$/.exec(prefix)?.[1] ?? prefix;
-    const kind = suffix.split(':')[0] as string;
-    return `${WHAT[kind] ?? 'a key'} of channel "${owner}"`;
+    const what = suffix === 'dlq' ? 'the dead-letter stream' : 'the replay stream of a group';
+    return `${what} of channel "${owner}"`;
   }
   return undefined;
+}
+
+/** Whether a stream key is one of this library's own streams beside a channel (see {@link libraryKeyMeaning}). */
+export function isAuxiliaryStream(key: string): boolean {
+  return libraryKeyMeaning(key) !== undefined;
 }
 
 /** The refusal of a channel named as one of the library's keys (see {@link libraryKeyMeaning}). */

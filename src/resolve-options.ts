@@ -114,11 +114,16 @@ export function checkListOptions(options: DeadLetterListOptions = {}): DeadLette
   return checkOptions(LIST, options);
 }
 
-/** Checks a channel name, the first argument of `call` ("subscribe()"). */
-export function checkChannel(channel: unknown, call: string): string {
+/**
+ * Checks a channel name, the first argument of `call` ("subscribe()"): a non-empty string, and not
+ * the name of one of the library's own streams beside a channel, unless `read` (a call that only
+ * reads, such as `tail()`, may follow a dead-letter stream).
+ */
+export function checkChannel(channel: unknown, call: string, read = false): string {
   if (typeof channel !== 'string' || channel === '') {
     throw new ConfigError(`${call}: the channel (first argument) must be a non-empty string; got ${describe(channel)}`);
   }
+  if (read) return channel;
   const meaning = libraryKeyMeaning(channel);
   if (meaning !== undefined) throw new ConfigError(`${call}: ${reservedChannel(channel, meaning)}`);
   return channel;

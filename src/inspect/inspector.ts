@@ -260,7 +260,7 @@ export class Inspector implements AsyncDisposable {
    * @throws ConfigError at the call (not at the first step) when the channel or an option is wrong.
    */
   tail(channel: string, options: TailOptions = {}): AsyncGenerator<TailEntry> {
-    checkChannel(channel, 'inspector.tail()');
+    checkChannel(channel, 'inspector.tail()', true);
     const o = checkOptions(TAIL, options);
     return tailChannel(
       {

@@ -7,7 +7,8 @@
 import { ConfigError } from '../errors.js';
 import { encodeMessage, type MessageLike } from '../message.js';
 import { MAX_MESSAGE_BYTES } from '../option-specs.js';
-import { checkChannel } from '../resolve-options.js';
+import { libraryKeyMeaning, reservedChannel } from '../naming.js';
+import { describe } from '../validate.js';
 import { keyOf } from './publish-options.js';
 
 /** Options of {@link checkMessage}. */
@@ -72,7 +73,14 @@ export function checkMessage(message: MessageLike, options: CheckMessageOptions 
       );
     }
   }
-  if (options.channel !== undefined) checkChannel(options.channel, 'checkMessage()');
+  if (options.channel !== undefined) {
+    const { channel } = options;
+    if (typeof channel !== 'string' || channel === '') {
+      throw new ConfigError(`checkMessage(): option \`channel\` must be a non-empty string; got ${describe(channel)}`);
+    }
+    const meaning = libraryKeyMeaning(channel);
+    if (meaning !== undefined) throw new ConfigError(`checkMessage(): ${reservedChannel(channel, meaning)}`);
+  }
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_MESSAGE_BYTES) {
     throw new ConfigError(

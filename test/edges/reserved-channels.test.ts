@@ -1,16 +1,16 @@
 /**
- * A channel named as one of the library's own keys beside another channel (`{orders}:dlq`, the
- * dead-letter stream of `orders`; its replay streams, guards, retry records, idempotency keys and
- * group records; dtpyfw's ledger of a group) is refused with a ConfigError that says whose key it
- * is, before anything is sent: published to, it would put events into another channel's dead
- * letters, which `dlq list` would show, `dlq replay` could not find and `dlq purge` would delete.
+ * A channel named as one of the library's own streams beside another channel (`{orders}:dlq`, the
+ * dead-letter stream of `orders`, or a group's replay stream) is refused with a ConfigError that
+ * says whose stream it is, before anything is sent: published to, it would put events into another
+ * channel's dead letters, which `dlq list` would show, `dlq replay` could not find and `dlq purge`
+ * would delete. Reading one (`tail`) is allowed, and the channel list leaves them out.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkMessage, ConfigError, deadLetterKey, ledgerKey } from '../../src/index.js';
-import { libraryKeyMeaning } from '../../src/naming.js';
+import { checkMessage, ConfigError, deadLetterKey, groupName, Inspector, ledgerKey } from '../../src/index.js';
+import { libraryKeyMeaning, replayKey } from '../../src/naming.js';
 import { builtCli, cli } from '../cli/support.js';
-import { uniqueChannel, useRedis } from '../support/harness.js';
+import { uniqueChannel, useRedis, waitFor } from '../support/harness.js';
 
 const redis = useRedis();
 
@@ -19,19 +19,21 @@ describe('channel names that are the library’s own keys', () => {
     const cases: Array<[string, RegExp | undefined]> = [
       [deadLetterKey('orders'), /^the dead-letter stream of channel "orders"$/],
       ['{app}.orders:dlq', /^the dead-letter stream of channel "\{app\}\.orders"$/],
-      ['{orders}:replay:orders:billing:cg', /^the replay stream of a group of channel "orders"$/],
-      ['{orders}:guard:orders:billing:cg', /^a dedup guard of channel "orders"$/],
-      ['{orders}:retries:orders:billing:cg', /^the retry records of a group of channel "orders"$/],
-      ['{orders}:idem', /^the idempotency keys of channel "orders"$/],
-      ['{orders}:idem:prev', /^the idempotency keys of channel "orders"$/],
-      ['{orders}:groups', /^the group records of channel "orders"$/],
+      ['tenant:{t1}:dlq', /^the dead-letter stream of channel "tenant:\{t1\}"$/],
+      [':{x}:dlq', /^the dead-letter stream of channel ":\{x\}"$/],
+      ['{}:dlq', /^the dead-letter stream of channel "\{\}"$/], // slotPrefix('{}') is '{}'
+      ['a}b:dlq', /^the dead-letter stream of channel "a\}b"$/],
       ['{a}:b:dlq', /^the dead-letter stream of channel "\{a\}:b"$/],
-      [ledgerKey('orders', 'orders:billing:cg'), /^the dedup ledger of a group of channel "orders"/],
+      [replayKey('orders', groupName('orders', 'billing')), /^the replay stream of a group of channel "orders"$/],
+      // Not streams: a channel named so fails loudly (WRONGTYPE), and such names are plausible.
+      ['{orders}:groups', undefined],
+      ['{orders}:idem', undefined],
+      ['{tenant}:replay:2024', undefined],
+      [ledgerKey('orders', 'orders:billing:cg'), undefined],
       ['orders', undefined],
-      ['orders:dlq', undefined], // no hash tag: no key of the library's is written so
+      ['orders:dlq', undefined], // no hash tag: no stream of the library's is named so
       ['{orders}', undefined],
       ['{orders}:dlqs', undefined],
-      ['{}:dlq', undefined],
       ['billing.{eu}:events', undefined],
     ];
     for (const [name, meaning] of cases) {
@@ -70,6 +72,33 @@ describe('channel names that are the library’s own keys', () => {
     }
     assert.equal(await redis.client.exists(dlq), before, 'nothing written to the dead-letter stream');
     assert.equal(await redis.client.xlen(channel), 1);
+  });
+
+  it('tail() may follow one; channels() leaves every one out, so listing each channel works', async () => {
+    const channel = `tenant:{${uniqueChannel('t')}}`;
+    const streamer = redis.streamer('reserved-list', { delivery: 'at-least-once', maxAttempts: 1 });
+    await streamer.subscribe(channel);
+    streamer.registerHandler(channel, () => {
+      throw new Error('fails');
+    });
+    const run = streamer.persistConsume({ blockMs: 100 });
+    await streamer.sendMessage(channel, { name: 'n', body: 1 });
+    await waitFor(async () => (await redis.client.exists(deadLetterKey(channel))) === 1, 'a dead letter');
+    await streamer.stopConsuming();
+    await run;
+    const inspector = new Inspector(redis.url);
+    try {
+      const listed = await inspector.channels();
+      assert.ok(listed.includes(channel), listed.join(', '));
+      assert.ok(!listed.includes(deadLetterKey(channel)), listed.join(', '));
+      await Promise.all(listed.map((c) => inspector.channel(c)));
+      const tail = inspector.tail(deadLetterKey(channel), { fromStart: true });
+      const first = await tail.next();
+      await tail.return(undefined);
+      assert.equal(first.done, false);
+    } finally {
+      await inspector.close();
+    }
   });
 
   it('the CLI refuses to publish to one (exit 2)', async () => {
