@@ -50,10 +50,10 @@ export function parseJsonBody(text: string, source: string): unknown {
     const reason = (err as Error).message.replace(/^body is not valid JSON:\s*/, '');
     throw new UsageError(`${where} is not valid JSON: ${reason}`);
   }
-  const inexact = inexactInteger(text);
-  if (inexact !== undefined) {
+  const changed = changedNumber(text);
+  if (changed !== undefined) {
     throw new UsageError(
-      `${where} has the integer ${inexact}, beyond what a JavaScript number holds exactly (±${Number.MAX_SAFE_INTEGER}): it would be published as ${JSON.stringify(Number(inexact))}; write it as a string ("${inexact}")`,
+      `${where} has the number ${changed}, which a JavaScript number cannot keep as written (integers beyond ±${Number.MAX_SAFE_INTEGER}): it would be published as ${JSON.stringify(Number(changed))}; write it as a string ("${changed}")`,
     );
   }
   return body;
@@ -63,11 +63,12 @@ export function parseJsonBody(text: string, source: string): unknown {
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /**
- * The first integer written in JSON `text` (outside strings) that a JavaScript number cannot hold
- * exactly, such as a 64-bit id: parsed, it would be written back as another number, where a Python
- * consumer reads integers exactly.
+ * The first number written in JSON `text` (outside strings) that JavaScript would write back as
+ * another number, where a Python consumer reads integers exactly: an integer it cannot hold (a
+ * 64-bit id: 12345678901234567890 becomes 12345678901234567000, and 10000000000000000000000 the
+ * float 1e+22), or a float written back as a large integer of another value.
  */
-function inexactInteger(text: string): string | undefined {
+function changedNumber(text: string): string | undefined {
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -84,8 +85,11 @@ function inexactInteger(text: string): string | undefined {
     NUMBER.lastIndex = i;
     const token = NUMBER.exec(text)?.[0];
     if (token === undefined) continue;
-    if (!/[.eE]/.test(token) && !Number.isSafeInteger(Number(token))) return token;
     i += token.length - 1;
+    const written = String(Number(token));
+    const float = /[.eE]/.test(token);
+    if (!float && written !== token && token !== '-0') return token;
+    if (float && !/[.e]/.test(written) && !Number.isSafeInteger(Number(written))) return token;
   }
   return undefined;
 }
