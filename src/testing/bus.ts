@@ -223,9 +223,9 @@ export class TestBus implements AsyncDisposable {
     return this.port;
   }
 
-  private drain(realEnd = performance.now() + this.options.realTimeLimitMs): Promise<boolean> {
-    const mocked = mockedImmediate('the test bus');
-    if (mocked !== undefined) return Promise.reject(new ConfigError(mocked));
+  private async drain(realEnd = performance.now() + this.options.realTimeLimitMs): Promise<boolean> {
+    const mocked = await mockedImmediate('the test bus');
+    if (mocked !== undefined) throw new ConfigError(mocked);
     return drain(() => this.store.operations + this.recorder.version, Math.max(0, realEnd - performance.now()));
   }
 

@@ -220,12 +220,19 @@ describe('test bus: time', () => {
       b.settled(),
       (err: unknown) =>
         err instanceof ConfigError &&
-        /setImmediate was replaced .*mock only \['setTimeout', 'setInterval', 'Date'\], or move time with bus\.advance\(\)/.test(
+        /setImmediate does not run .*mock only \['setTimeout', 'setInterval', 'Date'\], or move time with bus\.advance\(\)/.test(
           err.message,
         ),
     );
+    await assert.rejects(b.advance(10), (err: unknown) => err instanceof ConfigError, 'advance() says so too');
     t.mock.timers.reset();
     await b.settled();
+    // A wrapper that still calls the real setImmediate (instrumentation) is not taken for a mock.
+    const real = globalThis.setImmediate;
+    t.mock.method(globalThis, 'setImmediate', (...args: Parameters<typeof setImmediate>) => real(...args));
+    await b.streamer('shop').sendMessage('orders', { name: 'n', body: {} });
+    await b.settled();
+    assert.equal(handled, 2);
   });
 });
 
