@@ -59,6 +59,7 @@ void describe('outbox: the table', () => {
     assert.throws(() => new Outbox({ table: 'x'.repeat(54) }), ConfigError);
     assert.throws(() => new Outbox({ tableName: 'x' } as never), /unknown option `tableName`/);
     assert.throws(() => new Outbox({ maxMessageBytes: 0 }), /maxMessageBytes/);
+    assert.throws(() => new Outbox({ maxMessageBytes: 512 * 1024 * 1024 + 1 }), /at most 536870912/);
     assert.throws(() => new Outbox({ validate: 'zod' as never }), /validate/);
   });
 

@@ -51,6 +51,15 @@ void describe('checkMessage', () => {
       () => checkMessage({ name: 'x', body: 1 }, { maxMessageBytes: 0 }),
       (err) => err instanceof ConfigError && /maxMessageBytes/.test(err.message),
     );
+    assert.throws(
+      () => checkMessage({ name: 'x', body: 1 }, { maxMessageBytes: 512 * 1024 * 1024 + 1 }),
+      (err) => err instanceof ConfigError && /at most 536870912/.test(err.message),
+    );
+    assert.equal(checkMessage({ name: 'x', body: 1 }, { maxMessageBytes: 512 * 1024 * 1024 }).body, '1');
+    assert.throws(
+      () => checkMessage({ name: 'x', body: 1 }, { channel: '' }),
+      (err) => err instanceof ConfigError && /option `channel` must be a non-empty string/.test(err.message),
+    );
     assert.throws(() => checkMessage({ name: 'x', body: 1 }, 5 as never), ConfigError);
     assert.throws(
       () => checkMessage({ name: 'x', body: 1 }, { maxBytes: 10 } as never),
