@@ -33,10 +33,34 @@ export function renderTable(columns: readonly Column[], rows: ReadonlyArray<read
   return [line(columns.map((c) => c.header)), ...clean.map((row) => line(row))].map((l) => `${l}\n`).join('');
 }
 
-/** Display width: code points (wide characters count as one; good enough for ids and names). */
-function width(text: string): number {
+/**
+ * Characters that take no column of their own: combining marks, zero-width spaces and joiners,
+ * variation selectors, emoji skin-tone modifiers.
+ */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200B-\u200F\uFE00-\uFE0F\u{1F3FB}-\u{1F3FF}]$/u;
+
+/** Whether a code point takes two columns in a terminal (East Asian wide and fullwidth, emoji). */
+function isWide(code: number): boolean {
+  return (
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0xa4cf && code !== 0x303f) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) ||
+    (code >= 0x1f300 && code <= 0x1faff) ||
+    (code >= 0x20000 && code <= 0x3fffd)
+  );
+}
+
+/** Display width in a terminal's columns: wide characters (CJK, emoji) count two, combining marks none. */
+export function width(text: string): number {
   let n = 0;
-  for (const _ of text) n++;
+  for (const char of text) {
+    if (ZERO_WIDTH.test(char)) continue;
+    n += isWide(char.codePointAt(0) as number) ? 2 : 1;
+  }
   return n;
 }
 
