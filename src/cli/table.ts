@@ -33,11 +33,21 @@ export function renderTable(columns: readonly Column[], rows: ReadonlyArray<read
   return [line(columns.map((c) => c.header)), ...clean.map((row) => line(row))].map((l) => `${l}\n`).join('');
 }
 
+/** Combining marks: no column of their own. */
+const MARK = /^[\p{Mn}\p{Me}]$/u;
+
 /**
- * Characters that take no column of their own: combining marks, zero-width spaces and joiners,
- * variation selectors, emoji skin-tone modifiers.
+ * Whether a code point takes no column of its own: a combining mark, a zero-width space or joiner,
+ * a variation selector, an emoji skin-tone modifier.
  */
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200B-\u200F\uFE00-\uFE0F\u{1F3FB}-\u{1F3FF}]$/u;
+function isZeroWidth(char: string, code: number): boolean {
+  return (
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0xfe00 && code <= 0xfe0f) ||
+    (code >= 0x1f3fb && code <= 0x1f3ff) ||
+    MARK.test(char)
+  );
+}
 
 /** Whether a code point takes two columns in a terminal (East Asian wide and fullwidth, emoji). */
 function isWide(code: number): boolean {
@@ -58,8 +68,8 @@ function isWide(code: number): boolean {
 export function width(text: string): number {
   let n = 0;
   for (const char of text) {
-    if (ZERO_WIDTH.test(char)) continue;
-    n += isWide(char.codePointAt(0) as number) ? 2 : 1;
+    const code = char.codePointAt(0) as number;
+    if (!isZeroWidth(char, code)) n += isWide(code) ? 2 : 1;
   }
   return n;
 }
