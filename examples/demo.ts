@@ -9,7 +9,7 @@
  */
 import { RedisStreamer, Message, type MessageContext, type Transport } from 'redis-streamer';
 import { createTestBus } from 'redis-streamer/testing';
-import { hasRedisServer, ping, startRedis } from '../test/support/redis-server.js';
+import { hasRedisServer, ping, startRedis } from './support/local-redis.js';
 
 const ORDERS = 1000;
 

@@ -12,7 +12,7 @@
 import 'reflect-metadata';
 import { lastValueFrom } from 'rxjs';
 import { RedisStreamerClient, streamEvent } from 'redis-streamer/nestjs';
-import { findOrStartRedis } from '../../test/support/redis-server.js';
+import { findOrStartRedis } from '../support/local-redis.js';
 import { startBilling } from './billing.js';
 import { orders } from './contracts.js';
 import { shipped, startShipping } from './shipping.js';
