@@ -448,11 +448,16 @@ function registerTests(): void {
     // The replica may still be resyncing after the test before (a demoted or restarted primary): the
     // checkpoints count only once it is linked; the wait is for that, not a figure of the test.
     await setup.waitForReplica(setup.dataPorts.find((p) => p !== oldPrimary)!);
-    await waitFor(
-      () => handled.size >= 200 && checkpoints.confirmed >= 150,
-      'consuming before the failover, with checkpoints confirmed by the replica',
-      20_000,
-    );
+    try {
+      await waitFor(
+        () => handled.size >= 200 && checkpoints.confirmed >= 150,
+        'consuming before the failover, with checkpoints confirmed by the replica',
+        20_000,
+      );
+    } catch (err) {
+      const seen = `handled ${handled.size}, confirmed up to ${checkpoints.confirmed}; ${await sequence.describe()}`;
+      throw new Error(`${(err as Error).message} (${seen})`, { cause: err });
+    }
 
     const startedAt = Date.now();
     let failover: { newPrimary: number; ms: number };
