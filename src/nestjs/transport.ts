@@ -155,9 +155,20 @@ export class RedisStreamerTransport
     }
     const run = this.streamer.persistConsume(this.setup.consume);
     this.run = run;
-    run.catch((err: unknown) =>
-      this.logger.error(`consuming stopped: ${err instanceof Error ? err.message : String(err)}`),
-    );
+    // Options persistConsume() refuses (the `consume` option) reject at once: listen() fails with
+    // them; a later end of the run is logged.
+    let starting = true;
+    let refused: { readonly err: unknown } | undefined;
+    run.catch((err: unknown) => {
+      if (starting) refused = { err };
+      else this.logger.error(`consuming stopped: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    starting = false;
+    if (refused !== undefined) {
+      await this.streamer.stopConsuming();
+      throw refused.err;
+    }
     this.tracker.connected();
   }
 

@@ -147,6 +147,23 @@ describe('NestJS transport: what it refuses, and says so', () => {
     assert.equal((await letters.list()).length, 1);
   });
 
+  it('consume options persistConsume() refuses make app.listen() reject with its ConfigError', async () => {
+    for (const consume of [{ blockMs: 'x' as never }, { bogus: 1 } as never]) {
+      const channel = uniqueChannel('nest-bad-consume');
+      const listening = startService({
+        url: redis.url,
+        service: 'bad-consume',
+        channels: [channel],
+        controllers: [Quiet],
+        options: { consume },
+      });
+      await assert.rejects(
+        listening,
+        (err: unknown) => err instanceof ConfigError && /persistConsume\(\): .*(blockMs|bogus)/.test(err.message),
+      );
+    }
+  });
+
   it('bad options are ConfigErrors naming the transport or the client and the option', () => {
     const base = { redis: redis.url, service: 's' };
     assert.throws(
