@@ -370,15 +370,15 @@ export class ShutdownTimeoutError extends RedisStreamerError {
   }
 }
 
-/** Turns anything thrown into an Error, keeping Errors as they are. */
+/** Turns anything thrown into an Error, keeping Errors as they are; other values as JSON if they can be ({"code":42}). */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   if (typeof value === 'string') return new Error(value);
   let text: string;
   try {
-    text = String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = Object.prototype.toString.call(value); // e.g. an object without a prototype
+    text = Object.prototype.toString.call(value); // a cycle, a BigInt, an object without a prototype
   }
   return new Error(`non-error thrown: ${text}`);
 }

@@ -86,7 +86,7 @@ export class Extensions implements PublishHooks {
   private late(call: string, what: string): void {
     if (!this.taken) return;
     this.warn(
-      `${call}: ${what} added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()`,
+      `${call}: ${what} added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use(), or instrument() of redis-streamer/otel, which adds its hooks with use(), before persistConsume()`,
     );
   }
 

@@ -26,7 +26,10 @@ export function deliveryFailure(value: unknown): Error {
     }
   }
   if (value instanceof Error) return value;
-  return new HandlerError(`Nest's exception filters answered ${describe(value)}`, [value]);
+  return new HandlerError(
+    `the handler failed with ${describe(value)} (what it threw, or what an exception filter answered)`,
+    [value],
+  );
 }
 
 /**

@@ -178,7 +178,12 @@ function newStreamer(call: string, redis: RedisSource, service: string, options:
     return new RedisStreamer(redis, service, options);
   } catch (err) {
     if (err instanceof ConfigError) {
-      throw new ConfigError(`${call}: ${err.message.replace(/^new RedisStreamer\(\):\s*/, '')}`, { cause: err });
+      // The streamer's words name its arguments; these are options of `call`.
+      const message = err.message
+        .replace(/^new RedisStreamer\(\):\s*/, '')
+        .replace('the service name (second argument)', 'option `service`')
+        .replace(/^redis must be/, 'option `redis` must be');
+      throw new ConfigError(`${call}: ${message}`, { cause: err });
     }
     throw err;
   }

@@ -43,7 +43,7 @@ import {
   PROCESS,
   SETTLE,
 } from './attributes.js';
-import { failSpan, type Tracing } from './tracing.js';
+import { failSpan, recordThrown, type Tracing } from './tracing.js';
 
 /** Process spans whose entry is about to be dead-lettered, kept to parent its dead_letter span. */
 const MAX_AWAITING_DEAD_LETTER = 1000;
@@ -123,7 +123,7 @@ export class ProcessSpans {
     this.open.delete(c);
     this.failedSpans.set(c, span);
     failSpan(span, event.errors[0]);
-    for (const extra of event.errors.slice(1)) if (extra instanceof Error) span.recordException(extra);
+    for (const extra of event.errors.slice(1)) recordThrown(span, extra);
     span.addEvent(event.willRetry ? EVENT_RETRY : EVENT_DEAD_LETTER, { [ATTR_ATTEMPT]: c.attempt });
     span.end();
     if (!event.willRetry) this.awaitDeadLetter(`${c.group}\n${channelId(c)}`, span.spanContext());

@@ -28,6 +28,25 @@ export function endSpan(span: Span, failure: Failure | undefined): void {
 /** Marks a span failed: `error.type`, the exception recorded, an error status with its message. */
 export function failSpan(span: Span, error: unknown): void {
   span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-  if (error instanceof Error) span.recordException(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: recordThrown(span, error) });
+}
+
+/**
+ * Records what was thrown as the span's `exception` event (a value that is not an Error by its
+ * text), and returns its message.
+ */
+export function recordThrown(span: Span, error: unknown): string {
+  const text = error instanceof Error ? error.message : thrownText(error);
+  span.recordException(error instanceof Error ? error : text);
+  return text;
+}
+
+/** What a thrown value that is not an Error says: a string as it is, anything else as JSON when it can be. */
+function thrownText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -110,6 +110,31 @@ describe('other user code that throws is reported as a HookError, and delivery g
     assert.equal(context.channel, channel);
   });
 
+  it('a handler throwing what is not an Error: the dead letter says what it was, as JSON', async () => {
+    const channel = uniqueChannel('non-error');
+    const s = redis.streamer('non-error', { delivery: 'at-least-once', maxAttempts: 1 });
+    await s.subscribe(channel);
+    const thrown: unknown[] = [{ code: 42 }, undefined, 'plain words'];
+    s.registerHandler(channel, (_name, body) => {
+      throw thrown[body as number];
+    });
+    const run = s.persistConsume({ blockMs: 200 });
+    await s.sendMessages(
+      channel,
+      [0, 1, 2].map((i) => ({ name: 'n', body: i })),
+    );
+    const letters = s.deadLetters(channel);
+    await waitFor(async () => (await letters.list()).length === 3, 'three dead letters');
+    await s.stopConsuming();
+    await run;
+    const errors = (await letters.list()).map((l) => l.error);
+    assert.deepEqual(errors.sort(), [
+      'handler#1: non-error thrown: undefined',
+      'handler#1: non-error thrown: {"code":42}',
+      'handler#1: plain words',
+    ]);
+  });
+
   it('a throwing onDeadLetter hook: a HookError on the error event, the entry dead-lettered all the same', async () => {
     const channel = uniqueChannel('dl-hook');
     const broken = new Error('audit down');

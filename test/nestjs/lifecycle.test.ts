@@ -182,6 +182,14 @@ describe('NestJS transport: what it refuses, and says so', () => {
         /maxAttempts/.test(err.message),
     );
     assert.throws(
+      () => new RedisStreamerTransport({ redis: redis.url, channels: ['x'] } as never),
+      /new RedisStreamerTransport\(\): option `service` must be a non-empty string; got undefined$/,
+    );
+    assert.throws(
+      () => new RedisStreamerTransport({ ...base, redis: undefined as never, channels: ['x'] }),
+      /new RedisStreamerTransport\(\): option `redis` must be/,
+    );
+    assert.throws(
       () => new RedisStreamerClient({ redis: redis.url, delivery: 'at-least-once' } as never),
       /new RedisStreamerClient\(\): unknown option `delivery`/,
     );

@@ -215,6 +215,23 @@ describe('consuming, traced', () => {
     }
   });
 
+  it('a handler throwing what is not an Error: an exception event all the same, with its text', async () => {
+    const channel = uniqueChannel('non-error');
+    const s = traced('non-error-svc');
+    await s.subscribe(channel);
+    s.registerHandler(channel, () => {
+      throw { code: 42 }; // eslint-disable-line @typescript-eslint/only-throw-error
+    });
+    void s.persistConsume({ blockMs: 200 });
+    await s.sendMessage(channel, { name: 'n', body: 1 });
+    const [processSpan] = await waitForSpans(channel, 'process', 1);
+    assert.equal(processSpan?.status.code, SpanStatusCode.ERROR);
+    assert.equal(processSpan?.status.message, '{"code":42}');
+    assert.equal(processSpan?.attributes['error.type'], '_OTHER');
+    const exception = processSpan?.events.find((e) => e.name === 'exception');
+    assert.equal(exception?.attributes?.['exception.message'], '{"code":42}');
+  });
+
   it('shows a dead letter (a dead_letter span under the failed process span), its log line, and its replay', async () => {
     const channel = uniqueChannel('dlq');
     const warnings: object[] = [];

@@ -93,8 +93,8 @@ describe('use() with a set of hooks', () => {
     s.use({ aroundHandle: (_e, next) => next(), onFailed: () => {} });
     const late = logger.messages('warn').filter((m) => m.includes('after persistConsume() started'));
     assert.deepEqual(late, [
-      'use(): middleware added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()',
-      'use(): the hooks aroundHandle, onFailed added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use() before persistConsume()',
+      'use(): middleware added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use(), or instrument() of redis-streamer/otel, which adds its hooks with use(), before persistConsume()',
+      'use(): the hooks aroundHandle, onFailed added after persistConsume() started: the channels being consumed now do not run them (only channels that start consuming later do); call use(), or instrument() of redis-streamer/otel, which adds its hooks with use(), before persistConsume()',
     ]);
     await s.cleanup();
     await run;
