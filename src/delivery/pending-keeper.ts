@@ -171,8 +171,10 @@ export class PendingKeeper {
       try {
         await this.sweepSource(port, kind);
       } catch (err) {
-        if (kind !== 'replay' || !isNoGroupError(err)) throw err;
-        this.holder.replaysGone();
+        if (!isNoGroupError(err)) throw err;
+        // The channel's group gone (a Redis restarted without its data): the read loop re-creates
+        // it and says so, and the next sweep finds it. A replay stream gone: nothing to replay.
+        if (kind === 'replay') this.holder.replaysGone();
       }
     }
   }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UnrecoverableError, type DeadLetterEvent, type MessageContext } from '../../src/index.js';
 import { delay, uniqueChannel, useRedis, waitFor } from '../support/harness.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const redis = useRedis();
 const fast = { delivery: 'at-least-once', retryBaseMs: 100, retryMaxMs: 400, claimIntervalMs: 50 } as const;
@@ -401,5 +402,39 @@ describe('stats', () => {
     assert.equal(c.failed, 1);
     assert.equal(stats.delivery, 'at-least-once');
     release();
+  });
+});
+
+describe('at-least-once: the group gone under a running consumer', () => {
+  it('the read loop re-creates it and says so once; the reclaim sweep logs no error for it', async () => {
+    const channel = uniqueChannel('group-gone');
+    const logger = recordingLogger();
+    const s = redis.streamer('gone', {
+      logger,
+      delivery: 'at-least-once',
+      claimIdleMs: 20,
+      claimIntervalMs: 10,
+    });
+    await s.subscribe(channel);
+    const seen: number[] = [];
+    s.registerHandler(channel, (_name, body) => void seen.push(body as number));
+    const run = s.persistConsume({ blockMs: 200 });
+    await s.sendMessage(channel, { name: 'n', body: 1 });
+    await waitFor(() => seen.length === 1, 'the first message');
+    await redis.client.del(channel); // as a Redis restarted without its data: stream and group gone
+    await delay(400); // sweeps every 10 ms meanwhile, reads every 200 ms
+    await s.sendMessage(channel, { name: 'n', body: 2 });
+    await waitFor(() => seen.length === 2, 'a message after the group came back');
+    await s.stopConsuming();
+    await run;
+    assert.ok(
+      logger.messages('warn').some((m) => m === 'consumer group was missing; re-created it'),
+      logger.messages('warn').join(' | '),
+    );
+    assert.deepEqual(
+      logger.messages('error').filter((m) => m.includes('NOGROUP')),
+      [],
+      'the sweep meeting the missing group is not an error',
+    );
   });
 });
