@@ -4,9 +4,10 @@
  * one of these. None of them carries a credential: errors coming from the Redis client are copied
  * into these classes without the client's command arguments (where AUTH would leave the password).
  *
- * A leaf module: it imports only reply-meaning.ts, another leaf.
+ * A leaf module: it imports only reply-meaning.ts and thrown.ts, other leaves.
  */
 import { loginHint, replyMeaning } from './reply-meaning.js';
+import { describeThrown } from './thrown.js';
 
 /** Codes carried by {@link RedisStreamerError}. */
 export type ErrorCode =
@@ -370,17 +371,11 @@ export class ShutdownTimeoutError extends RedisStreamerError {
   }
 }
 
-/** Turns anything thrown into an Error, keeping Errors as they are; other values as JSON if they can be ({"code":42}). */
+/** Turns anything thrown into an Error, keeping Errors as they are (see {@link describeThrown}). */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   if (typeof value === 'string') return new Error(value);
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = Object.prototype.toString.call(value); // a cycle, a BigInt, an object without a prototype
-  }
-  return new Error(`non-error thrown: ${text}`);
+  return new Error(`non-error thrown: ${describeThrown(value)}`);
 }
 
 /** True for the errors Redis returns when a stream or its consumer group is missing. */

@@ -111,6 +111,7 @@ export {
   type HookName,
   type SchemaIssue,
 } from './errors.js';
+export { describeThrown } from './thrown.js';
 export { aclRules, type AclOptions, type AclRole } from './acl.js';
 export { sanitize, serviceName, groupName, instanceName, ledgerKey, deadLetterKey } from './naming.js';
 export {

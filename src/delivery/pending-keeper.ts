@@ -155,7 +155,13 @@ export class PendingKeeper {
     for (const kind of ['channel', 'replay'] as const) {
       const ids = this.holder.inFlight(kind);
       if (ids.length === 0) continue;
-      const taken = await renewLeases(await this.port(), this.sources(kind).stream, group, consumer, ids);
+      let taken: string[];
+      try {
+        taken = await renewLeases(await this.port(), this.sources(kind).stream, group, consumer, ids);
+      } catch (err) {
+        if (isNoGroupError(err)) continue; // the group gone with a Redis restart: the read loop re-creates it
+        throw err;
+      }
       if (taken.length > 0) this.holder.taken(kind, taken);
     }
   }

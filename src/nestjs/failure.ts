@@ -10,7 +10,7 @@
  *   error' }` and logs the original): a `HandlerError` carrying that value, retried like any failure.
  */
 import { HttpException } from '@nestjs/common';
-import { HandlerError, UnrecoverableError } from '../index.js';
+import { describeThrown, HandlerError, UnrecoverableError } from '../index.js';
 
 /** Nest's default answer for an exception no filter handled. */
 const NEST_DEFAULT = 'Internal server error';
@@ -27,7 +27,7 @@ export function deliveryFailure(value: unknown): Error {
   }
   if (value instanceof Error) return value;
   return new HandlerError(
-    `the handler failed with ${describe(value)} (what it threw, or what an exception filter answered)`,
+    `the handler failed with ${describeThrown(value)} (what it threw, or what an exception filter answered)`,
     [value],
   );
 }
@@ -53,14 +53,4 @@ function httpMessage(exception: HttpException): string {
   if (Array.isArray(detail) && detail.length > 0) return `${exception.message}: ${detail.map(String).join('; ')}`;
   if (typeof detail === 'string' && detail !== exception.message) return `${exception.message}: ${detail}`;
   return exception.message;
-}
-
-function describe(value: unknown): string {
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json.length > 500 ? `${json.slice(0, 500)}...` : json;
-  } catch {
-    // a cycle, a BigInt: fall through
-  }
-  return String(value);
 }

@@ -150,7 +150,7 @@ export class RedisStreamerTransport
         else this.streamer.registerHandler(channel, this.dispatch);
       }
     } catch (err) {
-      await this.streamer.stopConsuming(); // no connection left retrying behind a failed start
+      await this.failedStart();
       throw err;
     }
     const run = this.streamer.persistConsume(this.setup.consume);
@@ -166,10 +166,16 @@ export class RedisStreamerTransport
     await new Promise((resolve) => setImmediate(resolve));
     starting = false;
     if (refused !== undefined) {
-      await this.streamer.stopConsuming();
+      await this.failedStart();
       throw refused.err;
     }
     this.tracker.connected();
+  }
+
+  /** After a failed start: no connection left retrying behind it, and listen() may be tried again. */
+  private async failedStart(): Promise<void> {
+    this.started = false;
+    await this.streamer.stopConsuming().catch(() => undefined);
   }
 
   /**

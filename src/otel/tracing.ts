@@ -6,6 +6,7 @@ import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, errorType } from './attributes.js';
 import type { Failure } from './metrics.js';
 import type { FieldPropagation } from './propagation.js';
+import { describeThrown } from '../index.js';
 
 /** The tracing side of an instrumentation. */
 export interface Tracing {
@@ -36,17 +37,7 @@ export function failSpan(span: Span, error: unknown): void {
  * text), and returns its message.
  */
 export function recordThrown(span: Span, error: unknown): string {
-  const text = error instanceof Error ? error.message : thrownText(error);
+  const text = describeThrown(error);
   span.recordException(error instanceof Error ? error : text);
   return text;
-}
-
-/** What a thrown value that is not an Error says: a string as it is, anything else as JSON when it can be. */
-function thrownText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
 }

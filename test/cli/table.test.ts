@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderTable, width } from '../../src/cli/table.js';
+import { renderTable, truncate, width } from '../../src/cli/table.js';
 
 describe('CLI tables', () => {
   it('count terminal columns: wide characters two, combining marks and joiners none', () => {
@@ -13,6 +13,15 @@ describe('CLI tables', () => {
     assert.equal(width('🚀'), 2);
     assert.equal(width('e\u0301'), 1);
     assert.equal(width('👍🏽'), 2);
+    assert.equal(width('✅⚡⭐'), 6);
+    assert.equal(width('☀'), 1); // drawn as text by default
+  });
+
+  it('cut a cell to its columns, keeping a character with its marks', () => {
+    assert.equal(truncate('注文注文注文', 7), '注文注…');
+    assert.equal(width(truncate('注文注文注文', 7)), 7);
+    assert.equal(truncate('e\u0301e\u0301e\u0301', 2), 'e\u0301…');
+    assert.equal(truncate('short', 64), 'short');
   });
 
   it('align the next column after a channel named with emoji or CJK', () => {
